@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chatpaper/chatpaper/config"
+	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/eval"
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/rag"
+	"github.com/chatpaper/chatpaper/store/sqlite"
+	"github.com/chatpaper/chatpaper/vector"
+	"github.com/chatpaper/chatpaper/web"
+)
+
+const usage = `usage: chatpaper [command] [flags]
+
+commands:
+  serve   serve the API, websocket and chat page (the default)
+  ingest  store papers from JSON or article page text files
+  ask     answer one question about a stored paper
+  eval    run a QA set against a paper and report its scores
+
+run "chatpaper COMMAND -h" for a command's flags.
+`
+
+// run is the whole program: it parses args, builds the dependencies and
+// runs one command until it finishes or ctx is cancelled.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	cmd, rest := "serve", args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		cmd, rest = rest[0], rest[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, cfg, rest, stdout, stderr)
+	case "ingest":
+		return runIngest(ctx, cfg, rest, stdout, stderr)
+	case "ask":
+		return runAsk(ctx, cfg, rest, stdout, stderr)
+	case "eval":
+		return runEval(ctx, cfg, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("chatpaper "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// app is the set of dependencies every command shares.
+type app struct {
+	engine *rag.Engine
+	close  func() error
+}
+
+// openApp opens the store in dataDir and builds the engine. With
+// withDemo, an empty store gets the bundled demo paper.
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo bool) (*app, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	st, err := sqlite.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+	}
+	eng := rag.NewEngine(st, embed.NewLocal(cfg.EmbedDim), vector.NewChromem(), log)
+	if withDemo {
+		papers, err := eng.Papers(ctx)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		if len(papers) == 0 {
+			if err := eng.Ingest(ctx, paper.Demo()); err != nil {
+				st.Close()
+				return nil, fmt.Errorf("ingest demo paper: %w", err)
+			}
+			log.Info("ingested the demo paper", "paper", paper.DemoID)
+		}
+	}
+	return &app{engine: eng, close: st.Close}, nil
+}
+
+func runServe(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env CHATPAPER_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder (env CHATPAPER_DATA)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	a, err := openApp(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	handler := web.New(web.Deps{Papers: a.engine, Answerer: a.engine, Summarizer: a.engine, Log: log})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// Tests and scripts read this line to learn the port of :0.
+	fmt.Fprintf(stdout, "chatpaper: serving on http://%s\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+func runIngest(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("ingest", stderr)
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder (env CHATPAPER_DATA)")
+	id := fs.String("id", "", "paper id for page-text files (default: the file name without extension)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("ingest: give one or more files")
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr), false)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	var failed int
+	for _, file := range fs.Args() {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", file, err)
+			failed++
+			continue
+		}
+		pid := *id
+		if pid == "" {
+			pid = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+			pid = strings.TrimSuffix(pid, ".page")
+		}
+		p, err := paper.Parse(data, "", pid)
+		if err == nil {
+			err = a.engine.Ingest(ctx, p)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", file, err)
+			failed++
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ingested %q with %d references\n", file, p.ID, len(p.References))
+	}
+	if failed > 0 {
+		return fmt.Errorf("ingest: %d of %d files failed", failed, fs.NArg())
+	}
+	return nil
+}
+
+func runAsk(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("ask", stderr)
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder (env CHATPAPER_DATA)")
+	pid := fs.String("paper", paper.DemoID, "paper id")
+	lang := fs.String("lang", "", "answer language, en_US or zh_CN (default: the question's)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	q := strings.Join(fs.Args(), " ")
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr), true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	ans, err := a.engine.Ask(ctx, rag.Question{PaperID: *pid, Text: q, Lang: *lang}, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, ans.Answer)
+	if len(ans.Citations) > 0 {
+		fmt.Fprintln(stdout)
+		for _, c := range ans.Citations {
+			fmt.Fprintf(stdout, "[%d] %s\n", c.N, c.Text)
+		}
+	}
+	if !ans.Answerable {
+		fmt.Fprintln(stdout, "(not answerable from this paper)")
+	}
+	return nil
+}
+
+func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("eval", stderr)
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder (env CHATPAPER_DATA)")
+	qa := fs.String("qa", "", "QA set in JSONL form")
+	pid := fs.String("paper", "", "ask every question on this paper (default: each item's paper)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *qa == "" {
+		return errors.New("eval: --qa FILE is required")
+	}
+	f, err := os.Open(*qa)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	items, err := eval.LoadQA(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr), true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	rep, err := eval.RunQA(ctx, a.engine, items, *pid)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.WriteTable(stdout)
+}

@@ -1,0 +1,23 @@
+package paper
+
+// ChunkKind says which part of a paper a chunk comes from.
+type ChunkKind string
+
+// Chunk kinds. Title chunks are reported to readers as abstract sources.
+const (
+	KindTitle     ChunkKind = "title"
+	KindAbstract  ChunkKind = "abstract"
+	KindReference ChunkKind = "reference"
+)
+
+// Chunk is one retrievable passage of a paper. Reference chunks carry the
+// reference number in N; other kinds have N == 0.
+type Chunk struct {
+	ID   string    `json:"id"`
+	Kind ChunkKind `json:"kind"`
+	N    int       `json:"n,omitempty"`
+	// Lang is "en" or "zh": the language of Text, used to pick the
+	// tokenizer and the answer wording.
+	Lang string `json:"lang"`
+	Text string `json:"text"`
+}

@@ -1,0 +1,80 @@
+package paper_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chatpaper/chatpaper/paper"
+)
+
+// seedFiles adds every testdata file matching pattern to the corpus.
+func seedFiles(f *testing.F, pattern string) {
+	f.Helper()
+	names, err := filepath.Glob(filepath.Join("testdata", pattern))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+}
+
+func FuzzParseJSON(f *testing.F) {
+	seedFiles(f, "*.json")
+	f.Add(canonicalJSON(f, paper.Demo()))
+	for _, s := range []string{validJSON, `{"id":"p","title":"T","abstract":"A","references":[{"n":1,"text":"x","doi":"10.1/x"}]}`, `{"n":`, `[]`, `null`, `{"year":1e999}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := paper.ParseJSON(data)
+		if err != nil {
+			if !errors.Is(err, paper.ErrInvalid) {
+				t.Fatalf("error %v does not match ErrInvalid", err)
+			}
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("parsed paper fails validation: %v", err)
+		}
+		// Compare encodings rather than values: "authors": [] and a
+		// missing "authors" are the same paper.
+		enc := canonicalJSON(t, p)
+		again, err := paper.ParseJSON(enc)
+		if err != nil {
+			t.Fatalf("re-parsing the encoded paper: %v", err)
+		}
+		if got := canonicalJSON(t, again); !bytes.Equal(got, enc) {
+			t.Fatalf("paper changed in a JSON round trip:\n%s\n%s", enc, got)
+		}
+	})
+}
+
+func FuzzParsePageText(f *testing.F) {
+	seedFiles(f, "*.page.txt")
+	f.Add([]byte("Title\n\nAnn Lee1, Bo Chen2\n\nAbstract\nShort.\n\nReferences\n[1] Gray LH. Oxygen. Br J Radiol. 1953; 26: 638-48.\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := paper.ParsePageText(data, "fuzz")
+		if err != nil {
+			if !errors.Is(err, paper.ErrInvalid) {
+				t.Fatalf("error %v does not match ErrInvalid", err)
+			}
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("parsed paper fails validation: %v", err)
+		}
+		if p.Title == "" || p.Abstract == "" || len(p.References) == 0 {
+			t.Fatalf("parse succeeded without title, abstract or references: %+v", p)
+		}
+		if _, err := paper.ParseJSON(canonicalJSON(t, p)); err != nil {
+			t.Fatalf("the parsed paper does not survive JSON: %v", err)
+		}
+	})
+}

@@ -1,0 +1,264 @@
+package rag
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/prompts"
+	"github.com/chatpaper/chatpaper/tokenize"
+)
+
+// Answer-selection thresholds, tuned on the dev QA set (docs/BENCHMARKS.md).
+const (
+	// MaxSources is how many ranked sources an answer reports.
+	MaxSources = 8
+	// minCoverage is the share of the question's IDF mass a chunk must
+	// contain to count as relevant. Below it the paper is judged not to
+	// cover the question: saying so beats citing a weak match.
+	minCoverage = 0.34
+	// maxCited bounds the references an extractive answer names.
+	maxCited = 3
+	// citeRatio keeps only references scoring close to the best one.
+	citeRatio = 0.7
+)
+
+// Ask answers q from the paper's abstract and references. It never
+// invents: every cited number is a retrieved reference of the paper, and
+// when nothing relevant is retrieved the answer says so with Answerable
+// false and no citations.
+func (e *Engine) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error) {
+	q, err := normalizeQuestion(q)
+	if err != nil {
+		return nil, err
+	}
+	lp, err := e.load(ctx, q.PaperID)
+	if err != nil {
+		return nil, err
+	}
+	ctxs, err := e.retrieveContext(ctx, lp, q.Text)
+	if err != nil {
+		return nil, fmt.Errorf("ask %q: %w", q.PaperID, err)
+	}
+	ans := e.compose(lp, q, ctxs)
+	if emit != nil {
+		for _, d := range Pieces(ans.Answer) {
+			if err := emit(d); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ans, nil
+}
+
+// Retrieved is the outcome of retrieval for one question: the ranked
+// sources and which of them are relevant enough to answer from.
+type Retrieved struct {
+	Sources []Source
+	// Relevant holds the indexes into Sources judged relevant.
+	Relevant []int
+	terms    []string
+	ranks    []ranked
+}
+
+// Retrieve returns the paper and the sources retrieved for text, for
+// answerers that compose their own answer (model mode).
+func (e *Engine) Retrieve(ctx context.Context, paperID, text string) (*paper.Paper, *Retrieved, error) {
+	lp, err := e.load(ctx, paperID)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := e.retrieveContext(ctx, lp, text)
+	if err != nil {
+		return nil, nil, fmt.Errorf("retrieve %q: %w", paperID, err)
+	}
+	return lp.paper, r, nil
+}
+
+func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text string) (*Retrieved, error) {
+	terms := queryTerms(text)
+	r := &Retrieved{terms: terms}
+	if len(terms) == 0 {
+		return r, nil
+	}
+	ranks, err := e.retrieve(ctx, lp, terms, text)
+	if err != nil {
+		return nil, err
+	}
+	if len(ranks) > MaxSources {
+		ranks = ranks[:MaxSources]
+	}
+	r.ranks = ranks
+	for i, rk := range ranks {
+		c := lp.chunks[rk.idx]
+		src := Source{Kind: SourceAbstract, Text: c.Text, Score: round3(rk.score)}
+		if c.Kind == paper.KindReference {
+			src.Kind, src.N = SourceReference, c.N
+		}
+		r.Sources = append(r.Sources, src)
+		if rk.coverage >= minCoverage && rk.score > 0 {
+			r.Relevant = append(r.Relevant, i)
+		}
+	}
+	return r, nil
+}
+
+func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
+
+// compose builds the extractive answer from the relevant sources.
+func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
+	ans := &Answer{Mode: ModeExtractive, Lang: q.Lang, Sources: r.Sources, Citations: []Citation{}}
+	if ans.Sources == nil {
+		ans.Sources = []Source{}
+	}
+	var data prompts.AnswerData
+	var bestRef float64
+	for _, i := range r.Relevant {
+		src := r.Sources[i]
+		switch src.Kind {
+		case SourceReference:
+			if bestRef == 0 {
+				bestRef = src.Score
+			}
+			if len(data.Refs) >= maxCited || src.Score < citeRatio*bestRef {
+				continue
+			}
+			ref, ok := lp.paper.Reference(src.N)
+			if !ok {
+				continue // cannot happen: chunks come from the paper
+			}
+			data.Refs = append(data.Refs, prompts.CitedRef{N: ref.N, Label: RefLabel(ref.Text, q.Lang)})
+			ans.Citations = append(ans.Citations, Citation{N: ref.N, Text: ref.Text, DOI: ref.DOI})
+		case SourceAbstract:
+			// Quote the abstract only when it ranks among the top
+			// sources; otherwise the references answer better.
+			if data.Quote == "" && i < 3 && lp.chunks[r.ranks[i].idx].Kind == paper.KindAbstract {
+				data.Quote = bestSentence(src.Text, r.terms)
+				data.QuoteLang = tokenize.Lang(data.Quote)
+			}
+		}
+	}
+	text, err := prompts.ExtractiveAnswer(q.Lang, data)
+	if err != nil {
+		// Templates are embedded and tested; failing here is a bug.
+		panic(err)
+	}
+	ans.Answer = text
+	ans.Answerable = data.Quote != "" || len(data.Refs) > 0
+	return ans
+}
+
+// bestSentence returns the sentence of a window that contains most of
+// the query terms, so the quote is short and on point.
+func bestSentence(window string, terms []string) string {
+	sents := Sentences(window)
+	if len(sents) <= 1 {
+		return window
+	}
+	want := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		want[t] = true
+	}
+	best, bestN := sents[0], -1
+	for _, s := range sents {
+		n := 0
+		for _, t := range tokenize.Terms(s) {
+			if want[t] {
+				n++
+				want[t] = false // count each query term once per sentence
+			}
+		}
+		for _, t := range terms {
+			want[t] = true
+		}
+		if n > bestN {
+			best, bestN = s, n
+		}
+	}
+	return best
+}
+
+var (
+	yearRe    = regexp.MustCompile(`\b(1[89]\d\d|20\d\d)\b`)
+	sentEndRe = regexp.MustCompile(`[.?!]\s`)
+)
+
+// RefLabel returns a short label for a reference entry in the style
+// "Valadi et al. (2007), “Title”" (or "Valadi 等（2007）《Title》" for
+// zh_CN), parsed from the usual "Authors. Title. Journal. Year" form. It
+// falls back to the entry itself, shortened, when the form is not found.
+func RefLabel(text, lang string) string {
+	loc := sentEndRe.FindStringIndex(text)
+	if loc == nil {
+		return shorten(text, 160)
+	}
+	authors := text[:loc[0]]
+	rest := text[loc[1]:]
+	title := rest
+	if l := sentEndRe.FindStringIndex(rest); l != nil {
+		title = rest[:l[0]+1]
+	}
+	title = strings.TrimRight(strings.TrimSpace(title), ".")
+	first := strings.FieldsFunc(authors, func(r rune) bool { return r == ',' || r == ' ' })
+	if len(first) == 0 || title == "" {
+		return shorten(text, 160)
+	}
+	surname := first[0]
+	year := yearRe.FindString(rest)
+	many := strings.Contains(authors, ",")
+	if lang == paper.LangZH {
+		s := surname
+		if many {
+			s += " 等"
+		}
+		if year != "" {
+			s += "（" + year + "）"
+		}
+		return s + "《" + shorten(title, 140) + "》"
+	}
+	s := surname
+	if many {
+		s += " et al."
+	}
+	if year != "" {
+		s += " (" + year + ")"
+	}
+	return s + ", “" + shorten(title, 140) + "”"
+}
+
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	cut := n
+	for cut > n/2 && r[cut] != ' ' {
+		cut--
+	}
+	return strings.TrimSpace(string(r[:cut])) + "…"
+}
+
+// Pieces splits an answer into the deltas it is streamed as: a few words
+// (or Chinese characters) at a time, so clients render it progressively.
+// The pieces concatenate to text exactly.
+func Pieces(text string) []string {
+	var out []string
+	start, words, runes := 0, 0, 0
+	for i, r := range text {
+		runes++
+		if r == ' ' {
+			words++
+		}
+		if words >= 4 || (tokenize.IsCJK(r) && runes >= 8) {
+			out = append(out, text[start:i+utf8.RuneLen(r)])
+			start, words, runes = i+utf8.RuneLen(r), 0, 0
+		}
+	}
+	if start < len(text) {
+		out = append(out, text[start:])
+	}
+	return out
+}

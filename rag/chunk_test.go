@@ -1,0 +1,134 @@
+package rag
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/chatpaper/chatpaper/paper"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from golden file; run go test ./rag -update and review the diff\ngot:\n%.2000s", name, got)
+	}
+}
+
+func TestChunksDemoGolden(t *testing.T) {
+	chunks := Chunks(paper.Demo())
+	got, err := json.MarshalIndent(chunks, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "demo-chunks.golden.json", append(got, '\n'))
+
+	var refs int
+	for _, c := range chunks {
+		if c.Kind == paper.KindReference {
+			refs++
+			if got, want := c.ID, "r"+itoa(c.N); got != want {
+				t.Errorf("reference chunk id = %q, want %q", got, want)
+			}
+		}
+	}
+	if got, want := refs, 103; got != want {
+		t.Errorf("reference chunks = %d, want %d", got, want)
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestSentences(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"simple", "One thing. Two things! Three?", []string{"One thing.", "Two things!", "Three?"}},
+		{"abbreviations", "Smith et al. found it, e.g. in mice. Then more.", []string{"Smith et al. found it, e.g. in mice.", "Then more."}},
+		{"initials", "As shown by Smith J. Doe in 2019. Next.", []string{"As shown by Smith J. Doe in 2019.", "Next."}},
+		{"lowercase continuation", "Values near 0.5 mg. were seen in vitro. Yes.", []string{"Values near 0.5 mg. were seen in vitro.", "Yes."}},
+		{"quotes", `Exosomes were “garbage bins.” Now they are not.`, []string{`Exosomes were “garbage bins.”`, "Now they are not."}},
+		{"chinese", "外泌体很重要。放疗改变了它们！是吗？", []string{"外泌体很重要。", "放疗改变了它们！", "是吗？"}},
+		{"whitespace", "  a  b\n c. ", []string{"a b c."}},
+		{"empty", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Sentences(tt.in); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Sentences(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWindowsOverlap(t *testing.T) {
+	p := &paper.Paper{ID: "x", Title: "T", Abstract: "A one. B two. C three."}
+	var got []string
+	for _, c := range Chunks(p) {
+		if c.Kind == paper.KindAbstract {
+			got = append(got, c.Text)
+		}
+	}
+	if want := []string{"A one. B two.", "B two. C three."}; !reflect.DeepEqual(got, want) {
+		t.Errorf("abstract windows = %q, want %q", got, want)
+	}
+}
+
+func TestRefLabel(t *testing.T) {
+	tests := []struct {
+		name, text, lang, want string
+	}{
+		{"many authors", "Valadi H, Ekstrom K, Lotvall JO. Exosome-mediated transfer of mRNAs. Nat Cell Biol. 2007; 9: 654-9.", "en_US",
+			"Valadi et al. (2007), “Exosome-mediated transfer of mRNAs”"},
+		{"one author", "Fais S. NK cell-released exosomes: natural nanobullets against tumors. Oncoimmunology. 2013; 2: e22337.", "en_US",
+			"Fais (2013), “NK cell-released exosomes: natural nanobullets against tumors”"},
+		{"chinese", "Valadi H, Ekstrom K. Exosome transfer. Nat Cell Biol. 2007; 9: 654-9.", "zh_CN",
+			"Valadi 等（2007）《Exosome transfer》"},
+		{"unparseable", "Just a line without structure", "en_US", "Just a line without structure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RefLabel(tt.text, tt.lang); got != tt.want {
+				t.Errorf("RefLabel = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPiecesConcatenate(t *testing.T) {
+	for _, s := range []string{"", "one", "The paper's abstract says: “Radiotherapy is one of the most effective treatment methods.” [1]", "本文摘要指出：外泌体介导的调控过程在辐射刺激下被重建。"} {
+		ps := Pieces(s)
+		var joined string
+		for _, p := range ps {
+			if p == "" {
+				t.Errorf("empty piece in %q", s)
+			}
+			joined += p
+		}
+		if joined != s {
+			t.Errorf("pieces of %q join to %q", s, joined)
+		}
+		if len(s) > 40 && len(ps) < 2 {
+			t.Errorf("%q was not split", s)
+		}
+	}
+}

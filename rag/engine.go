@@ -1,0 +1,366 @@
+package rag
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/store"
+	"github.com/chatpaper/chatpaper/tokenize"
+)
+
+// VectorHit is one nearest-neighbour result: the position of the vector
+// in the slice given to Set, and its cosine similarity to the query.
+type VectorHit struct {
+	Index int
+	Score float32
+}
+
+// VectorIndex holds one collection of chunk vectors per paper.
+type VectorIndex interface {
+	// Set replaces the paper's vectors.
+	Set(ctx context.Context, paperID string, vectors [][]float32) error
+	// Query returns up to k hits, best first.
+	Query(ctx context.Context, paperID string, query []float32, k int) ([]VectorHit, error)
+	// Drop forgets the paper's vectors.
+	Drop(paperID string)
+}
+
+// Engine indexes papers and answers questions about them extractively.
+// It is safe for concurrent use.
+type Engine struct {
+	store    store.Store
+	embedder embed.Embedder
+	vectors  VectorIndex
+	log      *slog.Logger
+
+	writeMu sync.Mutex // serialises ingests and deletes so store and index agree
+
+	mu     sync.Mutex
+	loaded map[string]*loadedPaper
+	flight map[string]*loadCall
+}
+
+var _ Answerer = (*Engine)(nil)
+
+// loadedPaper is a paper ready to answer from: its chunks in stored
+// order (their positions key the vector index) and its lexical index.
+type loadedPaper struct {
+	paper  *paper.Paper
+	chunks []paper.Chunk
+	lex    *lexicon
+}
+
+type loadCall struct {
+	done chan struct{}
+	lp   *loadedPaper
+	err  error
+}
+
+// NewEngine returns an engine over the given store, embedder and vector
+// index. A nil logger discards logs.
+func NewEngine(st store.Store, e embed.Embedder, vi VectorIndex, log *slog.Logger) *Engine {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{
+		store: st, embedder: e, vectors: vi, log: log,
+		loaded: make(map[string]*loadedPaper),
+		flight: make(map[string]*loadCall),
+	}
+}
+
+// Ingest validates, chunks and embeds p, stores it durably and indexes
+// it, replacing any paper with the same id. The paper is answerable as
+// soon as Ingest returns nil.
+func (e *Engine) Ingest(ctx context.Context, p *paper.Paper) error {
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	chunks := Chunks(p)
+	vecs, err := e.embedChunks(ctx, chunks)
+	if err != nil {
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	if err := e.store.PutPaper(ctx, p, e.embedder.Name(), embedded(chunks, vecs)); err != nil {
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
+	// Index after storing: a crash in between leaves a stored paper that
+	// the next load indexes, never an indexed paper that is not stored.
+	if err := e.index(ctx, p, chunks, vecs); err != nil {
+		e.forget(p.ID)
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
+	return nil
+}
+
+// Delete removes a paper from the store and the index.
+func (e *Engine) Delete(ctx context.Context, id string) error {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	if err := e.store.DeletePaper(ctx, id); err != nil {
+		return fmt.Errorf("delete %q: %w", id, err)
+	}
+	e.forget(id)
+	return nil
+}
+
+// Paper returns a stored paper (ErrNotFound from store when absent).
+func (e *Engine) Paper(ctx context.Context, id string) (*paper.Paper, error) {
+	lp, err := e.load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return lp.paper, nil
+}
+
+func (e *Engine) forget(id string) {
+	e.mu.Lock()
+	delete(e.loaded, id)
+	e.mu.Unlock()
+	e.vectors.Drop(id)
+}
+
+func (e *Engine) embedChunks(ctx context.Context, chunks []paper.Chunk) ([][]float32, error) {
+	texts := make([]string, len(chunks))
+	for i, c := range chunks {
+		texts[i] = c.Text
+	}
+	vecs, err := e.embedder.Embed(ctx, texts)
+	if err != nil {
+		return nil, fmt.Errorf("embed %d chunks: %w", len(chunks), err)
+	}
+	if len(vecs) != len(chunks) {
+		return nil, fmt.Errorf("embedder %s returned %d vectors for %d chunks", e.embedder.Name(), len(vecs), len(chunks))
+	}
+	return vecs, nil
+}
+
+func embedded(chunks []paper.Chunk, vecs [][]float32) []store.EmbeddedChunk {
+	out := make([]store.EmbeddedChunk, len(chunks))
+	for i := range chunks {
+		out[i] = store.EmbeddedChunk{Chunk: chunks[i], Vector: vecs[i]}
+	}
+	return out
+}
+
+func (e *Engine) index(ctx context.Context, p *paper.Paper, chunks []paper.Chunk, vecs [][]float32) error {
+	if err := e.vectors.Set(ctx, p.ID, vecs); err != nil {
+		return err
+	}
+	texts := make([]string, len(chunks))
+	for i, c := range chunks {
+		texts[i] = c.Text
+	}
+	lp := &loadedPaper{paper: p, chunks: chunks, lex: newLexicon(texts)}
+	e.mu.Lock()
+	e.loaded[p.ID] = lp
+	e.mu.Unlock()
+	return nil
+}
+
+// load returns the indexed paper, building its index from stored
+// vectors on first use. Concurrent first uses share one load.
+func (e *Engine) load(ctx context.Context, id string) (*loadedPaper, error) {
+	e.mu.Lock()
+	if lp, ok := e.loaded[id]; ok {
+		e.mu.Unlock()
+		return lp, nil
+	}
+	if c, ok := e.flight[id]; ok {
+		e.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.lp, c.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	c := &loadCall{done: make(chan struct{})}
+	e.flight[id] = c
+	e.mu.Unlock()
+
+	// The load runs detached from this caller's context: other callers
+	// wait for it, and one caller giving up must not fail them all.
+	c.lp, c.err = e.loadFromStore(context.WithoutCancel(ctx), id)
+	e.mu.Lock()
+	delete(e.flight, id)
+	e.mu.Unlock()
+	close(c.done)
+	return c.lp, c.err
+}
+
+func (e *Engine) loadFromStore(ctx context.Context, id string) (*loadedPaper, error) {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	p, err := e.store.Paper(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load paper %q: %w", id, err)
+	}
+	stored, name, err := e.store.Chunks(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load chunks of %q: %w", id, err)
+	}
+	chunks := make([]paper.Chunk, len(stored))
+	vecs := make([][]float32, len(stored))
+	for i, c := range stored {
+		chunks[i], vecs[i] = c.Chunk, c.Vector
+	}
+	if name != e.embedder.Name() {
+		// Vectors from another embedder live in another space; re-embed
+		// once and store them so the next start needs no work.
+		e.log.Info("re-embedding paper", "paper", id, "stored_embedder", name, "embedder", e.embedder.Name())
+		chunks = Chunks(p)
+		if vecs, err = e.embedChunks(ctx, chunks); err != nil {
+			return nil, fmt.Errorf("re-embed %q: %w", id, err)
+		}
+		if err := e.store.PutPaper(ctx, p, e.embedder.Name(), embedded(chunks, vecs)); err != nil {
+			return nil, fmt.Errorf("re-embed %q: %w", id, err)
+		}
+	}
+	if err := e.index(ctx, p, chunks, vecs); err != nil {
+		return nil, fmt.Errorf("index %q: %w", id, err)
+	}
+	e.mu.Lock()
+	lp := e.loaded[id]
+	e.mu.Unlock()
+	return lp, nil
+}
+
+// ranked is one chunk with its retrieval scores.
+type ranked struct {
+	idx      int
+	score    float64 // fused score used for ranking
+	coverage float64 // share of query IDF mass present in the chunk
+}
+
+// Fusion weights of the lexical and vector scores. Lexical evidence is
+// weighted higher because reference lists are terse and exact terms
+// (ExoCarta, miR-1246) decide relevance.
+const (
+	weightLexical = 0.6
+	weightVector  = 0.4
+)
+
+// retrieve ranks every chunk of the paper for the query terms and
+// vector, best first.
+func (e *Engine) retrieve(ctx context.Context, lp *loadedPaper, terms []string, text string) ([]ranked, error) {
+	n := len(lp.chunks)
+	if n == 0 {
+		return nil, nil
+	}
+	vecs, err := e.embedder.Embed(ctx, []string{text})
+	if err != nil {
+		return nil, fmt.Errorf("embed question: %w", err)
+	}
+	cos := make([]float64, n)
+	if len(vecs) == 1 && nonZero(vecs[0]) {
+		hits, err := e.vectors.Query(ctx, lp.paper.ID, vecs[0], n)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			if h.Index >= 0 && h.Index < n && h.Score > 0 {
+				cos[h.Index] = float64(h.Score)
+			}
+		}
+	}
+	bm := lp.lex.scores(terms)
+	var maxBM float64
+	for _, s := range bm {
+		maxBM = max(maxBM, s)
+	}
+	out := make([]ranked, n)
+	for i := range out {
+		s := weightVector * cos[i]
+		if maxBM > 0 {
+			s += weightLexical * bm[i] / maxBM
+		}
+		out[i] = ranked{idx: i, score: s, coverage: lp.lex.coverage(terms, i)}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].score > out[b].score })
+	return out, nil
+}
+
+func nonZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// framing are stems of words that frame a question rather than name its
+// subject ("Which studies describe…"). They are dropped from the query so
+// a question is not judged answerable merely because the paper, too,
+// contains "study".
+var framing = stemSet(`which what who whom whose how why when where is are paper papers article review
+		reviews study studies studied reference references referenced cite cited cites citation work works describe
+		describes described discuss discusses discussed report reports reported show shows shown showed find found
+		finds propose proposes proposed examine examines examined concern concerns concerning according author authors
+		research researches publication published tell explain list mention mentioned say says said do does did
+		investigate investigated investigates literature source sources evidence papers`)
+
+func stemSet(words string) map[string]bool {
+	m := make(map[string]bool)
+	for _, t := range tokenize.Terms(words) {
+		m[t] = true
+	}
+	return m
+}
+
+// queryTerms are the question's content terms.
+func queryTerms(q string) []string {
+	all := tokenize.Terms(q)
+	out := all[:0:0]
+	for _, t := range all {
+		if !framing[t] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// normalizeQuestion validates q and fills in its language.
+func normalizeQuestion(q Question) (Question, error) {
+	q.Text = strings.TrimSpace(q.Text)
+	if q.Text == "" {
+		return q, fmt.Errorf("%w: question is empty", ErrInvalidQuestion)
+	}
+	if n := utf8.RuneCountInString(q.Text); n > MaxQuestionRunes {
+		return q, fmt.Errorf("%w: question has %d characters, at most %d are allowed", ErrInvalidQuestion, n, MaxQuestionRunes)
+	}
+	switch q.Lang {
+	case "":
+		q.Lang = paper.LangEN
+		if tokenize.Lang(q.Text) == "zh" {
+			q.Lang = paper.LangZH
+		}
+	case paper.LangEN, paper.LangZH:
+	default:
+		return q, fmt.Errorf("%w: lang %q must be en_US or zh_CN", ErrInvalidQuestion, q.Lang)
+	}
+	return q, nil
+}
+
+// IsNotFound reports whether err means a paper does not exist.
+func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// Papers lists the stored papers.
+func (e *Engine) Papers(ctx context.Context) ([]store.PaperInfo, error) {
+	ps, err := e.store.Papers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list papers: %w", err)
+	}
+	return ps, nil
+}

@@ -1,0 +1,125 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+)
+
+// migration is one schema change. Versions start at 1 and increase by one;
+// a migration, once released, is never edited: change the schema by
+// appending a new one.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations is the schema history, oldest first.
+var migrations = []migration{
+	{
+		version: 1,
+		name:    "papers, chunks and summaries",
+		sql: `
+CREATE TABLE papers (
+	id           TEXT NOT NULL PRIMARY KEY,
+	json         TEXT NOT NULL,
+	title        TEXT NOT NULL,
+	journal      TEXT NOT NULL DEFAULT '',
+	year         INTEGER NOT NULL DEFAULT 0,
+	doi          TEXT NOT NULL DEFAULT '',
+	ref_count    INTEGER NOT NULL DEFAULT 0,
+	embedder     TEXT NOT NULL DEFAULT '',
+	content_hash TEXT NOT NULL,
+	created_at   TEXT NOT NULL,
+	updated_at   TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE chunks (
+	paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+	seq      INTEGER NOT NULL,
+	id       TEXT NOT NULL,
+	kind     TEXT NOT NULL,
+	n        INTEGER NOT NULL DEFAULT 0,
+	lang     TEXT NOT NULL DEFAULT '',
+	text     TEXT NOT NULL,
+	vector   BLOB NOT NULL, -- little-endian float32s
+	PRIMARY KEY (paper_id, seq)
+) STRICT;
+
+CREATE TABLE summaries (
+	paper_id       TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+	lang           TEXT NOT NULL,
+	model          TEXT NOT NULL DEFAULT '',
+	prompt_version TEXT NOT NULL DEFAULT '',
+	json           TEXT NOT NULL,
+	created_at     TEXT NOT NULL,
+	PRIMARY KEY (paper_id, lang, model, prompt_version)
+) STRICT;
+`,
+	},
+}
+
+// migrate applies, in one transaction, every migration newer than the
+// latest recorded in schema_migrations, recording each. It fails without
+// changing anything if the database records a version this binary does
+// not know.
+func (s *Store) migrate(ctx context.Context) error {
+	if err := s.lockWrite(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer s.unlockWrite()
+	if err := applyMigrations(ctx, s, migrations); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+func applyMigrations(ctx context.Context, s *Store, ms []migration) error {
+	// BEGIN IMMEDIATE (from the DSN's _txlock) makes concurrent opens of
+	// the same database migrate one after the other.
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+
+	if _, err := tx.ExecContext(ctx, `
+		CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER NOT NULL PRIMARY KEY,
+			name       TEXT NOT NULL,
+			applied_at TEXT NOT NULL
+		) STRICT`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var current int
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	latest := 0
+	if len(ms) > 0 {
+		latest = ms[len(ms)-1].version
+	}
+	if current > latest {
+		return fmt.Errorf("database schema version %d is newer than this program supports (%d)", current, latest)
+	}
+	for i, m := range ms {
+		if m.version != i+1 {
+			return fmt.Errorf("migration %q has version %d, want %d", m.name, m.version, i+1)
+		}
+		if m.version <= current {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("apply migration %d (%s): %w", m.version, m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx,
+			"INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+			m.version, m.name, now()); err != nil {
+			return fmt.Errorf("record migration %d: %w", m.version, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

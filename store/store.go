@@ -1,0 +1,88 @@
+// Package store defines how ChatPaper persists papers, their embedded
+// chunks and generated summaries. Implementations live in subpackages
+// (store/sqlite is the embedded default).
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+
+	"github.com/chatpaper/chatpaper/paper"
+)
+
+// ErrNotFound is returned (possibly wrapped) when a paper or summary does
+// not exist.
+var ErrNotFound = errors.New("not found")
+
+// EmbeddedChunk is a chunk with the vector it was indexed with.
+type EmbeddedChunk struct {
+	paper.Chunk
+	Vector []float32
+}
+
+// PaperInfo is the listing form of a paper.
+type PaperInfo struct {
+	ID         string `json:"id"`
+	Title      string `json:"title"`
+	Journal    string `json:"journal"`
+	Year       int    `json:"year"`
+	DOI        string `json:"doi"`
+	References int    `json:"references"`
+}
+
+// SummaryKey identifies a cached summary. Model and PromptVersion are
+// empty for extractive summaries.
+type SummaryKey struct {
+	PaperID       string
+	Lang          string
+	Model         string
+	PromptVersion string
+}
+
+// Store persists papers. All methods are safe for concurrent use.
+type Store interface {
+	// PutPaper stores p with its chunks, replacing any paper with the
+	// same id (and dropping that paper's cached summaries) in one
+	// transaction. Embedder names the embedder that made the vectors so
+	// a later start with another embedder can tell they are stale.
+	// When PutPaper returns nil the paper is durable.
+	PutPaper(ctx context.Context, p *paper.Paper, embedder string, chunks []EmbeddedChunk) error
+	// Paper returns the paper with the given id or ErrNotFound.
+	Paper(ctx context.Context, id string) (*paper.Paper, error)
+	// Papers lists all papers ordered by id.
+	Papers(ctx context.Context) ([]PaperInfo, error)
+	// Chunks returns the paper's chunks in stored order and the name of
+	// the embedder that made their vectors, or ErrNotFound.
+	Chunks(ctx context.Context, paperID string) (chunks []EmbeddedChunk, embedder string, err error)
+	// DeletePaper removes a paper, its chunks and summaries, or returns
+	// ErrNotFound.
+	DeletePaper(ctx context.Context, id string) error
+	// Summary returns a cached summary or ErrNotFound.
+	Summary(ctx context.Context, key SummaryKey) (*paper.Summary, error)
+	// PutSummary caches a summary under key.
+	PutSummary(ctx context.Context, key SummaryKey, s *paper.Summary) error
+	// Ping reports whether the store is usable.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}
+
+// ContentHash returns the lower-case hex SHA-256 of p's canonical JSON
+// form: p encoded with encoding/json, with a nil reference list encoded as
+// an empty one. Papers that encode equally hash equally, so a caller can
+// tell that a re-submitted paper is unchanged. The hash covers the paper
+// only, not its chunks, vectors or embedder. p must not be nil.
+func ContentHash(p *paper.Paper) string {
+	q := *p
+	if q.References == nil {
+		q.References = []paper.Reference{}
+	}
+	h := sha256.New()
+	// Encoding a paper.Paper cannot fail: it holds only strings, ints and
+	// slices of them, and writes to a hash never fail.
+	_ = json.NewEncoder(h).Encode(&q)
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,617 @@
+// Package storetest is a conformance suite for store.Store
+// implementations. Each implementation's tests call Run with a function
+// that opens a fresh store; the suite checks the behaviour every
+// implementation must share, so the embedded SQLite store and a server
+// database store can be swapped without the rest of ChatPaper noticing.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/store"
+)
+
+// Run runs the conformance suite as subtests of t. For each subtest it
+// calls open, which must return a new, empty store that no other subtest
+// uses; Run closes that store when the subtest ends, so open must not
+// close it itself. Run the suite with -race: one subtest drives the store
+// from several goroutines.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Helper()
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"Ping", testPing},
+		{"PaperRoundTrip", testPaperRoundTrip},
+		{"ChunksRoundTrip", testChunksRoundTrip},
+		{"PapersOrderedByID", testPapersOrderedByID},
+		{"ReplaceDropsChunksAndSummaries", testReplace},
+		{"DeleteCascades", testDeleteCascades},
+		{"NotFound", testNotFound},
+		{"SummaryKey", testSummaryKey},
+		{"Concurrent", testConcurrent},
+		{"CanceledContext", testCanceledContext},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			tt.fn(t, s)
+		})
+	}
+}
+
+// SamplePaper returns a paper with the given id and every field set,
+// including Chinese title and abstract, several authors, and references
+// with and without DOIs whose numbers have a gap, as printed numbering
+// allows.
+func SamplePaper(id string) *paper.Paper {
+	return &paper.Paper{
+		ID:         id,
+		Title:      "Deep residual learning for image recognition (" + id + ")",
+		TitleZh:    "用于图像识别的深度残差学习",
+		Authors:    []string{"Kaiming He", "Xiangyu Zhang", "任少卿", "Jian Sun"},
+		Journal:    "CVPR",
+		Year:       2016,
+		DOI:        "10.1109/CVPR.2016.90",
+		Abstract:   "Deeper neural networks are more difficult to train.",
+		AbstractZh: "更深的神经网络更难训练。",
+		References: []paper.Reference{
+			{N: 1, Text: "Y. Bengio et al. Learning long-term dependencies.", DOI: "10.1109/72.279181"},
+			{N: 2, Text: "C. M. Bishop. Neural networks for pattern recognition."},
+			{N: 26, Text: "K. Simonyan, A. Zisserman. Very deep convolutional networks.", DOI: "10.48550/arXiv.1409.1556"},
+		},
+		Numbering: "printed",
+	}
+}
+
+// SampleChunks returns n chunks for the paper paperID with dim-dimensional
+// vectors. The first chunk is the title, the second the abstract and the
+// rest references; languages alternate between "en" and "zh". Chunk ids
+// sort in the opposite order to the chunks, so a store that returns chunks
+// ordered by id rather than in stored order is caught. Vectors are
+// deterministic and include -0, the smallest subnormal, the largest finite
+// float32 and values that are not exact in decimal, so a lossy encoding is
+// caught too.
+func SampleChunks(paperID string, n, dim int) []store.EmbeddedChunk {
+	specials := []float32{
+		float32(math.Copysign(0, -1)),
+		math.SmallestNonzeroFloat32,
+		math.MaxFloat32,
+		-math.MaxFloat32,
+		1.0 / 3,
+		float32(math.Pi),
+	}
+	chunks := make([]store.EmbeddedChunk, n)
+	for i := range chunks {
+		c := paper.Chunk{
+			ID:   fmt.Sprintf("%s-c%04d", paperID, n-i),
+			Lang: "en",
+		}
+		if i%2 == 1 {
+			c.Lang = "zh"
+		}
+		switch i {
+		case 0:
+			c.Kind, c.Text = paper.KindTitle, "Deep residual learning "+paperID
+		case 1:
+			c.Kind, c.Text = paper.KindAbstract, "更深的神经网络更难训练。"+paperID
+		default:
+			c.Kind, c.N, c.Text = paper.KindReference, i-1, fmt.Sprintf("reference %d of %s", i-1, paperID)
+		}
+		v := make([]float32, dim)
+		for j := range v {
+			if k := i*dim + j; k < len(specials) {
+				v[j] = specials[k]
+			} else {
+				v[j] = float32(math.Sin(float64(k)+0.5)) / float32(j+1)
+			}
+		}
+		chunks[i] = store.EmbeddedChunk{Chunk: c, Vector: v}
+	}
+	return chunks
+}
+
+// DiffChunks describes the first difference between got and want, or
+// returns "" if they are equal. Vectors must match bit for bit.
+func DiffChunks(got, want []store.EmbeddedChunk) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("got %d chunks, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].Chunk != want[i].Chunk {
+			return fmt.Sprintf("chunk %d: got %+v, want %+v", i, got[i].Chunk, want[i].Chunk)
+		}
+		g, w := got[i].Vector, want[i].Vector
+		if len(g) != len(w) {
+			return fmt.Sprintf("chunk %d (%s): got %d-dim vector, want %d-dim", i, want[i].ID, len(g), len(w))
+		}
+		for j := range g {
+			if math.Float32bits(g[j]) != math.Float32bits(w[j]) {
+				return fmt.Sprintf("chunk %d (%s): vector[%d] = %g (%#08x), want %g (%#08x)",
+					i, want[i].ID, j, g[j], math.Float32bits(g[j]), w[j], math.Float32bits(w[j]))
+			}
+		}
+	}
+	return ""
+}
+
+func sampleSummary(paperID, lang, text string) *paper.Summary {
+	return &paper.Summary{
+		PaperID:   paperID,
+		Lang:      lang,
+		Heading:   "Summary",
+		Summary:   text,
+		KeyPoints: []string{"Residual connections ease optimisation.", "152 layers."},
+		Source:    "llm",
+		Model:     "test-model",
+	}
+}
+
+func put(t *testing.T, s store.Store, p *paper.Paper, embedder string, chunks []store.EmbeddedChunk) {
+	t.Helper()
+	if err := s.PutPaper(t.Context(), p, embedder, chunks); err != nil {
+		t.Fatalf("PutPaper(%q): %v", p.ID, err)
+	}
+}
+
+func putSummary(t *testing.T, s store.Store, key store.SummaryKey, sum *paper.Summary) {
+	t.Helper()
+	if err := s.PutSummary(t.Context(), key, sum); err != nil {
+		t.Fatalf("PutSummary(%+v): %v", key, err)
+	}
+}
+
+func wantNotFound(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("%s: got error %v, want one wrapping store.ErrNotFound", what, err)
+	}
+}
+
+func wantPaper(t *testing.T, s store.Store, want *paper.Paper) {
+	t.Helper()
+	got, err := s.Paper(t.Context(), want.ID)
+	if err != nil {
+		t.Fatalf("Paper(%q): %v", want.ID, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Paper(%q) =\n%+v\nwant\n%+v", want.ID, got, want)
+	}
+}
+
+func wantChunks(t *testing.T, s store.Store, paperID, wantEmbedder string, want []store.EmbeddedChunk) {
+	t.Helper()
+	got, embedder, err := s.Chunks(t.Context(), paperID)
+	if err != nil {
+		t.Fatalf("Chunks(%q): %v", paperID, err)
+	}
+	if embedder != wantEmbedder {
+		t.Errorf("Chunks(%q) embedder = %q, want %q", paperID, embedder, wantEmbedder)
+	}
+	if d := DiffChunks(got, want); d != "" {
+		t.Errorf("Chunks(%q): %s", paperID, d)
+	}
+}
+
+func wantPapers(t *testing.T, s store.Store, want []store.PaperInfo) {
+	t.Helper()
+	got, err := s.Papers(t.Context())
+	if err != nil {
+		t.Fatalf("Papers: %v", err)
+	}
+	if len(got) == 0 && len(want) == 0 {
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Papers() =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func info(p *paper.Paper) store.PaperInfo {
+	return store.PaperInfo{ID: p.ID, Title: p.Title, Journal: p.Journal, Year: p.Year, DOI: p.DOI, References: len(p.References)}
+}
+
+func testPing(t *testing.T, s store.Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}
+
+func testPaperRoundTrip(t *testing.T, s store.Store) {
+	tests := []struct {
+		name string
+		p    *paper.Paper
+	}{
+		{"all fields", SamplePaper("he2016")},
+		{"required fields only", &paper.Paper{
+			ID:         "min-1.0_x",
+			Title:      "T",
+			Abstract:   "A",
+			References: []paper.Reference{{N: 1, Text: "R"}},
+		}},
+		{"chinese abstract only", &paper.Paper{
+			ID:         "zh",
+			Title:      "标题",
+			AbstractZh: "摘要",
+			References: []paper.Reference{{N: 3, Text: "参考文献", DOI: "10.1/zh"}},
+			Numbering:  "order",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := *tt.p
+			want.Authors = append([]string(nil), tt.p.Authors...)
+			want.References = append([]paper.Reference(nil), tt.p.References...)
+			put(t, s, tt.p, "emb", nil)
+			// The store must keep its own copy: changing the caller's
+			// paper afterwards changes nothing stored.
+			tt.p.Title = "changed"
+			if len(tt.p.References) > 0 {
+				tt.p.References[0].Text = "changed"
+			}
+			wantPaper(t, s, &want)
+		})
+	}
+	all := SamplePaper("he2016")
+	wantPapers(t, s, []store.PaperInfo{
+		info(all),
+		{ID: "min-1.0_x", Title: "T", References: 1},
+		{ID: "zh", Title: "标题", References: 1},
+	})
+}
+
+func testChunksRoundTrip(t *testing.T, s store.Store) {
+	tests := []struct {
+		id       string
+		embedder string
+		chunks   []store.EmbeddedChunk
+	}{
+		{"a", "local-hash-v1", SampleChunks("a", 7, 16)},
+		{"b", "openai:text-embedding-3-small", SampleChunks("b", 3, 1536)},
+		{"c", "", SampleChunks("c", 1, 1)},
+		{"no-chunks", "local-hash-v1", nil},
+	}
+	for _, tt := range tests {
+		put(t, s, SamplePaper(tt.id), tt.embedder, tt.chunks)
+	}
+	// Check only after every paper is stored, so chunks leaking from one
+	// paper to another are caught.
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			wantChunks(t, s, tt.id, tt.embedder, tt.chunks)
+		})
+	}
+}
+
+func testPapersOrderedByID(t *testing.T, s store.Store) {
+	wantPapers(t, s, nil)
+	c := SamplePaper("c")
+	a := &paper.Paper{ID: "a", Title: "A", Journal: "Nature", Year: 1999, DOI: "10.1/a", Abstract: "x",
+		References: []paper.Reference{{N: 1, Text: "r"}}}
+	b := &paper.Paper{ID: "B", Title: "Upper case sorts first", Abstract: "x", References: []paper.Reference{}}
+	d := &paper.Paper{ID: "a.2", Title: "After a", Abstract: "x",
+		References: []paper.Reference{{N: 1, Text: "r"}, {N: 2, Text: "s"}}}
+	for _, p := range []*paper.Paper{c, a, d, b} {
+		put(t, s, p, "emb", SampleChunks(p.ID, 2, 4))
+	}
+	wantPapers(t, s, []store.PaperInfo{info(b), info(a), info(d), info(c)})
+}
+
+func testReplace(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	v1 := SamplePaper("p")
+	put(t, s, v1, "emb-1", SampleChunks("p", 5, 8))
+	keys := []store.SummaryKey{
+		{PaperID: "p", Lang: paper.LangEN, Model: "m", PromptVersion: "1"},
+		{PaperID: "p", Lang: paper.LangZH},
+	}
+	for _, k := range keys {
+		putSummary(t, s, k, sampleSummary("p", k.Lang, "old"))
+	}
+	other := SamplePaper("other")
+	otherKey := store.SummaryKey{PaperID: "other", Lang: paper.LangEN, Model: "m", PromptVersion: "1"}
+	put(t, s, other, "emb-1", SampleChunks("other", 3, 8))
+	putSummary(t, s, otherKey, sampleSummary("other", paper.LangEN, "other"))
+
+	v2 := SamplePaper("p")
+	v2.Title = "Revised title"
+	v2.References = v2.References[:2]
+	v2Chunks := SampleChunks("p", 2, 4)
+	v2Chunks[0].Text = "revised"
+	put(t, s, v2, "emb-2", v2Chunks)
+
+	wantPaper(t, s, v2)
+	wantChunks(t, s, "p", "emb-2", v2Chunks)
+	for _, k := range keys {
+		_, err := s.Summary(ctx, k)
+		wantNotFound(t, fmt.Sprintf("Summary(%+v) after replace", k), err)
+	}
+	wantPapers(t, s, []store.PaperInfo{info(other), info(v2)})
+
+	// Replacing one paper leaves the others alone.
+	wantPaper(t, s, other)
+	wantChunks(t, s, "other", "emb-1", SampleChunks("other", 3, 8))
+	if _, err := s.Summary(ctx, otherKey); err != nil {
+		t.Errorf("Summary(%+v) of untouched paper: %v", otherKey, err)
+	}
+
+	// Replacing with no chunks leaves none.
+	put(t, s, v2, "emb-3", nil)
+	wantChunks(t, s, "p", "emb-3", nil)
+}
+
+func testDeleteCascades(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := SamplePaper("a"), SamplePaper("b")
+	aKey := store.SummaryKey{PaperID: "a", Lang: paper.LangEN, Model: "m", PromptVersion: "1"}
+	bKey := store.SummaryKey{PaperID: "b", Lang: paper.LangEN, Model: "m", PromptVersion: "1"}
+	put(t, s, a, "emb", SampleChunks("a", 4, 8))
+	put(t, s, b, "emb", SampleChunks("b", 3, 8))
+	putSummary(t, s, aKey, sampleSummary("a", paper.LangEN, "a"))
+	putSummary(t, s, bKey, sampleSummary("b", paper.LangEN, "b"))
+
+	if err := s.DeletePaper(ctx, "a"); err != nil {
+		t.Fatalf("DeletePaper(a): %v", err)
+	}
+	_, err := s.Paper(ctx, "a")
+	wantNotFound(t, "Paper(a) after delete", err)
+	_, _, err = s.Chunks(ctx, "a")
+	wantNotFound(t, "Chunks(a) after delete", err)
+	_, err = s.Summary(ctx, aKey)
+	wantNotFound(t, "Summary(a) after delete", err)
+	wantNotFound(t, "second DeletePaper(a)", s.DeletePaper(ctx, "a"))
+	wantPapers(t, s, []store.PaperInfo{info(b)})
+
+	// The other paper keeps everything.
+	wantPaper(t, s, b)
+	wantChunks(t, s, "b", "emb", SampleChunks("b", 3, 8))
+	if _, err := s.Summary(ctx, bKey); err != nil {
+		t.Errorf("Summary(b) after deleting a: %v", err)
+	}
+
+	// Storing the id again starts clean: no chunk or summary survived.
+	put(t, s, a, "emb-new", nil)
+	wantChunks(t, s, "a", "emb-new", nil)
+	_, err = s.Summary(ctx, aKey)
+	wantNotFound(t, "Summary(a) after delete and re-put", err)
+}
+
+func testNotFound(t *testing.T, s store.Store) {
+	// One paper exists, so an implementation cannot pass by failing on an
+	// empty table.
+	put(t, s, SamplePaper("exists"), "emb", SampleChunks("exists", 2, 4))
+	putSummary(t, s, store.SummaryKey{PaperID: "exists", Lang: paper.LangEN}, sampleSummary("exists", paper.LangEN, "x"))
+	tests := []struct {
+		name string
+		call func(ctx context.Context) error
+	}{
+		{"Paper", func(ctx context.Context) error { _, err := s.Paper(ctx, "missing"); return err }},
+		{"Chunks", func(ctx context.Context) error { _, _, err := s.Chunks(ctx, "missing"); return err }},
+		{"DeletePaper", func(ctx context.Context) error { return s.DeletePaper(ctx, "missing") }},
+		{"Summary of missing paper", func(ctx context.Context) error {
+			_, err := s.Summary(ctx, store.SummaryKey{PaperID: "missing", Lang: paper.LangEN})
+			return err
+		}},
+		{"Summary never stored", func(ctx context.Context) error {
+			_, err := s.Summary(ctx, store.SummaryKey{PaperID: "exists", Lang: paper.LangZH})
+			return err
+		}},
+		{"PutSummary of missing paper", func(ctx context.Context) error {
+			return s.PutSummary(ctx, store.SummaryKey{PaperID: "missing", Lang: paper.LangEN}, sampleSummary("missing", paper.LangEN, "x"))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantNotFound(t, tt.name, tt.call(t.Context()))
+		})
+	}
+	wantPapers(t, s, []store.PaperInfo{info(SamplePaper("exists"))})
+}
+
+func testSummaryKey(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	put(t, s, SamplePaper("p"), "emb", nil)
+	put(t, s, SamplePaper("q"), "emb", nil)
+	key := store.SummaryKey{PaperID: "p", Lang: paper.LangEN, Model: "gpt-4o-mini", PromptVersion: "v3"}
+	want := sampleSummary("p", paper.LangEN, "Residual nets are easy to optimise.")
+	putSummary(t, s, key, want)
+
+	got, err := s.Summary(ctx, key)
+	if err != nil {
+		t.Fatalf("Summary(%+v): %v", key, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Summary(%+v) = %+v, want %+v", key, got, want)
+	}
+
+	misses := []struct {
+		name string
+		key  store.SummaryKey
+	}{
+		{"other paper", store.SummaryKey{PaperID: "q", Lang: key.Lang, Model: key.Model, PromptVersion: key.PromptVersion}},
+		{"other lang", store.SummaryKey{PaperID: "p", Lang: paper.LangZH, Model: key.Model, PromptVersion: key.PromptVersion}},
+		{"other model", store.SummaryKey{PaperID: "p", Lang: key.Lang, Model: "gpt-4o", PromptVersion: key.PromptVersion}},
+		{"empty model", store.SummaryKey{PaperID: "p", Lang: key.Lang, PromptVersion: key.PromptVersion}},
+		{"other prompt version", store.SummaryKey{PaperID: "p", Lang: key.Lang, Model: key.Model, PromptVersion: "v4"}},
+		{"extractive", store.SummaryKey{PaperID: "p", Lang: key.Lang}},
+	}
+	for _, tt := range misses {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.Summary(ctx, tt.key)
+			wantNotFound(t, fmt.Sprintf("Summary(%+v)", tt.key), err)
+		})
+	}
+
+	// Keys differing in one part hold separate summaries, and putting
+	// under an existing key replaces only that summary.
+	extractiveKey := store.SummaryKey{PaperID: "p", Lang: paper.LangEN}
+	extractive := &paper.Summary{PaperID: "p", Lang: paper.LangEN, Summary: "Deeper networks are harder.", Source: "extractive"}
+	putSummary(t, s, extractiveKey, extractive)
+	replaced := sampleSummary("p", paper.LangEN, "Second version.")
+	putSummary(t, s, key, replaced)
+	for _, c := range []struct {
+		key  store.SummaryKey
+		want *paper.Summary
+	}{{key, replaced}, {extractiveKey, extractive}} {
+		got, err := s.Summary(ctx, c.key)
+		if err != nil {
+			t.Errorf("Summary(%+v): %v", c.key, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Summary(%+v) = %+v, want %+v", c.key, got, c.want)
+		}
+	}
+}
+
+// testConcurrent has 8 goroutines write their own paper and replace a
+// shared one while reading both. Each version of the shared paper tags
+// its title, embedder and chunk texts alike and has its own chunk count,
+// so a reader that sees parts of two versions reports it.
+func testConcurrent(t *testing.T, s store.Store) {
+	const (
+		workers    = 8
+		iterations = 10
+		shared     = "shared"
+	)
+	ctx := t.Context()
+	version := func(tag string, n int) (*paper.Paper, string, []store.EmbeddedChunk) {
+		p := SamplePaper(shared)
+		p.Title = "shared " + tag
+		chunks := SampleChunks(shared, n, 8)
+		for i := range chunks {
+			chunks[i].Text = tag + " " + chunks[i].Text
+		}
+		return p, "emb " + tag, chunks
+	}
+	p, emb, chunks := version("initial", 1)
+	put(t, s, p, emb, chunks)
+
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			own := fmt.Sprintf("worker-%d", w)
+			for i := range iterations {
+				if ctx.Err() != nil {
+					return
+				}
+				ownPaper := SamplePaper(own)
+				ownPaper.Year = i
+				ownChunks := SampleChunks(own, i%4+1, 8)
+				if err := s.PutPaper(ctx, ownPaper, "emb", ownChunks); err != nil {
+					t.Errorf("PutPaper(%s): %v", own, err)
+					return
+				}
+				if got, err := s.Paper(ctx, own); err != nil {
+					t.Errorf("Paper(%s): %v", own, err)
+				} else if !reflect.DeepEqual(got, ownPaper) {
+					t.Errorf("Paper(%s) = %+v, want %+v", own, got, ownPaper)
+				}
+				if got, _, err := s.Chunks(ctx, own); err != nil {
+					t.Errorf("Chunks(%s): %v", own, err)
+				} else if d := DiffChunks(got, ownChunks); d != "" {
+					t.Errorf("Chunks(%s): %s", own, d)
+				}
+
+				tag := fmt.Sprintf("w%d-i%d", w, i)
+				p, emb, chunks := version(tag, (w+i)%5+1)
+				if err := s.PutPaper(ctx, p, emb, chunks); err != nil {
+					t.Errorf("PutPaper(%s): %v", shared, err)
+					return
+				}
+				if err := s.PutSummary(ctx, store.SummaryKey{PaperID: own, Lang: paper.LangEN}, sampleSummary(own, paper.LangEN, tag)); err != nil {
+					t.Errorf("PutSummary(%s): %v", own, err)
+				}
+				if got, err := s.Paper(ctx, shared); err != nil {
+					t.Errorf("Paper(%s): %v", shared, err)
+				} else if !strings.HasPrefix(got.Title, "shared ") {
+					t.Errorf("Paper(%s).Title = %q, want a shared version", shared, got.Title)
+				}
+				gotChunks, gotEmb, err := s.Chunks(ctx, shared)
+				if err != nil {
+					t.Errorf("Chunks(%s): %v", shared, err)
+					continue
+				}
+				gotTag := strings.TrimPrefix(gotEmb, "emb ")
+				for _, c := range gotChunks {
+					if !strings.HasPrefix(c.Text, gotTag+" ") {
+						t.Errorf("Chunks(%s): embedder %q with chunk text %q from another version", shared, gotEmb, c.Text)
+						break
+					}
+				}
+				if _, err := s.Papers(ctx); err != nil {
+					t.Errorf("Papers: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	infos, err := s.Papers(ctx)
+	if err != nil {
+		t.Fatalf("Papers: %v", err)
+	}
+	if got, want := len(infos), workers+1; got != want {
+		t.Errorf("Papers() has %d papers, want %d", got, want)
+	}
+}
+
+func testCanceledContext(t *testing.T, s store.Store) {
+	put(t, s, SamplePaper("p"), "emb", SampleChunks("p", 2, 4))
+	key := store.SummaryKey{PaperID: "p", Lang: paper.LangEN}
+	putSummary(t, s, key, sampleSummary("p", paper.LangEN, "x"))
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"PutPaper", func() error { return s.PutPaper(ctx, SamplePaper("new"), "emb", SampleChunks("new", 2, 4)) }},
+		{"Paper", func() error { _, err := s.Paper(ctx, "p"); return err }},
+		{"Papers", func() error { _, err := s.Papers(ctx); return err }},
+		{"Chunks", func() error { _, _, err := s.Chunks(ctx, "p"); return err }},
+		{"DeletePaper", func() error { return s.DeletePaper(ctx, "p") }},
+		{"Summary", func() error { _, err := s.Summary(ctx, key); return err }},
+		{"PutSummary", func() error {
+			return s.PutSummary(ctx, store.SummaryKey{PaperID: "p", Lang: paper.LangZH}, sampleSummary("p", paper.LangZH, "x"))
+		}},
+		{"Ping", func() error { return s.Ping(ctx) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if err == nil {
+				t.Fatalf("%s with a canceled context succeeded, want an error", tt.name)
+			}
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("%s with a canceled context: got error %v, want one wrapping context.Canceled", tt.name, err)
+			}
+			if errors.Is(err, store.ErrNotFound) {
+				t.Errorf("%s with a canceled context: got %v, which wraps store.ErrNotFound", tt.name, err)
+			}
+		})
+	}
+
+	// Nothing the canceled calls attempted took effect.
+	_, err := s.Paper(t.Context(), "new")
+	wantNotFound(t, "Paper(new) after canceled PutPaper", err)
+	wantPaper(t, s, SamplePaper("p"))
+	wantChunks(t, s, "p", "emb", SampleChunks("p", 2, 4))
+	_, err = s.Summary(t.Context(), store.SummaryKey{PaperID: "p", Lang: paper.LangZH})
+	wantNotFound(t, "Summary after canceled PutSummary", err)
+}

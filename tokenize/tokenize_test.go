@@ -1,0 +1,45 @@
+package tokenize
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestTerms(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"stems and drops stop words", "The exosomes are secreted by cells", []string{"exosom", "secret", "cell"}},
+		{"keeps numbers and mixed tokens", "miR-1246 in 2015", []string{"mir", "1246", "2015"}},
+		{"folds diacritics", "Théry C", []string{"theri"}},
+		{"chinese bigrams", "外泌体", []string{"外泌", "泌体"}},
+		{"lone han char", "癌 cancer", []string{"癌", "cancer"}},
+		{"mixed scripts split", "外泌体exosome", []string{"外泌", "泌体", "exosom"}},
+		{"british and greek plurals", "Tumour metastases haematology", []string{"tumor", "metastasi", "hematolog"}},
+		{"empty", "", []string{}},
+		{"punctuation only", "?!,.", []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Terms(tt.in); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Terms(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLang(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Which databases describe RNA content?", "en"},
+		{"哪些文献研究了树突状细胞来源的外泌体用于癌症治疗？", "zh"},
+		{"ExoCarta 数据库包含什么？", "zh"},
+		{"", "en"},
+	}
+	for _, tt := range tests {
+		if got := Lang(tt.in); got != tt.want {
+			t.Errorf("Lang(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/rag"
+	"github.com/chatpaper/chatpaper/store"
+)
+
+// Error is the body of every error response: {"error":{"code","message"}}.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type errorBody struct {
+	Error Error `json:"error"`
+}
+
+// apiError is an error with the HTTP status and code clients see.
+type apiError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func badRequest(code, msg string) error {
+	return &apiError{status: http.StatusBadRequest, code: code, msg: msg}
+}
+
+// classify maps an error to what the client is told. Errors of unknown
+// kind are internal: their text may hold paths or SQL, so the client
+// sees only "internal error" and the log keeps the detail.
+func classify(err error) (status int, e Error) {
+	var ae *apiError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ae):
+		return ae.status, Error{ae.code, ae.msg}
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound, Error{"not_found", "paper not found"}
+	case errors.Is(err, paper.ErrInvalid):
+		return http.StatusBadRequest, Error{"invalid_paper", err.Error()}
+	case errors.Is(err, rag.ErrInvalidQuestion):
+		return http.StatusBadRequest, Error{"invalid_question", err.Error()}
+	case errors.As(err, &he):
+		code := map[int]string{
+			http.StatusNotFound:              "not_found",
+			http.StatusMethodNotAllowed:      "method_not_allowed",
+			http.StatusRequestEntityTooLarge: "too_large",
+			http.StatusUnsupportedMediaType:  "unsupported_media_type",
+			http.StatusBadRequest:            "bad_request",
+			http.StatusUnauthorized:          "unauthorized",
+			http.StatusForbidden:             "forbidden",
+			http.StatusTooManyRequests:       "rate_limited",
+		}[he.Code]
+		if code == "" {
+			code = "error"
+		}
+		msg := http.StatusText(he.Code)
+		if s, ok := he.Message.(string); ok && s != "" {
+			msg = s
+		}
+		if he.Code == http.StatusNotFound && msg == "Not Found" {
+			msg = "no such route"
+		}
+		return he.Code, Error{code, lower(msg)}
+	}
+	return http.StatusInternalServerError, Error{"internal", "internal error"}
+}
+
+func lower(s string) string {
+	if s == "" {
+		return s
+	}
+	b := []byte(s)
+	if b[0] >= 'A' && b[0] <= 'Z' && (len(b) == 1 || b[1] < 'A' || b[1] > 'Z') {
+		b[0] += 'a' - 'A'
+	}
+	return string(b)
+}
+
+// errorHandler writes every error in the JSON error shape and logs the
+// ones that are the server's fault.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status, body := classify(err)
+		if status >= 500 {
+			log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path,
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)
+		}
+		if c.Request().Method == http.MethodHead {
+			err = c.NoContent(status)
+		} else {
+			err = c.JSON(status, errorBody{body})
+		}
+		if err != nil {
+			log.Warn("write error response", "err", err)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/rag"
+	"github.com/chatpaper/chatpaper/store"
+)
+
+func handleHealth() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	}
+}
+
+func handleListPapers(ps Papers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		list, err := ps.Papers(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		if list == nil {
+			list = []store.PaperInfo{}
+		}
+		return c.JSON(http.StatusOK, map[string]any{"papers": list})
+	}
+}
+
+// paperID returns the :id path parameter, refusing ids no paper can have
+// so they never reach the store.
+func paperID(c echo.Context) (string, error) {
+	id := c.Param("id")
+	if !paper.ValidID(id) {
+		return "", store.ErrNotFound
+	}
+	return id, nil
+}
+
+func handleGetPaper(ps Papers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := paperID(c)
+		if err != nil {
+			return err
+		}
+		p, err := ps.Paper(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		out := *p
+		if out.References == nil {
+			out.References = []paper.Reference{}
+		}
+		return c.JSON(http.StatusOK, out)
+	}
+}
+
+func handleDeletePaper(ps Papers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := paperID(c)
+		if err != nil {
+			return err
+		}
+		if err := ps.Delete(c.Request().Context(), id); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	}
+}
+
+// handleIngest stores a paper given as JSON or, with Content-Type
+// text/plain, as article page text (whose id comes from ?id=).
+func handleIngest(ps Papers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+		switch ct {
+		case "", echo.MIMEApplicationJSON, echo.MIMETextPlain:
+		default:
+			return &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type",
+				fmt.Sprintf("content type %q is not supported: send application/json or text/plain", ct)}
+		}
+		body, err := io.ReadAll(c.Request().Body)
+		if err != nil {
+			return bodyError(err)
+		}
+		p, err := paper.Parse(body, ct, c.QueryParam("id"))
+		if err != nil {
+			return err
+		}
+		if err := ps.Ingest(c.Request().Context(), p); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, map[string]any{"id": p.ID, "references": len(p.References)})
+	}
+}
+
+// bodyError turns a failed body read into the client's error: the body
+// limit middleware reports an oversized body as a read error.
+func bodyError(err error) error {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return he
+	}
+	if strings.Contains(err.Error(), "too large") {
+		return echo.ErrStatusRequestEntityTooLarge
+	}
+	return badRequest("bad_request", "could not read request body")
+}
+
+func handleSummary(s rag.Summarizer) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := paperID(c)
+		if err != nil {
+			return err
+		}
+		lang := c.QueryParam("lang")
+		if lang == "" {
+			lang = paper.LangEN
+		}
+		if !paper.ValidLang(lang) {
+			return badRequest("invalid_lang", fmt.Sprintf("lang %q must be en_US or zh_CN", lang))
+		}
+		sum, err := s.Summary(c.Request().Context(), id, lang)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, sum)
+	}
+}
+
+// askRequest is the body of POST /papers/{id}/ask.
+type askRequest struct {
+	Question  string `json:"question"`
+	Lang      string `json:"lang"`
+	SessionID string `json:"session_id"`
+}
+
+func handleAsk(ps Papers, a rag.Answerer) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := paperID(c)
+		if err != nil {
+			return err
+		}
+		var req askRequest
+		dec := json.NewDecoder(c.Request().Body)
+		if err := dec.Decode(&req); err != nil {
+			return jsonError(err)
+		}
+		ans, err := a.Ask(c.Request().Context(), rag.Question{PaperID: id, Text: req.Question, Lang: req.Lang, SessionID: req.SessionID}, nil)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, ans)
+	}
+}
+
+// jsonError describes a JSON decoding failure for the client.
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return badRequest("malformed_json", fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, err))
+	case errors.As(err, &typ):
+		return badRequest("malformed_json", fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type))
+	case errors.Is(err, io.EOF):
+		return badRequest("malformed_json", "request body is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("malformed_json", "request body ends in the middle of JSON")
+	}
+	return bodyError(err)
+}

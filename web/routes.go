@@ -1,0 +1,22 @@
+package web
+
+import "github.com/labstack/echo/v4"
+
+// routes lists every route the server answers. docs/API.md describes
+// each one.
+func routes(e *echo.Echo, d Deps) {
+	e.GET("/healthz", handleHealth())
+
+	api := e.Group("/api/v1")
+	api.GET("/papers", handleListPapers(d.Papers))
+	api.POST("/papers", handleIngest(d.Papers))
+	api.GET("/papers/:id", handleGetPaper(d.Papers))
+	api.DELETE("/papers/:id", handleDeletePaper(d.Papers))
+	api.GET("/papers/:id/summary", handleSummary(d.Summarizer))
+	api.POST("/papers/:id/ask", handleAsk(d.Papers, d.Answerer))
+	api.GET("/papers/:id/ws", handleWS(d.Papers, d.Answerer, d.Log, d.WS))
+
+	e.GET("/", handlePage())
+	e.GET("/papers/:id", handlePage())
+	e.GET("/static/*", handleStatic())
+}

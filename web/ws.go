@@ -1,0 +1,346 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+
+	"github.com/chatpaper/chatpaper/rag"
+)
+
+// WSOptions tunes the websocket. Zero fields take the defaults below.
+type WSOptions struct {
+	// WriteWait bounds one frame write.
+	WriteWait time.Duration
+	// PongWait is how long the server waits for any frame or pong
+	// before it deems the connection dead.
+	PongWait time.Duration
+	// PingPeriod is how often the server pings; it must be below
+	// PongWait.
+	PingPeriod time.Duration
+	// MaxMessage is the largest client frame answered with an error
+	// frame; the connection stays usable.
+	MaxMessage int64
+	// HardLimit is the read limit: a larger frame closes the connection
+	// with 1009 (message too big), as gorilla cannot resynchronise.
+	HardLimit int64
+	// MaxInFlight bounds concurrent answers on one connection.
+	MaxInFlight int
+	// CheckOrigin decides which origins may connect; nil allows only
+	// same-origin pages and clients that send no Origin.
+	CheckOrigin func(r *http.Request) bool
+}
+
+func (o WSOptions) withDefaults() WSOptions {
+	if o.WriteWait <= 0 {
+		o.WriteWait = 10 * time.Second
+	}
+	if o.PongWait <= 0 {
+		o.PongWait = 60 * time.Second
+	}
+	if o.PingPeriod <= 0 || o.PingPeriod >= o.PongWait {
+		o.PingPeriod = o.PongWait * 9 / 10
+	}
+	if o.MaxMessage <= 0 {
+		o.MaxMessage = 16 << 10
+	}
+	if o.HardLimit < o.MaxMessage {
+		o.HardLimit = 1 << 20
+	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = 4
+	}
+	return o
+}
+
+// inFrame is any frame a client sends.
+type inFrame struct {
+	Type      string `json:"type"`
+	ID        string `json:"id"`
+	Question  string `json:"question"`
+	Lang      string `json:"lang"`
+	SessionID string `json:"session_id"`
+}
+
+// outFrame is any frame the server sends; unused fields are omitted.
+type outFrame struct {
+	Type             string         `json:"type"`
+	ID               string         `json:"id,omitempty"`
+	Text             string         `json:"text,omitempty"`
+	Citations        []rag.Citation `json:"citations,omitempty"`
+	Answer           *string        `json:"answer,omitempty"`
+	Answerable       *bool          `json:"answerable,omitempty"`
+	Mode             string         `json:"mode,omitempty"`
+	Sources          []rag.Source   `json:"sources,omitempty"`
+	DroppedCitations []int          `json:"dropped_citations,omitempty"`
+	Code             string         `json:"code,omitempty"`
+	Message          string         `json:"message,omitempty"`
+	SessionID        string         `json:"session_id,omitempty"`
+	RetryAfter       int            `json:"retry_after,omitempty"`
+}
+
+func errorFrame(id, code, msg string) outFrame {
+	return outFrame{Type: "error", ID: id, Code: code, Message: msg}
+}
+
+func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.HandlerFunc {
+	opts = opts.withDefaults()
+	up := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: opts.CheckOrigin}
+	return func(c echo.Context) error {
+		id, err := paperID(c)
+		if err != nil {
+			return err
+		}
+		// Refuse unknown papers before upgrading, so the client gets a
+		// plain 404 rather than a socket that can only say "not found".
+		if _, err := ps.Paper(c.Request().Context(), id); err != nil {
+			return err
+		}
+		conn, err := up.Upgrade(c.Response(), c.Request(), nil)
+		if err != nil {
+			// Upgrade has already written the HTTP error response.
+			log.Debug("websocket upgrade failed", "err", err)
+			return nil
+		}
+		s := &wsSession{
+			conn: conn, paperID: id, answerer: a, log: log, opts: opts,
+			send: make(chan outFrame, 64), closed: make(chan struct{}), asks: make(map[string]context.CancelFunc),
+		}
+		// The connection outlives the request context only until the
+		// server shuts down: derive from it so shutdown cancels answers.
+		s.serve(context.WithoutCancel(c.Request().Context()))
+		return nil
+	}
+}
+
+// wsSession is one websocket connection. The reading goroutine (serve)
+// dispatches frames; each answer runs in its own goroutine; exactly one
+// goroutine (writeLoop) writes to the connection, as gorilla requires.
+type wsSession struct {
+	conn     *websocket.Conn
+	paperID  string
+	answerer rag.Answerer
+	log      *slog.Logger
+	opts     WSOptions
+	send     chan outFrame
+	// closed is closed when the writer has stopped; frames can no longer
+	// be delivered.
+	closed chan struct{}
+
+	mu   sync.Mutex
+	asks map[string]context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+func (s *wsSession) serve(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	go func() {
+		s.writeLoop(ctx)
+		close(s.closed)
+		cancel()       // a failed write ends the session too…
+		s.conn.Close() // …and unblocks the reader
+	}()
+
+	s.readLoop(ctx)
+	cancel()    // a closed socket cancels every answer in flight
+	s.wg.Wait() // no goroutine of this session is left behind
+	<-s.closed
+}
+
+func (s *wsSession) readLoop(ctx context.Context) {
+	s.conn.SetReadLimit(s.opts.HardLimit)
+	s.conn.SetReadDeadline(time.Now().Add(s.opts.PongWait))
+	s.conn.SetPongHandler(func(string) error {
+		return s.conn.SetReadDeadline(time.Now().Add(s.opts.PongWait))
+	})
+	for {
+		typ, data, err := s.conn.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				s.closeWith(websocket.CloseMessageTooBig, fmt.Sprintf("frame larger than %d bytes", s.opts.HardLimit))
+			}
+			return
+		}
+		s.conn.SetReadDeadline(time.Now().Add(s.opts.PongWait))
+		if ctx.Err() != nil {
+			return
+		}
+		if typ != websocket.TextMessage {
+			s.emit(ctx, errorFrame("", "bad_frame", "frames must be JSON text messages"))
+			continue
+		}
+		if int64(len(data)) > s.opts.MaxMessage {
+			s.emit(ctx, errorFrame("", "too_large", fmt.Sprintf("frame of %d bytes exceeds the limit of %d bytes", len(data), s.opts.MaxMessage)))
+			continue
+		}
+		var f inFrame
+		if err := json.Unmarshal(data, &f); err != nil {
+			s.emit(ctx, errorFrame("", "malformed_json", "frame is not valid JSON: "+err.Error()))
+			continue
+		}
+		s.dispatch(ctx, f)
+	}
+}
+
+// closeWith sends a close frame. It is called only after the writer may
+// still be running, so it uses WriteControl, which gorilla allows
+// concurrently with other writes.
+func (s *wsSession) closeWith(code int, reason string) {
+	msg := websocket.FormatCloseMessage(code, reason)
+	_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.opts.WriteWait))
+}
+
+func (s *wsSession) dispatch(ctx context.Context, f inFrame) {
+	switch f.Type {
+	case "ask":
+		s.startAsk(ctx, f)
+	case "cancel":
+		s.mu.Lock()
+		cancel, ok := s.asks[f.ID]
+		s.mu.Unlock()
+		if !ok {
+			s.emit(ctx, errorFrame(f.ID, "unknown_id", fmt.Sprintf("no answer with id %q is in progress", f.ID)))
+			return
+		}
+		cancel()
+	case "":
+		s.emit(ctx, errorFrame(f.ID, "bad_frame", `frame has no "type"`))
+	default:
+		s.emit(ctx, errorFrame(f.ID, "unknown_type", fmt.Sprintf("unknown frame type %q: expected ask or cancel", f.Type)))
+	}
+}
+
+func (s *wsSession) startAsk(ctx context.Context, f inFrame) {
+	if f.ID == "" {
+		s.emit(ctx, errorFrame("", "bad_frame", `ask frame needs an "id"`))
+		return
+	}
+	s.mu.Lock()
+	if _, dup := s.asks[f.ID]; dup {
+		s.mu.Unlock()
+		s.emit(ctx, errorFrame(f.ID, "duplicate_id", fmt.Sprintf("an answer with id %q is already in progress", f.ID)))
+		return
+	}
+	if len(s.asks) >= s.opts.MaxInFlight {
+		s.mu.Unlock()
+		s.emit(ctx, errorFrame(f.ID, "busy", fmt.Sprintf("at most %d answers may be in progress on one connection", s.opts.MaxInFlight)))
+		return
+	}
+	actx, cancel := context.WithCancel(ctx)
+	s.asks[f.ID] = cancel
+	s.wg.Add(1)
+	s.mu.Unlock()
+
+	go func() {
+		defer s.wg.Done()
+		defer func() {
+			s.mu.Lock()
+			delete(s.asks, f.ID)
+			s.mu.Unlock()
+			cancel()
+		}()
+		s.answer(actx, f)
+	}()
+}
+
+func (s *wsSession) answer(ctx context.Context, f inFrame) {
+	q := rag.Question{PaperID: s.paperID, Text: f.Question, Lang: f.Lang, SessionID: f.SessionID}
+	ans, err := s.answerer.Ask(ctx, q, func(d string) error {
+		return s.emit(ctx, outFrame{Type: "delta", ID: f.ID, Text: d})
+	})
+	if err != nil {
+		switch {
+		case ctx.Err() != nil:
+			// Cancelled by the reader or a closed socket: tell the
+			// reader if it is still there.
+			s.emit(context.Background(), errorFrame(f.ID, "cancelled", "answer cancelled"))
+		default:
+			status, e := classify(err)
+			if status >= 500 {
+				s.log.Error("websocket ask failed", "paper", s.paperID, "err", err)
+			}
+			s.emit(ctx, errorFrame(f.ID, e.Code, e.Message))
+		}
+		return
+	}
+	cits := ans.Citations
+	if cits == nil {
+		cits = []rag.Citation{}
+	}
+	// Citations always go out, even empty, so clients can rely on the
+	// delta…citations…done sequence.
+	s.emit(ctx, outFrame{Type: "citations", ID: f.ID, Citations: nonNilCitations(cits)})
+	s.emit(ctx, outFrame{
+		Type: "done", ID: f.ID, Answer: &ans.Answer, Answerable: &ans.Answerable, Mode: ans.Mode,
+		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations,
+	})
+}
+
+func nonNilCitations(c []rag.Citation) []rag.Citation {
+	if len(c) == 0 {
+		return []rag.Citation{}
+	}
+	return c
+}
+
+// errClosed reports a frame that could not be sent because the
+// connection is gone.
+var errClosed = errors.New("websocket closed")
+
+// emit queues a frame for the writer. It fails once ctx is done or the
+// writer has stopped, so a slow or vanished reader cannot block an
+// answer forever.
+func (s *wsSession) emit(ctx context.Context, f outFrame) error {
+	select {
+	case s.send <- f:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closed:
+		return errClosed
+	}
+}
+
+func (s *wsSession) writeLoop(ctx context.Context) {
+	ping := time.NewTicker(s.opts.PingPeriod)
+	defer ping.Stop()
+	for {
+		select {
+		case f := <-s.send:
+			if err := s.write(f); err != nil {
+				return
+			}
+		case <-ping.C:
+			s.conn.SetWriteDeadline(time.Now().Add(s.opts.WriteWait))
+			if err := s.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
+				return
+			}
+		case <-ctx.Done():
+			// Flush what answers queued before the end (a final error
+			// frame, say), then stop.
+			for {
+				select {
+				case f := <-s.send:
+					if s.write(f) != nil {
+						return
+					}
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (s *wsSession) write(f outFrame) error {
+	s.conn.SetWriteDeadline(time.Now().Add(s.opts.WriteWait))
+	return s.conn.WriteJSON(f)
+}
