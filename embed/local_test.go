@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/tokenize"
 )
 
 func cosine(a, b []float32) float64 {
@@ -91,4 +92,16 @@ func BenchmarkEmbedDemo(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(texts)), "texts/op")
+}
+
+// BenchmarkTokenizeDemo is the baseline for BenchmarkEmbedDemo: only the
+// tokenization every embedding starts with.
+func BenchmarkTokenizeDemo(b *testing.B) {
+	texts := demoTexts()
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, t := range texts {
+			tokenize.Scan(t)
+		}
+	}
 }

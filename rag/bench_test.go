@@ -4,8 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
+	"github.com/chatpaper/chatpaper/vector"
 )
 
 // BenchmarkAskExtractive measures one extractive answer on the demo
@@ -20,6 +22,34 @@ func BenchmarkAskExtractive(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := eng.Ask(ctx, q, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBareChromemQuery is the baseline for BenchmarkAskExtractive:
+// one chromem-go query over the demo paper's vectors with a precomputed
+// query vector, nothing else.
+func BenchmarkBareChromemQuery(b *testing.B) {
+	ctx := context.Background()
+	chunks := rag.Chunks(paper.Demo())
+	texts := make([]string, len(chunks))
+	for i, c := range chunks {
+		texts[i] = c.Text
+	}
+	e := embed.NewLocal(0)
+	vecs, err := e.Embed(ctx, texts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q, _ := e.Embed(ctx, []string{"Which references describe exosome biogenesis and secretion?"})
+	vi := vector.NewChromem()
+	if err := vi.Set(ctx, "demo", vecs); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := vi.Query(ctx, "demo", q[0], 8); err != nil {
 			b.Fatal(err)
 		}
 	}
