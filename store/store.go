@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/chatpaper/chatpaper/paper"
 )
@@ -64,6 +65,17 @@ type Store interface {
 	Summary(ctx context.Context, key SummaryKey) (*paper.Summary, error)
 	// PutSummary caches a summary under key.
 	PutSummary(ctx context.Context, key SummaryKey, s *paper.Summary) error
+	// Session returns a chat session or ErrNotFound.
+	Session(ctx context.Context, id string) (*Session, error)
+	// PutSession creates or replaces a chat session. It returns
+	// ErrNotFound when the session's paper does not exist. Sessions are
+	// deleted with their paper.
+	PutSession(ctx context.Context, s *Session) error
+	// WithSummaryLock runs fn while holding an exclusive lock on key,
+	// shared by every process using the same store, so a summary is
+	// generated once: a second caller waits, then finds the summary
+	// cached. It returns fn's error, or ctx's if ctx ends while waiting.
+	WithSummaryLock(ctx context.Context, key SummaryKey, fn func(ctx context.Context) error) error
 	// Ping reports whether the store is usable.
 	Ping(ctx context.Context) error
 	// Close releases the store.
@@ -85,4 +97,23 @@ func ContentHash(p *paper.Paper) string {
 	// slices of them, and writes to a hash never fail.
 	_ = json.NewEncoder(h).Encode(&q)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Turn is one question and its answer in a chat session.
+type Turn struct {
+	Question string `json:"question"`
+	Answer   string `json:"answer"`
+	Lang     string `json:"lang"`
+	// Cited are the reference numbers the answer cited.
+	Cited []int `json:"cited,omitempty"`
+}
+
+// Session is a reader's conversation about one paper, kept so that
+// follow-up questions can be understood and a reconnecting reader (on
+// any replica) continues where they left off.
+type Session struct {
+	ID      string    `json:"id"`
+	PaperID string    `json:"paper_id"`
+	Turns   []Turn    `json:"turns"`
+	Updated time.Time `json:"updated"`
 }

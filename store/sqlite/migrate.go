@@ -57,6 +57,19 @@ CREATE TABLE summaries (
 ) STRICT;
 `,
 	},
+	{
+		version: 2,
+		name:    "chat sessions",
+		sql: `
+CREATE TABLE sessions (
+	id         TEXT NOT NULL PRIMARY KEY,
+	paper_id   TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+	json       TEXT NOT NULL,
+	updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX sessions_paper ON sessions (paper_id);
+`,
+	},
 }
 
 // migrate applies, in one transaction, every migration newer than the

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -46,6 +47,13 @@ type Store struct {
 	// writers queue in Go instead of polling SQLite's lock under
 	// busy_timeout; it holds one token while a write runs.
 	writeSem chan struct{}
+
+	// summaryLocks serialise summary generation per key. SQLite serves
+	// one process, so an in-process lock is the lock every user of the
+	// store shares; holding a database write lock during a model call
+	// instead would block every ingest.
+	summaryMu    sync.Mutex
+	summaryLocks map[store.SummaryKey]chan struct{}
 }
 
 // Open opens the database dir/chatpaper.db, creating dir and the file if
@@ -76,7 +84,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 
-	s := &Store{db: db, writeSem: make(chan struct{}, 1)}
+	s := &Store{db: db, writeSem: make(chan struct{}, 1), summaryLocks: make(map[store.SummaryKey]chan struct{})}
 	if err := s.checkPragmas(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/store"
@@ -40,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SummaryKey", testSummaryKey},
 		{"Concurrent", testConcurrent},
 		{"CanceledContext", testCanceledContext},
+		{"Sessions", testSessions},
+		{"SummaryLock", testSummaryLock},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -614,4 +617,106 @@ func testCanceledContext(t *testing.T, s store.Store) {
 	wantChunks(t, s, "p", "emb", SampleChunks("p", 2, 4))
 	_, err = s.Summary(t.Context(), store.SummaryKey{PaperID: "p", Lang: paper.LangZH})
 	wantNotFound(t, "Summary after canceled PutSummary", err)
+}
+
+func testSessions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	put(t, s, SamplePaper("p1"), "emb", SampleChunks("p1", 2, 4))
+	sess := &store.Session{
+		ID: "s1", PaperID: "p1", Updated: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Turns: []store.Turn{
+			{Question: "What is ExoCarta?", Answer: "A database [26].", Lang: paper.LangEN, Cited: []int{26}},
+			{Question: "它的第二篇参考文献呢？", Answer: "本文…", Lang: paper.LangZH},
+		},
+	}
+	if err := s.PutSession(ctx, sess); err != nil {
+		t.Fatalf("PutSession: %v", err)
+	}
+	got, err := s.Session(ctx, "s1")
+	if err != nil {
+		t.Fatalf("Session: %v", err)
+	}
+	if !got.Updated.Equal(sess.Updated) {
+		t.Errorf("Updated = %v, want %v", got.Updated, sess.Updated)
+	}
+	got.Updated = sess.Updated
+	if !reflect.DeepEqual(got, sess) {
+		t.Errorf("Session = %+v, want %+v", got, sess)
+	}
+
+	sess.Turns = append(sess.Turns, store.Turn{Question: "third", Answer: "x", Lang: paper.LangEN})
+	if err := s.PutSession(ctx, sess); err != nil {
+		t.Fatalf("PutSession replace: %v", err)
+	}
+	if got, err := s.Session(ctx, "s1"); err != nil || len(got.Turns) != 3 {
+		t.Errorf("after replace: %v turns, err %v; want 3", got, err)
+	}
+
+	wantNotFound(t, "Session missing", func() error { _, err := s.Session(ctx, "nope"); return err }())
+	wantNotFound(t, "PutSession of missing paper", s.PutSession(ctx, &store.Session{ID: "s2", PaperID: "missing"}))
+
+	if err := s.DeletePaper(ctx, "p1"); err != nil {
+		t.Fatal(err)
+	}
+	wantNotFound(t, "Session after paper deleted", func() error { _, err := s.Session(ctx, "s1"); return err }())
+}
+
+func testSummaryLock(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	key := store.SummaryKey{PaperID: "p", Lang: paper.LangEN, Model: "m", PromptVersion: "v1"}
+	var inside, maxInside, runs int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.WithSummaryLock(ctx, key, func(ctx context.Context) error {
+				mu.Lock()
+				inside++
+				runs++
+				maxInside = max(maxInside, inside)
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond) // widen the window a race would need
+				mu.Lock()
+				inside--
+				mu.Unlock()
+				return nil
+			})
+			if err != nil {
+				t.Errorf("WithSummaryLock: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got, want := maxInside, 1; got != want {
+		t.Errorf("%d callers held the lock at once, want %d", got, want)
+	}
+	if got, want := runs, 6; got != want {
+		t.Errorf("fn ran %d times, want %d", got, want)
+	}
+
+	boom := errors.New("boom")
+	if err := s.WithSummaryLock(ctx, key, func(context.Context) error { return boom }); !errors.Is(err, boom) {
+		t.Errorf("WithSummaryLock returned %v, want fn's error", err)
+	}
+
+	// A waiter whose context ends gives up with that error.
+	release := make(chan struct{})
+	held := make(chan struct{})
+	go s.WithSummaryLock(ctx, key, func(context.Context) error { close(held); <-release; return nil })
+	<-held
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	err := s.WithSummaryLock(wctx, key, func(context.Context) error { return nil })
+	close(release)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("waiting with an expiring context: err = %v, want deadline exceeded", err)
+	}
+	// Other keys are independent.
+	other := key
+	other.Lang = paper.LangZH
+	if err := s.WithSummaryLock(ctx, other, func(context.Context) error { return nil }); err != nil {
+		t.Errorf("other key: %v", err)
+	}
 }
