@@ -318,6 +318,20 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("websocket frame over the hard limit closes with 1009", func(t *testing.T) {
+		conn, _, err := websocket.DefaultDialer.Dial(s.wsURL("test-paper"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		send(t, conn, `{"type":"ask","id":"huge","question":"`+strings.Repeat("a", 2<<20)+`"}`)
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, _, err = conn.ReadMessage()
+		if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+			t.Errorf("read after huge frame: %v, want close 1009", err)
+		}
+	})
+
 	t.Run("websocket to unknown paper is a 404", func(t *testing.T) {
 		_, resp, err := websocket.DefaultDialer.Dial(s.wsURL("no-such-paper"), nil)
 		if err == nil {

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCmd runs one chatpaper command through run and returns its output.
+func runCmd(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err = run(context.Background(), append([]string{"chatpaper"}, args...), func(string) string { return "" }, &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func TestCLIIngestAskEval(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	jsonFile := filepath.Join(dir, "test-paper.json")
+	if err := os.WriteFile(jsonFile, []byte(testPaper), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile("../../paper/testdata/exosome-irradiation.page.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageFile := filepath.Join(dir, "exo.page.txt")
+	if err := os.WriteFile(pageFile, page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(dir, "broken.json")
+	if err := os.WriteFile(broken, []byte(`{"id":"b",`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	out, errOut, err := runCmd(t, "ingest", "--data", data, jsonFile, pageFile, broken)
+	if err == nil || !strings.Contains(err.Error(), "1 of 3 files failed") {
+		t.Errorf("ingest err = %v, want 1 of 3 failed", err)
+	}
+	if !strings.Contains(out, `ingested "test-paper" with 3 references`) || !strings.Contains(out, `ingested "exo" with 103 references`) {
+		t.Errorf("ingest output:\n%s", out)
+	}
+	if !strings.Contains(errOut, "broken.json") {
+		t.Errorf("ingest errors do not name the broken file:\n%s", errOut)
+	}
+
+	out, _, err = runCmd(t, "ask", "--data", data, "--paper", "exo", "What is ExoCarta?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "[26]") || !strings.Contains(out, "\n[26] Keerthikumar S") {
+		t.Errorf("ask output:\n%s", out)
+	}
+
+	out, _, err = runCmd(t, "eval", "--data", data, "--paper", "exo", "--qa", "../../eval/testdata/exosome-irradiation-dev.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "en_US") || !strings.Contains(out, "zh_CN") || !strings.Contains(out, "cite gold") {
+		t.Errorf("eval output:\n%s", out)
+	}
+	if _, _, err := runCmd(t, "frobnicate"); err == nil {
+		t.Error("unknown command succeeded")
+	}
+}
