@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -24,7 +25,44 @@ type Config struct {
 	// LogLevel is debug, info, warn or error (CHATPAPER_LOG_LEVEL,
 	// default info).
 	LogLevel string
+
+	// LLM configures model mode; see LLMConfig.
+	LLM LLMConfig
 }
+
+// LLMConfig is the OpenAI-compatible endpoint behind model mode. With
+// BaseURL empty ChatPaper works offline: local embedder, extractive
+// answers and summaries.
+type LLMConfig struct {
+	// BaseURL is the endpoint, ending in /v1 or the provider's
+	// equivalent (CHATPAPER_LLM_BASE_URL, default empty: model mode off).
+	BaseURL string
+	// APIKey is sent as a bearer token (CHATPAPER_LLM_API_KEY, falling
+	// back to OPENAI_API_KEY). Local servers such as Ollama need none.
+	APIKey string
+	// Model names the chat model (CHATPAPER_LLM_MODEL, default
+	// gpt-4o-mini).
+	Model string
+	// EmbedModel names the embedding model (CHATPAPER_EMBED_MODEL,
+	// default empty: the local embedder).
+	EmbedModel string
+	// EmbedBatch is the most texts sent in one embeddings request
+	// (CHATPAPER_EMBED_BATCH, default 10, DashScope's limit).
+	EmbedBatch int
+	// Timeout bounds one whole model request (CHATPAPER_LLM_TIMEOUT,
+	// default 120s).
+	Timeout time.Duration
+	// FirstTokenTimeout bounds the wait for an answer's first token,
+	// retries included; past it the reader gets the extractive answer
+	// (CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT, default 15s).
+	FirstTokenTimeout time.Duration
+	// Retries is how many times a request refused with 429 or 5xx is
+	// retried before its first token (CHATPAPER_LLM_RETRIES, default 2).
+	Retries int
+}
+
+// Enabled reports whether model mode is configured.
+func (l LLMConfig) Enabled() bool { return l.BaseURL != "" }
 
 // Load reads the configuration: defaults first, then the environment
 // through getenv, then validation. Errors name the offending variable.
@@ -35,6 +73,13 @@ func Load(getenv func(string) string) (Config, error) {
 		EmbedDim:        1024,
 		ShutdownTimeout: 10 * time.Second,
 		LogLevel:        "info",
+		LLM: LLMConfig{
+			Model:             "gpt-4o-mini",
+			EmbedBatch:        10,
+			Timeout:           120 * time.Second,
+			FirstTokenTimeout: 15 * time.Second,
+			Retries:           2,
+		},
 	}
 	str(getenv, "CHATPAPER_ADDR", &c.Addr)
 	str(getenv, "CHATPAPER_DATA", &c.DataDir)
@@ -45,7 +90,28 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := duration(getenv, "CHATPAPER_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout); err != nil {
 		return c, err
 	}
+	if err := loadLLM(getenv, &c.LLM); err != nil {
+		return c, err
+	}
 	return c, c.Validate()
+}
+
+func loadLLM(getenv func(string) string, l *LLMConfig) error {
+	str(getenv, "CHATPAPER_LLM_BASE_URL", &l.BaseURL)
+	str(getenv, "OPENAI_API_KEY", &l.APIKey)
+	str(getenv, "CHATPAPER_LLM_API_KEY", &l.APIKey)
+	str(getenv, "CHATPAPER_LLM_MODEL", &l.Model)
+	str(getenv, "CHATPAPER_EMBED_MODEL", &l.EmbedModel)
+	if err := integer(getenv, "CHATPAPER_EMBED_BATCH", &l.EmbedBatch); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_LLM_RETRIES", &l.Retries); err != nil {
+		return err
+	}
+	if err := duration(getenv, "CHATPAPER_LLM_TIMEOUT", &l.Timeout); err != nil {
+		return err
+	}
+	return duration(getenv, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", &l.FirstTokenTimeout)
 }
 
 // Validate checks the settings for values the program cannot run with.
@@ -61,6 +127,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("config: CHATPAPER_SHUTDOWN_TIMEOUT must be positive")
+	}
+	if err := c.LLM.validate(); err != nil {
+		return err
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -99,5 +168,34 @@ func duration(getenv func(string) string, key string, dst *time.Duration) error 
 		return fmt.Errorf("config: %s=%q is not a duration like 10s", key, v)
 	}
 	*dst = d
+	return nil
+}
+
+func (l LLMConfig) validate() error {
+	if l.BaseURL == "" {
+		if l.EmbedModel != "" {
+			return fmt.Errorf("config: CHATPAPER_EMBED_MODEL needs CHATPAPER_LLM_BASE_URL")
+		}
+		return nil
+	}
+	u, err := url.Parse(l.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: CHATPAPER_LLM_BASE_URL %q must be an http(s) URL such as https://api.openai.com/v1", l.BaseURL)
+	}
+	if l.Model == "" {
+		return fmt.Errorf("config: CHATPAPER_LLM_MODEL is empty")
+	}
+	if l.EmbedBatch < 1 || l.EmbedBatch > 2048 {
+		return fmt.Errorf("config: CHATPAPER_EMBED_BATCH %d must be between 1 and 2048", l.EmbedBatch)
+	}
+	if l.Timeout <= 0 {
+		return fmt.Errorf("config: CHATPAPER_LLM_TIMEOUT must be positive")
+	}
+	if l.FirstTokenTimeout <= 0 || l.FirstTokenTimeout > l.Timeout {
+		return fmt.Errorf("config: CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT must be positive and at most CHATPAPER_LLM_TIMEOUT")
+	}
+	if l.Retries < 0 || l.Retries > 10 {
+		return fmt.Errorf("config: CHATPAPER_LLM_RETRIES %d must be between 0 and 10", l.Retries)
+	}
 	return nil
 }

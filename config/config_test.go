@@ -44,6 +44,11 @@ func TestLoadErrors(t *testing.T) {
 		{"dim out of range", map[string]string{"CHATPAPER_EMBED_DIM": "3"}, "CHATPAPER_EMBED_DIM"},
 		{"bad duration", map[string]string{"CHATPAPER_SHUTDOWN_TIMEOUT": "soon"}, "CHATPAPER_SHUTDOWN_TIMEOUT"},
 		{"bad level", map[string]string{"CHATPAPER_LOG_LEVEL": "loud"}, "CHATPAPER_LOG_LEVEL"},
+		{"llm base url not http", map[string]string{"CHATPAPER_LLM_BASE_URL": "localhost:11434"}, "CHATPAPER_LLM_BASE_URL"},
+		{"embed model without endpoint", map[string]string{"CHATPAPER_EMBED_MODEL": "text-embedding-3-small"}, "CHATPAPER_EMBED_MODEL"},
+		{"embed batch zero", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_EMBED_BATCH": "0"}, "CHATPAPER_EMBED_BATCH"},
+		{"bad llm timeout", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_TIMEOUT": "long"}, "CHATPAPER_LLM_TIMEOUT"},
+		{"first token over timeout", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_TIMEOUT": "5s", "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT": "10s"}, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,5 +57,34 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("err = %v, want one naming %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestLoadLLM(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LLM.Enabled() {
+		t.Errorf("model mode enabled with no CHATPAPER_LLM_BASE_URL: %+v", c.LLM)
+	}
+	c, err = Load(env(map[string]string{
+		"CHATPAPER_LLM_BASE_URL": "http://localhost:11434/v1", "OPENAI_API_KEY": "sk-fallback",
+		"CHATPAPER_LLM_MODEL": "qwen2.5:7b", "CHATPAPER_EMBED_MODEL": "bge-m3", "CHATPAPER_EMBED_BATCH": "16",
+		"CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT": "2s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.LLM.Enabled() || c.LLM.APIKey != "sk-fallback" || c.LLM.Model != "qwen2.5:7b" || c.LLM.EmbedModel != "bge-m3" ||
+		c.LLM.EmbedBatch != 16 || c.LLM.FirstTokenTimeout != 2*time.Second || c.LLM.Timeout != 120*time.Second {
+		t.Errorf("llm config = %+v", c.LLM)
+	}
+	c, err = Load(env(map[string]string{"CHATPAPER_LLM_BASE_URL": "https://api.openai.com/v1", "OPENAI_API_KEY": "sk-a", "CHATPAPER_LLM_API_KEY": "sk-b"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.LLM.APIKey, "sk-b"; got != want {
+		t.Errorf("APIKey = %q, want %q (CHATPAPER_LLM_API_KEY wins over OPENAI_API_KEY)", got, want)
 	}
 }

@@ -1,0 +1,352 @@
+// Package llm adapts an OpenAI-compatible endpoint (OpenAI, DeepSeek,
+// Qwen/DashScope, Zhipu GLM, Ollama, vLLM…) to ChatPaper: streamed chat
+// completions for rag.ChatModel and embeddings for embed.Embedder. It is
+// the only package that imports go-openai.
+//
+// It absorbs the endpoints' quirks: keep-alive blank lines and ": ping"
+// comments between events, reasoning_content deltas (DeepSeek, Qwen)
+// that must not reach the reader, a final usage chunk with no choices,
+// streams that end without [DONE], and embedding batch limits
+// (DashScope takes at most 10 inputs per request).
+package llm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/rag"
+)
+
+// Options configure a Client. Zero durations and sizes take the
+// defaults noted.
+type Options struct {
+	BaseURL string
+	APIKey  string
+	// Model is the chat model.
+	Model string
+	// EmbedModel is the embedding model; empty disables Embedder.
+	EmbedModel string
+	// EmbedBatch is the most inputs per embeddings request (default 10).
+	EmbedBatch int
+	// Timeout bounds one whole request, retries included (default 120s).
+	Timeout time.Duration
+	// FirstTokenTimeout bounds the wait for a stream's first content
+	// token, retries included (default 15s).
+	FirstTokenTimeout time.Duration
+	// Retries is how many times a 429 or 5xx is retried before the
+	// first token.
+	Retries int
+	// Backoff is the first retry's delay, doubled each retry with
+	// jitter (default 500ms).
+	Backoff time.Duration
+	// Temperature of chat completions (default 0.2: answers should
+	// stick to the context).
+	Temperature float32
+	// HTTPClient sends the requests (default: a client with no overall
+	// timeout, since streams are bounded by Timeout).
+	HTTPClient *http.Client
+}
+
+// Client talks to one endpoint. It is safe for concurrent use.
+type Client struct {
+	c    *openai.Client
+	opts Options
+}
+
+var _ rag.ChatModel = (*Client)(nil)
+
+// New returns a client for the endpoint in o.
+func New(o Options) *Client {
+	if o.EmbedBatch <= 0 {
+		o.EmbedBatch = 10
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 120 * time.Second
+	}
+	if o.FirstTokenTimeout <= 0 {
+		o.FirstTokenTimeout = 15 * time.Second
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = 500 * time.Millisecond
+	}
+	if o.Temperature == 0 {
+		o.Temperature = 0.2
+	}
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	cfg := openai.DefaultConfig(o.APIKey)
+	cfg.BaseURL = o.BaseURL
+	cfg.HTTPClient = &http.Client{Transport: doneWatcher{next: transport(hc)}, CheckRedirect: hc.CheckRedirect, Jar: hc.Jar}
+	// go-openai counts keep-alive lines between two events and fails the
+	// stream past this limit; a slow model behind a proxy that pings
+	// often must not be cut off for it.
+	cfg.EmptyMessagesLimit = 1 << 20
+	return &Client{c: openai.NewClientWithConfig(cfg), opts: o}
+}
+
+func transport(hc *http.Client) http.RoundTripper {
+	if hc.Transport != nil {
+		return hc.Transport
+	}
+	return http.DefaultTransport
+}
+
+// Model returns the chat model's name.
+func (c *Client) Model() string { return c.opts.Model }
+
+var errTruncated = errors.New("stream ended before the model finished")
+
+// StreamChat implements rag.ChatModel. Requests refused with 429 or 5xx
+// are retried with exponential backoff, but only until the first token
+// arrived: after that a retry would repeat text the reader has seen.
+func (c *Client) StreamChat(ctx context.Context, msgs []rag.ChatMessage, onDelta func(string) error) error {
+	req := openai.ChatCompletionRequest{
+		Model:       c.opts.Model,
+		Messages:    make([]openai.ChatCompletionMessage, len(msgs)),
+		Temperature: c.opts.Temperature,
+		Stream:      true,
+	}
+	for i, m := range msgs {
+		req.Messages[i] = openai.ChatCompletionMessage{Role: m.Role, Content: m.Content}
+	}
+	tctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	fctx, fcancel := context.WithCancelCause(tctx)
+	defer fcancel(nil)
+	errNoToken := fmt.Errorf("%w: %w: none within %s", rag.ErrUpstream, rag.ErrFirstTokenTimeout, c.opts.FirstTokenTimeout)
+	timer := time.AfterFunc(c.opts.FirstTokenTimeout, func() { fcancel(errNoToken) })
+	defer timer.Stop()
+
+	started := false
+	deliver := func(d string) error {
+		if !started {
+			started = true
+			timer.Stop()
+		}
+		if err := onDelta(d); err != nil {
+			return &sinkError{err}
+		}
+		return nil
+	}
+	for attempt := 0; ; attempt++ {
+		err := c.streamOnce(fctx, req, deliver)
+		var sink *sinkError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &sink):
+			// The reader went away (a closed socket): not the endpoint's
+			// fault.
+			return sink.err
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !started && context.Cause(fctx) == errNoToken:
+			return errNoToken
+		}
+		if started || attempt >= c.opts.Retries || !retryable(err) {
+			return fmt.Errorf("%w: chat %s: %w", rag.ErrUpstream, c.opts.Model, err)
+		}
+		if err := sleep(fctx, c.backoff(attempt)); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if context.Cause(fctx) == errNoToken {
+				return errNoToken
+			}
+			return fmt.Errorf("%w: chat %s: %w", rag.ErrUpstream, c.opts.Model, err)
+		}
+	}
+}
+
+// streamOnce makes one request and relays its content deltas.
+func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionRequest, deliver func(string) error) error {
+	seen := &doneFlag{}
+	stream, err := c.c.CreateChatCompletionStream(context.WithValue(ctx, doneKey{}, seen), req)
+	if err != nil {
+		return err
+	}
+	defer stream.Close()
+	finished := false
+	for {
+		resp, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			// go-openai reports a body that simply ends exactly like one
+			// that ended with [DONE]; only the sentinel or a finish
+			// reason tells a complete reply from a cut one.
+			if !finished && !seen.done() {
+				return errTruncated
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		// The usage chunk some endpoints send last has no choices.
+		for _, ch := range resp.Choices {
+			if ch.Index != 0 {
+				continue
+			}
+			if ch.FinishReason != "" {
+				finished = true
+			}
+			// ch.Delta.ReasoningContent is the model thinking aloud
+			// (DeepSeek-R1, QwQ): never shown to the reader.
+			if ch.Delta.Content == "" {
+				continue
+			}
+			if err := deliver(ch.Delta.Content); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.opts.Backoff << attempt
+	if d > 8*time.Second {
+		d = 8 * time.Second
+	}
+	// Full jitter in [d/2, d): replicas retrying together spread out.
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// statusOf returns the HTTP status of an endpoint error, or 0.
+func statusOf(err error) int {
+	var ae *openai.APIError
+	if errors.As(err, &ae) {
+		return ae.HTTPStatusCode
+	}
+	var re *openai.RequestError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode
+	}
+	return 0
+}
+
+// sinkError carries an error of the caller's onDelta through the
+// stream, so it is not mistaken for the endpoint failing.
+type sinkError struct{ err error }
+
+func (e *sinkError) Error() string { return e.err.Error() }
+
+// retryable reports whether a failed request may succeed if repeated:
+// rate limits and server errors, as OpenAI documents.
+func retryable(err error) bool {
+	s := statusOf(err)
+	return s == http.StatusTooManyRequests || s >= 500
+}
+
+// Embedder returns the embedding side of the client, or nil when no
+// embedding model is configured.
+func (c *Client) Embedder() *Embedder {
+	if c.opts.EmbedModel == "" {
+		return nil
+	}
+	return &Embedder{c: c}
+}
+
+// Embedder embeds texts with the endpoint's embedding model, in batches
+// no larger than the configured limit.
+type Embedder struct{ c *Client }
+
+var _ embed.Embedder = (*Embedder)(nil)
+
+// Name identifies the model, so vectors stored by another model are
+// recognised as stale and re-embedded.
+func (e *Embedder) Name() string { return "openai-compatible:" + e.c.opts.EmbedModel }
+
+// Embed returns one L2-normalised vector per text, in order.
+func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, 0, len(texts))
+	batch := e.c.opts.EmbedBatch
+	for lo := 0; lo < len(texts); lo += batch {
+		hi := min(lo+batch, len(texts))
+		vecs, err := e.embedBatch(ctx, texts[lo:hi])
+		if err != nil {
+			return nil, fmt.Errorf("%w: embed texts %d-%d with %s: %w", rag.ErrUpstream, lo, hi-1, e.c.opts.EmbedModel, err)
+		}
+		out = append(out, vecs...)
+	}
+	return out, nil
+}
+
+func (e *Embedder) embedBatch(ctx context.Context, texts []string) ([][]float32, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.c.opts.Timeout)
+	defer cancel()
+	req := openai.EmbeddingRequestStrings{
+		Input: texts, Model: openai.EmbeddingModel(e.c.opts.EmbedModel),
+		EncodingFormat: openai.EmbeddingEncodingFormatFloat,
+	}
+	for attempt := 0; ; attempt++ {
+		resp, err := e.c.c.CreateEmbeddings(ctx, req)
+		if err == nil {
+			return orderVectors(resp.Data, len(texts))
+		}
+		if ctx.Err() != nil || attempt >= e.c.opts.Retries || !retryable(err) {
+			return nil, err
+		}
+		if err := sleep(ctx, e.c.backoff(attempt)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// orderVectors puts the vectors in input order (the API gives each an
+// index) and L2-normalises them, as embed.Embedder promises.
+func orderVectors(data []openai.Embedding, n int) ([][]float32, error) {
+	if len(data) != n {
+		return nil, fmt.Errorf("got %d vectors for %d texts", len(data), n)
+	}
+	out := make([][]float32, n)
+	for _, d := range data {
+		if d.Index < 0 || d.Index >= n || out[d.Index] != nil {
+			return nil, fmt.Errorf("bad or repeated vector index %d", d.Index)
+		}
+		out[d.Index] = normalize(d.Embedding)
+	}
+	dim := len(out[0])
+	for i, v := range out {
+		if len(v) != dim || dim == 0 {
+			return nil, fmt.Errorf("vector %d has dimension %d, want %d", i, len(v), dim)
+		}
+	}
+	return out, nil
+}
+
+func normalize(v []float32) []float32 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	if s == 0 {
+		return v
+	}
+	inv := float32(1 / math.Sqrt(s))
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = x * inv
+	}
+	return out
+}
