@@ -1,0 +1,119 @@
+package prompts
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"embed"
+	"fmt"
+	"io/fs"
+	"strings"
+	"text/template"
+)
+
+//go:embed model/*.tmpl
+var modelFiles embed.FS
+
+var model = template.Must(template.New("").Funcs(template.FuncMap{
+	"join": strings.Join,
+}).ParseFS(modelFiles, "model/*.tmpl"))
+
+// NotCovered is what the answer prompt tells the model to reply, alone,
+// when the paper does not answer the question.
+const NotCovered = "NOT_COVERED"
+
+// Prompt is a rendered system and user message pair.
+type Prompt struct {
+	System string
+	User   string
+}
+
+// ContextRef is one reference in an answer's numbered context, under the
+// number the paper prints for it.
+type ContextRef struct {
+	N    int
+	Text string
+}
+
+// ModelAnswerData fills the answer prompt.
+type ModelAnswerData struct {
+	// Lang is the answer's language, en_US or zh_CN.
+	Lang     string
+	Title    string
+	Question string
+	// Abstract holds the retrieved abstract passages, best first.
+	Abstract []string
+	// Refs is the numbered context, best first.
+	Refs []ContextRef
+}
+
+// ModelAnswer renders the answer prompt.
+func ModelAnswer(d ModelAnswerData) (Prompt, error) {
+	return renderPair("answer", struct {
+		ModelAnswerData
+		NotCovered string
+	}{d, NotCovered})
+}
+
+// RewriteData fills the query-rewrite prompt.
+type RewriteData struct {
+	// Lang is the paper's language, which the queries are written in.
+	Lang     string
+	Title    string
+	Question string
+}
+
+// Rewrite renders the prompt that turns a question into search queries
+// in the paper's language, one per line.
+func Rewrite(d RewriteData) (Prompt, error) { return renderPair("rewrite", d) }
+
+// Turn is an earlier question and answer of a conversation.
+type Turn struct {
+	Question string
+	Answer   string
+}
+
+// CondenseData fills the follow-up condensation prompt.
+type CondenseData struct {
+	Title    string
+	Turns    []Turn
+	Question string
+}
+
+// Condense renders the prompt that makes a follow-up question standalone.
+func Condense(d CondenseData) (Prompt, error) { return renderPair("condense", d) }
+
+// SummaryData fills the summary prompt.
+type SummaryData struct {
+	Lang     string
+	Title    string
+	Authors  []string
+	Journal  string
+	Year     int
+	Abstract string
+}
+
+// ModelSummary renders the summary prompt: a paragraph, then "- " key
+// points.
+func ModelSummary(d SummaryData) (Prompt, error) { return renderPair("summary", d) }
+
+// SummaryVersion identifies the summary prompt's wording. Cached model
+// summaries are keyed by it, so editing the template regenerates them.
+var SummaryVersion = func() string {
+	b, err := fs.ReadFile(modelFiles, "model/summary.tmpl")
+	if err != nil {
+		panic(err) // embedded above; cannot happen
+	}
+	h := sha256.Sum256(b)
+	return "summary-" + hex.EncodeToString(h[:6])
+}()
+
+func renderPair(task string, data any) (Prompt, error) {
+	var sys, user strings.Builder
+	if err := model.ExecuteTemplate(&sys, task+"_system", data); err != nil {
+		return Prompt{}, fmt.Errorf("render %s prompt: %w", task, err)
+	}
+	if err := model.ExecuteTemplate(&user, task+"_user", data); err != nil {
+		return Prompt{}, fmt.Errorf("render %s prompt: %w", task, err)
+	}
+	return Prompt{System: strings.TrimSpace(sys.String()), User: strings.TrimSpace(user.String())}, nil
+}
