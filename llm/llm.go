@@ -350,3 +350,6 @@ func normalize(v []float32) []float32 {
 	}
 	return out
 }
+
+// EmbedModel returns the embedding model's name, empty when none.
+func (c *Client) EmbedModel() string { return c.opts.EmbedModel }

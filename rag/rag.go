@@ -66,6 +66,8 @@ type Answer struct {
 	// DroppedCitations lists numbers a model cited that were not in the
 	// retrieved context and were therefore removed.
 	DroppedCitations []int `json:"dropped_citations,omitempty"`
+	// SessionID is the session the turn was recorded in, if any.
+	SessionID string `json:"session_id,omitempty"`
 }
 
 // Emit receives the answer text piece by piece as it is produced. An

@@ -50,6 +50,9 @@ func classify(err error) (status int, e Error) {
 		return http.StatusBadRequest, Error{"invalid_paper", err.Error()}
 	case errors.Is(err, rag.ErrInvalidQuestion):
 		return http.StatusBadRequest, Error{"invalid_question", err.Error()}
+	case errors.Is(err, rag.ErrUpstream):
+		// The detail may name the endpoint's address: logged, not shown.
+		return http.StatusBadGateway, Error{"upstream", "the model endpoint failed; the answer is incomplete"}
 	case errors.As(err, &he):
 		code := map[int]string{
 			http.StatusNotFound:              "not_found",

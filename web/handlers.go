@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
@@ -143,7 +144,8 @@ type askRequest struct {
 	SessionID string `json:"session_id"`
 }
 
-func handleAsk(ps Papers, a rag.Answerer) echo.HandlerFunc {
+// handleAsk answers one question; with ?stream=1 as server-sent events.
+func handleAsk(ps Papers, a rag.Answerer, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := paperID(c)
 		if err != nil {
@@ -154,7 +156,11 @@ func handleAsk(ps Papers, a rag.Answerer) echo.HandlerFunc {
 		if err := dec.Decode(&req); err != nil {
 			return jsonError(err)
 		}
-		ans, err := a.Ask(c.Request().Context(), rag.Question{PaperID: id, Text: req.Question, Lang: req.Lang, SessionID: req.SessionID}, nil)
+		q := rag.Question{PaperID: id, Text: req.Question, Lang: req.Lang, SessionID: req.SessionID}
+		if c.QueryParam("stream") == "1" {
+			return streamAsk(c, a, q, log)
+		}
+		ans, err := a.Ask(c.Request().Context(), q, nil)
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ func routes(e *echo.Echo, d Deps) {
 	api.GET("/papers/:id", handleGetPaper(d.Papers))
 	api.DELETE("/papers/:id", handleDeletePaper(d.Papers))
 	api.GET("/papers/:id/summary", handleSummary(d.Summarizer))
-	api.POST("/papers/:id/ask", handleAsk(d.Papers, d.Answerer))
+	api.POST("/papers/:id/ask", handleAsk(d.Papers, d.Answerer, d.Log))
 	api.GET("/papers/:id/ws", handleWS(d.Papers, d.Answerer, d.Log, d.WS))
 
 	e.GET("/", handlePage())

@@ -37,6 +37,11 @@ type WSOptions struct {
 	// CheckOrigin decides which origins may connect; nil allows only
 	// same-origin pages and clients that send no Origin.
 	CheckOrigin func(r *http.Request) bool
+	// Sessions turns on chat sessions (model mode): each connection
+	// resumes the session named by ?session_id= or starts a new one,
+	// announces it in a "session" frame, and asks without a session_id
+	// belong to it.
+	Sessions bool
 }
 
 func (o WSOptions) withDefaults() WSOptions {
@@ -114,6 +119,14 @@ func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.
 			conn: conn, paperID: id, answerer: a, log: log, opts: opts,
 			send: make(chan outFrame, 64), closed: make(chan struct{}), asks: make(map[string]context.CancelFunc),
 		}
+		if opts.Sessions {
+			s.sessionID = c.QueryParam("session_id")
+			if !rag.ValidSessionID(s.sessionID) {
+				s.sessionID = rag.NewSessionID()
+			}
+			// Queued before serve starts reading, so it is the first frame.
+			s.send <- outFrame{Type: "session", SessionID: s.sessionID}
+		}
 		// The connection outlives the request context only until the
 		// server shuts down: derive from it so shutdown cancels answers.
 		s.serve(context.WithoutCancel(c.Request().Context()))
@@ -125,12 +138,13 @@ func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.
 // dispatches frames; each answer runs in its own goroutine; exactly one
 // goroutine (writeLoop) writes to the connection, as gorilla requires.
 type wsSession struct {
-	conn     *websocket.Conn
-	paperID  string
-	answerer rag.Answerer
-	log      *slog.Logger
-	opts     WSOptions
-	send     chan outFrame
+	conn      *websocket.Conn
+	paperID   string
+	sessionID string // empty unless WSOptions.Sessions
+	answerer  rag.Answerer
+	log       *slog.Logger
+	opts      WSOptions
+	send      chan outFrame
 	// closed is closed when the writer has stopped; frames can no longer
 	// be delivered.
 	closed chan struct{}
@@ -252,7 +266,11 @@ func (s *wsSession) startAsk(ctx context.Context, f inFrame) {
 }
 
 func (s *wsSession) answer(ctx context.Context, f inFrame) {
-	q := rag.Question{PaperID: s.paperID, Text: f.Question, Lang: f.Lang, SessionID: f.SessionID}
+	sid := f.SessionID
+	if sid == "" {
+		sid = s.sessionID
+	}
+	q := rag.Question{PaperID: s.paperID, Text: f.Question, Lang: f.Lang, SessionID: sid}
 	ans, err := s.answerer.Ask(ctx, q, func(d string) error {
 		return s.emit(ctx, outFrame{Type: "delta", ID: f.ID, Text: d})
 	})

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/chatpaper/chatpaper/config"
-	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/eval"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
@@ -80,7 +79,13 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // app is the set of dependencies every command shares.
 type app struct {
 	engine *rag.Engine
-	close  func() error
+	// answerer, summarizer and papers are the engine itself, or the
+	// model-mode generator over it (see modelMode).
+	answerer   rag.Answerer
+	summarizer rag.Summarizer
+	papers     web.Papers
+	warmer     *rag.Warmer // nil unless model mode
+	close      func() error
 }
 
 // openApp opens the store in dataDir and builds the engine. With
@@ -93,22 +98,32 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
 	}
-	eng := rag.NewEngine(st, embed.NewLocal(cfg.EmbedDim), vector.NewChromem(), log)
+	client := newLLM(cfg)
+	eng := rag.NewEngine(st, embedderFor(cfg, client), vector.NewChromem(), log)
+	a := &app{engine: eng}
+	modelMode(a, client, st, log)
+	a.close = func() error {
+		// Background summaries stop before the store they write to.
+		if a.warmer != nil {
+			a.warmer.Close()
+		}
+		return st.Close()
+	}
 	if withDemo {
 		papers, err := eng.Papers(ctx)
 		if err != nil {
-			st.Close()
+			a.close()
 			return nil, err
 		}
 		if len(papers) == 0 {
-			if err := eng.Ingest(ctx, paper.Demo()); err != nil {
-				st.Close()
+			if err := a.papers.Ingest(ctx, paper.Demo()); err != nil {
+				a.close()
 				return nil, fmt.Errorf("ingest demo paper: %w", err)
 			}
 			log.Info("ingested the demo paper", "paper", paper.DemoID)
 		}
 	}
-	return &app{engine: eng, close: st.Close}, nil
+	return a, nil
 }
 
 func runServe(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
@@ -132,7 +147,8 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	handler := web.New(web.Deps{Papers: a.engine, Answerer: a.engine, Summarizer: a.engine, Log: log})
+	handler := web.New(web.Deps{Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Log: log,
+		WS: web.WSOptions{Sessions: a.warmer != nil}})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	// Tests and scripts read this line to learn the port of :0.
 	fmt.Fprintf(stdout, "chatpaper: serving on http://%s\n", ln.Addr())
@@ -216,7 +232,7 @@ func runAsk(ctx context.Context, cfg config.Config, args []string, stdout, stder
 		return err
 	}
 	defer a.close()
-	ans, err := a.engine.Ask(ctx, rag.Question{PaperID: *pid, Text: q, Lang: *lang}, nil)
+	ans, err := a.answerer.Ask(ctx, rag.Question{PaperID: *pid, Text: q, Lang: *lang}, nil)
 	if err != nil {
 		return err
 	}
@@ -259,7 +275,7 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 		return err
 	}
 	defer a.close()
-	rep, err := eval.RunQA(ctx, a.engine, items, *pid)
+	rep, err := eval.RunQA(ctx, a.answerer, items, *pid)
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
