@@ -109,6 +109,7 @@ type Server struct {
 	mu        sync.Mutex
 	chats     []ChatRequest
 	batches   []int
+	embedded  []string
 	cancelled int
 	// firstToken records when each stream's first content token was
 	// written, for the relay benchmark.
@@ -124,6 +125,20 @@ func NewServer() *Server {
 	s.Server = httptest.NewServer(mux)
 	s.BaseURL = s.URL + "/v1"
 	return s
+}
+
+// SetChatFn replaces ChatFn safely while requests may be arriving.
+func (s *Server) SetChatFn(fn func(r ChatRequest) *Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ChatFn = fn
+}
+
+// SetRewrite sets Rewrites[question] safely.
+func (s *Server) SetRewrite(question, out string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Rewrites[question] = out
 }
 
 // Chats returns the chat requests received so far.
@@ -151,6 +166,13 @@ func (s *Server) Batches() []int {
 	return append([]int(nil), s.batches...)
 }
 
+// Embedded returns every text the fake embedded, in arrival order.
+func (s *Server) Embedded() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.embedded...)
+}
+
 // Cancelled returns how many streams the client abandoned (its request
 // context ended) before the fake had finished them.
 func (s *Server) Cancelled() int {
@@ -171,7 +193,7 @@ func (s *Server) FirstTokens() []time.Time {
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.chats, s.batches, s.cancelled, s.firstToken = nil, nil, 0, nil
+	s.chats, s.batches, s.embedded, s.cancelled, s.firstToken = nil, nil, nil, 0, nil
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
@@ -426,6 +448,7 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.batches = append(s.batches, len(inputs))
+	s.embedded = append(s.embedded, inputs...)
 	status, maxBatch := s.EmbedStatus, s.MaxBatch
 	s.mu.Unlock()
 	if status != 0 {
