@@ -147,7 +147,9 @@ func lastChat(t *testing.T, fake *llmtest.Server, task string) llmtest.ChatReque
 	return rs[len(rs)-1]
 }
 
-func hasHan(s string) bool { return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) }
+func hasHan(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+}
 
 const testPaperZh = `{
   "id": "zh-paper",
