@@ -311,6 +311,10 @@ func (a *answerStream) write(d string) error {
 }
 
 func (a *answerStream) end() error {
+	if !a.started {
+		a.notCovered = true // an empty reply says nothing the reader can use
+		return nil
+	}
 	if a.holding {
 		a.holding = false
 		t := strings.TrimSpace(a.held.String())
