@@ -46,7 +46,7 @@ func (l *lockedBuffer) String() string {
 
 // startServer runs "chatpaper serve" on a free loopback port with the
 // given data folder and returns once it accepts requests.
-func startServer(t *testing.T, dataDir string, env map[string]string) *server {
+func startServer(t testing.TB, dataDir string, env map[string]string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -73,7 +73,7 @@ func startServer(t *testing.T, dataDir string, env map[string]string) *server {
 }
 
 // stop cancels run, as SIGTERM does, and waits for it to return.
-func (s *server) stop(t *testing.T) {
+func (s *server) stop(t testing.TB) {
 	t.Helper()
 	if s.cancel == nil {
 		return
@@ -95,7 +95,7 @@ func (s *server) wsURL(id string) string {
 }
 
 // do sends a request and decodes the JSON response into out (if not nil).
-func do(t *testing.T, method, url, contentType, body string, out any) *http.Response {
+func do(t testing.TB, method, url, contentType, body string, out any) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
@@ -433,7 +433,7 @@ type frame struct {
 	} `json:"citations"`
 }
 
-func send(t *testing.T, c *websocket.Conn, msg string) {
+func send(t testing.TB, c *websocket.Conn, msg string) {
 	t.Helper()
 	if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
 		t.Fatalf("write: %v", err)
