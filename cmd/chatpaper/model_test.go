@@ -486,20 +486,59 @@ func TestModelModeSummaries(t *testing.T) {
 		t.Errorf("summary requests after 4 reads = %d, want still 2 (cached)", got)
 	}
 
-	// An endpoint failure falls back to the extractive summary, uncached.
+	// An endpoint failure falls back to the extractive summary.
 	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
 		if r.Task() == "summary" {
 			return &llmtest.Reply{Status: 400, ErrMessage: "model not found"}
 		}
 		return nil
 	})
-	var sum summary
-	do(t, "GET", s.base+"/api/v1/papers/exosome-irradiation/summary?lang=zh_CN", "", "", &sum)
-	// The demo paper's summaries may have been generated in the
-	// background before the failure was scripted; either is correct, a
-	// failure must not be.
-	if sum.Source != "extractive" && sum.Source != "llm" || sum.Summary == "" {
-		t.Errorf("summary with a failing endpoint = %+v", sum)
+	p2 := strings.Replace(testPaper, `"id": "test-paper"`, `"id": "test-paper-2"`, 1)
+	if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", p2, nil); resp.StatusCode != 201 {
+		t.Fatalf("ingest status %d", resp.StatusCode)
+	}
+	for _, lang := range []string{"en_US", "zh_CN"} {
+		var sum summary
+		resp := do(t, "GET", s.base+"/api/v1/papers/test-paper-2/summary?lang="+lang, "", "", &sum)
+		if resp.StatusCode != 200 || sum.Source != "extractive" || sum.Model != "" || sum.Summary == "" {
+			t.Errorf("%s summary with a failing endpoint = %d %+v, want the extractive one", lang, resp.StatusCode, sum)
+		}
+	}
+}
+
+func TestModelModeSessionAcrossReplicas(t *testing.T) {
+	fake := llmtest.NewServer()
+	defer fake.Close()
+	dir := t.TempDir()
+	a := startServer(t, dir, modelEnv(fake))
+	if resp := do(t, "POST", a.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != 201 {
+		t.Fatalf("ingest status %d", resp.StatusCode)
+	}
+	b := startServer(t, dir, modelEnv(fake))
+
+	conn, sid := dialSession(t, a, "test-paper", "")
+	if first := askWS(t, conn, "1", "What caused the Antarctic ice shelf collapse?"); first.err != nil {
+		t.Fatalf("first answer: %+v", first.err)
+	}
+	conn.Close()
+	follow := "And what drove it?"
+	fake.SetRewrite(follow, "What drove the Antarctic ice shelf collapse?")
+	// The other replica continues the session over REST.
+	var ans struct {
+		askResponse
+		SessionID string `json:"session_id"`
+	}
+	do(t, "POST", b.base+"/api/v1/papers/test-paper/ask", "application/json",
+		`{"question":"`+follow+`","session_id":"`+sid+`"}`, &ans)
+	if !ans.Answerable || ans.SessionID != sid || len(ans.Citations) == 0 || ans.Citations[0].N != 3 {
+		t.Errorf("follow-up on the other replica = %+v", ans)
+	}
+	if u := lastChat(t, fake, "condense").Text("user"); !strings.Contains(u, "Reader: What caused the Antarctic ice shelf collapse?") {
+		t.Errorf("condense prompt on the other replica lacks the history:\n%s", u)
+	}
+	var bad apiErr
+	if resp := do(t, "POST", b.base+"/api/v1/papers/test-paper/ask", "application/json", `{"question":"x","session_id":"../etc"}`, &bad); resp.StatusCode != 400 || bad.Error.Code != "invalid_question" {
+		t.Errorf("bad session id: %d %+v", resp.StatusCode, bad)
 	}
 }
 
