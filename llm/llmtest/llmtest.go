@@ -252,7 +252,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 	}
 	wait := func(d time.Duration) bool {
 		if d <= 0 {
-			return ctx.Err() == nil
+			if ctx.Err() != nil {
+				abandoned()
+				return false
+			}
+			return true
 		}
 		t := time.NewTimer(d)
 		defer t.Stop()
