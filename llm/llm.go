@@ -18,6 +18,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -112,10 +113,12 @@ var errTruncated = errors.New("stream ended before the model finished")
 // arrived: after that a retry would repeat text the reader has seen.
 func (c *Client) StreamChat(ctx context.Context, msgs []rag.ChatMessage, onDelta func(string) error) error {
 	req := openai.ChatCompletionRequest{
-		Model:       c.opts.Model,
-		Messages:    make([]openai.ChatCompletionMessage, len(msgs)),
-		Temperature: c.opts.Temperature,
-		Stream:      true,
+		Model:    c.opts.Model,
+		Messages: make([]openai.ChatCompletionMessage, len(msgs)),
+		Stream:   true,
+	}
+	if !reasoningModel(c.opts.Model) {
+		req.Temperature = c.opts.Temperature
 	}
 	for i, m := range msgs {
 		req.Messages[i] = openai.ChatCompletionMessage{Role: m.Role, Content: m.Content}
@@ -167,6 +170,18 @@ func (c *Client) StreamChat(ctx context.Context, msgs []rag.ChatMessage, onDelta
 			return fmt.Errorf("%w: chat %s: %w", rag.ErrUpstream, c.opts.Model, err)
 		}
 	}
+}
+
+// reasoningModel reports whether model is one of OpenAI's reasoning
+// models, which refuse a sampling temperature (go-openai rejects the
+// request before sending it).
+func reasoningModel(model string) bool {
+	for _, p := range []string{"o1", "o3", "o4", "gpt-5", "gpt-6"} {
+		if strings.HasPrefix(model, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // streamOnce makes one request and relays its content deltas.

@@ -72,6 +72,8 @@ func TestStreamChatFaults(t *testing.T) {
 		{"400 is not retried", []llmtest.Reply{{Status: 400, ErrMessage: "bad model"}, {Tokens: tokens}}, nil, "", rag.ErrUpstream, 1},
 		{"break mid-stream is not retried", []llmtest.Reply{{Tokens: tokens, BreakAfter: 2}, {Tokens: tokens}}, nil, "one two ", rag.ErrUpstream, 1},
 		{"clean end without [DONE] is a truncation", []llmtest.Reply{{Tokens: tokens, EndAfter: 3}, {Tokens: tokens}}, nil, "one two three ", rag.ErrUpstream, 1},
+		{"in-stream error event mid-way", []llmtest.Reply{{Tokens: tokens, StreamError: "generation failed", ErrorAfter: 2}, {Tokens: tokens}}, nil, "one two ", rag.ErrUpstream, 1},
+		{"in-stream error event before any token", []llmtest.Reply{{Tokens: tokens, StreamError: "generation failed"}, {Tokens: tokens}}, nil, "", rag.ErrUpstream, 1},
 		{"first-token timeout", []llmtest.Reply{{Tokens: tokens, FirstDelay: 2 * time.Second}},
 			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
 		{"slow tokens after the first are fine", []llmtest.Reply{{Tokens: tokens, TokenDelay: 30 * time.Millisecond}},
@@ -193,4 +195,18 @@ func equal(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+func TestReasoningModelsGetNoTemperature(t *testing.T) {
+	fake := llmtest.NewServer()
+	defer fake.Close()
+	for _, model := range []string{"o3-mini", "gpt-5-mini", "deepseek-reasoner"} {
+		c := newClient(fake, func(o *llm.Options) { o.Model = model })
+		if _, err := collect(t, c, context.Background()); err != nil {
+			t.Errorf("%s: %v", model, err)
+		}
+	}
+	if got := len(fake.Chats()); got != 3 {
+		t.Errorf("requests reaching the endpoint = %d, want 3", got)
+	}
 }

@@ -82,6 +82,11 @@ type Reply struct {
 	// terminator) after that many tokens; EndAfter > 0 ends the body
 	// cleanly but without a finish reason or [DONE].
 	BreakAfter, EndAfter int
+	// StreamError, when set, is sent as an in-stream error event
+	// (data: {"error":{…}}) after ErrorAfter tokens, ending the stream,
+	// as OpenAI does when a generation fails mid-way.
+	StreamError string
+	ErrorAfter  int
 	// Hold keeps the stream open after the tokens until the client
 	// goes away, as a model still thinking does.
 	Hold bool
@@ -302,6 +307,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 			return
 		}
 		if rep.EndAfter > 0 && i == rep.EndAfter {
+			return
+		}
+		if rep.StreamError != "" && i == rep.ErrorAfter {
+			b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": rep.StreamError, "type": "server_error", "param": nil, "code": nil}})
+			fmt.Fprintf(w, "data: %s\n\n", b)
+			fl.Flush()
 			return
 		}
 		chunk(map[string]any{"content": tok}, nil)
