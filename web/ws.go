@@ -138,16 +138,19 @@ func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.
 // dispatches frames; each answer runs in its own goroutine; exactly one
 // goroutine (writeLoop) writes to the connection, as gorilla requires.
 type wsSession struct {
-	conn      *websocket.Conn
-	paperID   string
-	sessionID string // empty unless WSOptions.Sessions
-	answerer  rag.Answerer
-	log       *slog.Logger
-	opts      WSOptions
-	send      chan outFrame
+	conn     *websocket.Conn
+	paperID  string
+	answerer rag.Answerer
+	log      *slog.Logger
+	opts     WSOptions
+	send     chan outFrame
 	// closed is closed when the writer has stopped; frames can no longer
 	// be delivered.
 	closed chan struct{}
+
+	// sessionID is the connection's chat session; empty unless
+	// WSOptions.Sessions.
+	sessionID string
 
 	mu   sync.Mutex
 	asks map[string]context.CancelFunc
