@@ -617,6 +617,19 @@ func TestModelModeFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("stream cut mid-way over REST and SSE", func(t *testing.T) {
+		q := `{"question":"break satellite gravimetry Greenland"}`
+		var e apiErr
+		resp := do(t, "POST", s.base+"/api/v1/papers/test-paper/ask", "application/json", q, &e)
+		if resp.StatusCode != http.StatusBadGateway || e.Error.Code != "upstream" {
+			t.Errorf("REST: %d %+v, want 502 upstream", resp.StatusCode, e)
+		}
+		events := sse(t, s.base+"/api/v1/papers/test-paper/ask?stream=1", q)
+		if len(events) < 2 || events[0].name != "delta" || events[len(events)-1].name != "error" || !strings.Contains(events[len(events)-1].data, `"upstream"`) {
+			t.Errorf("SSE events = %+v, want deltas then an upstream error", events)
+		}
+	})
+
 	t.Run("first-token timeout falls back to extractive", func(t *testing.T) {
 		before := fake.Cancelled()
 		a := askWS(t, conn, "s", "slow satellite gravimetry Greenland")
