@@ -42,6 +42,9 @@ type WSOptions struct {
 	// announces it in a "session" frame, and asks without a session_id
 	// belong to it.
 	Sessions bool
+	// Lifetime, when set, ends every connection when it is done: the
+	// server passes the context whose end starts its shutdown.
+	Lifetime context.Context
 }
 
 func (o WSOptions) withDefaults() WSOptions {
@@ -127,9 +130,16 @@ func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.
 			// Queued before serve starts reading, so it is the first frame.
 			s.send <- outFrame{Type: "session", SessionID: s.sessionID}
 		}
-		// The connection outlives the request context only until the
-		// server shuts down: derive from it so shutdown cancels answers.
-		s.serve(context.WithoutCancel(c.Request().Context()))
+		// The connection outlives the request context (keeping its
+		// values) until the server shuts down: http.Server.Shutdown does
+		// not wait for hijacked connections, so Lifetime's end closes the
+		// socket and cancels its answers and their model requests.
+		ctx, cancel := context.WithCancel(context.WithoutCancel(c.Request().Context()))
+		defer cancel()
+		if opts.Lifetime != nil {
+			defer context.AfterFunc(opts.Lifetime, cancel)()
+		}
+		s.serve(ctx)
 		return nil
 	}
 }

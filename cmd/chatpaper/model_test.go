@@ -664,6 +664,24 @@ func TestModelModeFaults(t *testing.T) {
 		waitFor(t, "the upstream to see the close", func() bool { return fake.Cancelled() > before })
 	})
 
+	t.Run("shutdown ends sockets and cancels answers in progress", func(t *testing.T) {
+		before := fake.Cancelled()
+		c3, _ := dialSession(t, s, "test-paper", "")
+		send(t, c3, `{"type":"ask","id":"h3","question":"hold satellite gravimetry Greenland"}`)
+		if f := readM(t, c3); f.Type != "delta" {
+			t.Fatalf("frame = %+v, want a delta", f)
+		}
+		s.stop(t)
+		waitFor(t, "the upstream to see the shutdown", func() bool { return fake.Cancelled() > before })
+		c3.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for {
+			var f mframe
+			if err := c3.ReadJSON(&f); err != nil {
+				break // closed by the server, as wanted
+			}
+		}
+	})
+
 	conn.Close()
 	s.stop(t)
 	fake.Close()
