@@ -208,7 +208,8 @@ func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, qu
 	}
 	if len(r.Relevant) == 0 {
 		// Nothing relevant: the model would only be tempted to make
-		// something up. Say so, as the extractive path does.
+		// something up. Say so, as the extractive path does (and is).
+		ans.Mode = ModeExtractive
 		return g.unanswerable(ans, q.Lang, emit)
 	}
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}

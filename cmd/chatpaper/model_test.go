@@ -368,8 +368,8 @@ func TestModelModeAnswers(t *testing.T) {
 		before := len(fake.ChatsFor("answer"))
 		conn, _ := dialSession(t, s, "test-paper", "")
 		a := askWS(t, conn, "n1", "What is the boiling point of liquid nitrogen?")
-		if a.err != nil || *a.done.Answerable || len(a.citations) != 0 {
-			t.Fatalf("answer = %+v", a)
+		if a.err != nil || *a.done.Answerable || len(a.citations) != 0 || a.done.Mode != "extractive" {
+			t.Fatalf("answer = %+v, want refused in extractive mode", a)
 		}
 		if got := len(fake.ChatsFor("answer")) - before; got != 0 {
 			t.Errorf("model asked %d times, want 0", got)
@@ -392,6 +392,9 @@ func TestModelModeAnswers(t *testing.T) {
 		}
 		if a.err != nil || *a.done.Answerable || len(a.citations) != 0 || strings.Contains(a.text(), "NOT") {
 			t.Errorf("answer %q answerable %v citations %v, want the refusal", a.text(), *a.done.Answerable, a.citations)
+		}
+		if a.done.Mode != "llm" {
+			t.Errorf("mode %q, want llm: the model judged it", a.done.Mode)
 		}
 		if !strings.Contains(a.text(), "can't answer") {
 			t.Errorf("answer %q, want the not-covered sentence", a.text())
