@@ -132,6 +132,10 @@ func (c *Client) StreamChat(ctx context.Context, msgs []rag.ChatMessage, onDelta
 	defer timer.Stop()
 
 	started := false
+	// Reasoning deltas are not shown, but they prove the model is at
+	// work: a reasoning model may think for longer than the first-token
+	// timeout before it writes its answer.
+	alive := func() { timer.Stop() }
 	deliver := func(d string) error {
 		if !started {
 			started = true
@@ -143,7 +147,7 @@ func (c *Client) StreamChat(ctx context.Context, msgs []rag.ChatMessage, onDelta
 		return nil
 	}
 	for attempt := 0; ; attempt++ {
-		err := c.streamOnce(fctx, req, deliver)
+		err := c.streamOnce(fctx, req, deliver, alive)
 		var sink *sinkError
 		switch {
 		case err == nil:
@@ -185,7 +189,7 @@ func reasoningModel(model string) bool {
 }
 
 // streamOnce makes one request and relays its content deltas.
-func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionRequest, deliver func(string) error) error {
+func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionRequest, deliver func(string) error, alive func()) error {
 	seen := &doneFlag{}
 	stream, err := c.c.CreateChatCompletionStream(context.WithValue(ctx, doneKey{}, seen), req)
 	if err != nil {
@@ -217,6 +221,9 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 			}
 			// ch.Delta.ReasoningContent is the model thinking aloud
 			// (DeepSeek-R1, QwQ): never shown to the reader.
+			if ch.Delta.ReasoningContent != "" {
+				alive()
+			}
 			if ch.Delta.Content == "" {
 				continue
 			}

@@ -76,6 +76,8 @@ func TestStreamChatFaults(t *testing.T) {
 		{"in-stream error event before any token", []llmtest.Reply{{Tokens: tokens, StreamError: "generation failed"}, {Tokens: tokens}}, nil, "", rag.ErrUpstream, 1},
 		{"first-token timeout", []llmtest.Reply{{Tokens: tokens, FirstDelay: 2 * time.Second}},
 			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
+		{"reasoning keeps a slow model alive", []llmtest.Reply{{Reasoning: "thinking hard", Tokens: tokens, FirstDelay: 300 * time.Millisecond}},
+			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "one two three four five six", nil, 1},
 		{"slow tokens after the first are fine", []llmtest.Reply{{Tokens: tokens, TokenDelay: 30 * time.Millisecond}},
 			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "one two three four five six", nil, 1},
 	}
