@@ -175,3 +175,32 @@ func TestGeneratorAskCancelLeavesNoGoroutine(t *testing.T) {
 	}
 	fake.CloseClientConnections()
 }
+
+func TestConcurrentSummaryRequestsGenerateOnce(t *testing.T) {
+	fake := llmtest.NewServer()
+	defer fake.Close()
+	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+		rep := fake.DefaultReply(r)
+		rep.FirstDelay = 200 * time.Millisecond
+		return rep
+	})
+	g, _ := newGenerator(t, fake, rag.GeneratorOptions{})
+	errc := make(chan error, 5)
+	for range 5 {
+		go func() {
+			s, err := g.Summary(context.Background(), paper.DemoID, paper.LangEN)
+			if err == nil && s.Source != "llm" {
+				err = errors.New("source " + s.Source)
+			}
+			errc <- err
+		}()
+	}
+	for range 5 {
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := len(fake.ChatsFor("summary")); got != 1 {
+		t.Errorf("summary requests = %d, want 1 for 5 concurrent readers", got)
+	}
+}
