@@ -174,7 +174,11 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 
 	var ans *Answer
 	if modelUp {
-		ans, err = g.generate(ctx, p, q, queries, emit)
+		// The model answers the standalone question: the follow-up as
+		// asked ("what drove it?") means nothing without the history.
+		sq := q
+		sq.Text = standalone
+		ans, err = g.generate(ctx, p, sq, queries, emit)
 		if err != nil && ans == nil && errors.Is(err, ErrUpstream) && ctx.Err() == nil {
 			g.log.Warn("model failed before its first token; answering extractively", "paper", p.ID, "err", err)
 			err = nil

@@ -356,6 +356,9 @@ func TestModelModeAnswers(t *testing.T) {
 		if u := cd.Text("user"); !strings.Contains(u, "Reader: What caused the Antarctic ice shelf collapse?") || !strings.Contains(u, "Question: "+follow) {
 			t.Errorf("condense prompt lacks the history or the follow-up:\n%s", u)
 		}
+		if got := lastChat(t, fake, "answer").Text("user"); !strings.Contains(got, "Question: What drove the Antarctic ice shelf collapse?") {
+			t.Errorf("the model was not given the standalone question:\n%s", got)
+		}
 		if !*a.done.Answerable || len(a.citations) == 0 || a.citations[0] != 3 {
 			t.Errorf("follow-up answer %q cites %v, want reference 3", a.text(), a.citations)
 		}
