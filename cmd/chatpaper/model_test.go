@@ -579,13 +579,13 @@ func TestModelModeFaults(t *testing.T) {
 		case strings.Contains(u, "Question: break"):
 			return &llmtest.Reply{Tokens: tokens, BreakAfter: 4}
 		case strings.Contains(u, "Question: slow"):
-			return &llmtest.Reply{Tokens: tokens, FirstDelay: 5 * time.Second}
+			return &llmtest.Reply{Tokens: tokens, FirstDelay: 20 * time.Second}
 		case strings.Contains(u, "Question: hold"):
 			return &llmtest.Reply{Tokens: tokens[:2], Hold: true}
 		}
 		return nil
 	})
-	s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", "2500ms", "CHATPAPER_LLM_RETRIES", "2"))
+	s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", "4s", "CHATPAPER_LLM_RETRIES", "2"))
 	if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != 201 {
 		t.Fatalf("ingest status %d", resp.StatusCode)
 	}
