@@ -79,12 +79,12 @@ func (e *Engine) Retrieve(ctx context.Context, paperID, text string) (*paper.Pap
 }
 
 func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text string) (*Retrieved, error) {
-	terms := queryTerms(text)
-	r := &Retrieved{terms: terms}
-	if len(terms) == 0 {
+	q := parseQuery(text)
+	r := &Retrieved{terms: q.terms}
+	if len(q.groups) == 0 {
 		return r, nil
 	}
-	ranks, err := e.retrieve(ctx, lp, terms, text)
+	ranks, err := e.retrieve(ctx, lp, q)
 	if err != nil {
 		return nil, err
 	}

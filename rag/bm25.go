@@ -57,19 +57,15 @@ func (lx *lexicon) idf(term string) float64 {
 	return math.Log(1 + (n-df+0.5)/(df+0.5))
 }
 
-// scores returns the BM25 score of every chunk for the query terms.
-func (lx *lexicon) scores(terms []string) []float64 {
+// scores returns the BM25 score of every chunk for the weighted query
+// terms.
+func (lx *lexicon) scores(q *query) []float64 {
 	out := make([]float64, len(lx.docs))
-	seen := make(map[string]bool, len(terms))
-	for _, term := range terms {
-		if seen[term] {
-			continue
-		}
-		seen[term] = true
+	for term, w := range q.weights {
 		if lx.df[term] == 0 {
 			continue
 		}
-		idf := lx.idf(term)
+		idf := lx.idf(term) * w
 		for i, tf := range lx.docs {
 			f := tf[term]
 			if f == 0 {
@@ -85,25 +81,32 @@ func (lx *lexicon) scores(terms []string) []float64 {
 // coverage is the share of the query's IDF mass that chunk i contains:
 // 1 when every query term occurs in it, 0 when none does. It is the
 // relevance signal the answerability decision rests on, because unlike
-// raw BM25 it is comparable across questions.
-func (lx *lexicon) coverage(terms []string, i int) float64 {
+// raw BM25 it is comparable across questions. A group of alternative
+// terms (the translations of one Chinese word) counts once, by its
+// rarest member the paper contains.
+func (lx *lexicon) coverage(q *query, i int) float64 {
 	var have, all float64
-	seen := make(map[string]bool, len(terms))
-	for _, term := range terms {
-		if seen[term] {
+	for _, g := range q.groups {
+		var inPaper, inChunk, absent float64
+		for _, term := range g {
+			w := lx.idf(term)
+			if lx.df[term] == 0 {
+				// A term the paper never uses is evidence the question is
+				// about something else ("treatment for diabetes").
+				absent = max(absent, w*absentBoost)
+				continue
+			}
+			inPaper = max(inPaper, w)
+			if lx.docs[i][term] > 0 {
+				inChunk = max(inChunk, w)
+			}
+		}
+		if inPaper == 0 {
+			all += absent
 			continue
 		}
-		seen[term] = true
-		w := lx.idf(term)
-		if lx.df[term] == 0 {
-			// A term the paper never uses is evidence the question is
-			// about something else ("treatment for diabetes").
-			w *= absentBoost
-		}
-		all += w
-		if lx.docs[i][term] > 0 {
-			have += w
-		}
+		all += inPaper
+		have += inChunk
 	}
 	if all == 0 {
 		return 0

@@ -253,12 +253,12 @@ const (
 
 // retrieve ranks every chunk of the paper for the query terms and
 // vector, best first.
-func (e *Engine) retrieve(ctx context.Context, lp *loadedPaper, terms []string, text string) ([]ranked, error) {
+func (e *Engine) retrieve(ctx context.Context, lp *loadedPaper, q *query) ([]ranked, error) {
 	n := len(lp.chunks)
 	if n == 0 {
 		return nil, nil
 	}
-	vecs, err := e.embedder.Embed(ctx, []string{text})
+	vecs, err := e.embedder.Embed(ctx, []string{q.embedText})
 	if err != nil {
 		return nil, fmt.Errorf("embed question: %w", err)
 	}
@@ -274,7 +274,7 @@ func (e *Engine) retrieve(ctx context.Context, lp *loadedPaper, terms []string, 
 			}
 		}
 	}
-	bm := lp.lex.scores(terms)
+	bm := lp.lex.scores(q)
 	var maxBM float64
 	for _, s := range bm {
 		maxBM = max(maxBM, s)
@@ -285,7 +285,7 @@ func (e *Engine) retrieve(ctx context.Context, lp *loadedPaper, terms []string, 
 		if maxBM > 0 {
 			s += weightLexical * bm[i] / maxBM
 		}
-		out[i] = ranked{idx: i, score: s, coverage: lp.lex.coverage(terms, i)}
+		out[i] = ranked{idx: i, score: s, coverage: lp.lex.coverage(q, i)}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].score > out[b].score })
 	return out, nil
@@ -317,18 +317,6 @@ func stemSet(words string) map[string]bool {
 		m[t] = true
 	}
 	return m
-}
-
-// queryTerms are the question's content terms.
-func queryTerms(q string) []string {
-	all := tokenize.Terms(q)
-	out := all[:0:0]
-	for _, t := range all {
-		if !framing[t] {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // normalizeQuestion validates q and fills in its language.

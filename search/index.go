@@ -1,0 +1,445 @@
+// Package search is ChatPaper's corpus-level retrieval: an inverted
+// index (postings) ranking documents by BM25, optionally expanded by
+// RM3 pseudo-relevance feedback and fused with a TF-IDF cosine over the
+// same postings. It serves "which of our papers discuss X?" and the BEIR
+// evaluation; it holds only term statistics, never vectors from a model,
+// so it works fully offline and adds nothing per document but postings.
+package search
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/chatpaper/chatpaper/tokenize"
+)
+
+// Options tune ranking. The zero value is not useful; start from
+// DefaultOptions or BM25Only.
+type Options struct {
+	// K1 and B are the BM25 term-saturation and length-normalisation
+	// parameters.
+	K1, B float64
+	// FeedbackDocs and FeedbackTerms configure RM3: the top
+	// FeedbackDocs documents of a first BM25 pass contribute their
+	// FeedbackTerms most likely terms to a second pass. Zero disables it.
+	FeedbackDocs, FeedbackTerms int
+	// OrigWeight is the weight of the original query in RM3's
+	// interpolation with the feedback terms, in (0,1].
+	OrigWeight float64
+	// VectorWeight, in [0,1), is the weight of the TF-IDF cosine in the
+	// fused score; the rest goes to the max-normalised BM25 score.
+	VectorWeight float64
+	// TitleRepeat counts a document's title terms this many times, so
+	// the title weighs more than one abstract sentence.
+	TitleRepeat int
+	// BigramWeight, when positive, also indexes adjacent term pairs and
+	// adds the query's pairs with this weight relative to its terms: a
+	// cheap proximity signal (phrases such as "gene expression").
+	BigramWeight float64
+}
+
+// BM25Only is plain BM25 with the Anserini parameters BEIR reports: the
+// baseline the fused default is measured against.
+func BM25Only() Options { return Options{K1: 0.9, B: 0.4, TitleRepeat: 1} }
+
+// DefaultOptions is the configuration measured best on BEIR SciFact
+// (docs/BENCHMARKS.md): BM25 with the Robertson parameters, adjacent
+// term pairs and RM3 feedback. A TF-IDF cosine fused on top measured no
+// gain there, so it is off.
+func DefaultOptions() Options {
+	return Options{K1: 1.2, B: 0.75, FeedbackDocs: 5, FeedbackTerms: 30, OrigWeight: 0.7, BigramWeight: 0.1, TitleRepeat: 1}
+}
+
+// Doc is one document to index.
+type Doc struct {
+	ID    string
+	Title string
+	Text  string
+}
+
+// Hit is one ranked document.
+type Hit struct {
+	ID    string  `json:"id"`
+	Score float64 `json:"score"`
+}
+
+type posting struct {
+	doc int32
+	tf  float32
+}
+
+// Index is an in-memory inverted index. It is safe for concurrent use:
+// searches share a read lock, Add and Remove take the write lock.
+type Index struct {
+	opts Options
+
+	mu       sync.RWMutex
+	ids      []string // ordinal → id; "" marks a removed document
+	ord      map[string]int
+	lens     []float32
+	terms    [][]string // ordinal → distinct terms, for removal and RM3
+	tfs      [][]float32
+	post     map[string][]posting
+	live     int
+	totalLen float64
+	norms    []float64 // TF-IDF vector norms; nil when stale
+}
+
+// New returns an empty index ranking with opts.
+func New(opts Options) *Index {
+	if opts.TitleRepeat < 1 {
+		opts.TitleRepeat = 1
+	}
+	return &Index{opts: opts, ord: make(map[string]int), post: make(map[string][]posting)}
+}
+
+// Options returns the ranking configuration.
+func (ix *Index) Options() Options { return ix.opts }
+
+// Len is the number of indexed documents.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.live
+}
+
+// Add indexes d, replacing a document with the same id.
+func (ix *Index) Add(d Doc) {
+	tf := make(map[string]float32)
+	var n float32
+	count := func(text string) {
+		ts := tokenize.Terms(text)
+		for i, t := range ts {
+			tf[t]++
+			n++
+			if ix.opts.BigramWeight > 0 && i > 0 {
+				tf[pair(ts[i-1], t)]++
+			}
+		}
+	}
+	for range ix.opts.TitleRepeat {
+		count(d.Title)
+	}
+	count(d.Text)
+	terms := make([]string, 0, len(tf))
+	for t := range tf {
+		terms = append(terms, t)
+	}
+	sort.Strings(terms)
+	tfs := make([]float32, len(terms))
+	for i, t := range terms {
+		tfs[i] = tf[t]
+	}
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.removeLocked(d.ID)
+	o := len(ix.ids)
+	ix.ids = append(ix.ids, d.ID)
+	ix.lens = append(ix.lens, n)
+	ix.terms = append(ix.terms, terms)
+	ix.tfs = append(ix.tfs, tfs)
+	ix.ord[d.ID] = o
+	for i, t := range terms {
+		ix.post[t] = append(ix.post[t], posting{doc: int32(o), tf: tfs[i]})
+	}
+	ix.live++
+	ix.totalLen += float64(n)
+	ix.norms = nil
+}
+
+// Remove forgets the document with id, if indexed.
+func (ix *Index) Remove(id string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.removeLocked(id)
+}
+
+func (ix *Index) removeLocked(id string) {
+	o, ok := ix.ord[id]
+	if !ok {
+		return
+	}
+	delete(ix.ord, id)
+	for _, t := range ix.terms[o] {
+		ps := ix.post[t]
+		for i, p := range ps {
+			if int(p.doc) == o {
+				ps = append(ps[:i], ps[i+1:]...)
+				break
+			}
+		}
+		if len(ps) == 0 {
+			delete(ix.post, t)
+		} else {
+			ix.post[t] = ps
+		}
+	}
+	ix.ids[o] = ""
+	ix.live--
+	ix.totalLen -= float64(ix.lens[o])
+	ix.terms[o], ix.tfs[o] = nil, nil
+	ix.norms = nil
+}
+
+// idf is the non-negative BM25 inverse document frequency.
+func (ix *Index) idf(term string) float64 {
+	df := float64(len(ix.post[term]))
+	n := float64(ix.live)
+	return math.Log(1 + (n-df+0.5)/(df+0.5))
+}
+
+// IDF returns term's inverse document frequency in the index (0 for a
+// term no document contains).
+func (ix *Index) IDF(term string) float64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if len(ix.post[term]) == 0 {
+		return 0
+	}
+	return ix.idf(term)
+}
+
+// Query is a weighted bag of terms, as tokenize.Terms produces them.
+type Query map[string]float64
+
+// QueryOf returns the terms of text with their counts as weights.
+func QueryOf(text string) Query {
+	q := Query{}
+	for _, t := range tokenize.Terms(text) {
+		q[t]++
+	}
+	return q
+}
+
+// pair is the index term of two adjacent terms. The separator cannot
+// occur inside a term.
+func pair(a, b string) string { return a + "\x00" + b }
+
+func isPair(t string) bool { return strings.IndexByte(t, 0) >= 0 }
+
+// queryOf returns the terms of text, with adjacent pairs when the index
+// has them.
+func (ix *Index) queryOf(text string) Query {
+	q := Query{}
+	ts := tokenize.Terms(text)
+	for i, t := range ts {
+		q[t]++
+		if w := ix.opts.BigramWeight; w > 0 && i > 0 {
+			q[pair(ts[i-1], t)] += w
+		}
+	}
+	return q
+}
+
+// Search ranks the documents for the query text and returns up to k
+// hits, best first.
+func (ix *Index) Search(text string, k int) []Hit { return ix.SearchQuery(ix.queryOf(text), k) }
+
+// SearchQuery ranks the documents for q and returns up to k hits, best
+// first. Documents sharing no term with q are not returned.
+func (ix *Index) SearchQuery(q Query, k int) []Hit {
+	if len(q) == 0 || k <= 0 {
+		return nil
+	}
+	// The cosine needs document norms, which every update invalidates;
+	// recompute them under the write lock and retry, since another
+	// update may land between the locks.
+	for {
+		ix.mu.RLock()
+		if ix.opts.VectorWeight == 0 || ix.norms != nil {
+			break
+		}
+		ix.mu.RUnlock()
+		ix.mu.Lock()
+		if ix.norms == nil {
+			ix.computeNorms()
+		}
+		ix.mu.Unlock()
+	}
+	defer ix.mu.RUnlock()
+	if ix.live == 0 {
+		return nil
+	}
+	scores := ix.bm25(q)
+	if ix.opts.FeedbackDocs > 0 && ix.opts.FeedbackTerms > 0 {
+		if fq := ix.rm3(q, scores); fq != nil {
+			scores = ix.bm25(fq)
+		}
+	}
+	if w := ix.opts.VectorWeight; w > 0 {
+		cos := ix.cosine(q)
+		maxBM := math.SmallestNonzeroFloat64
+		for _, s := range scores {
+			maxBM = max(maxBM, s)
+		}
+		for d, s := range scores {
+			scores[d] = (1 - w) * s / maxBM
+		}
+		for d, c := range cos {
+			scores[d] += w * c
+		}
+	}
+	return topK(ix.ids, scores, k)
+}
+
+// bm25 scores every document containing a query term.
+func (ix *Index) bm25(q Query) map[int]float64 {
+	k1, b := ix.opts.K1, ix.opts.B
+	avg := ix.totalLen / float64(ix.live)
+	scores := make(map[int]float64, 256)
+	for t, w := range q {
+		ps := ix.post[t]
+		if len(ps) == 0 || w == 0 {
+			continue
+		}
+		idf := ix.idf(t) * w
+		for _, p := range ps {
+			d := int(p.doc)
+			tf := float64(p.tf)
+			norm := k1 * (1 - b + b*float64(ix.lens[d])/avg)
+			scores[d] += idf * tf * (k1 + 1) / (tf + norm)
+		}
+	}
+	return scores
+}
+
+// rm3 builds the expanded query: the original terms (normalised to sum
+// one) interpolated with the relevance model estimated from the top
+// documents of the first pass.
+func (ix *Index) rm3(q Query, first map[int]float64) Query {
+	top := topOrdinals(ix.ids, first, ix.opts.FeedbackDocs)
+	if len(top) == 0 {
+		return nil
+	}
+	// Document weights: first-pass scores softened by exp, so the best
+	// document does not drown the rest.
+	var z float64
+	ws := make([]float64, len(top))
+	best := first[top[0]]
+	for i, d := range top {
+		ws[i] = math.Exp(first[d] - best)
+		z += ws[i]
+	}
+	rel := make(map[string]float64)
+	for i, d := range top {
+		for j, t := range ix.terms[d] {
+			if isPair(t) {
+				continue
+			}
+			rel[t] += ws[i] / z * float64(ix.tfs[d][j]) / float64(ix.lens[d]) * ix.idf(t)
+		}
+	}
+	type tw struct {
+		t string
+		w float64
+	}
+	cand := make([]tw, 0, len(rel))
+	for t, w := range rel {
+		cand = append(cand, tw{t, w})
+	}
+	sort.Slice(cand, func(i, j int) bool {
+		if cand[i].w != cand[j].w {
+			return cand[i].w > cand[j].w
+		}
+		return cand[i].t < cand[j].t
+	})
+	if len(cand) > ix.opts.FeedbackTerms {
+		cand = cand[:ix.opts.FeedbackTerms]
+	}
+	var relSum, qSum float64
+	for _, c := range cand {
+		relSum += c.w
+	}
+	for _, w := range q {
+		qSum += w
+	}
+	if relSum == 0 || qSum == 0 {
+		return nil
+	}
+	a := ix.opts.OrigWeight
+	out := make(Query, len(q)+len(cand))
+	for t, w := range q {
+		out[t] += a * w / qSum
+	}
+	for _, c := range cand {
+		out[c.t] += (1 - a) * c.w / relSum
+	}
+	return out
+}
+
+// tfidf is the weight of a term occurring tf times: sublinear in tf.
+func tfidf(tf, idf float64) float64 { return (1 + math.Log(tf)) * idf }
+
+func (ix *Index) computeNorms() {
+	norms := make([]float64, len(ix.ids))
+	for t, ps := range ix.post {
+		idf := ix.idf(t)
+		for _, p := range ps {
+			w := tfidf(float64(p.tf), idf)
+			norms[p.doc] += w * w
+		}
+	}
+	for i := range norms {
+		norms[i] = math.Sqrt(norms[i])
+	}
+	ix.norms = norms
+}
+
+// cosine is the TF-IDF cosine of q with every document sharing a term.
+func (ix *Index) cosine(q Query) map[int]float64 {
+	out := make(map[int]float64, 256)
+	var qn float64
+	for t, qtf := range q {
+		ps := ix.post[t]
+		if len(ps) == 0 || qtf <= 0 {
+			continue
+		}
+		idf := ix.idf(t)
+		qw := tfidf(max(qtf, 1), idf) * min(qtf, 1)
+		qn += qw * qw
+		for _, p := range ps {
+			out[int(p.doc)] += qw * tfidf(float64(p.tf), idf)
+		}
+	}
+	if qn == 0 {
+		return out
+	}
+	qn = math.Sqrt(qn)
+	for d, s := range out {
+		if n := ix.norms[d]; n > 0 {
+			out[d] = s / (qn * n)
+		}
+	}
+	return out
+}
+
+func topOrdinals(ids []string, scores map[int]float64, k int) []int {
+	ds := make([]int, 0, len(scores))
+	for d, s := range scores {
+		if s > 0 && ids[d] != "" {
+			ds = append(ds, d)
+		}
+	}
+	sort.Slice(ds, func(i, j int) bool {
+		if scores[ds[i]] != scores[ds[j]] {
+			return scores[ds[i]] > scores[ds[j]]
+		}
+		return ds[i] < ds[j]
+	})
+	if len(ds) > k {
+		ds = ds[:k]
+	}
+	return ds
+}
+
+func topK(ids []string, scores map[int]float64, k int) []Hit {
+	ds := topOrdinals(ids, scores, k)
+	out := make([]Hit, len(ds))
+	for i, d := range ds {
+		out[i] = Hit{ID: ids[d], Score: scores[d]}
+	}
+	return out
+}
