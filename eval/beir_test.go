@@ -62,3 +62,36 @@ func TestLoadBEIRMissing(t *testing.T) {
 		t.Error("LoadBEIR of an empty folder succeeded, want an error")
 	}
 }
+
+// TestPairsSlice ranks 12 Chinese/English Medline abstract pairs (a
+// slice of the WMT biomedical set) both ways and holds what the full run
+// showed: the dictionary links the languages beyond shared digits and
+// Latin names, and whole abstracts find their twin.
+func TestPairsSlice(t *testing.T) {
+	ps, err := eval.LoadPairs("testdata/wmt-pairs-slice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(ps), 12; got != want {
+		t.Fatalf("%d pairs, want %d", got, want)
+	}
+	rep := eval.RunPairs(ps, eval.PairConfigs())
+	var buf bytes.Buffer
+	if err := rep.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + buf.String())
+	mrr := map[string]float64{}
+	for _, r := range rep.Rows {
+		mrr[r.Config+" "+r.Direction] = r.MRR
+	}
+	for _, dir := range []string{"zh→en", "en→zh"} {
+		if got := mrr["default "+dir]; !(got > 0.9) {
+			t.Errorf("default %s MRR %.3f, want > 0.9", dir, got)
+		}
+		first := dir + " (first sentence)"
+		if with, without := mrr["default "+first], mrr["bm25 without dictionary "+first]; !(with > without) {
+			t.Errorf("%s: MRR with dictionary %.3f, want above %.3f without", first, with, without)
+		}
+	}
+}

@@ -38,6 +38,10 @@ type Options struct {
 	// adds the query's pairs with this weight relative to its terms: a
 	// cheap proximity signal (phrases such as "gene expression").
 	BigramWeight float64
+	// NoGlosses turns off the dictionary translation of Chinese words
+	// (an ablation: only shared digits and Latin terms then link the
+	// two languages).
+	NoGlosses bool
 }
 
 // BM25Only is plain BM25 with the Anserini parameters BEIR reports: the
@@ -118,6 +122,13 @@ func (ix *Index) Add(d Doc) {
 				tf[pair(ts[i-1], t)]++
 			}
 		}
+		if ix.opts.NoGlosses {
+			return
+		}
+		addGlosses(text, func(t string, w float64) {
+			tf[t] += float32(w)
+			n += float32(w)
+		})
 	}
 	for range ix.opts.TitleRepeat {
 		count(d.Title)
@@ -205,15 +216,6 @@ func (ix *Index) IDF(term string) float64 {
 // Query is a weighted bag of terms, as tokenize.Terms produces them.
 type Query map[string]float64
 
-// QueryOf returns the terms of text with their counts as weights.
-func QueryOf(text string) Query {
-	q := Query{}
-	for _, t := range tokenize.Terms(text) {
-		q[t]++
-	}
-	return q
-}
-
 // pair is the index term of two adjacent terms. The separator cannot
 // occur inside a term.
 func pair(a, b string) string { return a + "\x00" + b }
@@ -231,11 +233,15 @@ func (ix *Index) queryOf(text string) Query {
 			q[pair(ts[i-1], t)] += w
 		}
 	}
+	if !ix.opts.NoGlosses {
+		addGlosses(text, func(t string, w float64) { q[t] += w })
+	}
 	return q
 }
 
 // Search ranks the documents for the query text and returns up to k
-// hits, best first.
+// hits, best first. Chinese words in the text also search for their
+// English translations.
 func (ix *Index) Search(text string, k int) []Hit { return ix.SearchQuery(ix.queryOf(text), k) }
 
 // SearchQuery ranks the documents for q and returns up to k hits, best
@@ -371,7 +377,12 @@ func (ix *Index) rm3(q Query, first map[int]float64) Query {
 }
 
 // tfidf is the weight of a term occurring tf times: sublinear in tf.
-func tfidf(tf, idf float64) float64 { return (1 + math.Log(tf)) * idf }
+func tfidf(tf, idf float64) float64 {
+	if tf < 1 {
+		return tf * idf // a shared gloss weight, below one occurrence
+	}
+	return (1 + math.Log(tf)) * idf
+}
 
 func (ix *Index) computeNorms() {
 	norms := make([]float64, len(ix.ids))
