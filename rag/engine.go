@@ -12,6 +12,7 @@ import (
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/search"
 	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/tokenize"
 )
@@ -46,6 +47,10 @@ type Engine struct {
 	mu     sync.Mutex
 	loaded map[string]*loadedPaper
 	flight map[string]*loadCall
+	// corpus indexes every stored paper's titles and abstracts for
+	// SearchPapers; nil until the first search builds it.
+	corpus       *search.Index
+	corpusPapers map[string]paperMeta
 }
 
 var _ Answerer = (*Engine)(nil)
@@ -96,6 +101,7 @@ func (e *Engine) Ingest(ctx context.Context, p *paper.Paper) error {
 	}
 	// Index after storing: a crash in between leaves a stored paper that
 	// the next load indexes, never an indexed paper that is not stored.
+	e.corpusPut(p) // stored, so searchable, whatever happens next
 	if err := e.index(ctx, p, chunks, vecs); err != nil {
 		e.forget(p.ID)
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
@@ -111,6 +117,7 @@ func (e *Engine) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("delete %q: %w", id, err)
 	}
 	e.forget(id)
+	e.corpusDrop(id)
 	return nil
 }
 

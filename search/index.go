@@ -272,7 +272,13 @@ func (ix *Index) SearchQuery(q Query, k int) []Hit {
 	scores := ix.bm25(q)
 	if ix.opts.FeedbackDocs > 0 && ix.opts.FeedbackTerms > 0 {
 		if fq := ix.rm3(q, scores); fq != nil {
-			scores = ix.bm25(fq)
+			// Feedback reorders the documents that match the query; it
+			// does not add ones sharing none of its terms, which a
+			// reader would see as unrelated.
+			second := ix.bm25(fq)
+			for d := range scores {
+				scores[d] = second[d]
+			}
 		}
 	}
 	if w := ix.opts.VectorWeight; w > 0 {

@@ -15,6 +15,9 @@ func routes(e *echo.Echo, d Deps) {
 	api.GET("/papers/:id/summary", handleSummary(d.Summarizer))
 	api.POST("/papers/:id/ask", handleAsk(d.Papers, d.Answerer, d.Log))
 	api.GET("/papers/:id/ws", handleWS(d.Papers, d.Answerer, d.Log, d.WS))
+	if d.Searcher != nil {
+		api.GET("/search", handleSearch(d.Searcher))
+	}
 
 	e.GET("/", handlePage())
 	e.GET("/papers/:id", handlePage())

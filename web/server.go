@@ -28,7 +28,9 @@ type Deps struct {
 	Papers     Papers
 	Answerer   rag.Answerer
 	Summarizer rag.Summarizer
-	Log        *slog.Logger
+	// Searcher serves GET /api/v1/search; nil leaves the route out.
+	Searcher rag.PaperSearcher
+	Log      *slog.Logger
 	// WS tunes the websocket; zero values take defaults.
 	WS WSOptions
 }

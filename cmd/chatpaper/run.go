@@ -30,7 +30,7 @@ commands:
   serve   serve the API, websocket and chat page (the default)
   ingest  store papers from JSON or article page text files
   ask     answer one question about a stored paper
-  eval    run a QA set against a paper and report its scores
+  eval    score a QA set, a BEIR retrieval set and bilingual pairs
 
 run "chatpaper COMMAND -h" for a command's flags.
 `
@@ -147,7 +147,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	handler := web.New(web.Deps{Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Log: log,
+	handler := web.New(web.Deps{Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.engine, Log: log,
 		WS: web.WSOptions{Sessions: a.warmer != nil, Lifetime: ctx}})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	// Tests and scripts read this line to learn the port of :0.
@@ -254,35 +254,76 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder (env CHATPAPER_DATA)")
 	qa := fs.String("qa", "", "QA set in JSONL form")
 	pid := fs.String("paper", "", "ask every question on this paper (default: each item's paper)")
+	beir := fs.String("beir", "", "BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) for a corpus retrieval run")
+	pairs := fs.String("pairs", "", "folder of *_zh.txt/*_en.txt parallel documents for bilingual pair ranking")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *qa == "" {
-		return errors.New("eval: --qa FILE is required")
+	if *qa == "" && *beir == "" && *pairs == "" {
+		return errors.New("eval: give at least one of --qa FILE, --beir FOLDER, --pairs FOLDER")
 	}
-	f, err := os.Open(*qa)
-	if err != nil {
-		return fmt.Errorf("eval: %w", err)
+	var out struct {
+		QA    *eval.Report          `json:"qa,omitempty"`
+		BEIR  *eval.RetrievalReport `json:"beir,omitempty"`
+		Pairs *eval.PairReport      `json:"pairs,omitempty"`
 	}
-	items, err := eval.LoadQA(f)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("eval: %w", err)
+	if *qa != "" {
+		f, err := os.Open(*qa)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		items, err := eval.LoadQA(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		a, err := openApp(ctx, cfg, newLogger(cfg, stderr), true)
+		if err != nil {
+			return err
+		}
+		defer a.close()
+		if out.QA, err = eval.RunQA(ctx, a.answerer, items, *pid); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
 	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr), true)
-	if err != nil {
-		return err
+	if *beir != "" {
+		b, err := eval.LoadBEIR(*beir)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		out.BEIR = eval.RunBEIR(b, filepath.Base(filepath.Clean(*beir)), eval.BEIRConfigs())
 	}
-	defer a.close()
-	rep, err := eval.RunQA(ctx, a.answerer, items, *pid)
-	if err != nil {
-		return fmt.Errorf("eval: %w", err)
+	if *pairs != "" {
+		ps, err := eval.LoadPairs(*pairs)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		out.Pairs = eval.RunPairs(ps, eval.PairConfigs())
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return enc.Encode(out)
 	}
-	return rep.WriteTable(stdout)
+	if out.QA != nil {
+		fmt.Fprintln(stdout, "QA set", *qa)
+		if err := out.QA.WriteTable(stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
+	if out.BEIR != nil {
+		if err := out.BEIR.WriteTable(stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
+	if out.Pairs != nil {
+		fmt.Fprintln(stdout, "bilingual pairs", *pairs)
+		if err := out.Pairs.WriteTable(stdout); err != nil {
+			return err
+		}
+	}
+	return nil
 }

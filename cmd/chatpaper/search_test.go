@@ -1,0 +1,121 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type searchResp struct {
+	Query  string `json:"query"`
+	Lang   string `json:"lang"`
+	Papers []struct {
+		ID    string  `json:"id"`
+		Title string  `json:"title"`
+		Score float64 `json:"score"`
+	} `json:"papers"`
+}
+
+// TestSearchPapers drives GET /api/v1/search through a served process:
+// the demo paper and an ingested one are found by English and Chinese
+// queries, the index follows ingest and delete, and bad input gets 400.
+func TestSearchPapers(t *testing.T) {
+	s := startServer(t, t.TempDir(), nil)
+	search := func(q, extra string) (*http.Response, searchResp) {
+		var out searchResp
+		resp := do(t, "GET", s.base+"/api/v1/search?q="+url.QueryEscape(q)+extra, "", "", &out)
+		return resp, out
+	}
+	ids := func(r searchResp) []string {
+		var out []string
+		for _, p := range r.Papers {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+
+	// Built lazily from the store, which holds only the demo paper.
+	if resp, r := search("exosomes released by irradiated tumor cells", ""); resp.StatusCode != http.StatusOK || len(r.Papers) != 1 || r.Papers[0].ID != "exosome-irradiation" {
+		t.Fatalf("demo search: status %d, papers %v", resp.StatusCode, ids(r))
+	}
+	if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("ingest: status %d", resp.StatusCode)
+	}
+	_, r := search("glacier melt sea level", "")
+	if got := ids(r); len(got) == 0 || got[0] != "test-paper" {
+		t.Errorf("after ingest: papers %v, want test-paper first", got)
+	}
+	for _, p := range r.Papers {
+		if p.ID == "exosome-irradiation" {
+			t.Errorf("unrelated demo paper matched glacier query: %v", r.Papers)
+		}
+	}
+	// A Chinese query finds the English-only paper through the dictionary,
+	// and zh_CN shows the Chinese title where the paper has one.
+	_, r = search("冰川融化与海平面上升", "")
+	if got := ids(r); len(got) == 0 || got[0] != "test-paper" || r.Lang != "zh_CN" {
+		t.Errorf("Chinese query: lang %q papers %v, want zh_CN and test-paper first", r.Lang, got)
+	}
+	_, r = search("外泌体 放射治疗", "&lang=zh_CN&limit=1")
+	if len(r.Papers) != 1 || r.Papers[0].ID != "exosome-irradiation" || !strings.ContainsRune(r.Papers[0].Title, '外') {
+		t.Errorf("Chinese query for the demo: %+v, want its Chinese title", r.Papers)
+	}
+
+	if resp := do(t, "DELETE", s.base+"/api/v1/papers/test-paper", "", "", nil); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete: status %d", resp.StatusCode)
+	}
+	if _, r := search("glacier melt sea level", ""); len(r.Papers) != 0 {
+		t.Errorf("after delete: papers %v, want none", ids(r))
+	}
+
+	for _, tt := range []struct{ name, query, code string }{
+		{"empty", "?q=", "invalid_question"},
+		{"bad lang", "?q=exosome&lang=fr", "invalid_lang"},
+		{"bad limit", "?q=exosome&limit=1000", "invalid_limit"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var e apiErr
+			resp := do(t, "GET", s.base+"/api/v1/search"+tt.query, "", "", &e)
+			if resp.StatusCode != http.StatusBadRequest || e.Error.Code != tt.code {
+				t.Errorf("status %d code %q, want 400 %q", resp.StatusCode, e.Error.Code, tt.code)
+			}
+		})
+	}
+}
+
+// TestEvalCommand runs `chatpaper eval` on the small slices the eval
+// package keeps, in table and JSON form.
+func TestEvalCommand(t *testing.T) {
+	td := filepath.Join("..", "..", "eval", "testdata")
+	args := []string{"chatpaper", "eval", "--data", t.TempDir(),
+		"--qa", filepath.Join(td, "exosome-irradiation-dev.jsonl"),
+		"--beir", filepath.Join(td, "beir-scifact-slice"),
+		"--pairs", filepath.Join(td, "wmt-pairs-slice")}
+	var out, errb strings.Builder
+	if err := run(t.Context(), args, func(string) string { return "" }, &out, &errb); err != nil {
+		t.Fatalf("eval: %v\n%s", err, errb.String())
+	}
+	for _, want := range []string{"cite gold", "zh_CN", "bm25 (baseline)", "default: pairs+rm3", "nDCG@10", "zh→en", "MRR"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("eval table lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := run(t.Context(), append(args[:len(args):len(args)], "--json"), func(string) string { return "" }, &out, &errb); err != nil {
+		t.Fatalf("eval --json: %v", err)
+	}
+	for _, want := range []string{`"qa"`, `"beir"`, `"ndcg_at_10"`, `"pairs"`, `"mrr"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("eval JSON lacks %s", want)
+		}
+	}
+	if err := run(t.Context(), []string{"chatpaper", "eval", "--data", t.TempDir()}, func(string) string { return "" }, &out, &errb); err == nil {
+		t.Error("eval with no input succeeded, want an error")
+	}
+	if _, err := os.Stat(filepath.Join(td, "beir-scifact-slice", "corpus.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+}
