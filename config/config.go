@@ -25,6 +25,19 @@ type Config struct {
 	// LogLevel is debug, info, warn or error (CHATPAPER_LOG_LEVEL,
 	// default info).
 	LogLevel string
+	// RerankURL, when set, is a reranking endpoint the engine reorders
+	// its best passages with (CHATPAPER_RERANK_URL, e.g.
+	// http://127.0.0.1:8081/rerank; default none).
+	RerankURL string
+	// RerankAPI is the endpoint's form, tei or cohere
+	// (CHATPAPER_RERANK_API, default tei).
+	RerankAPI string
+	// RerankModel is sent to cohere-form endpoints
+	// (CHATPAPER_RERANK_MODEL).
+	RerankModel string
+	// RerankTimeout bounds one rerank call (CHATPAPER_RERANK_TIMEOUT,
+	// default 5s); on timeout the fused ranking is used.
+	RerankTimeout time.Duration
 
 	// LLM configures model mode; see LLMConfig.
 	LLM LLMConfig
@@ -80,10 +93,18 @@ func Load(getenv func(string) string) (Config, error) {
 			FirstTokenTimeout: 15 * time.Second,
 			Retries:           2,
 		},
+		RerankAPI:     "tei",
+		RerankTimeout: 5 * time.Second,
 	}
 	str(getenv, "CHATPAPER_ADDR", &c.Addr)
 	str(getenv, "CHATPAPER_DATA", &c.DataDir)
 	str(getenv, "CHATPAPER_LOG_LEVEL", &c.LogLevel)
+	str(getenv, "CHATPAPER_RERANK_URL", &c.RerankURL)
+	str(getenv, "CHATPAPER_RERANK_API", &c.RerankAPI)
+	str(getenv, "CHATPAPER_RERANK_MODEL", &c.RerankModel)
+	if err := duration(getenv, "CHATPAPER_RERANK_TIMEOUT", &c.RerankTimeout); err != nil {
+		return c, err
+	}
 	if err := integer(getenv, "CHATPAPER_EMBED_DIM", &c.EmbedDim); err != nil {
 		return c, err
 	}
@@ -130,6 +151,12 @@ func (c Config) Validate() error {
 	}
 	if err := c.LLM.validate(); err != nil {
 		return err
+	}
+	if c.RerankAPI != "tei" && c.RerankAPI != "cohere" {
+		return fmt.Errorf("config: CHATPAPER_RERANK_API %q must be tei or cohere", c.RerankAPI)
+	}
+	if c.RerankTimeout <= 0 {
+		return fmt.Errorf("config: CHATPAPER_RERANK_TIMEOUT must be positive")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

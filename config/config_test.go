@@ -88,3 +88,19 @@ func TestLoadLLM(t *testing.T) {
 		t.Errorf("APIKey = %q, want %q (CHATPAPER_LLM_API_KEY wins over OPENAI_API_KEY)", got, want)
 	}
 }
+
+func TestLoadRerank(t *testing.T) {
+	c, err := Load(env(map[string]string{"CHATPAPER_RERANK_URL": "http://127.0.0.1:8081/rerank", "CHATPAPER_RERANK_API": "cohere",
+		"CHATPAPER_RERANK_MODEL": "bge-reranker-v2-m3", "CHATPAPER_RERANK_TIMEOUT": "2s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RerankURL != "http://127.0.0.1:8081/rerank" || c.RerankAPI != "cohere" || c.RerankModel != "bge-reranker-v2-m3" || c.RerankTimeout != 2*time.Second {
+		t.Errorf("config = %+v", c)
+	}
+	for _, bad := range []map[string]string{{"CHATPAPER_RERANK_API": "grpc"}, {"CHATPAPER_RERANK_TIMEOUT": "-1s"}, {"CHATPAPER_RERANK_TIMEOUT": "soon"}} {
+		if _, err := Load(env(bad)); err == nil {
+			t.Errorf("Load(%v) succeeded, want an error", bad)
+		}
+	}
+}

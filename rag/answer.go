@@ -88,6 +88,16 @@ func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text stri
 	if err != nil {
 		return nil, err
 	}
+	if e.reranker != nil {
+		if rr, err := e.rerank(ctx, lp, text, ranks); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			e.log.Warn("reranker failed; answering from the fused ranking", "paper", lp.paper.ID, "err", err)
+		} else {
+			ranks = rr
+		}
+	}
 	if len(ranks) > MaxSources {
 		ranks = ranks[:MaxSources]
 	}

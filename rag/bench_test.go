@@ -54,3 +54,24 @@ func BenchmarkBareChromemQuery(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAskExtractiveChinese is BenchmarkAskExtractive for a Chinese
+// question, which is segmented and translated through the dictionary
+// before the same retrieval.
+func BenchmarkAskExtractiveChinese(b *testing.B) {
+	ctx := context.Background()
+	eng, _ := newEngine(b, openStore(b, b.TempDir()))
+	if err := eng.Ingest(ctx, paper.Demo()); err != nil {
+		b.Fatal(err)
+	}
+	q := rag.Question{PaperID: paper.DemoID, Text: "哪些文献研究了树突状细胞来源的外泌体用于癌症治疗？", Lang: "zh_CN"}
+	if _, err := eng.Ask(ctx, q, nil); err != nil { // loads the dictionary
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := eng.Ask(ctx, q, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -51,6 +51,8 @@ type Engine struct {
 	// SearchPapers; nil until the first search builds it.
 	corpus       *search.Index
 	corpusPapers map[string]paperMeta
+
+	reranker Reranker // optional; see SetReranker
 }
 
 var _ Answerer = (*Engine)(nil)

@@ -19,6 +19,7 @@ import (
 	"github.com/chatpaper/chatpaper/eval"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
+	"github.com/chatpaper/chatpaper/rerank"
 	"github.com/chatpaper/chatpaper/store/sqlite"
 	"github.com/chatpaper/chatpaper/vector"
 	"github.com/chatpaper/chatpaper/web"
@@ -100,6 +101,14 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 	}
 	client := newLLM(cfg)
 	eng := rag.NewEngine(st, embedderFor(cfg, client), vector.NewChromem(), log)
+	if cfg.RerankURL != "" {
+		rr, err := rerank.New(cfg.RerankURL, cfg.RerankAPI, cfg.RerankModel, cfg.RerankTimeout)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		eng.SetReranker(rr)
+	}
 	a := &app{engine: eng}
 	modelMode(a, client, st, log)
 	a.close = func() error {

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -117,5 +120,51 @@ func TestEvalCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(td, "beir-scifact-slice", "corpus.jsonl")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRerankEndpointConfigured serves with CHATPAPER_RERANK_URL pointing
+// at a fake TEI server and checks questions go through it and follow
+// its order.
+func TestRerankEndpointConfigured(t *testing.T) {
+	var calls atomic.Int32
+	tei := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var req struct {
+			Query string   `json:"query"`
+			Texts []string `json:"texts"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || r.URL.Path != "/rerank" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		type hit struct {
+			Index int     `json:"index"`
+			Score float64 `json:"score"`
+		}
+		out := []hit{}
+		for i, tx := range req.Texts {
+			s := 0.1
+			if strings.HasPrefix(tx, "Kowal J") {
+				s = 0.99
+			}
+			out = append(out, hit{i, s})
+		}
+		json.NewEncoder(w).Encode(out)
+	}))
+	defer tei.Close()
+	s := startServer(t, t.TempDir(), map[string]string{"CHATPAPER_RERANK_URL": tei.URL + "/rerank"})
+	var ans struct {
+		Sources []struct {
+			N int `json:"n"`
+		} `json:"sources"`
+	}
+	resp := do(t, "POST", s.base+"/api/v1/papers/exosome-irradiation/ask", "application/json",
+		`{"question":"Which references describe exosome biogenesis and secretion?"}`, &ans)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("ask: status %d", resp.StatusCode)
+	}
+	if calls.Load() != 1 || len(ans.Sources) == 0 || ans.Sources[0].N != 24 {
+		t.Errorf("reranker calls %d, first source %+v; want 1 call and reference 24 first", calls.Load(), ans.Sources)
 	}
 }
