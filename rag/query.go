@@ -27,17 +27,18 @@ type query struct {
 }
 
 // parseQuery turns question text into a query. Words that merely frame
-// a question ("which studies", 哪些文献) are dropped.
-func parseQuery(text string) *query {
+// a question ("which studies", 哪些文献) are dropped. Without glosses
+// (a measurement only) Chinese is matched by character bigrams alone.
+func parseQuery(text string, glosses bool) *query {
 	q := &query{weights: map[string]float64{}, embedText: text}
 	for _, tok := range tokenize.Scan(text) {
-		if tok.CJK || framing[tok.Term] {
+		if (tok.CJK && glosses) || framing[tok.Term] {
 			continue
 		}
 		q.add([]string{tok.Term})
 		q.addWeight(tok.Term, 1)
 	}
-	if !tokenize.HasCJK(text) {
+	if !glosses || !tokenize.HasCJK(text) {
 		return q
 	}
 	var gloss []string
