@@ -20,28 +20,30 @@ import (
 type Options struct {
 	// K1 and B are the BM25 term-saturation and length-normalisation
 	// parameters.
-	K1, B float64
+	K1 float64 `json:"k1"`
+	B  float64 `json:"b"`
 	// FeedbackDocs and FeedbackTerms configure RM3: the top
 	// FeedbackDocs documents of a first BM25 pass contribute their
 	// FeedbackTerms most likely terms to a second pass. Zero disables it.
-	FeedbackDocs, FeedbackTerms int
+	FeedbackDocs  int `json:"rm3_docs"`
+	FeedbackTerms int `json:"rm3_terms"`
 	// OrigWeight is the weight of the original query in RM3's
 	// interpolation with the feedback terms, in (0,1].
-	OrigWeight float64
+	OrigWeight float64 `json:"rm3_original_weight"`
 	// VectorWeight, in [0,1), is the weight of the TF-IDF cosine in the
 	// fused score; the rest goes to the max-normalised BM25 score.
-	VectorWeight float64
+	VectorWeight float64 `json:"cosine_weight"`
 	// TitleRepeat counts a document's title terms this many times, so
 	// the title weighs more than one abstract sentence.
-	TitleRepeat int
+	TitleRepeat int `json:"title_repeat"`
 	// BigramWeight, when positive, also indexes adjacent term pairs and
 	// adds the query's pairs with this weight relative to its terms: a
 	// cheap proximity signal (phrases such as "gene expression").
-	BigramWeight float64
+	BigramWeight float64 `json:"pair_weight"`
 	// NoGlosses turns off the dictionary translation of Chinese words
 	// (an ablation: only shared digits and Latin terms then link the
 	// two languages).
-	NoGlosses bool
+	NoGlosses bool `json:"no_glosses,omitempty"`
 }
 
 // BM25Only is plain BM25 with the Anserini parameters BEIR reports: the
