@@ -3,6 +3,7 @@ package eval
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/search"
 )
 
@@ -129,11 +131,13 @@ func readQrels(path string, into map[string]map[string]int) error {
 
 // RetrievalRow is the score of one ranking configuration.
 type RetrievalRow struct {
-	Name      string         `json:"name"`
-	Options   search.Options `json:"options"`
-	Queries   int            `json:"queries"`
-	NDCG10    float64        `json:"ndcg_at_10"`
-	Recall100 float64        `json:"recall_at_100"`
+	Name    string         `json:"name"`
+	Options search.Options `json:"options"`
+	// EmbedWeight is Config.EmbedWeight.
+	EmbedWeight float64 `json:"embed_weight,omitempty"`
+	Queries     int     `json:"queries"`
+	NDCG10      float64 `json:"ndcg_at_10"`
+	Recall100   float64 `json:"recall_at_100"`
 	// IndexTime is the time to index the corpus and QueryTime the mean
 	// time of one query.
 	IndexTime time.Duration `json:"index_ns"`
@@ -151,6 +155,10 @@ type RetrievalReport struct {
 type Config struct {
 	Name    string
 	Options search.Options
+	// EmbedWeight, when positive, rescores the top 100 hits by fusing the
+	// max-normalised index score with the local embedder's cosine (the
+	// per-paper engine's vector side) at this weight.
+	EmbedWeight float64
 }
 
 // BEIRConfigs are the configurations `chatpaper eval --beir` reports:
@@ -167,12 +175,13 @@ func BEIRConfigs() []Config {
 	cosine := def
 	cosine.VectorWeight = 0.2
 	return []Config{
-		{"bm25 (baseline)", search.BM25Only()},
-		{"bm25 k1=1.2 b=0.75", tuned},
-		{"+ term pairs", pairs},
-		{"+ rm3", rm3},
-		{"default: pairs+rm3", def},
-		{"default + tfidf cosine 0.2", cosine},
+		{"bm25 (baseline)", search.BM25Only(), 0},
+		{"bm25 k1=1.2 b=0.75", tuned, 0},
+		{"+ term pairs", pairs, 0},
+		{"+ rm3", rm3, 0},
+		{"default: pairs+rm3", def, 0},
+		{"default + tfidf cosine 0.2", cosine, 0},
+		{"default + local embedder cosine 0.2 (top 100)", def, 0.2},
 	}
 }
 
@@ -180,16 +189,23 @@ func BEIRConfigs() []Config {
 // judged query.
 func RunBEIR(b *BEIR, name string, cfgs []Config) *RetrievalReport {
 	rep := &RetrievalReport{Dataset: name, Documents: len(b.Corpus)}
+	var emb *embedded
 	for _, c := range cfgs {
 		start := time.Now()
 		ix := search.New(c.Options)
 		for _, d := range b.Corpus {
 			ix.Add(d)
 		}
-		row := RetrievalRow{Name: c.Name, Options: c.Options, Queries: len(b.Queries), IndexTime: time.Since(start)}
+		if c.EmbedWeight > 0 && emb == nil {
+			emb = embedCorpus(b.Corpus)
+		}
+		row := RetrievalRow{Name: c.Name, Options: c.Options, EmbedWeight: c.EmbedWeight, Queries: len(b.Queries), IndexTime: time.Since(start)}
 		start = time.Now()
 		for _, q := range b.Queries {
 			hits := ix.Search(q.Text, 100)
+			if c.EmbedWeight > 0 {
+				hits = emb.fuse(q.Text, hits, c.EmbedWeight)
+			}
 			ids := make([]string, len(hits))
 			for i, h := range hits {
 				ids[i] = h.ID
@@ -203,6 +219,47 @@ func RunBEIR(b *BEIR, name string, cfgs []Config) *RetrievalReport {
 		rep.Rows = append(rep.Rows, row)
 	}
 	return rep
+}
+
+// embedded holds the local embedder's vectors of a corpus, for the
+// configurations that fuse them (the embedding time is counted once, in
+// the first such configuration's index time).
+type embedded struct {
+	e   *embed.Local
+	pos map[string]int
+	vec [][]float32
+}
+
+func embedCorpus(docs []search.Doc) *embedded {
+	e := embed.NewLocal(0)
+	texts := make([]string, len(docs))
+	pos := make(map[string]int, len(docs))
+	for i, d := range docs {
+		texts[i] = d.Title + " " + d.Text
+		pos[d.ID] = i
+	}
+	// Local.Embed fails only on a cancelled context.
+	vec, _ := e.Embed(context.Background(), texts)
+	return &embedded{e: e, pos: pos, vec: vec}
+}
+
+// fuse rescores hits: (1-w)·score/max + w·cosine.
+func (m *embedded) fuse(query string, hits []search.Hit, w float64) []search.Hit {
+	if len(hits) == 0 {
+		return hits
+	}
+	qv, _ := m.e.Embed(context.Background(), []string{query})
+	best := hits[0].Score
+	out := make([]search.Hit, len(hits))
+	for i, h := range hits {
+		var dot float64
+		for j, x := range m.vec[m.pos[h.ID]] {
+			dot += float64(x * qv[0][j])
+		}
+		out[i] = search.Hit{ID: h.ID, Score: (1-w)*h.Score/best + w*dot}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out
 }
 
 // NDCG is nDCG@k of a ranking against graded judgements, with the
@@ -256,11 +313,11 @@ func Recall(ranked []string, rel map[string]int, k int) float64 {
 func (r *RetrievalReport) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "BEIR %s: %d documents\n", r.Dataset, r.Documents)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "configuration\tqueries\tnDCG@10\trecall@100\tindex time\tquery mean\tk1,b\tpairs\trm3 docs/terms/orig\tcosine")
+	fmt.Fprintln(tw, "configuration\tqueries\tnDCG@10\trecall@100\tindex time\tquery mean\tk1,b\tpairs\trm3 docs/terms/orig\ttfidf cos\tembedder cos")
 	for _, row := range r.Rows {
 		o := row.Options
-		fmt.Fprintf(tw, "%s\t%d\t%.4f\t%.4f\t%s\t%s\t%.2g,%.2g\t%.2g\t%d/%d/%.2g\t%.2g\n", row.Name, row.Queries, row.NDCG10, row.Recall100,
-			row.IndexTime.Round(time.Millisecond), row.QueryTime.Round(time.Microsecond), o.K1, o.B, o.BigramWeight, o.FeedbackDocs, o.FeedbackTerms, o.OrigWeight, o.VectorWeight)
+		fmt.Fprintf(tw, "%s\t%d\t%.4f\t%.4f\t%s\t%s\t%.2g,%.2g\t%.2g\t%d/%d/%.2g\t%.2g\t%.2g\n", row.Name, row.Queries, row.NDCG10, row.Recall100,
+			row.IndexTime.Round(time.Millisecond), row.QueryTime.Round(time.Microsecond), o.K1, o.B, o.BigramWeight, o.FeedbackDocs, o.FeedbackTerms, o.OrigWeight, o.VectorWeight, row.EmbedWeight)
 	}
 	return tw.Flush()
 }

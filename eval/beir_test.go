@@ -23,7 +23,15 @@ func TestBEIRSlice(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + buf.String())
-	base, def := rep.Rows[0], rep.Rows[len(rep.Rows)-2]
+	var base, def eval.RetrievalRow
+	for _, r := range rep.Rows {
+		switch {
+		case strings.HasPrefix(r.Name, "bm25 (baseline)"):
+			base = r
+		case strings.HasPrefix(r.Name, "default:"):
+			def = r
+		}
+	}
 	if !strings.HasPrefix(base.Name, "bm25 (baseline)") || !strings.HasPrefix(def.Name, "default") {
 		t.Fatalf("rows %q and %q, want the baseline and the default", base.Name, def.Name)
 	}

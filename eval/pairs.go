@@ -187,9 +187,9 @@ func PairConfigs() []Config {
 	bare := search.BM25Only()
 	bare.NoGlosses = true
 	return []Config{
-		{"bm25 without dictionary", bare},
-		{"bm25", search.BM25Only()},
-		{"default", search.DefaultOptions()},
+		{Name: "bm25 without dictionary", Options: bare},
+		{Name: "bm25", Options: search.BM25Only()},
+		{Name: "default", Options: search.DefaultOptions()},
 	}
 }
 
