@@ -61,7 +61,8 @@ func (lx *lexicon) idf(term string) float64 {
 // terms.
 func (lx *lexicon) scores(q *query) []float64 {
 	out := make([]float64, len(lx.docs))
-	for term, w := range q.weights {
+	for _, term := range q.terms { // in question order: same sums every run
+		w := q.weights[term]
 		if lx.df[term] == 0 {
 			continue
 		}

@@ -218,6 +218,17 @@ func (ix *Index) IDF(term string) float64 {
 // Query is a weighted bag of terms, as tokenize.Terms produces them.
 type Query map[string]float64
 
+// sorted returns the terms in order, so scores are summed in the same
+// order on every run and ties break the same way.
+func (q Query) sorted() []string {
+	ts := make([]string, 0, len(q))
+	for t := range q {
+		ts = append(ts, t)
+	}
+	sort.Strings(ts)
+	return ts
+}
+
 // pair is the index term of two adjacent terms. The separator cannot
 // occur inside a term.
 func pair(a, b string) string { return a + "\x00" + b }
@@ -304,7 +315,8 @@ func (ix *Index) bm25(q Query) map[int]float64 {
 	k1, b := ix.opts.K1, ix.opts.B
 	avg := ix.totalLen / float64(ix.live)
 	scores := make(map[int]float64, 256)
-	for t, w := range q {
+	for _, t := range q.sorted() {
+		w := q[t]
 		ps := ix.post[t]
 		if len(ps) == 0 || w == 0 {
 			continue
@@ -367,8 +379,8 @@ func (ix *Index) rm3(q Query, first map[int]float64) Query {
 	for _, c := range cand {
 		relSum += c.w
 	}
-	for _, w := range q {
-		qSum += w
+	for _, t := range q.sorted() {
+		qSum += q[t]
 	}
 	if relSum == 0 || qSum == 0 {
 		return nil
@@ -411,7 +423,8 @@ func (ix *Index) computeNorms() {
 func (ix *Index) cosine(q Query) map[int]float64 {
 	out := make(map[int]float64, 256)
 	var qn float64
-	for t, qtf := range q {
+	for _, t := range q.sorted() {
+		qtf := q[t]
 		ps := ix.post[t]
 		if len(ps) == 0 || qtf <= 0 {
 			continue
