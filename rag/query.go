@@ -47,8 +47,8 @@ func parseQuery(text string, glosses bool) *query {
 			continue // a function word or an unknown lone character
 		}
 		stems, framed := glossTerms(w.En)
-		if framed {
-			continue
+		if framed || (len(w.En) > 0 && len(stems) == 0) {
+			continue // frames the question, or translates to stop words only
 		}
 		gloss = append(gloss, w.En...)
 		// The word's weight is shared among its glosses (each term of a

@@ -1,0 +1,52 @@
+package rag
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestParseQuery(t *testing.T) {
+	tests := []struct {
+		in string
+		// want are groups that must be present (each a subset of one group).
+		want [][]string
+		// absent are terms no group may hold (framing and function words).
+		absent []string
+	}{
+		{"Which studies describe exosome biogenesis?", [][]string{{"exosom"}, {"biogenesi"}}, []string{"studi", "describ"}},
+		{"哪些文献研究了树突状细胞来源的外泌体用于癌症治疗？",
+			[][]string{{"dendrit", "cell", "树突"}, {"exosom", "外泌"}, {"cancer", "癌症"}, {"therapi", "治疗"}},
+			[]string{"research", "studi", "refer", "use", "哪些", "用于"}},
+		{"miR-1246 与 DNA 损伤", [][]string{{"mir"}, {"1246"}, {"dna"}, {"damag"}}, []string{"and", "与"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			q := parseQuery(tt.in, true)
+			for _, w := range tt.want {
+				if !slices.ContainsFunc(q.groups, func(g []string) bool {
+					for _, x := range w {
+						if !slices.Contains(g, x) {
+							return false
+						}
+					}
+					return true
+				}) {
+					t.Errorf("no group holds %q; groups %q", w, q.groups)
+				}
+			}
+			for _, g := range q.groups {
+				for _, x := range tt.absent {
+					if slices.Contains(g, x) {
+						t.Errorf("group %q holds %q, which only frames the question", g, x)
+					}
+				}
+			}
+			if len(q.terms) != len(q.weights) {
+				t.Errorf("%d ordered terms for %d weights", len(q.terms), len(q.weights))
+			}
+		})
+	}
+	if q := parseQuery("树突状细胞", false); len(q.groups) == 0 || q.groups[0][0] != "树突" {
+		t.Errorf("without glosses: groups %q, want character bigrams", q.groups)
+	}
+}
