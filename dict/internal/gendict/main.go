@@ -156,7 +156,7 @@ var (
 	termish = regexp.MustCompile(`^[a-z0-9][a-z0-9' -]*$`)
 	skips   = []string{"surname", "variant of", "old variant", "see ", "cl:", "used in", "abbr", "also written",
 		"taiwan pr", "erhua", "japanese", "pr.", "radical", "classifier", "particle", "interjection",
-		"onomat", "kangxi", "component"}
+		"onomat", "kangxi", "component", "suffix", "prefix"}
 	// vague are words that mark a gloss as a paraphrase ("to do sth").
 	vague = map[string]bool{"sb": true, "sth": true, "one's": true, "oneself": true}
 )
@@ -171,6 +171,8 @@ func clean(g string) string {
 			return ""
 		}
 	}
+	// "Beijing, capital of …": the head before a comma is the term.
+	low, _, _ = strings.Cut(low, ",")
 	low = strings.Trim(spaces.ReplaceAllString(low, " "), " ,.")
 	for _, p := range []string{"to ", "a ", "an ", "the "} {
 		low = strings.TrimPrefix(low, p)
