@@ -97,7 +97,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	// Load the Chinese dictionary now rather than on the first Chinese
-	// question, which would otherwise wait ~40 ms for it.
+	// question, which would otherwise wait the tens of milliseconds it takes.
 	if err := dict.Load(); err != nil {
 		return nil, err
 	}
