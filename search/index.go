@@ -111,7 +111,9 @@ func (ix *Index) Len() int {
 	return ix.live
 }
 
-// Add indexes d, replacing a document with the same id.
+// Add indexes d, replacing a document with the same id. A replaced or
+// removed document's slot is not reused: re-ingesting is rare next to
+// searching, and stable ordinals keep removal simple.
 func (ix *Index) Add(d Doc) {
 	tf := make(map[string]float32)
 	var n float32
