@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -193,6 +194,7 @@ func (s *wsSession) readLoop(ctx context.Context) {
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				s.closeWith(websocket.CloseMessageTooBig, fmt.Sprintf("frame larger than %d bytes", s.opts.HardLimit))
+				s.drain()
 			}
 			return
 		}
@@ -223,6 +225,16 @@ func (s *wsSession) readLoop(ctx context.Context) {
 func (s *wsSession) closeWith(code int, reason string) {
 	msg := websocket.FormatCloseMessage(code, reason)
 	_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.opts.WriteWait))
+}
+
+// drain discards what the peer is still sending, for a bounded time and
+// size, before the connection is closed. Closing a socket with unread
+// data makes the kernel send a reset, which can destroy the close frame
+// before the peer reads it; draining lets the peer see why it was cut off.
+func (s *wsSession) drain() {
+	nc := s.conn.NetConn()
+	_ = nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, _ = io.Copy(io.Discard, io.LimitReader(nc, 4*s.opts.HardLimit))
 }
 
 func (s *wsSession) dispatch(ctx context.Context, f inFrame) {
