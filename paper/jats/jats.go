@@ -514,3 +514,21 @@ func trimDOI(d string) string {
 
 // String helps debugging: the element name and its text.
 func (n *node) String() string { return fmt.Sprintf("<%s>%s", n.name, n.plain()) }
+
+// FragmentText renders a JATS fragment, such as the "abstract" of a
+// Crossref record (<jats:p>…</jats:p>, sometimes led by a
+// <jats:title>Abstract</jats:title>), as reading text with one paragraph
+// per line. Text that is not well-formed XML is returned with its tags
+// removed rather than refused.
+func FragmentText(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return ""
+	}
+	root, err := parseTree([]byte("<fragment>" + s + "</fragment>"))
+	if err != nil || root.child("fragment") == nil {
+		return squash(tagRe.ReplaceAllString(s, " "))
+	}
+	return abstractText(root.child("fragment"))
+}
+
+var tagRe = regexp.MustCompile(`<[^>]*>`)
