@@ -82,8 +82,9 @@ func sniff(data []byte) string {
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	head = bytes.TrimLeft(head, " \t\r\n")
 	switch {
-	case bytes.HasPrefix(head, []byte("<?xml")), bytes.HasPrefix(head, []byte("<!DOCTYPE")),
-		bytes.HasPrefix(head, []byte("<article")), bytes.HasPrefix(head, []byte("<!--")):
+	case len(head) > 0 && head[0] == '<':
+		// Markup is read as JATS; HTML then fails with "no <article>",
+		// which says more than a page-text error would.
 		return FormatJATS
 	case len(head) > 1 && head[0] == '{':
 		if crossref.Looks(data) {
