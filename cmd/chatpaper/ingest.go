@@ -134,7 +134,7 @@ func (p *progress) status(done int) string {
 	}
 	eta := "?"
 	if rate > 0 {
-		eta = (time.Duration(float64(p.total-done)/rate*float64(time.Second))).Round(time.Second).String()
+		eta = (time.Duration(float64(p.total-done) / rate * float64(time.Second))).Round(time.Second).String()
 	}
 	return fmt.Sprintf("%d/%d (%d%%) %.1f papers/s, ETA %s", done, p.total, done*100/max(p.total, 1), rate, eta)
 }
