@@ -166,7 +166,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	handler := web.New(web.Deps{Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.engine, Log: log,
-		WS: web.WSOptions{Sessions: a.warmer != nil, Lifetime: ctx}})
+		WS: web.WSOptions{Sessions: a.warmer != nil, Lifetime: ctx}, Hashes: a.store})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	// Tests and scripts read this line to learn the port of :0.
 	fmt.Fprintf(stdout, "chatpaper: serving on http://%s\n", ln.Addr())
