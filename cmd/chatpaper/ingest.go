@@ -23,7 +23,7 @@ func runIngest(ctx context.Context, cfg config.Config, args []string, stdout, st
 	id := fs.String("id", "", "paper id, for a single file (default: the id in the file, the DOI, else the file name)")
 	workers := fs.Int("j", runtime.GOMAXPROCS(0), "files parsed and embedded at once")
 	mode := fs.String("progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines or none")
-	verbose := fs.Bool("v", false, "print a line per file")
+	quiet := fs.Bool("q", false, "do not print a line per stored or unchanged file")
 	dry := fs.Bool("n", false, "parse and check only; store nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -58,9 +58,9 @@ func runIngest(ctx context.Context, cfg config.Config, args []string, stdout, st
 	bar := newProgress(stderr, *mode, len(items), time.Now)
 	opt := ingest.Options{Workers: *workers, Hashes: a.store, DryRun: *dry, Progress: func(done int, r ingest.Result) {
 		bar.update(done)
-		if *verbose && r.Status != ingest.StatusFailed {
+		if !*quiet && r.Status != ingest.StatusFailed {
 			bar.clear()
-			fmt.Fprintf(stdout, "%s: %s %q (%s, %d references)\n", r.Name, r.Status, r.ID, r.Format, r.References)
+			fmt.Fprintf(stdout, "%s: %s %q with %d references (%s)\n", r.Name, r.Status, r.ID, r.References, r.Format)
 		}
 	}}
 	start := time.Now()
