@@ -17,6 +17,6 @@ for step in "parse only:-n" "ingest:" "re-ingest (unchanged):"; do
 	label=${step%%:*} flag=${step#*:}
 	echo "== $label"
 	# The run exits 1 because of the broken files; that is expected.
-	"$work/chatpaper" ingest -data "$work/data" -j "$j" -progress lines $flag "$work/corpus" 2>"$work/err" || true
+	"$work/chatpaper" ingest -data "$work/data" -j "$j" -progress lines -q $flag "$work/corpus" 2>"$work/err" || true
 	grep -c '^  .*: ' "$work/err" | sed 's/^/failed files reported: /'
 done
