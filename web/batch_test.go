@@ -201,3 +201,41 @@ func TestIngestFormats(t *testing.T) {
 		})
 	}
 }
+
+// The batch route has its own body limit, larger than the 4 MiB of the
+// others.
+func TestBatchBodyLimit(t *testing.T) {
+	srv := newServer(t)
+	big := strings.Repeat("not a paper line\n", (5<<20)/17)
+	for _, tt := range []struct {
+		name   string
+		size   string
+		status int
+	}{
+		{"5 MiB part", big, 200},
+		{"over 64 MiB", strings.Repeat(big, 13), 413},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// An image: read whole, then refused at once, so the test
+			// measures the limit and not a parser.
+			ct, body := multipartBody(t, []file{{"big.png", "image/png", tt.size}})
+			resp, err := http.Post(srv.URL+"/api/v1/papers:batch", ct, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			if tt.status == 200 {
+				var out batchResult
+				if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+					t.Fatal(err)
+				}
+				if out.Failed != 1 || out.Results[0].Error == nil || out.Results[0].Error.Code != "unsupported_media_type" {
+					t.Errorf("result %+v, want one unsupported file", out)
+				}
+			}
+		})
+	}
+}
