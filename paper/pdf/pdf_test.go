@@ -2,6 +2,7 @@ package pdf_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -88,6 +89,7 @@ func TestTextErrors(t *testing.T) {
 func FuzzText(f *testing.F) {
 	f.Add(pdftest.Make(pdftest.Article()))
 	f.Add(pdftest.Make(nil))
+	f.Add(objStmPDF())
 	f.Add([]byte("%PDF-1.7\n1 0 obj <</Type/Page/Contents 2 0 R>> endobj 2 0 obj <</Length 9>>stream\nBT (a) Tj ET\nendstream endobj"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		text, err := pdf.Text(data)
@@ -101,4 +103,35 @@ func FuzzText(f *testing.F) {
 			t.Fatal("no error and no text")
 		}
 	})
+}
+
+// PDF 1.5 files keep most objects in object streams and may have a
+// broken cross-reference table; pages may inherit resources and use forms.
+func TestTextObjectStreamsAndForms(t *testing.T) {
+	text, err := pdf.Text(objStmPDF())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "first page\n\nin a form\n"; text != want {
+		t.Errorf("text = %q, want %q", text, want)
+	}
+}
+
+func objStmPDF() []byte {
+	// Object 6 (the font) at offset 0 after /First, object 7 after it.
+	font := "<< /Type /Font /Subtype /Type1 /Encoding << /Differences [1 /fi] >> >>"
+	objstm := fmt.Sprintf("6 0 7 %d ", len(font)+1)
+	form := "<< /Type /XObject /Subtype /Form /Length 24 >>"
+	body := font + " [1 0 R]"
+	doc := "%PDF-1.5\n" +
+		"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" +
+		"2 0 obj << /Type /Pages /Kids [3 0 R 8 0 R] /Resources << /Font << /F1 6 0 R >> /XObject << /X1 9 0 R >> >> /MediaBox [0 0 300 300] >> endobj\n" +
+		"3 0 obj << /Type /Page /Parent 2 0 R /Contents 4 0 R >> endobj\n" +
+		"4 0 obj << /Length 47 >> stream\nBT /F1 12 Tf 10 200 Td (\\001rst page) Tj ET\nendstream endobj\n" +
+		"5 0 obj << /Type /ObjStm /N 2 /First " + fmt.Sprint(len(objstm)) + " /Length " + fmt.Sprint(len(objstm)+len(body)) + " >> stream\n" + objstm + body + "\nendstream endobj\n" +
+		"8 0 obj << /Type /Page /Parent 2 0 R /Contents [10 0 R] >> endobj\n" +
+		"9 0 obj " + form + " stream\nBT /F1 12 Tf (in a form) Tj ET\nendstream endobj\n" +
+		"10 0 obj << >> stream\nq 1 0 0 1 10 100 cm /X1 Do Q\nendstream endobj\n" +
+		"xref\n0 1\n0000000000 65535 f \ntrailer << /Root 1 0 R >>\nstartxref\n999999\n%%EOF\n"
+	return []byte(doc)
 }
