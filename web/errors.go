@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/chatpaper/chatpaper/ingest"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
@@ -46,6 +47,8 @@ func classify(err error) (status int, e Error) {
 		return ae.status, Error{ae.code, ae.msg}
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, Error{"not_found", "paper not found"}
+	case errors.Is(err, ingest.ErrUnsupportedType):
+		return http.StatusUnsupportedMediaType, Error{"unsupported_media_type", err.Error()}
 	case errors.Is(err, paper.ErrInvalid):
 		return http.StatusBadRequest, Error{"invalid_paper", err.Error()}
 	case errors.Is(err, rag.ErrInvalidQuestion):

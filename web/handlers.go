@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/chatpaper/chatpaper/ingest"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
@@ -77,29 +77,28 @@ func handleDeletePaper(ps Papers) echo.HandlerFunc {
 	}
 }
 
-// handleIngest stores a paper given as JSON or, with Content-Type
-// text/plain, as article page text (whose id comes from ?id=).
+// handleIngest stores one paper given in any format ingest.Detect reads:
+// ChatPaper JSON, article page text (text/plain), JATS XML, Crossref work
+// JSON or PDF. ?id= names the paper; without it the id comes from the
+// content (JSON id, DOI), which page text and PDF do not have.
 func handleIngest(ps Papers) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-		switch ct {
-		case "", echo.MIMEApplicationJSON, echo.MIMETextPlain:
-		default:
-			return &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type",
-				fmt.Sprintf("content type %q is not supported: send application/json or text/plain", ct)}
+		ct := c.Request().Header.Get(echo.HeaderContentType)
+		if _, err := ingest.Detect(nil, ct); err != nil {
+			return err
 		}
 		body, err := io.ReadAll(c.Request().Body)
 		if err != nil {
 			return bodyError(err)
 		}
-		p, err := paper.Parse(body, ct, c.QueryParam("id"))
+		p, format, err := ingest.Parse(body, ct, c.QueryParam("id"), "")
 		if err != nil {
 			return err
 		}
 		if err := ps.Ingest(c.Request().Context(), p); err != nil {
 			return err
 		}
-		return c.JSON(http.StatusCreated, map[string]any{"id": p.ID, "references": len(p.References)})
+		return c.JSON(http.StatusCreated, map[string]any{"id": p.ID, "references": len(p.References), "format": format})
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/chatpaper/chatpaper/ingest"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
@@ -33,6 +34,8 @@ type Deps struct {
 	Log      *slog.Logger
 	// WS tunes the websocket; zero values take defaults.
 	WS WSOptions
+	// Hashes, when set, lets batch ingest skip papers stored unchanged.
+	Hashes ingest.Hasher
 }
 
 // MaxBodyBytes bounds request bodies; a paper with a long reference list
@@ -52,7 +55,8 @@ func New(d Deps) *echo.Echo {
 	e.Use(middleware.RequestID())
 	e.Use(requestLogger(d.Log))
 	e.Use(middleware.Recover())
-	e.Use(middleware.BodyLimit(MaxBodyBytes))
+	// The batch route sets its own, larger limit.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBodyBytes, Skipper: isBatch}))
 	routes(e, d)
 	return e
 }

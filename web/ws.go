@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -210,8 +209,8 @@ func (s *wsSession) readLoop(ctx context.Context) {
 			s.emit(ctx, errorFrame("", "too_large", fmt.Sprintf("frame of %d bytes exceeds the limit of %d bytes", len(data), s.opts.MaxMessage)))
 			continue
 		}
-		var f inFrame
-		if err := json.Unmarshal(data, &f); err != nil {
+		f, err := decodeFrame(data)
+		if err != nil {
 			s.emit(ctx, errorFrame("", "malformed_json", "frame is not valid JSON: "+err.Error()))
 			continue
 		}

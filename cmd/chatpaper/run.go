@@ -30,7 +30,7 @@ const usage = `usage: chatpaper [command] [flags]
 
 commands:
   serve   serve the API, websocket and chat page (the default)
-  ingest  store papers from JSON or article page text files
+  ingest  store papers from files or folders (JSON, page text, JATS XML, Crossref JSON, PDF)
   ask     answer one question about a stored paper
   eval    score a QA set, a BEIR retrieval set and bilingual pairs
 
@@ -87,7 +87,10 @@ type app struct {
 	summarizer rag.Summarizer
 	papers     web.Papers
 	warmer     *rag.Warmer // nil unless model mode
-	close      func() error
+	// store is the engine's store, for content hashes (bulk ingest
+	// skips unchanged papers).
+	store *sqlite.Store
+	close func() error
 }
 
 // openApp opens the store in dataDir and builds the engine. With
@@ -115,7 +118,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 		}
 		eng.SetReranker(rr)
 	}
-	a := &app{engine: eng}
+	a := &app{engine: eng, store: st}
 	modelMode(a, client, st, log)
 	a.close = func() error {
 		// Background summaries stop before the store they write to.
@@ -163,7 +166,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	handler := web.New(web.Deps{Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.engine, Log: log,
-		WS: web.WSOptions{Sessions: a.warmer != nil, Lifetime: ctx}})
+		WS: web.WSOptions{Sessions: a.warmer != nil, Lifetime: ctx}, Hashes: a.store})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	// Tests and scripts read this line to learn the port of :0.
 	fmt.Fprintf(stdout, "chatpaper: serving on http://%s\n", ln.Addr())
@@ -184,51 +187,6 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
-	}
-	return nil
-}
-
-func runIngest(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ingest", stderr)
-	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder (env CHATPAPER_DATA)")
-	id := fs.String("id", "", "paper id for page-text files (default: the file name without extension)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		return errors.New("ingest: give one or more files")
-	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr), false)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	var failed int
-	for _, file := range fs.Args() {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", file, err)
-			failed++
-			continue
-		}
-		pid := *id
-		if pid == "" {
-			pid = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
-			pid = strings.TrimSuffix(pid, ".page")
-		}
-		p, err := paper.Parse(data, "", pid)
-		if err == nil {
-			err = a.engine.Ingest(ctx, p)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", file, err)
-			failed++
-			continue
-		}
-		fmt.Fprintf(stdout, "%s: ingested %q with %d references\n", file, p.ID, len(p.References))
-	}
-	if failed > 0 {
-		return fmt.Errorf("ingest: %d of %d files failed", failed, fs.NArg())
 	}
 	return nil
 }
