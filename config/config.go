@@ -38,6 +38,21 @@ type Config struct {
 	// RerankTimeout bounds one rerank call (CHATPAPER_RERANK_TIMEOUT,
 	// default 5s); on timeout the fused ranking is used.
 	RerankTimeout time.Duration
+	// DatabaseURL, when set, selects the PostgreSQL store instead of the
+	// embedded one (CHATPAPER_DATABASE_URL, a postgres:// URL or
+	// key=value connection string).
+	DatabaseURL string
+	// CachePapers bounds how many papers stay loaded in memory
+	// (CHATPAPER_CACHE_PAPERS, default 1000).
+	CachePapers int
+	// CacheMB bounds the approximate memory of loaded papers in MiB
+	// (CHATPAPER_CACHE_MB, default 512).
+	CacheMB int
+	// CacheRevalidate is how long a loaded paper is used before the store
+	// is asked whether it changed (CHATPAPER_CACHE_REVALIDATE, default
+	// 2s): the staleness bound across replicas. 0 or negative never
+	// checks.
+	CacheRevalidate time.Duration
 
 	// LLM configures model mode; see LLMConfig.
 	LLM LLMConfig
@@ -86,6 +101,9 @@ func Load(getenv func(string) string) (Config, error) {
 		EmbedDim:        1024,
 		ShutdownTimeout: 10 * time.Second,
 		LogLevel:        "info",
+		CachePapers:     1000,
+		CacheMB:         512,
+		CacheRevalidate: 2 * time.Second,
 		LLM: LLMConfig{
 			Model:             "gpt-4o-mini",
 			EmbedBatch:        10,
@@ -103,6 +121,16 @@ func Load(getenv func(string) string) (Config, error) {
 	str(getenv, "CHATPAPER_RERANK_API", &c.RerankAPI)
 	str(getenv, "CHATPAPER_RERANK_MODEL", &c.RerankModel)
 	if err := duration(getenv, "CHATPAPER_RERANK_TIMEOUT", &c.RerankTimeout); err != nil {
+		return c, err
+	}
+	str(getenv, "CHATPAPER_DATABASE_URL", &c.DatabaseURL)
+	if err := integer(getenv, "CHATPAPER_CACHE_PAPERS", &c.CachePapers); err != nil {
+		return c, err
+	}
+	if err := integer(getenv, "CHATPAPER_CACHE_MB", &c.CacheMB); err != nil {
+		return c, err
+	}
+	if err := duration(getenv, "CHATPAPER_CACHE_REVALIDATE", &c.CacheRevalidate); err != nil {
 		return c, err
 	}
 	if err := integer(getenv, "CHATPAPER_EMBED_DIM", &c.EmbedDim); err != nil {
@@ -148,6 +176,12 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("config: CHATPAPER_SHUTDOWN_TIMEOUT must be positive")
+	}
+	if c.CachePapers < 1 {
+		return fmt.Errorf("config: CHATPAPER_CACHE_PAPERS %d must be at least 1", c.CachePapers)
+	}
+	if c.CacheMB < 1 {
+		return fmt.Errorf("config: CHATPAPER_CACHE_MB %d must be at least 1", c.CacheMB)
 	}
 	if err := c.LLM.validate(); err != nil {
 		return err

@@ -104,3 +104,31 @@ func TestLoadRerank(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadScaleSettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "" || c.CachePapers != 1000 || c.CacheMB != 512 || c.CacheRevalidate != 2*time.Second {
+		t.Errorf("defaults = %+v", c)
+	}
+	c, err = Load(env(map[string]string{
+		"CHATPAPER_DATABASE_URL": "postgres://u@h/db", "CHATPAPER_CACHE_PAPERS": "50",
+		"CHATPAPER_CACHE_MB": "64", "CHATPAPER_CACHE_REVALIDATE": "500ms",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres://u@h/db" || c.CachePapers != 50 || c.CacheMB != 64 || c.CacheRevalidate != 500*time.Millisecond {
+		t.Errorf("config = %+v", c)
+	}
+	for _, bad := range []map[string]string{
+		{"CHATPAPER_CACHE_PAPERS": "0"}, {"CHATPAPER_CACHE_MB": "-1"},
+		{"CHATPAPER_CACHE_PAPERS": "many"}, {"CHATPAPER_CACHE_REVALIDATE": "often"},
+	} {
+		if _, err := Load(env(bad)); err == nil {
+			t.Errorf("Load(%v) succeeded, want an error", bad)
+		}
+	}
+}

@@ -39,6 +39,7 @@ func (e *Engine) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error
 	if err != nil {
 		return nil, err
 	}
+	defer e.release(lp)
 	ctxs, err := e.retrieveContext(ctx, lp, q.Text)
 	if err != nil {
 		return nil, fmt.Errorf("ask %q: %w", q.PaperID, err)
@@ -71,6 +72,7 @@ func (e *Engine) Retrieve(ctx context.Context, paperID, text string) (*paper.Pap
 	if err != nil {
 		return nil, nil, err
 	}
+	defer e.release(lp)
 	r, err := e.retrieveContext(ctx, lp, text)
 	if err != nil {
 		return nil, nil, fmt.Errorf("retrieve %q: %w", paperID, err)

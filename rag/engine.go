@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/embed"
@@ -44,9 +45,12 @@ type Engine struct {
 
 	writeMu sync.Mutex // serialises ingests and deletes so store and index agree
 
-	mu     sync.Mutex
-	loaded map[string]*loadedPaper
-	flight map[string]*loadCall
+	versions PaperVersioner // nil when the store cannot tell versions
+
+	mu         sync.Mutex
+	cache      *paperCache // loaded papers, bounded (cache.go)
+	revalidate time.Duration
+	flight     map[string]*loadCall
 	// corpus indexes every stored paper's titles and abstracts for
 	// SearchPapers; nil until the first search builds it.
 	corpus       *search.Index
@@ -67,12 +71,21 @@ type loadedPaper struct {
 	paper  *paper.Paper
 	chunks []paper.Chunk
 	lex    *lexicon
+	key    string // its collection in the vector index
+	hash   string // store.ContentHash of the version loaded
+	size   int64  // approximate bytes held
+
+	// Guarded by Engine.mu.
+	pins    int       // readers using it; its vectors stay until 0
+	retired bool      // left the cache; drop vectors at pins 0
+	checked time.Time // last time the store confirmed hash
 }
 
 type loadCall struct {
-	done chan struct{}
-	lp   *loadedPaper
-	err  error
+	done    chan struct{}
+	waiters int // callers besides the loader, each owed a pin
+	lp      *loadedPaper
+	err     error
 }
 
 // NewEngine returns an engine over the given store, embedder and vector
@@ -81,11 +94,14 @@ func NewEngine(st store.Store, e embed.Embedder, vi VectorIndex, log *slog.Logge
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{
+	eng := &Engine{
 		store: st, embedder: e, vectors: vi, log: log,
-		loaded: make(map[string]*loadedPaper),
+		cache:  newPaperCache(DefaultCachePapers, DefaultCacheBytes),
 		flight: make(map[string]*loadCall),
 	}
+	eng.versions, _ = st.(PaperVersioner)
+	eng.SetCacheLimits(CacheLimits{})
+	return eng
 }
 
 // Ingest validates, chunks and embeds p, stores it durably and indexes
@@ -108,10 +124,14 @@ func (e *Engine) Ingest(ctx context.Context, p *paper.Paper) error {
 	// Index after storing: a crash in between leaves a stored paper that
 	// the next load indexes, never an indexed paper that is not stored.
 	e.corpusPut(p) // stored, so searchable, whatever happens next
-	if err := e.index(ctx, p, chunks, vecs); err != nil {
+	lp, err := e.index(ctx, p, store.ContentHash(p), chunks, vecs)
+	if err != nil {
 		e.forget(p.ID)
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
+	e.mu.Lock()
+	e.retireLocked(e.cache.put(lp))
+	e.mu.Unlock()
 	return nil
 }
 
@@ -133,14 +153,16 @@ func (e *Engine) Paper(ctx context.Context, id string) (*paper.Paper, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.release(lp)
 	return lp.paper, nil
 }
 
 func (e *Engine) forget(id string) {
 	e.mu.Lock()
-	delete(e.loaded, id)
+	if lp := e.cache.remove(id); lp != nil {
+		e.retireLocked([]*loadedPaper{lp})
+	}
 	e.mu.Unlock()
-	e.vectors.Drop(id)
 }
 
 func (e *Engine) embedChunks(ctx context.Context, chunks []paper.Chunk) ([][]float32, error) {
@@ -166,35 +188,53 @@ func embedded(chunks []paper.Chunk, vecs [][]float32) []store.EmbeddedChunk {
 	return out
 }
 
-func (e *Engine) index(ctx context.Context, p *paper.Paper, chunks []paper.Chunk, vecs [][]float32) error {
-	if err := e.vectors.Set(ctx, p.ID, vecs); err != nil {
-		return err
+// index builds the paper's vector collection and lexicon; the caller
+// puts the result into the cache.
+func (e *Engine) index(ctx context.Context, p *paper.Paper, hash string, chunks []paper.Chunk, vecs [][]float32) (*loadedPaper, error) {
+	key := newVectorKey(p.ID)
+	if err := e.vectors.Set(ctx, key, vecs); err != nil {
+		return nil, err
 	}
 	texts := make([]string, len(chunks))
 	for i, c := range chunks {
 		texts[i] = c.Text
 	}
-	lp := &loadedPaper{paper: p, chunks: chunks, lex: newLexicon(texts)}
-	e.mu.Lock()
-	e.loaded[p.ID] = lp
-	e.mu.Unlock()
-	return nil
+	return &loadedPaper{
+		paper: p, chunks: chunks, lex: newLexicon(texts),
+		key: key, hash: hash, size: approxSize(texts, vecs), checked: time.Now(),
+	}, nil
 }
 
-// load returns the indexed paper, building its index from stored
-// vectors on first use. Concurrent first uses share one load.
+// load returns the indexed paper pinned for use, building its index
+// from stored vectors when it is not cached; the caller must release it.
+// Concurrent loads of one paper share one.
 func (e *Engine) load(ctx context.Context, id string) (*loadedPaper, error) {
+	lp, err := e.cached(ctx, id)
+	if err != nil || lp != nil {
+		return lp, err
+	}
 	e.mu.Lock()
-	if lp, ok := e.loaded[id]; ok {
+	if lp := e.cache.get(id); lp != nil {
+		lp.pins++
 		e.mu.Unlock()
+		e.cache.hits.Add(1)
 		return lp, nil
 	}
+	e.cache.misses.Add(1)
 	if c, ok := e.flight[id]; ok {
+		c.waiters++
 		e.mu.Unlock()
 		select {
 		case <-c.done:
 			return c.lp, c.err
 		case <-ctx.Done():
+			// The loader pinned the paper for us too: give it back.
+			go func() {
+				<-c.done
+				if c.lp != nil {
+					e.release(c.lp)
+				}
+			}()
 			return nil, ctx.Err()
 		}
 	}
@@ -204,17 +244,35 @@ func (e *Engine) load(ctx context.Context, id string) (*loadedPaper, error) {
 
 	// The load runs detached from this caller's context: other callers
 	// wait for it, and one caller giving up must not fail them all.
-	c.lp, c.err = e.loadFromStore(context.WithoutCancel(ctx), id)
-	e.mu.Lock()
-	delete(e.flight, id)
-	e.mu.Unlock()
+	lp, err = e.loadFromStore(context.WithoutCancel(ctx), id, c)
+	if err != nil {
+		e.mu.Lock()
+		delete(e.flight, id)
+		e.mu.Unlock()
+		c.err = err
+	}
 	close(c.done)
-	return c.lp, c.err
+	return lp, err
 }
 
-func (e *Engine) loadFromStore(ctx context.Context, id string) (*loadedPaper, error) {
+// loadFromStore reads and indexes the paper, then, under the same
+// writeMu hold (so a concurrent ingest cannot be overwritten by an older
+// version), caches it pinned once for the loader and once per waiter
+// of c and ends c's flight.
+func (e *Engine) loadFromStore(ctx context.Context, id string, c *loadCall) (*loadedPaper, error) {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+	// The hash is read before the paper: if the paper is replaced in
+	// between, the entry holds newer content under an older hash and the
+	// next revalidation merely reloads it.
+	var hash string
+	if e.versions != nil {
+		h, err := e.versions.PaperHash(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("load paper %q: %w", id, err)
+		}
+		hash = h
+	}
 	p, err := e.store.Paper(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("load paper %q: %w", id, err)
@@ -240,11 +298,18 @@ func (e *Engine) loadFromStore(ctx context.Context, id string) (*loadedPaper, er
 			return nil, fmt.Errorf("re-embed %q: %w", id, err)
 		}
 	}
-	if err := e.index(ctx, p, chunks, vecs); err != nil {
+	if hash == "" {
+		hash = store.ContentHash(p)
+	}
+	lp, err := e.index(ctx, p, hash, chunks, vecs)
+	if err != nil {
 		return nil, fmt.Errorf("index %q: %w", id, err)
 	}
 	e.mu.Lock()
-	lp := e.loaded[id]
+	delete(e.flight, id)
+	c.lp = lp
+	lp.pins = 1 + c.waiters
+	e.retireLocked(e.cache.put(lp))
 	e.mu.Unlock()
 	return lp, nil
 }
@@ -277,7 +342,7 @@ func (e *Engine) retrieve(ctx context.Context, lp *loadedPaper, q *query) ([]ran
 	}
 	cos := make([]float64, n)
 	if len(vecs) == 1 && nonZero(vecs[0]) {
-		hits, err := e.vectors.Query(ctx, lp.paper.ID, vecs[0], n)
+		hits, err := e.vectors.Query(ctx, lp.key, vecs[0], n)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,12 @@ fi
 echo "== go vet"
 go vet ./...
 
+echo "== PostgreSQL"
+# A throwaway cluster for the PostgreSQL store and replica tests (torn
+# down on exit); installs Debian's postgresql when missing.
+source scripts/postgres.sh
+start_test_postgres
+
 echo "== go test -race"
 go test -race -count=1 -timeout 10m ./...
 

@@ -18,10 +18,10 @@ import (
 	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/dict"
 	"github.com/chatpaper/chatpaper/eval"
+	"github.com/chatpaper/chatpaper/ingest"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/rerank"
-	"github.com/chatpaper/chatpaper/store/sqlite"
 	"github.com/chatpaper/chatpaper/vector"
 	"github.com/chatpaper/chatpaper/web"
 )
@@ -89,24 +89,23 @@ type app struct {
 	warmer     *rag.Warmer // nil unless model mode
 	// store is the engine's store, for content hashes (bulk ingest
 	// skips unchanged papers).
-	store *sqlite.Store
+	store ingest.Hasher
 	close func() error
 }
 
-// openApp opens the store in dataDir and builds the engine. With
-// withDemo, an empty store gets the bundled demo paper.
+// openApp opens the store (PostgreSQL when cfg.DatabaseURL is set, else
+// SQLite in cfg.DataDir) and builds the engine, loading no paper: papers
+// load on first use, so start-up time does not grow with the catalogue.
+// With withDemo, an empty store gets the bundled demo paper.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo bool) (*app, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create data folder: %w", err)
-	}
 	// Load the Chinese dictionary now rather than on the first Chinese
 	// question, which would otherwise wait the tens of milliseconds it takes.
 	if err := dict.Load(); err != nil {
 		return nil, err
 	}
-	st, err := sqlite.Open(ctx, cfg.DataDir)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+		return nil, err
 	}
 	client := newLLM(cfg)
 	eng := rag.NewEngine(st, embedderFor(cfg, client), vector.NewChromem(), log)
@@ -118,7 +117,13 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 		}
 		eng.SetReranker(rr)
 	}
-	a := &app{engine: eng, store: st}
+	eng.SetCacheLimits(rag.CacheLimits{
+		Papers: cfg.CachePapers, Bytes: int64(cfg.CacheMB) << 20, Revalidate: revalidate(cfg.CacheRevalidate),
+	})
+	a := &app{engine: eng}
+	if h, ok := st.(ingest.Hasher); ok {
+		a.store = h
+	}
 	modelMode(a, client, st, log)
 	a.close = func() error {
 		// Background summaries stop before the store they write to.
@@ -128,12 +133,12 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 		return st.Close()
 	}
 	if withDemo {
-		papers, err := eng.Papers(ctx)
+		has, err := hasPapers(ctx, st)
 		if err != nil {
 			a.close()
 			return nil, err
 		}
-		if len(papers) == 0 {
+		if !has {
 			if err := a.papers.Ingest(ctx, paper.Demo()); err != nil {
 				a.close()
 				return nil, fmt.Errorf("ingest demo paper: %w", err)

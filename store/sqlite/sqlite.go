@@ -513,3 +513,13 @@ func decodeVector(dst []float32, b []byte) ([]float32, error) {
 	}
 	return dst, nil
 }
+
+// HasPapers reports whether any paper is stored, without listing them,
+// so start-up costs the same whatever the catalogue size.
+func (s *Store) HasPapers(ctx context.Context) (bool, error) {
+	var ok bool
+	if err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM papers)").Scan(&ok); err != nil {
+		return false, fmt.Errorf("sqlite: has papers: %w", err)
+	}
+	return ok, nil
+}

@@ -1,0 +1,133 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// migration is one schema change. Versions start at 1 and increase by one;
+// a released migration is never edited: change the schema by appending.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations is the schema history, oldest first. Ids are COLLATE "C" so
+// listings order by bytes, as the embedded store does, whatever the
+// database's locale.
+var migrations = []migration{
+	{
+		version: 1,
+		name:    "papers, chunks, summaries and sessions",
+		sql: `
+CREATE TABLE papers (
+	id           text COLLATE "C" NOT NULL PRIMARY KEY,
+	json         text NOT NULL,
+	title        text NOT NULL,
+	journal      text NOT NULL DEFAULT '',
+	year         integer NOT NULL DEFAULT 0,
+	doi          text NOT NULL DEFAULT '',
+	ref_count    integer NOT NULL DEFAULT 0,
+	embedder     text NOT NULL DEFAULT '',
+	content_hash text NOT NULL,
+	created_at   timestamptz NOT NULL,
+	updated_at   timestamptz NOT NULL
+);
+
+CREATE TABLE chunks (
+	paper_id text COLLATE "C" NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+	seq      integer NOT NULL,
+	id       text NOT NULL,
+	kind     text NOT NULL,
+	n        integer NOT NULL DEFAULT 0,
+	lang     text NOT NULL DEFAULT '',
+	text     text NOT NULL,
+	vector   bytea NOT NULL, -- little-endian float32s
+	PRIMARY KEY (paper_id, seq)
+);
+
+CREATE TABLE summaries (
+	paper_id       text COLLATE "C" NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+	lang           text NOT NULL,
+	model          text NOT NULL DEFAULT '',
+	prompt_version text NOT NULL DEFAULT '',
+	json           text NOT NULL,
+	created_at     timestamptz NOT NULL,
+	PRIMARY KEY (paper_id, lang, model, prompt_version)
+);
+
+CREATE TABLE sessions (
+	id         text NOT NULL PRIMARY KEY,
+	paper_id   text COLLATE "C" NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+	json       text NOT NULL,
+	updated_at timestamptz NOT NULL
+);
+CREATE INDEX sessions_paper ON sessions (paper_id);
+`,
+	},
+}
+
+// migrateLockID is the advisory lock that serialises migrations of
+// replicas starting together.
+const migrateLockID int64 = 0x63686174_6d696772 // "chatmigr"
+
+// migrate applies every migration newer than the latest recorded in
+// schema_migrations, in one transaction, under a session advisory lock so
+// concurrent starts apply each migration once. It fails without changing
+// anything if the database records a version this binary does not know.
+func (s *Store) migrate(ctx context.Context) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrateLockID); err != nil {
+		conn.Conn().Close(context.Background()) // a lock request may be pending
+		return fmt.Errorf("migrate: lock: %w", ctxErr(ctx, err))
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrateLockID); err != nil {
+			conn.Conn().Close(context.Background()) // ending the session frees the lock
+		}
+	}()
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+			CREATE TABLE IF NOT EXISTS schema_migrations (
+				version    integer NOT NULL PRIMARY KEY,
+				name       text NOT NULL,
+				applied_at timestamptz NOT NULL DEFAULT now()
+			)`); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var current int
+		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		latest := migrations[len(migrations)-1].version
+		if current > latest {
+			return fmt.Errorf("database schema version %d is newer than this program supports (%d)", current, latest)
+		}
+		for i, m := range migrations {
+			if m.version != i+1 {
+				return fmt.Errorf("migration %q has version %d, want %d", m.name, m.version, i+1)
+			}
+			if m.version <= current {
+				continue
+			}
+			if _, err := tx.Exec(ctx, m.sql); err != nil {
+				return fmt.Errorf("apply migration %d (%s): %w", m.version, m.name, err)
+			}
+			if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
+				return fmt.Errorf("record migration %d: %w", m.version, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("migrate: %w", ctxErr(ctx, err))
+	}
+	return nil
+}
