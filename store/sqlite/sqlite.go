@@ -213,7 +213,17 @@ func (s *Store) putPaper(ctx context.Context, p *paper.Paper, doc []byte, hash, 
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := writePaper(ctx, tx, p, doc, hash, embedder, chunks, vectors); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
 
+// writePaper replaces the paper and its chunks and summaries within tx.
+func writePaper(ctx context.Context, tx *sql.Tx, p *paper.Paper, doc []byte, hash, embedder string, chunks []store.EmbeddedChunk, vectors [][]byte) error {
 	ts := now()
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO papers (id, json, title, journal, year, doi, ref_count, embedder, content_hash, created_at, updated_at)
@@ -246,9 +256,6 @@ func (s *Store) putPaper(ctx context.Context, p *paper.Paper, doc []byte, hash, 
 				return fmt.Errorf("write chunk %d (%q): %w", i, c.ID, err)
 			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }

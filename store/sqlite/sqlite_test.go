@@ -507,3 +507,37 @@ func BenchmarkPutPaper(b *testing.B) {
 		}
 	}
 }
+
+func TestPutPapersBulk(t *testing.T) {
+	s := open(t, t.TempDir())
+	defer s.Close()
+	ctx := t.Context()
+	var batch []BulkPaper
+	for i := range 5 {
+		id := fmt.Sprintf("bulk-%d", i)
+		batch = append(batch, BulkPaper{Paper: storetest.SamplePaper(id), Embedder: "emb", Chunks: storetest.SampleChunks(id, i+1, 8)})
+	}
+	if err := s.PutPapers(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batch {
+		got, emb, err := s.Chunks(ctx, b.Paper.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := storetest.DiffChunks(got, b.Chunks); d != "" || emb != "emb" {
+			t.Errorf("%s: embedder %q, %s", b.Paper.ID, emb, d)
+		}
+	}
+	if has, err := s.HasPapers(ctx); err != nil || !has {
+		t.Errorf("HasPapers = %v, %v; want true", has, err)
+	}
+	// A bad paper fails the whole batch.
+	bad := append([]BulkPaper{{Paper: storetest.SamplePaper("bulk-new"), Embedder: "emb"}}, BulkPaper{Paper: nil})
+	if err := s.PutPapers(ctx, bad); err == nil {
+		t.Error("PutPapers with a nil paper succeeded")
+	}
+	if _, err := s.Paper(ctx, "bulk-new"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("paper of a failed batch: err = %v, want not found", err)
+	}
+}
