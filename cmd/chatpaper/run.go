@@ -33,6 +33,7 @@ commands:
   ingest  store papers from files or folders (JSON, page text, JATS XML, Crossref JSON, PDF)
   ask     answer one question about a stored paper
   eval    score a QA set, a BEIR retrieval set and bilingual pairs
+  bench   load-test on loopback against a same-run floor (docs/BENCHMARKS.md)
 
 run "chatpaper COMMAND -h" for a command's flags.
 `
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runAsk(ctx, cfg, rest, stdout, stderr)
 	case "eval":
 		return runEval(ctx, cfg, rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, cfg, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
