@@ -123,6 +123,8 @@ type bench struct {
 
 	server *target // the ChatPaper server, shared by readers, idle and ingest
 	frames [][][]byte
+	// floorFrameCPU is the echo floor's CPU per frame, when measured.
+	floorFrameCPU time.Duration
 }
 
 func (b *bench) printf(format string, a ...any) { b.lines = append(b.lines, fmt.Sprintf(format, a...)) }
@@ -284,6 +286,12 @@ func (b *bench) readers(ctx context.Context) error {
 		"frames_per_answer": float64(frameCount) / float64(len(b.frames)), "bytes_per_answer": float64(frameBytes) / float64(len(b.frames)),
 		"chatpaper": row(real, after.CPU-before.CPU), "echo_floor": row(floor, eafter.CPU-ebefore.CPU),
 		"p50_ratio": ratio(real.Done.pct(50), floor.Done.pct(50)), "p99_ratio": ratio(real.Done.pct(99), floor.Done.pct(99)),
+	}
+	if n := float64(floor.Answers) * float64(frameCount) / float64(len(b.frames)); n > 0 && echo.pid != 0 {
+		// The floor's CPU per frame written: the baseline for the model
+		// step's CPU per relayed token, one frame each.
+		b.floorFrameCPU = (eafter.CPU - ebefore.CPU) / time.Duration(n)
+		b.report["readers"].(map[string]any)["echo_floor"].(map[string]any)["cpu_us_per_frame"] = float64(b.floorFrameCPU.Nanoseconds()) / 1000
 	}
 	b.printf("readers: %d concurrent x %d questions, %.1f frames / %.0f bytes per answer", b.o.readers, b.o.questions,
 		float64(frameCount)/float64(len(b.frames)), float64(frameBytes)/float64(len(b.frames)))

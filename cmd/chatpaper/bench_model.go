@@ -268,11 +268,20 @@ func (b *bench) modelRun(ctx context.Context) error {
 		"done_p50_ms": ms(res.Done.pct(50)), "floor_done_p50_ms": ms(floorDone.pct(50)),
 		"server_cpu_s": cpu.Seconds(), "relayed_tokens": tokens, "cpu_us_per_token": perToken,
 	}
+	if b.floorFrameCPU > 0 {
+		fl := float64(b.floorFrameCPU.Nanoseconds()) / 1000
+		b.report["model"].(map[string]any)["floor_cpu_us_per_frame"] = fl
+		b.report["model"].(map[string]any)["cpu_per_token_ratio_to_floor_frame"] = perToken / fl
+	}
 	b.printf("model: %d concurrent answers, %d tokens each at %.0f tokens/s from a loopback upstream", b.o.model, b.o.modelTokens, b.o.modelRate)
 	b.printf("  first token via ChatPaper p50 %.2f ms p99 %.2f ms; straight from upstream p50 %.2f ms p99 %.2f ms; added p50 %.2f ms",
 		ms(res.First.pct(50)), ms(res.First.pct(99)), ms(floorFirst.pct(50)), ms(floorFirst.pct(99)), ms(added))
 	b.printf("  whole answer p50 %.0f ms (upstream alone %.0f ms); server CPU %.2f s for %d relayed tokens = %.1f µs per token; %d errors",
 		ms(res.Done.pct(50)), ms(floorDone.pct(50)), cpu.Seconds(), tokens, perToken, res.Errors)
+	if b.floorFrameCPU > 0 {
+		fl := float64(b.floorFrameCPU.Nanoseconds()) / 1000
+		b.printf("  the echo floor spent %.1f µs CPU per frame written: %.1fx", fl, perToken/fl)
+	}
 	if res.FirstError != "" {
 		b.printf("  first error: %s", res.FirstError)
 	}
