@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/chatpaper/chatpaper/llm/llmtest"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/store/postgres"
@@ -172,6 +174,91 @@ func TestReplicaSharedState(t *testing.T) {
 		wg.Wait()
 		if got := generated.Load(); got != 1 {
 			t.Errorf("summary generated %d times by two replicas, want 1", got)
+		}
+	})
+}
+
+// TestReplicasModelMode runs two model-mode servers on one PostgreSQL
+// database with one (loopback fake) model endpoint: a summary is
+// generated once however many readers of either replica ask for it
+// while the ingesting replica's background warmer is writing it, and a
+// websocket session begun on one replica continues on the other.
+func TestReplicasModelMode(t *testing.T) {
+	url := pgtest.Schema(t)
+	fake := llmtest.NewServer()
+	defer fake.Close()
+	// Slow summaries widen the window in which replicas could both
+	// generate one.
+	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+		if r.Task() != "summary" {
+			return nil
+		}
+		rep := fake.DefaultReply(r)
+		rep.FirstDelay = 300 * time.Millisecond
+		return rep
+	})
+	env := modelEnv(fake, "CHATPAPER_DATABASE_URL", url, "CHATPAPER_CACHE_REVALIDATE", "200ms")
+	a := startServer(t, t.TempDir(), env)
+	b := startServer(t, t.TempDir(), env)
+
+	if resp := do(t, "POST", a.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("ingest on A: status %d", resp.StatusCode)
+	}
+
+	t.Run("summary generated once across replicas", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for i := range 8 {
+			s := []*server{a, b}[i%2]
+			lang := []string{"en_US", "zh_CN"}[i/2%2]
+			wg.Go(func() {
+				var sum struct {
+					Source string `json:"source"`
+					Lang   string `json:"lang"`
+				}
+				resp, err := http.Get(s.base + "/api/v1/papers/test-paper/summary?lang=" + lang)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer resp.Body.Close()
+				if err := json.NewDecoder(resp.Body).Decode(&sum); err != nil || resp.StatusCode != 200 || sum.Source != "llm" || sum.Lang != lang {
+					t.Errorf("%s summary from %s: status %d, %+v, %v", lang, s.base, resp.StatusCode, sum, err)
+				}
+			})
+		}
+		wg.Wait()
+		n := 0
+		for _, r := range fake.ChatsFor("summary") {
+			if strings.Contains(r.Text("user"), "Glacier melt") {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Errorf("summary requests to the model = %d across two replicas, want 2 (one per language)", n)
+		}
+	})
+
+	t.Run("websocket session continues on the other replica", func(t *testing.T) {
+		conn, sid := dialSession(t, a, "test-paper", "")
+		if first := askWS(t, conn, "1", "What caused the Antarctic ice shelf collapse?"); first.err != nil {
+			t.Fatalf("first answer on A: %+v", first.err)
+		}
+		conn.Close()
+		follow := "And what drove it?"
+		fake.SetRewrite(follow, "What drove the Antarctic ice shelf collapse?")
+		conn2, sid2 := dialSession(t, b, "test-paper", sid)
+		if sid2 != sid {
+			t.Fatalf("B's session frame has id %q, want the resumed %q", sid2, sid)
+		}
+		ans := askWS(t, conn2, "2", follow)
+		if ans.err != nil || ans.done == nil {
+			t.Fatalf("follow-up on B: %+v", ans.err)
+		}
+		if len(ans.citations) == 0 || ans.citations[0] != 3 {
+			t.Errorf("follow-up on B cites %v, want [3] first", ans.citations)
+		}
+		if u := lastChat(t, fake, "condense").Text("user"); !strings.Contains(u, "Reader: What caused the Antarctic ice shelf collapse?") {
+			t.Errorf("B's condense prompt lacks the turn asked on A:\n%s", u)
 		}
 	})
 }
