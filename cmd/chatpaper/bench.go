@@ -39,8 +39,7 @@ type benchOptions struct {
 	inProcess          bool
 	asJSON             bool
 	// Child modes, run by the bench itself as separate processes.
-	serveEcho  string
-	serveRelay string
+	serveEcho string
 }
 
 // runBench is "chatpaper bench": load tests on loopback, each measured
@@ -65,15 +64,12 @@ func runBench(ctx context.Context, cfg config.Config, args []string, getenv func
 	fs.BoolVar(&o.inProcess, "inprocess", false, "run the servers inside the bench process (memory and CPU then include the clients)")
 	fs.BoolVar(&o.asJSON, "json", false, "print the report as JSON")
 	fs.StringVar(&o.serveEcho, "serve-echo", "", "internal: serve the echo floor replaying the frames in this file")
-	fs.StringVar(&o.serveRelay, "serve-relay", "", "internal: serve model mode relaying from this upstream URL")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	switch {
 	case o.serveEcho != "":
 		return runEchoChild(ctx, o.serveEcho, stdout)
-	case o.serveRelay != "":
-		return runRelayChild(ctx, cfg, o.serveRelay, stdout, stderr)
 	}
 	nofile := raiseNoFile()
 	b := &bench{o: o, cfg: cfg, getenv: getenv, stderr: stderr, report: map[string]any{}}

@@ -82,8 +82,9 @@ type readersResult struct {
 	Errors             int
 	FirstError         string
 	Elapsed            time.Duration
-	Done               *latencies // ask sent → done frame
-	First              *latencies // ask sent → first frame
+	Done               *latencies     // ask sent → done frame
+	First              *latencies     // ask sent → first frame
+	Modes              map[string]int // done frames by answer mode
 }
 
 func (r readersResult) throughput() float64 { return float64(r.Answers) / r.Elapsed.Seconds() }
@@ -103,7 +104,17 @@ func wsURL(base, paperID string) string {
 // m questions one after another, timing each until its done frame. The
 // same code drives the real server and the echo floor.
 func driveReaders(ctx context.Context, url string, n, m int) readersResult {
-	res := readersResult{Readers: n, Questions: m, Done: &latencies{}, First: &latencies{}}
+	all := make([]int, len(benchQuestions))
+	for i := range all {
+		all[i] = i
+	}
+	return driveReadersAsking(ctx, url, n, m, all)
+}
+
+// driveReadersAsking is driveReaders asking only the bench questions
+// with the given indexes, in turn.
+func driveReadersAsking(ctx context.Context, url string, n, m int, qs []int) readersResult {
+	res := readersResult{Readers: n, Questions: m, Done: &latencies{}, First: &latencies{}, Modes: map[string]int{}}
 	var mu sync.Mutex
 	fail := func(err error) {
 		mu.Lock()
@@ -141,7 +152,7 @@ func driveReaders(ctx context.Context, url string, n, m int) readersResult {
 				if ctx.Err() != nil {
 					return
 				}
-				qi := (i + j) % len(benchQuestions)
+				qi := qs[(i+j)%len(qs)]
 				id := frameID(qi, i*m+j)
 				t0 := time.Now()
 				if err := c.WriteMessage(websocket.TextMessage, askFrame(qi, i*m+j, benchQuestions[qi])); err != nil {
@@ -155,6 +166,7 @@ func driveReaders(ctx context.Context, url string, n, m int) readersResult {
 						Type string `json:"type"`
 						ID   string `json:"id"`
 						Code string `json:"code"`
+						Mode string `json:"mode"`
 					}
 					if err := c.ReadJSON(&f); err != nil {
 						fail(fmt.Errorf("read: %w", err))
@@ -175,6 +187,7 @@ func driveReaders(ctx context.Context, url string, n, m int) readersResult {
 						res.Done.add(time.Since(t0))
 						mu.Lock()
 						res.Answers++
+						res.Modes[f.Mode]++
 						mu.Unlock()
 						break
 					}

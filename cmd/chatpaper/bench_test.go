@@ -54,6 +54,7 @@ func TestBenchTiny(t *testing.T) {
 		{"catalogue wrong citations", rep.Catalogue.Asks["top_citation_not_the_asked_reference"], 0.0},
 		{"model answers", rep.Model["answers"], 5.0},
 		{"model errors", rep.Model["errors"], 0.0},
+		{"model answers from the model", rep.Model["model_answers"], 5.0},
 		{"model relayed tokens", rep.Model["relayed_tokens"], 25.0},
 	}
 	for _, c := range checks {
