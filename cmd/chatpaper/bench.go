@@ -35,6 +35,7 @@ type benchOptions struct {
 	model              int
 	modelTokens        int
 	modelRate          float64
+	modelRamp          time.Duration
 	url                string
 	inProcess          bool
 	asJSON             bool
@@ -60,6 +61,7 @@ func runBench(ctx context.Context, cfg config.Config, args []string, getenv func
 	fs.IntVar(&o.model, "model", 0, "concurrent model-mode answers relayed from a loopback upstream (0: skip)")
 	fs.IntVar(&o.modelTokens, "model-tokens", 100, "tokens per upstream answer")
 	fs.Float64Var(&o.modelRate, "model-rate", 50, "upstream tokens per second per answer")
+	fs.DurationVar(&o.modelRamp, "model-ramp", 0, "also measure model mode with the answers' starts spread over this time (0: burst only)")
 	fs.StringVar(&o.url, "url", "", "drive this running server instead of starting one (readers only)")
 	fs.BoolVar(&o.inProcess, "inprocess", false, "run the servers inside the bench process (memory and CPU then include the clients)")
 	fs.BoolVar(&o.asJSON, "json", false, "print the report as JSON")

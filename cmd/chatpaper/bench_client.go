@@ -108,12 +108,12 @@ func driveReaders(ctx context.Context, url string, n, m int) readersResult {
 	for i := range all {
 		all[i] = i
 	}
-	return driveReadersAsking(ctx, url, n, m, all)
+	return driveReadersAsking(ctx, url, n, m, all, 0)
 }
 
 // driveReadersAsking is driveReaders asking only the bench questions
-// with the given indexes, in turn.
-func driveReadersAsking(ctx context.Context, url string, n, m int, qs []int) readersResult {
+// with the given indexes, in turn, reader i starting i/n of ramp late.
+func driveReadersAsking(ctx context.Context, url string, n, m int, qs []int, ramp time.Duration) readersResult {
 	res := readersResult{Readers: n, Questions: m, Done: &latencies{}, First: &latencies{}, Modes: map[string]int{}}
 	var mu sync.Mutex
 	fail := func(err error) {
@@ -148,6 +148,7 @@ func driveReadersAsking(ctx context.Context, url string, n, m int, qs []int) rea
 		}
 		wg.Go(func() {
 			defer c.Close()
+			time.Sleep(ramp * time.Duration(i) / time.Duration(n))
 			for j := range m {
 				if ctx.Err() != nil {
 					return

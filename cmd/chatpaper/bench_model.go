@@ -78,7 +78,9 @@ var answerableQuestions = []int{0, 1, 2, 3, 4, 5}
 
 // modelRun relays N concurrent model answers from the loopback upstream
 // through ChatPaper's websocket, and measures the same N streams read
-// straight from the upstream with the same client library as the floor.
+// straight from the upstream with the same client library as the floor:
+// once with every question sent at once (a burst) and, with
+// -model-ramp, once with the starts spread over that time.
 func (b *bench) modelRun(ctx context.Context) error {
 	up := &upstream{tokens: b.o.modelTokens, every: time.Duration(float64(time.Second) / b.o.modelRate)}
 	uln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -90,48 +92,7 @@ func (b *bench) modelRun(ctx context.Context) error {
 	defer usrv.Close()
 	upURL := "http://" + uln.Addr().String()
 
-	// Floor: the upstream read directly, N streams at once.
-	b.logf("model: %d direct upstream streams (floor)", b.o.model)
-	client := newOpenAIClient(upURL)
-	floorFirst, floorDone := &latencies{}, &latencies{}
-	var floorErrs int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range b.o.model {
-		wg.Go(func() {
-			t0 := time.Now()
-			s, err := client.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{Model: "bench", Stream: true,
-				Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "q"}}})
-			if err != nil {
-				mu.Lock()
-				floorErrs++
-				mu.Unlock()
-				return
-			}
-			defer s.Close()
-			first := true
-			for {
-				_, err := s.Recv()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					mu.Lock()
-					floorErrs++
-					mu.Unlock()
-					return
-				}
-				if first {
-					floorFirst.add(time.Since(t0))
-					first = false
-				}
-			}
-			floorDone.add(time.Since(t0))
-		})
-	}
-	wg.Wait()
-
-	// ChatPaper in model mode (rag.Generator) against the same upstream.
+	// ChatPaper in model mode (rag.Generator) against the upstream.
 	dir, err := os.MkdirTemp("", "chatpaper-model-")
 	if err != nil {
 		return err
@@ -143,46 +104,102 @@ func (b *bench) modelRun(ctx context.Context) error {
 	}
 	defer srv.stop()
 	url := wsURL(srv.base, paper.DemoID)
-	driveReadersAsking(ctx, url, min(b.o.model, 4), 1, answerableQuestions) // warm: load the paper
-	b.logf("model: %d concurrent answers relayed by ChatPaper", b.o.model)
-	before, _ := statsOf(srv.pid)
-	res := driveReadersAsking(ctx, url, b.o.model, 1, answerableQuestions)
-	after, _ := statsOf(srv.pid)
-	tokens := res.Answers * b.o.modelTokens
-	cpu := after.CPU - before.CPU
-	perToken := 0.0
-	if tokens > 0 {
-		perToken = float64(cpu.Microseconds()) / float64(tokens)
+	driveReadersAsking(ctx, url, min(b.o.model, 4), 1, answerableQuestions, 0) // warm: load the paper
+
+	ramps := []time.Duration{0}
+	if b.o.modelRamp > 0 {
+		ramps = append(ramps, b.o.modelRamp)
 	}
-	added := res.First.pct(50) - floorFirst.pct(50)
-	b.report["model"] = map[string]any{
-		"concurrent": b.o.model, "tokens_per_answer": b.o.modelTokens, "tokens_per_s": b.o.modelRate,
-		"answers": res.Answers, "model_answers": res.Modes["llm"], "errors": res.Errors, "first_error": res.FirstError, "floor_errors": floorErrs,
-		"first_token_p50_ms": ms(res.First.pct(50)), "first_token_p99_ms": ms(res.First.pct(99)),
-		"floor_first_token_p50_ms": ms(floorFirst.pct(50)), "floor_first_token_p99_ms": ms(floorFirst.pct(99)),
-		"added_first_token_p50_ms": ms(added), "added_first_token_p99_ms": ms(res.First.pct(99) - floorFirst.pct(99)),
-		"done_p50_ms": ms(res.Done.pct(50)), "floor_done_p50_ms": ms(floorDone.pct(50)),
-		"server_cpu_s": cpu.Seconds(), "relayed_tokens": tokens, "cpu_us_per_token": perToken,
-	}
-	if b.floorFrameCPU > 0 {
-		fl := float64(b.floorFrameCPU.Nanoseconds()) / 1000
-		b.report["model"].(map[string]any)["floor_cpu_us_per_frame"] = fl
-		b.report["model"].(map[string]any)["cpu_per_token_ratio_to_floor_frame"] = perToken / fl
-	}
-	b.printf("model: %d concurrent answers, %d tokens each at %.0f tokens/s from a loopback upstream", b.o.model, b.o.modelTokens, b.o.modelRate)
-	if n := res.Answers - res.Modes["llm"]; n > 0 {
-		b.printf("  %d answers fell back to extractive", n)
-	}
-	b.printf("  first token via ChatPaper p50 %.2f ms p99 %.2f ms; straight from upstream p50 %.2f ms p99 %.2f ms; added p50 %.2f ms",
-		ms(res.First.pct(50)), ms(res.First.pct(99)), ms(floorFirst.pct(50)), ms(floorFirst.pct(99)), ms(added))
-	b.printf("  whole answer p50 %.0f ms (upstream alone %.0f ms); server CPU %.2f s for %d relayed tokens = %.1f µs per token; %d errors",
-		ms(res.Done.pct(50)), ms(floorDone.pct(50)), cpu.Seconds(), tokens, perToken, res.Errors)
-	if b.floorFrameCPU > 0 {
-		fl := float64(b.floorFrameCPU.Nanoseconds()) / 1000
-		b.printf("  the echo floor spent %.1f µs CPU per frame written: %.1fx", fl, perToken/fl)
-	}
-	if res.FirstError != "" {
-		b.printf("  first error: %s", res.FirstError)
+	for _, ramp := range ramps {
+		key := "model"
+		if ramp > 0 {
+			key = "model_ramped"
+		}
+		b.logf("%s: %d direct upstream streams (floor), starts spread over %v", key, b.o.model, ramp)
+		floorFirst, floorDone, floorErrs := modelFloor(ctx, newOpenAIClient(upURL), b.o.model, ramp)
+		b.logf("%s: %d concurrent answers by ChatPaper", key, b.o.model)
+		before, _ := statsOf(srv.pid)
+		res := driveReadersAsking(ctx, url, b.o.model, 1, answerableQuestions, ramp)
+		after, _ := statsOf(srv.pid)
+		tokens := res.Answers * b.o.modelTokens
+		cpu := after.CPU - before.CPU
+		perToken := 0.0
+		if tokens > 0 {
+			perToken = float64(cpu.Microseconds()) / float64(tokens)
+		}
+		added := res.First.pct(50) - floorFirst.pct(50)
+		rep := map[string]any{
+			"concurrent": b.o.model, "ramp_s": ramp.Seconds(), "tokens_per_answer": b.o.modelTokens, "tokens_per_s": b.o.modelRate,
+			"answers": res.Answers, "model_answers": res.Modes["llm"], "errors": res.Errors, "first_error": res.FirstError, "floor_errors": floorErrs,
+			"first_token_p50_ms": ms(res.First.pct(50)), "first_token_p99_ms": ms(res.First.pct(99)),
+			"floor_first_token_p50_ms": ms(floorFirst.pct(50)), "floor_first_token_p99_ms": ms(floorFirst.pct(99)),
+			"added_first_token_p50_ms": ms(added), "added_first_token_p99_ms": ms(res.First.pct(99) - floorFirst.pct(99)),
+			"done_p50_ms": ms(res.Done.pct(50)), "floor_done_p50_ms": ms(floorDone.pct(50)),
+			"server_cpu_s": cpu.Seconds(), "relayed_tokens": tokens, "cpu_us_per_token": perToken,
+		}
+		b.report[key] = rep
+		b.printf("%s: %d concurrent answers (starts spread over %v), %d tokens each at %.0f tokens/s from a loopback upstream",
+			key, b.o.model, ramp, b.o.modelTokens, b.o.modelRate)
+		if n := res.Answers - res.Modes["llm"]; n > 0 {
+			b.printf("  %d answers fell back to extractive", n)
+		}
+		b.printf("  first token via ChatPaper p50 %.2f ms p99 %.2f ms; straight from upstream p50 %.2f ms p99 %.2f ms; added p50 %.2f ms",
+			ms(res.First.pct(50)), ms(res.First.pct(99)), ms(floorFirst.pct(50)), ms(floorFirst.pct(99)), ms(added))
+		b.printf("  whole answer p50 %.0f ms (upstream alone %.0f ms); server CPU %.2f s for %d relayed tokens = %.1f µs per token; %d errors",
+			ms(res.Done.pct(50)), ms(floorDone.pct(50)), cpu.Seconds(), tokens, perToken, res.Errors)
+		if b.floorFrameCPU > 0 {
+			fl := float64(b.floorFrameCPU.Nanoseconds()) / 1000
+			rep["floor_cpu_us_per_frame"] = fl
+			rep["cpu_per_token_ratio_to_floor_frame"] = perToken / fl
+			b.printf("  the echo floor spent %.1f µs CPU per frame written: %.1fx", fl, perToken/fl)
+		}
+		if res.FirstError != "" {
+			b.printf("  first error: %s", res.FirstError)
+		}
 	}
 	return nil
+}
+
+// modelFloor reads n streams straight from the upstream, starting them
+// spread over ramp, and times each one's first token and end.
+func modelFloor(ctx context.Context, client *openai.Client, n int, ramp time.Duration) (first, done *latencies, errs int) {
+	first, done = &latencies{}, &latencies{}
+	var mu sync.Mutex
+	fail := func() {
+		mu.Lock()
+		errs++
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			time.Sleep(ramp * time.Duration(i) / time.Duration(n))
+			t0 := time.Now()
+			s, err := client.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{Model: "bench", Stream: true,
+				Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "q"}}})
+			if err != nil {
+				fail()
+				return
+			}
+			defer s.Close()
+			got := false
+			for {
+				_, err := s.Recv()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					fail()
+					return
+				}
+				if !got {
+					first.add(time.Since(t0))
+					got = true
+				}
+			}
+			done.add(time.Since(t0))
+		})
+	}
+	wg.Wait()
+	return first, done, errs
 }
