@@ -218,16 +218,6 @@ func (s *wsSession) readLoop(ctx context.Context) {
 	}
 }
 
-// drain reads and discards what the client is still sending, for a
-// bounded time and size, before the connection is closed: closing a TCP
-// socket with unread data makes the kernel send RST, which can destroy
-// the close frame before the client reads it.
-func (s *wsSession) drain() {
-	nc := s.conn.UnderlyingConn()
-	_ = nc.SetReadDeadline(time.Now().Add(time.Second))
-	_, _ = io.CopyN(io.Discard, nc, 2*s.opts.HardLimit)
-}
-
 // closeWith sends a close frame. It is called only after the writer may
 // still be running, so it uses WriteControl, which gorilla allows
 // concurrently with other writes.
