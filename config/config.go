@@ -4,8 +4,10 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -56,6 +58,30 @@ type Config struct {
 
 	// LLM configures model mode; see LLMConfig.
 	LLM LLMConfig
+
+	// AdminKeys are the API keys that may ingest and delete papers
+	// (CHATPAPER_ADMIN_KEYS, comma-separated). With none, the admin
+	// endpoints serve loopback clients only.
+	AdminKeys []string
+	// SiteKeys, when set, are required on the reader endpoints
+	// (CHATPAPER_SITE_KEYS, comma-separated; default none: open).
+	SiteKeys []string
+	// AllowedOrigins are the web origins (scheme://host[:port]) whose
+	// pages may call the API and open the websocket, besides the
+	// server's own (CHATPAPER_ALLOWED_ORIGINS, comma-separated; "*"
+	// allows any; default none: same-origin only).
+	AllowedOrigins []string
+	// AskRate is how many questions one client IP may ask per minute over
+	// REST and websocket together (CHATPAPER_ASK_RATE, default 30; 0 turns
+	// the limit off).
+	AskRate int
+	// MaxSocketsPerIP bounds the open websockets of one client IP
+	// (CHATPAPER_MAX_SOCKETS_PER_IP, default 20; 0 = no limit).
+	MaxSocketsPerIP int
+	// TrustedProxies are the networks (CIDRs or addresses) whose
+	// X-Forwarded-For header is believed (CHATPAPER_TRUSTED_PROXIES,
+	// comma-separated; default none: the client is the peer address).
+	TrustedProxies []netip.Prefix
 }
 
 // LLMConfig is the OpenAI-compatible endpoint behind model mode. With
@@ -111,8 +137,10 @@ func Load(getenv func(string) string) (Config, error) {
 			FirstTokenTimeout: 15 * time.Second,
 			Retries:           2,
 		},
-		RerankAPI:     "tei",
-		RerankTimeout: 5 * time.Second,
+		RerankAPI:       "tei",
+		RerankTimeout:   5 * time.Second,
+		AskRate:         30,
+		MaxSocketsPerIP: 20,
 	}
 	str(getenv, "CHATPAPER_ADDR", &c.Addr)
 	str(getenv, "CHATPAPER_DATA", &c.DataDir)
@@ -140,6 +168,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := loadLLM(getenv, &c.LLM); err != nil {
+		return c, err
+	}
+	if err := c.loadSecurity(getenv); err != nil {
 		return c, err
 	}
 	return c, c.Validate()
@@ -191,6 +222,12 @@ func (c Config) Validate() error {
 	}
 	if c.RerankTimeout <= 0 {
 		return fmt.Errorf("config: CHATPAPER_RERANK_TIMEOUT must be positive")
+	}
+	if c.AskRate < 0 {
+		return fmt.Errorf("config: CHATPAPER_ASK_RATE %d must be 0 (off) or positive", c.AskRate)
+	}
+	if c.MaxSocketsPerIP < 0 {
+		return fmt.Errorf("config: CHATPAPER_MAX_SOCKETS_PER_IP %d must be 0 (no limit) or positive", c.MaxSocketsPerIP)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -259,4 +296,50 @@ func (l LLMConfig) validate() error {
 		return fmt.Errorf("config: CHATPAPER_LLM_RETRIES %d must be between 0 and 10", l.Retries)
 	}
 	return nil
+}
+
+// loadSecurity reads the keys, origins, limits and proxies.
+func (c *Config) loadSecurity(getenv func(string) string) error {
+	c.AdminKeys = list(getenv("CHATPAPER_ADMIN_KEYS"))
+	c.SiteKeys = list(getenv("CHATPAPER_SITE_KEYS"))
+	for _, o := range list(getenv("CHATPAPER_ALLOWED_ORIGINS")) {
+		if o == "*" {
+			c.AllowedOrigins = append(c.AllowedOrigins, o)
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("config: CHATPAPER_ALLOWED_ORIGINS entry %q must be an origin like https://journal.example.org", o)
+		}
+		c.AllowedOrigins = append(c.AllowedOrigins, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
+	if err := integer(getenv, "CHATPAPER_ASK_RATE", &c.AskRate); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_MAX_SOCKETS_PER_IP", &c.MaxSocketsPerIP); err != nil {
+		return err
+	}
+	for _, s := range list(getenv("CHATPAPER_TRUSTED_PROXIES")) {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return fmt.Errorf("config: CHATPAPER_TRUSTED_PROXIES entry %q is not a CIDR or an IP address", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
+	return nil
+}
+
+// list splits a comma-separated value, dropping blanks.
+func list(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

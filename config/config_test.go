@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -130,5 +131,38 @@ func TestLoadScaleSettings(t *testing.T) {
 		if _, err := Load(env(bad)); err == nil {
 			t.Errorf("Load(%v) succeeded, want an error", bad)
 		}
+	}
+}
+
+func TestLoadSecurity(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AskRate != 30 || c.MaxSocketsPerIP != 20 || len(c.AdminKeys) != 0 || len(c.AllowedOrigins) != 0 {
+		t.Errorf("defaults = %+v", c)
+	}
+	c, err = Load(env(map[string]string{
+		"CHATPAPER_ADMIN_KEYS":         " a1, a2 ,",
+		"CHATPAPER_SITE_KEYS":          "s1",
+		"CHATPAPER_ALLOWED_ORIGINS":    "https://Journal.example.org, http://127.0.0.1:8081/",
+		"CHATPAPER_ASK_RATE":           "0",
+		"CHATPAPER_MAX_SOCKETS_PER_IP": "3",
+		"CHATPAPER_TRUSTED_PROXIES":    "10.0.0.0/8, 192.168.1.7",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(c.AdminKeys, "|"), "a1|a2"; got != want {
+		t.Errorf("AdminKeys = %q, want %q", got, want)
+	}
+	if got, want := strings.Join(c.AllowedOrigins, "|"), "https://journal.example.org|http://127.0.0.1:8081"; got != want {
+		t.Errorf("AllowedOrigins = %q, want %q", got, want)
+	}
+	if c.AskRate != 0 || c.MaxSocketsPerIP != 3 || len(c.SiteKeys) != 1 {
+		t.Errorf("config = %+v", c)
+	}
+	if got, want := fmt.Sprint(c.TrustedProxies), "[10.0.0.0/8 192.168.1.7/32]"; got != want {
+		t.Errorf("TrustedProxies = %s, want %s", got, want)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -55,12 +56,18 @@ type Options struct {
 	// HTTPClient sends the requests (default: a client with no overall
 	// timeout, since streams are bounded by Timeout).
 	HTTPClient *http.Client
+	// Tokens, when set, receives the usage each stream reports, and
+	// streams ask for it; see CountTokens.
+	Tokens TokenCounter
 }
 
 // Client talks to one endpoint. It is safe for concurrent use.
 type Client struct {
 	c    *openai.Client
 	opts Options
+	// tokens holds the TokenCounter; atomic because CountTokens may be
+	// called while background summaries already stream.
+	tokens atomic.Pointer[tokenBox]
 }
 
 var _ rag.ChatModel = (*Client)(nil)
@@ -93,7 +100,11 @@ func New(o Options) *Client {
 	// stream past this limit; a slow model behind a proxy that pings
 	// often must not be cut off for it.
 	cfg.EmptyMessagesLimit = 1 << 20
-	return &Client{c: openai.NewClientWithConfig(cfg), opts: o}
+	c := &Client{c: openai.NewClientWithConfig(cfg), opts: o}
+	if o.Tokens != nil {
+		c.CountTokens(o.Tokens)
+	}
+	return c
 }
 
 func transport(hc *http.Client) http.RoundTripper {
@@ -119,6 +130,9 @@ func (c *Client) StreamChat(ctx context.Context, msgs []rag.ChatMessage, onDelta
 	}
 	if !reasoningModel(c.opts.Model) {
 		req.Temperature = c.opts.Temperature
+	}
+	if c.counter() != nil {
+		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 	}
 	for i, m := range msgs {
 		req.Messages[i] = openai.ChatCompletionMessage{Role: m.Role, Content: m.Content}
@@ -212,6 +226,7 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 			return err
 		}
 		// The usage chunk some endpoints send last has no choices.
+		c.countUsage(resp.Usage)
 		for _, ch := range resp.Choices {
 			if ch.Index != 0 {
 				continue

@@ -4,6 +4,44 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# apt_install PACKAGE... installs Debian packages when running as root;
+# it never fails the run, so the tests that need them can skip instead.
+apt_updated=""
+apt_install() {
+	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+		echo "not root or no apt-get: cannot install $*"; return 1
+	fi
+	if [ -z "$apt_updated" ]; then
+		apt-get update -qq || { echo "apt-get update failed"; return 1; }
+		apt_updated=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+		|| { echo "apt-get install $* failed"; return 1; }
+}
+
+echo "== browser for the widget test"
+if ! command -v chromium >/dev/null 2>&1; then
+	apt_install chromium fonts-noto-cjk || echo "chromium unavailable: TestBrowserWidget will skip"
+elif ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+	apt_install fonts-noto-cjk || echo "fonts-noto-cjk unavailable: Chinese text may render as boxes in screenshots"
+fi
+
+echo "== docker compose config"
+compose=""
+if docker compose version >/dev/null 2>&1; then
+	compose="docker compose"
+elif command -v docker-compose >/dev/null 2>&1; then
+	compose="docker-compose"
+elif apt_install docker-compose; then
+	compose="docker-compose"
+fi
+if [ -n "$compose" ]; then
+	$compose -f docker-compose.yml config -q
+	echo "docker-compose.yml is valid ($compose)"
+else
+	echo "skipped: no docker compose client could be had"
+fi
+
 echo "== gofmt"
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then

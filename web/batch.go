@@ -52,8 +52,8 @@ func handleBatch(ps Papers, hashes ingest.Hasher, log *slog.Logger) echo.Handler
 	return func(c echo.Context) error {
 		mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 		if mt != echo.MIMEMultipartForm {
-			return &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type",
-				fmt.Sprintf("content type %q is not supported: send multipart/form-data with one part per file", mt)}
+			return &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
+				msg: fmt.Sprintf("content type %q is not supported: send multipart/form-data with one part per file", mt)}
 		}
 		mr, err := c.Request().MultipartReader()
 		if err != nil {

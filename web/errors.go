@@ -17,6 +17,9 @@ import (
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// RetryAfter is set on rate_limited errors: seconds until a retry
+	// may succeed (also in the Retry-After header).
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 type errorBody struct {
@@ -25,9 +28,10 @@ type errorBody struct {
 
 // apiError is an error with the HTTP status and code clients see.
 type apiError struct {
-	status int
-	code   string
-	msg    string
+	status     int
+	code       string
+	msg        string
+	retryAfter int
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -44,18 +48,18 @@ func classify(err error) (status int, e Error) {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &ae):
-		return ae.status, Error{ae.code, ae.msg}
+		return ae.status, Error{Code: ae.code, Message: ae.msg, RetryAfter: ae.retryAfter}
 	case errors.Is(err, store.ErrNotFound):
-		return http.StatusNotFound, Error{"not_found", "paper not found"}
+		return http.StatusNotFound, Error{Code: "not_found", Message: "paper not found"}
 	case errors.Is(err, ingest.ErrUnsupportedType):
-		return http.StatusUnsupportedMediaType, Error{"unsupported_media_type", err.Error()}
+		return http.StatusUnsupportedMediaType, Error{Code: "unsupported_media_type", Message: err.Error()}
 	case errors.Is(err, paper.ErrInvalid):
-		return http.StatusBadRequest, Error{"invalid_paper", err.Error()}
+		return http.StatusBadRequest, Error{Code: "invalid_paper", Message: err.Error()}
 	case errors.Is(err, rag.ErrInvalidQuestion):
-		return http.StatusBadRequest, Error{"invalid_question", err.Error()}
+		return http.StatusBadRequest, Error{Code: "invalid_question", Message: err.Error()}
 	case errors.Is(err, rag.ErrUpstream):
 		// The detail may name the endpoint's address: logged, not shown.
-		return http.StatusBadGateway, Error{"upstream", "the model endpoint failed; the answer is incomplete"}
+		return http.StatusBadGateway, Error{Code: "upstream", Message: "the model endpoint failed; the answer is incomplete"}
 	case errors.As(err, &he):
 		code := map[int]string{
 			http.StatusNotFound:              "not_found",
@@ -77,9 +81,9 @@ func classify(err error) (status int, e Error) {
 		if he.Code == http.StatusNotFound && msg == "Not Found" {
 			msg = "no such route"
 		}
-		return he.Code, Error{code, lower(msg)}
+		return he.Code, Error{Code: code, Message: lower(msg)}
 	}
-	return http.StatusInternalServerError, Error{"internal", "internal error"}
+	return http.StatusInternalServerError, Error{Code: "internal", Message: "internal error"}
 }
 
 func lower(s string) string {

@@ -5,11 +5,13 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/chatpaper/chatpaper/ingest"
+	"github.com/chatpaper/chatpaper/metrics"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
@@ -32,10 +34,20 @@ type Deps struct {
 	// Searcher serves GET /api/v1/search; nil leaves the route out.
 	Searcher rag.PaperSearcher
 	Log      *slog.Logger
-	// WS tunes the websocket; zero values take defaults.
+	// WS tunes the websocket; zero values take defaults. Its
+	// CheckOrigin, Sockets, AskLimit and Metrics are filled from the
+	// fields below when nil.
 	WS WSOptions
 	// Hashes, when set, lets batch ingest skip papers stored unchanged.
 	Hashes ingest.Hasher
+	// Security is the access policy: keys, origins, rate limits.
+	Security Security
+	// Metrics records request, ask and socket metrics and serves
+	// /metrics; nil records nothing and /metrics answers 404.
+	Metrics *metrics.Metrics
+	// Ready are the dependencies /readyz checks, by name ("store",
+	// "model"); none means /readyz only says the server is up.
+	Ready map[string]Checker
 }
 
 // MaxBodyBytes bounds request bodies; a paper with a long reference list
@@ -52,13 +64,42 @@ func New(d Deps) *echo.Echo {
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	e.JSONSerializer = jsonSerializer{}
+	e.IPExtractor = ipExtractor(d.Security.TrustedProxies)
+	origins := newOriginPolicy(d.Security.AllowedOrigins)
+	if d.WS.CheckOrigin == nil {
+		d.WS.CheckOrigin = origins.allow
+	}
+	if d.WS.Metrics == nil {
+		d.WS.Metrics = d.Metrics
+	}
+	if d.WS.Sockets == nil {
+		d.WS.Sockets = NewSockets(d.Security.MaxSocketsPerIP, d.Metrics)
+	}
+	asks := newIPLimiter(d.Security.AskRate, d.Security.Now)
+	if d.WS.AskLimit == nil && asks != nil {
+		d.WS.AskLimit = asks.allow
+	}
 	e.Use(middleware.RequestID())
 	e.Use(requestLogger(d.Log))
+	// Metrics outside Recover, so a panic is counted as the 500 it becomes.
+	e.Use(observeHTTP(d.Metrics))
 	e.Use(middleware.Recover())
+	e.Use(securityHeaders())
+	e.Use(cors(origins))
 	// The batch route sets its own, larger limit.
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBodyBytes, Skipper: isBatch}))
-	routes(e, d)
+	routes(e, d, guards{
+		admin:  requireAdmin(d.Security),
+		reader: requireSiteKey(d.Security),
+		ask:    limitAsks(asks, d.Metrics),
+		page:   pageHeaders(),
+	})
 	return e
+}
+
+// guards are the per-route middlewares routes applies.
+type guards struct {
+	admin, reader, ask, page echo.MiddlewareFunc
 }
 
 // requestLogger logs one structured line per request with its id.
@@ -68,9 +109,23 @@ func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
 		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+				slog.String("method", v.Method), slog.String("uri", redactKey(c.Request().URL)), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID),
+				slog.String("ip", c.RealIP()))
 			return nil
 		},
 	})
+}
+
+// redactKey returns the request URI with a ?key= value (a site key on a
+// websocket URL) replaced, so keys do not collect in logs.
+func redactKey(u *url.URL) string {
+	q := u.Query()
+	if !q.Has("key") {
+		return u.RequestURI()
+	}
+	q.Set("key", "REDACTED")
+	c := *u
+	c.RawQuery = q.Encode()
+	return c.RequestURI()
 }

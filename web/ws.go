@@ -7,12 +7,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
 
+	"github.com/chatpaper/chatpaper/metrics"
 	"github.com/chatpaper/chatpaper/rag"
 )
 
@@ -43,8 +46,20 @@ type WSOptions struct {
 	// belong to it.
 	Sessions bool
 	// Lifetime, when set, ends every connection when it is done: the
-	// server passes the context whose end starts its shutdown.
+	// server passes a context that ends once Sockets.Shutdown has had
+	// its chance to drain them.
 	Lifetime context.Context
+	// FramesPerSecond bounds the frames one connection may send per
+	// second (bursts of twice that); extra frames get an error frame.
+	FramesPerSecond float64
+	// Sockets tracks open sockets for shutdown and the per-IP limit;
+	// nil means a private registry with no limit.
+	Sockets *Sockets
+	// AskLimit, when set, is consulted for each ask frame with the
+	// client IP; it returns false and the wait when over the rate.
+	AskLimit func(ip string) (bool, time.Duration)
+	// Metrics counts refused frames; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 func (o WSOptions) withDefaults() WSOptions {
@@ -65,6 +80,12 @@ func (o WSOptions) withDefaults() WSOptions {
 	}
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 4
+	}
+	if o.FramesPerSecond <= 0 {
+		o.FramesPerSecond = 10
+	}
+	if o.Sockets == nil {
+		o.Sockets = NewSockets(0, o.Metrics)
 	}
 	return o
 }
@@ -93,6 +114,11 @@ type outFrame struct {
 	Message          string         `json:"message,omitempty"`
 	SessionID        string         `json:"session_id,omitempty"`
 	RetryAfter       int            `json:"retry_after,omitempty"`
+
+	// closeCode, when set, makes the writer send a close frame with
+	// closeText and stop; such a frame carries nothing else.
+	closeCode int
+	closeText string
 }
 
 func errorFrame(id, code, msg string) outFrame {
@@ -112,16 +138,31 @@ func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.
 		if _, err := ps.Paper(c.Request().Context(), id); err != nil {
 			return err
 		}
+		ip := c.RealIP()
+		if err := opts.Sockets.reserve(ip); err != nil {
+			if ae, ok := err.(*apiError); ok && ae.retryAfter > 0 {
+				c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(ae.retryAfter))
+			}
+			return err
+		}
 		conn, err := up.Upgrade(c.Response(), c.Request(), nil)
 		if err != nil {
+			opts.Sockets.unreserve(ip)
 			// Upgrade has already written the HTTP error response.
 			log.Debug("websocket upgrade failed", "err", err)
 			return nil
 		}
 		s := &wsSession{
-			conn: conn, paperID: id, answerer: a, log: log, opts: opts,
-			send: make(chan outFrame, 64), closed: make(chan struct{}), asks: make(map[string]context.CancelFunc),
+			conn: conn, paperID: id, answerer: a, log: log, opts: opts, ip: ip,
+			frames: rate.NewLimiter(rate.Limit(opts.FramesPerSecond), int(2*opts.FramesPerSecond)+1),
+			send:   make(chan outFrame, 64), closed: make(chan struct{}), asks: make(map[string]context.CancelCauseFunc),
 		}
+		if !opts.Sockets.add(s) {
+			s.closeWith(websocket.CloseGoingAway, "going away")
+			conn.Close()
+			return nil
+		}
+		defer opts.Sockets.remove(s)
 		if opts.Sessions {
 			s.sessionID = c.QueryParam("session_id")
 			if !rag.ValidSessionID(s.sessionID) {
@@ -153,6 +194,8 @@ type wsSession struct {
 	answerer rag.Answerer
 	log      *slog.Logger
 	opts     WSOptions
+	ip       string
+	frames   *rate.Limiter
 	send     chan outFrame
 	// closed is closed when the writer has stopped; frames can no longer
 	// be delivered.
@@ -163,8 +206,10 @@ type wsSession struct {
 	sessionID string
 
 	mu   sync.Mutex
-	asks map[string]context.CancelFunc
-	wg   sync.WaitGroup
+	asks map[string]context.CancelCauseFunc
+	// draining is set at shutdown: no new answers start.
+	draining bool
+	wg       sync.WaitGroup
 }
 
 func (s *wsSession) serve(parent context.Context) {
@@ -200,6 +245,13 @@ func (s *wsSession) readLoop(ctx context.Context) {
 		s.conn.SetReadDeadline(time.Now().Add(s.opts.PongWait))
 		if ctx.Err() != nil {
 			return
+		}
+		if !s.frames.Allow() {
+			s.opts.Metrics.RateLimited("frames")
+			f := errorFrame("", "rate_limited", fmt.Sprintf("more than %g frames per second; frame ignored", s.opts.FramesPerSecond))
+			f.RetryAfter = 1
+			s.emit(ctx, f)
+			continue
 		}
 		if typ != websocket.TextMessage {
 			s.emit(ctx, errorFrame("", "bad_frame", "frames must be JSON text messages"))
@@ -248,7 +300,7 @@ func (s *wsSession) dispatch(ctx context.Context, f inFrame) {
 			s.emit(ctx, errorFrame(f.ID, "unknown_id", fmt.Sprintf("no answer with id %q is in progress", f.ID)))
 			return
 		}
-		cancel()
+		cancel(nil)
 	case "":
 		s.emit(ctx, errorFrame(f.ID, "bad_frame", `frame has no "type"`))
 	default:
@@ -261,7 +313,21 @@ func (s *wsSession) startAsk(ctx context.Context, f inFrame) {
 		s.emit(ctx, errorFrame("", "bad_frame", `ask frame needs an "id"`))
 		return
 	}
+	if s.opts.AskLimit != nil {
+		if ok, wait := s.opts.AskLimit(s.ip); !ok {
+			s.opts.Metrics.RateLimited("ask")
+			fr := errorFrame(f.ID, "rate_limited", fmt.Sprintf("too many questions from this address: try again in %d s", retryAfterSeconds(wait)))
+			fr.RetryAfter = retryAfterSeconds(wait)
+			s.emit(ctx, fr)
+			return
+		}
+	}
 	s.mu.Lock()
+	if s.draining {
+		s.mu.Unlock()
+		s.emit(ctx, errorFrame(f.ID, "shutting_down", "server is shutting down; ask again after reconnecting"))
+		return
+	}
 	if _, dup := s.asks[f.ID]; dup {
 		s.mu.Unlock()
 		s.emit(ctx, errorFrame(f.ID, "duplicate_id", fmt.Sprintf("an answer with id %q is already in progress", f.ID)))
@@ -272,7 +338,7 @@ func (s *wsSession) startAsk(ctx context.Context, f inFrame) {
 		s.emit(ctx, errorFrame(f.ID, "busy", fmt.Sprintf("at most %d answers may be in progress on one connection", s.opts.MaxInFlight)))
 		return
 	}
-	actx, cancel := context.WithCancel(ctx)
+	actx, cancel := context.WithCancelCause(ctx)
 	s.asks[f.ID] = cancel
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -283,7 +349,7 @@ func (s *wsSession) startAsk(ctx context.Context, f inFrame) {
 			s.mu.Lock()
 			delete(s.asks, f.ID)
 			s.mu.Unlock()
-			cancel()
+			cancel(nil)
 		}()
 		s.answer(actx, f)
 	}()
@@ -300,6 +366,8 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 	})
 	if err != nil {
 		switch {
+		case errors.Is(context.Cause(ctx), errShuttingDown):
+			s.emit(context.Background(), errorFrame(f.ID, "shutting_down", "server is shutting down; answer stopped, ask again shortly"))
 		case ctx.Err() != nil:
 			// Cancelled by the reader or a closed socket: tell the
 			// reader if it is still there.
@@ -383,6 +451,10 @@ func (s *wsSession) writeLoop(ctx context.Context) {
 }
 
 func (s *wsSession) write(f outFrame) error {
+	if f.closeCode != 0 {
+		s.closeWith(f.closeCode, f.closeText)
+		return errClosed // the writer stops; the session ends
+	}
 	s.conn.SetWriteDeadline(time.Now().Add(s.opts.WriteWait))
 	return s.conn.WriteJSON(f)
 }

@@ -7,9 +7,17 @@ import (
 	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/llm"
+	"github.com/chatpaper/chatpaper/metrics"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/web"
+)
+
+// The model client is a /readyz check and reports token usage to the
+// metrics.
+var (
+	_ web.Checker      = (*llm.Client)(nil)
+	_ llm.TokenCounter = (*metrics.Metrics)(nil)
 )
 
 // newLLM returns the model endpoint client, or nil when model mode is

@@ -19,6 +19,8 @@ import (
 	"github.com/chatpaper/chatpaper/dict"
 	"github.com/chatpaper/chatpaper/eval"
 	"github.com/chatpaper/chatpaper/ingest"
+	"github.com/chatpaper/chatpaper/llm"
+	"github.com/chatpaper/chatpaper/metrics"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/rerank"
@@ -93,6 +95,10 @@ type app struct {
 	// store is the engine's store, for content hashes (bulk ingest
 	// skips unchanged papers).
 	store ingest.Hasher
+	// ping checks the store for /readyz.
+	ping func(ctx context.Context) error
+	// llm is the model endpoint client; nil unless model mode.
+	llm *llm.Client
 	close func() error
 }
 
@@ -123,7 +129,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 	eng.SetCacheLimits(rag.CacheLimits{
 		Papers: cfg.CachePapers, Bytes: int64(cfg.CacheMB) << 20, Revalidate: revalidate(cfg.CacheRevalidate),
 	})
-	a := &app{engine: eng}
+	a := &app{engine: eng, ping: st.Ping, llm: client}
 	if h, ok := st.(ingest.Hasher); ok {
 		a.store = h
 	}
@@ -173,8 +179,28 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	handler := web.New(web.Deps{Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.engine, Log: log,
-		WS: web.WSOptions{Sessions: a.warmer != nil, Lifetime: ctx}, Hashes: a.store})
+	// Sockets drains the websockets at shutdown; life ends them for good
+	// once the drain is over or out of time.
+	m := metrics.New()
+	ready := map[string]web.Checker{"store": web.CheckerFunc(a.ping)}
+	if a.llm != nil {
+		a.llm.CountTokens(m)
+		ready["model"] = a.llm
+	}
+	sockets := web.NewSockets(cfg.MaxSocketsPerIP, m)
+	life, endLife := context.WithCancel(context.Background())
+	defer endLife()
+	handler := web.New(web.Deps{
+		Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.engine, Log: log,
+		WS:      web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets},
+		Hashes:  a.store,
+		Metrics: m,
+		Security: web.Security{
+			AdminKeys: cfg.AdminKeys, SiteKeys: cfg.SiteKeys, AllowedOrigins: cfg.AllowedOrigins,
+			AskRate: cfg.AskRate, MaxSocketsPerIP: cfg.MaxSocketsPerIP, TrustedProxies: cfg.TrustedProxies,
+		},
+		Ready: ready,
+	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	// Tests and scripts read this line to learn the port of :0.
 	fmt.Fprintf(stdout, "chatpaper: serving on http://%s\n", ln.Addr())
@@ -190,9 +216,17 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	// Shutdown does not see hijacked connections: the websockets are
+	// drained (answers finish, then 1001 going away) alongside it.
+	drained := make(chan error, 1)
+	go func() { drained <- sockets.Shutdown(sctx) }()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	if err := <-drained; err != nil {
+		log.Warn("websockets still open at the shutdown deadline", "open", sockets.Open())
+	}
+	endLife()
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}

@@ -293,6 +293,9 @@
     var opts = options || {};
     var doc = rootElement.ownerDocument || global.document;
     var base = String(opts.base || '').replace(/\/+$/, '');
+    // A site key (when the server requires one) goes in a header on
+    // fetches and in ?key= on the websocket, which cannot carry headers.
+    var siteKey = opts.key ? String(opts.key) : '';
     var inst = ++instanceCounter;
     var uid = function (name) { return 'cp' + inst + '-' + name; };
 
@@ -512,6 +515,13 @@
     function api(path) { return base + '/api/v1' + path; }
 
     function requestJSON(url, init) {
+      if (siteKey) {
+        init = init || {};
+        var hdrs = {};
+        Object.keys(init.headers || {}).forEach(function (k) { hdrs[k] = init.headers[k]; });
+        hdrs['X-ChatPaper-Key'] = siteKey;
+        init = Object.assign({}, init, { headers: hdrs });
+      }
       return global.fetch(url, init).then(function (res) {
         return res.text().then(function (body) {
           var data = null;
@@ -1257,6 +1267,7 @@
       if (ws && (ws.readyState === 0 || ws.readyState === 1)) return;
       var url = wsURLFor(base, state.paperId);
       if (!url) return;
+      if (siteKey) url += '?key=' + encodeURIComponent(siteKey);
       var sock;
       var paperId = state.paperId;
       try {
