@@ -98,7 +98,7 @@ type app struct {
 	// ping checks the store for /readyz.
 	ping func(ctx context.Context) error
 	// llm is the model endpoint client; nil unless model mode.
-	llm *llm.Client
+	llm   *llm.Client
 	close func() error
 }
 
