@@ -129,16 +129,18 @@ func (b *bench) printf(format string, a ...any) { b.lines = append(b.lines, fmt.
 
 func (b *bench) logf(format string, a ...any) { fmt.Fprintf(b.stderr, "bench: "+format+"\n", a...) }
 
-// childEnv quiets the children's logs.
-var childEnv = []string{"CHATPAPER_LOG_LEVEL=warn"}
+// childEnv quiets the servers' logs and turns off the per-IP limits:
+// every simulated reader comes from the same loopback address, so the
+// limits meant for strangers would throttle the load itself.
+var childEnv = []string{"CHATPAPER_LOG_LEVEL=warn", "CHATPAPER_ASK_RATE=0", "CHATPAPER_MAX_SOCKETS_PER_IP=0"}
 
 // startServe starts "chatpaper serve" on a free loopback port over
 // dataDir, as a child process or in process.
 func (b *bench) startServe(ctx context.Context, dataDir string, extraEnv ...string) (*target, error) {
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}
 	if b.o.inProcess {
-		env := map[string]string{"CHATPAPER_LOG_LEVEL": "warn"}
-		for _, kv := range extraEnv {
+		env := map[string]string{}
+		for _, kv := range append(childEnv, extraEnv...) {
 			k, v, _ := strings.Cut(kv, "=")
 			env[k] = v
 		}
