@@ -68,6 +68,30 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_paper ON sessions (paper_id);
 `,
 	},
+	{
+		version: 2,
+		name:    "cited works and reference links",
+		sql: `
+CREATE TABLE cited_works (
+	doi        text COLLATE "C" NOT NULL PRIMARY KEY,
+	json       text NOT NULL,
+	status     text NOT NULL DEFAULT '',
+	fetched_at timestamptz NOT NULL
+);
+
+CREATE TABLE reference_links (
+	paper_id   text COLLATE "C" NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+	n          integer NOT NULL,
+	ref_key    text NOT NULL,
+	doi        text COLLATE "C" NOT NULL DEFAULT '',
+	match      text NOT NULL,
+	score      double precision NOT NULL DEFAULT 0,
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (paper_id, n)
+);
+CREATE INDEX reference_links_doi ON reference_links (doi);
+`,
+	},
 }
 
 // migrateLockID is the advisory lock that serialises migrations of
