@@ -139,8 +139,8 @@ func (p *Paper) Enrich(links []ReferenceLink) {
 }
 
 var (
-	doiPattern = regexp.MustCompile(`^10\.\d{4,9}/\S+$`)
-	doiInText  = regexp.MustCompile(`(?i)\b10\.\d{4,9}/[^\s"<>]+`)
+	doiPattern = regexp.MustCompile(`^10\.\d{4,9}/[^\s"]+$`)
+	doiInText  = regexp.MustCompile(`(?i)\b10\.\d{4,9}/[^\s"]+`)
 )
 
 // NormalizeDOI returns doi in the form used as a key: without a

@@ -75,6 +75,8 @@ type Server struct {
 	always   *Fault
 	requests []*http.Request
 	perPath  map[string]int
+	inFlight int
+	maxIn    int
 }
 
 type doc struct {
@@ -177,10 +179,24 @@ func (s *Server) Count(p string) int {
 	return s.perPath[p]
 }
 
+// MaxInFlight returns the most requests the server was answering at once.
+func (s *Server) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxIn
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, r.Clone(context.Background()))
 	s.perPath[r.URL.Path]++
+	s.inFlight++
+	s.maxIn = max(s.maxIn, s.inFlight)
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
 	var f *Fault
 	if len(s.script) > 0 {
 		f, s.script = &s.script[0], s.script[1:]
