@@ -59,6 +59,9 @@ type Config struct {
 	// LLM configures model mode; see LLMConfig.
 	LLM LLMConfig
 
+	// Crossref configures reference enrichment; see CrossrefConfig.
+	Crossref CrossrefConfig
+
 	// AdminKeys are the API keys that may ingest and delete papers
 	// (CHATPAPER_ADMIN_KEYS, comma-separated). With none, the admin
 	// endpoints serve loopback clients only.
@@ -115,6 +118,33 @@ type LLMConfig struct {
 	Retries int
 }
 
+// CrossrefConfig is the registry that references are enriched from.
+// With URL empty enrichment is off, as it must be offline.
+type CrossrefConfig struct {
+	// URL is the API root (CHATPAPER_CROSSREF_URL, e.g.
+	// https://api.crossref.org or a mirror; default empty: off).
+	URL string
+	// Mailto is the contact address sent in the User-Agent, which
+	// Crossref asks of polite clients (CHATPAPER_CROSSREF_MAILTO).
+	Mailto string
+	// Timeout bounds one request (CHATPAPER_CROSSREF_TIMEOUT, default 10s).
+	Timeout time.Duration
+	// Concurrency bounds requests in flight per process
+	// (CHATPAPER_CROSSREF_CONCURRENCY, default 2).
+	Concurrency int
+	// Retries is how often a request answered 429 or 5xx is retried
+	// (CHATPAPER_CROSSREF_RETRIES, default 3); the paper is tried again
+	// later after that.
+	Retries int
+	// MaxAge is how long a fetched work is trusted before it is fetched
+	// again, to learn of later retractions (CHATPAPER_CROSSREF_MAX_AGE,
+	// default 720h).
+	MaxAge time.Duration
+}
+
+// Enabled reports whether enrichment is configured.
+func (c CrossrefConfig) Enabled() bool { return c.URL != "" }
+
 // Enabled reports whether model mode is configured.
 func (l LLMConfig) Enabled() bool { return l.BaseURL != "" }
 
@@ -136,6 +166,12 @@ func Load(getenv func(string) string) (Config, error) {
 			Timeout:           120 * time.Second,
 			FirstTokenTimeout: 15 * time.Second,
 			Retries:           2,
+		},
+		Crossref: CrossrefConfig{
+			Timeout:     10 * time.Second,
+			Concurrency: 2,
+			Retries:     3,
+			MaxAge:      720 * time.Hour,
 		},
 		RerankAPI:       "tei",
 		RerankTimeout:   5 * time.Second,
@@ -173,6 +209,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.loadSecurity(getenv); err != nil {
 		return c, err
 	}
+	if err := loadCrossref(getenv, &c.Crossref); err != nil {
+		return c, err
+	}
 	return c, c.Validate()
 }
 
@@ -192,6 +231,47 @@ func loadLLM(getenv func(string) string, l *LLMConfig) error {
 		return err
 	}
 	return duration(getenv, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", &l.FirstTokenTimeout)
+}
+
+func loadCrossref(getenv func(string) string, x *CrossrefConfig) error {
+	str(getenv, "CHATPAPER_CROSSREF_URL", &x.URL)
+	str(getenv, "CHATPAPER_CROSSREF_MAILTO", &x.Mailto)
+	if err := duration(getenv, "CHATPAPER_CROSSREF_TIMEOUT", &x.Timeout); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_CROSSREF_CONCURRENCY", &x.Concurrency); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_CROSSREF_RETRIES", &x.Retries); err != nil {
+		return err
+	}
+	return duration(getenv, "CHATPAPER_CROSSREF_MAX_AGE", &x.MaxAge)
+}
+
+func (x CrossrefConfig) validate() error {
+	if x.URL == "" {
+		return nil
+	}
+	u, err := url.Parse(x.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_URL %q must be an http(s) URL such as https://api.crossref.org", x.URL)
+	}
+	if m := x.Mailto; m != "" && (!strings.Contains(m, "@") || strings.ContainsAny(m, " ;()\r\n")) {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_MAILTO %q must be an e-mail address", m)
+	}
+	if x.Timeout <= 0 {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_TIMEOUT must be positive")
+	}
+	if x.Concurrency < 1 || x.Concurrency > 16 {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_CONCURRENCY %d must be between 1 and 16", x.Concurrency)
+	}
+	if x.Retries < 0 || x.Retries > 10 {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_RETRIES %d must be between 0 and 10", x.Retries)
+	}
+	if x.MaxAge <= 0 {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_MAX_AGE must be positive")
+	}
+	return nil
 }
 
 // Validate checks the settings for values the program cannot run with.
@@ -215,6 +295,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: CHATPAPER_CACHE_MB %d must be at least 1", c.CacheMB)
 	}
 	if err := c.LLM.validate(); err != nil {
+		return err
+	}
+	if err := c.Crossref.validate(); err != nil {
 		return err
 	}
 	if c.RerankAPI != "tei" && c.RerankAPI != "cohere" {

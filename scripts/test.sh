@@ -72,6 +72,8 @@ if [ "$FUZZTIME" != "0" ]; then
 		./paper:FuzzParsePageText \
 		./paper/jats:FuzzParse \
 		./paper/crossref:FuzzParse \
+		./paper:FuzzNormalizeDOI \
+		./crossref:FuzzDecode \
 		./paper/pdf:FuzzText \
 		./web:FuzzDecodeFrame; do
 		pkg=${target%%:*} name=${target##*:}

@@ -90,6 +90,7 @@ func runIngest(ctx context.Context, cfg config.Config, args []string, stdout, st
 // progress shows how far a bulk ingest is: a bar redrawn in place on a
 // terminal, or a plain line every tenth of the way otherwise.
 type progress struct {
+	label      string // the command, prefixed to plain lines
 	w          io.Writer
 	bar        bool
 	quiet      bool
@@ -102,7 +103,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, mode string, total int, now func() time.Time) *progress {
-	p := &progress{w: w, total: total, now: now, start: now()}
+	p := &progress{label: "ingest", w: w, total: total, now: now, start: now()}
 	switch mode {
 	case "bar":
 		p.bar = true
@@ -159,7 +160,7 @@ func (p *progress) update(done int) {
 	step := max(p.total/10, 1)
 	if done == p.total || done-p.lastLine >= step {
 		p.lastLine = done
-		fmt.Fprintf(p.w, "ingest: %s\n", p.status(done))
+		fmt.Fprintf(p.w, "%s: %s\n", p.label, p.status(done))
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/dict"
+	"github.com/chatpaper/chatpaper/enrich"
 	"github.com/chatpaper/chatpaper/eval"
 	"github.com/chatpaper/chatpaper/ingest"
 	"github.com/chatpaper/chatpaper/llm"
@@ -24,6 +25,7 @@ import (
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/rerank"
+	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/vector"
 	"github.com/chatpaper/chatpaper/web"
 )
@@ -33,6 +35,7 @@ const usage = `usage: chatpaper [command] [flags]
 commands:
   serve   serve the API, websocket and chat page (the default)
   ingest  store papers from files or folders (JSON, page text, JATS XML, Crossref JSON, PDF)
+  enrich  link stored papers' references to the works they cite (Crossref: DOIs, abstracts, retractions)
   ask     answer one question about a stored paper
   eval    score a QA set, a BEIR retrieval set and bilingual pairs
   bench   load-test on loopback against a same-run floor (docs/BENCHMARKS.md)
@@ -56,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, cfg, rest, stdout, stderr)
 	case "ingest":
 		return runIngest(ctx, cfg, rest, stdout, stderr)
+	case "enrich":
+		return runEnrich(ctx, cfg, rest, stdout, stderr)
 	case "ask":
 		return runAsk(ctx, cfg, rest, stdout, stderr)
 	case "eval":
@@ -98,8 +103,14 @@ type app struct {
 	// ping checks the store for /readyz.
 	ping func(ctx context.Context) error
 	// llm is the model endpoint client; nil unless model mode.
-	llm   *llm.Client
-	close func() error
+	llm *llm.Client
+	// st is the store itself; enricher is nil unless
+	// CHATPAPER_CROSSREF_URL is set, and demoIngested says openApp just
+	// stored the demo paper (so serve enriches it).
+	st           store.Store
+	enricher     *enrich.Enricher
+	demoIngested bool
+	close        func() error
 }
 
 // openApp opens the store (PostgreSQL when cfg.DatabaseURL is set, else
@@ -129,15 +140,22 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 	eng.SetCacheLimits(rag.CacheLimits{
 		Papers: cfg.CachePapers, Bytes: int64(cfg.CacheMB) << 20, Revalidate: revalidate(cfg.CacheRevalidate),
 	})
-	a := &app{engine: eng, ping: st.Ping, llm: client}
+	a := &app{engine: eng, ping: st.Ping, llm: client, st: st}
 	if h, ok := st.(ingest.Hasher); ok {
 		a.store = h
 	}
 	modelMode(a, client, st, log)
+	if a.enricher, err = newEnricher(cfg, st, log, a.enriched); err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.close = func() error {
-		// Background summaries stop before the store they write to.
+		// Background work stops before the store it writes to.
 		if a.warmer != nil {
 			a.warmer.Close()
+		}
+		if a.enricher != nil {
+			a.enricher.Close()
 		}
 		return st.Close()
 	}
@@ -152,6 +170,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 				a.close()
 				return nil, fmt.Errorf("ingest demo paper: %w", err)
 			}
+			a.demoIngested = true
 			log.Info("ingested the demo paper", "paper", paper.DemoID)
 		}
 	}
@@ -190,8 +209,16 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	sockets := web.NewSockets(cfg.MaxSocketsPerIP, m)
 	life, endLife := context.WithCancel(context.Background())
 	defer endLife()
+	papers := a.papers
+	if a.enricher != nil {
+		a.enricher.Start()
+		papers = enrichingPapers{a.papers, a.enricher}
+		if a.demoIngested {
+			a.enricher.Enqueue(paper.DemoID)
+		}
+	}
 	handler := web.New(web.Deps{
-		Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.engine, Log: log,
+		Papers: papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.engine, Log: log,
 		WS:      web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets},
 		Hashes:  a.store,
 		Metrics: m,
