@@ -25,4 +25,10 @@ type Enrichments interface {
 	// numbers, in one transaction. It returns ErrNotFound when the paper
 	// does not exist.
 	PutReferenceLinks(ctx context.Context, paperID string, links []paper.ReferenceLink) error
+	// ReplaceChunks replaces the chunks of the paper stored with content
+	// hash hash (store.ContentHash), keeping its summaries and sessions,
+	// so enrichment can add the cited works' chunks without re-ingesting.
+	// It returns ErrNotFound when no paper with that id and hash is
+	// stored (deleted or replaced since).
+	ReplaceChunks(ctx context.Context, paperID, hash, embedder string, chunks []EmbeddedChunk) error
 }

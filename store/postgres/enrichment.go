@@ -112,3 +112,40 @@ func (s *Store) PutReferenceLinks(ctx context.Context, paperID string, links []p
 	}
 	return nil
 }
+
+// ReplaceChunks replaces the chunks of the paper stored with hash.
+func (s *Store) ReplaceChunks(ctx context.Context, paperID, hash, embedder string, chunks []store.EmbeddedChunk) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE papers SET embedder = $2, updated_at = now() WHERE id = $1 AND content_hash = $3`, paperID, embedder, hash)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM chunks WHERE paper_id = $1", paperID); err != nil {
+			return fmt.Errorf("delete old chunks: %w", err)
+		}
+		if len(chunks) == 0 {
+			return nil
+		}
+		var buf []byte
+		rows := make([][]any, len(chunks))
+		for i := range chunks {
+			c := &chunks[i]
+			start := len(buf)
+			buf = appendVector(buf, c.Vector)
+			rows[i] = []any{paperID, int32(i), c.ID, string(c.Kind), int32(c.N), c.Lang, c.Text, buf[start:len(buf):len(buf)]}
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"chunks"},
+			[]string{"paper_id", "seq", "id", "kind", "n", "lang", "text", "vector"}, pgx.CopyFromRows(rows))
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("postgres: replace chunks: paper %q with hash %.12s: %w", paperID, hash, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: replace chunks %q: %w", paperID, ctxErr(ctx, err))
+	}
+	return nil
+}

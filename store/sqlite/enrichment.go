@@ -119,3 +119,44 @@ func (s *Store) PutReferenceLinks(ctx context.Context, paperID string, links []p
 	}
 	return nil
 }
+
+// ReplaceChunks replaces the chunks of the paper stored with hash.
+func (s *Store) ReplaceChunks(ctx context.Context, paperID, hash, embedder string, chunks []store.EmbeddedChunk) error {
+	vectors := encodeVectors(chunks)
+	if err := s.lockWrite(ctx); err != nil {
+		return fmt.Errorf("sqlite: replace chunks %q: %w", paperID, err)
+	}
+	defer s.unlockWrite()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: replace chunks %q: begin: %w", paperID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	res, err := tx.ExecContext(ctx, `UPDATE papers SET embedder = ?, updated_at = ? WHERE id = ? AND content_hash = ?`, embedder, now(), paperID, hash)
+	if err != nil {
+		return fmt.Errorf("sqlite: replace chunks %q: %w", paperID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: replace chunks %q: %w", paperID, err)
+	} else if n == 0 {
+		return fmt.Errorf("sqlite: replace chunks: paper %q with hash %.12s: %w", paperID, hash, store.ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM chunks WHERE paper_id = ?", paperID); err != nil {
+		return fmt.Errorf("sqlite: replace chunks %q: delete: %w", paperID, err)
+	}
+	stmt, err := tx.PrepareContext(ctx, "INSERT INTO chunks (paper_id, seq, id, kind, n, lang, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+	if err != nil {
+		return fmt.Errorf("sqlite: replace chunks %q: %w", paperID, err)
+	}
+	defer stmt.Close()
+	for i := range chunks {
+		c := &chunks[i]
+		if _, err := stmt.ExecContext(ctx, paperID, i, c.ID, string(c.Kind), c.N, c.Lang, c.Text, vectors[i]); err != nil {
+			return fmt.Errorf("sqlite: replace chunks %q: chunk %d: %w", paperID, i, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: replace chunks %q: commit: %w", paperID, err)
+	}
+	return nil
+}

@@ -98,3 +98,30 @@ func testEnrichments(t *testing.T, s store.Store) {
 		t.Errorf("cached work gone with the paper: %v", err)
 	}
 }
+
+func testReplaceChunks(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	p := SamplePaper("rc")
+	put(t, s, p, "emb", SampleChunks("rc", 4, 8))
+	key := store.SummaryKey{PaperID: "rc", Lang: paper.LangEN}
+	putSummary(t, s, key, &paper.Summary{PaperID: "rc", Lang: paper.LangEN, Summary: "S", Source: "extractive"})
+	hash := store.ContentHash(p)
+	if err := s.ReplaceChunks(ctx, "rc", "0000", "emb", SampleChunks("rc", 2, 8)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ReplaceChunks with a stale hash: %v, want ErrNotFound", err)
+	}
+	wantChunks(t, s, "rc", "emb", SampleChunks("rc", 4, 8))
+	if err := s.ReplaceChunks(ctx, "absent", hash, "emb", nil); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ReplaceChunks of a missing paper: %v, want ErrNotFound", err)
+	}
+	next := SampleChunks("rc", 6, 8)
+	if err := s.ReplaceChunks(ctx, "rc", hash, "emb2", next); err != nil {
+		t.Fatal(err)
+	}
+	wantChunks(t, s, "rc", "emb2", next)
+	if _, err := s.Summary(ctx, key); err != nil {
+		t.Errorf("summary dropped by ReplaceChunks: %v", err)
+	}
+	if got, err := s.Paper(ctx, "rc"); err != nil || got.Title != p.Title {
+		t.Errorf("paper after ReplaceChunks: %v, %v", got, err)
+	}
+}

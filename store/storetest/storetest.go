@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Sessions", testSessions},
 		{"SummaryLock", testSummaryLock},
 		{"Enrichments", testEnrichments},
+		{"ReplaceChunks", testReplaceChunks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
