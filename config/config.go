@@ -140,6 +140,10 @@ type CrossrefConfig struct {
 	// again, to learn of later retractions (CHATPAPER_CROSSREF_MAX_AGE,
 	// default 720h).
 	MaxAge time.Duration
+	// Backoff is how long a paper whose enrichment the registry could
+	// not serve waits before it is tried again, doubled each time, six
+	// tries in all (CHATPAPER_CROSSREF_BACKOFF, default 1m).
+	Backoff time.Duration
 }
 
 // Enabled reports whether enrichment is configured.
@@ -172,6 +176,7 @@ func Load(getenv func(string) string) (Config, error) {
 			Concurrency: 2,
 			Retries:     3,
 			MaxAge:      720 * time.Hour,
+			Backoff:     time.Minute,
 		},
 		RerankAPI:       "tei",
 		RerankTimeout:   5 * time.Second,
@@ -245,6 +250,9 @@ func loadCrossref(getenv func(string) string, x *CrossrefConfig) error {
 	if err := integer(getenv, "CHATPAPER_CROSSREF_RETRIES", &x.Retries); err != nil {
 		return err
 	}
+	if err := duration(getenv, "CHATPAPER_CROSSREF_BACKOFF", &x.Backoff); err != nil {
+		return err
+	}
 	return duration(getenv, "CHATPAPER_CROSSREF_MAX_AGE", &x.MaxAge)
 }
 
@@ -270,6 +278,9 @@ func (x CrossrefConfig) validate() error {
 	}
 	if x.MaxAge <= 0 {
 		return fmt.Errorf("config: CHATPAPER_CROSSREF_MAX_AGE must be positive")
+	}
+	if x.Backoff <= 0 {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_BACKOFF must be positive")
 	}
 	return nil
 }

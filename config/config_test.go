@@ -176,11 +176,11 @@ func TestLoadCrossref(t *testing.T) {
 		t.Errorf("defaults = %+v, want off with 10s, 2, 3, 720h", c.Crossref)
 	}
 	c, err = Load(env(map[string]string{"CHATPAPER_CROSSREF_URL": "https://api.crossref.org", "CHATPAPER_CROSSREF_MAILTO": "ops@journal.example",
-		"CHATPAPER_CROSSREF_TIMEOUT": "3s", "CHATPAPER_CROSSREF_CONCURRENCY": "4", "CHATPAPER_CROSSREF_RETRIES": "0", "CHATPAPER_CROSSREF_MAX_AGE": "24h"}))
+		"CHATPAPER_CROSSREF_TIMEOUT": "3s", "CHATPAPER_CROSSREF_CONCURRENCY": "4", "CHATPAPER_CROSSREF_RETRIES": "0", "CHATPAPER_CROSSREF_MAX_AGE": "24h", "CHATPAPER_CROSSREF_BACKOFF": "5s"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := CrossrefConfig{URL: "https://api.crossref.org", Mailto: "ops@journal.example", Timeout: 3 * time.Second, Concurrency: 4, Retries: 0, MaxAge: 24 * time.Hour}
+	want := CrossrefConfig{URL: "https://api.crossref.org", Mailto: "ops@journal.example", Timeout: 3 * time.Second, Concurrency: 4, Retries: 0, MaxAge: 24 * time.Hour, Backoff: 5 * time.Second}
 	if c.Crossref != want || !c.Crossref.Enabled() {
 		t.Errorf("Crossref = %+v, want %+v", c.Crossref, want)
 	}
@@ -191,6 +191,7 @@ func TestLoadCrossref(t *testing.T) {
 		{"CHATPAPER_CROSSREF_URL": "https://api.crossref.org", "CHATPAPER_CROSSREF_RETRIES": "11"},
 		{"CHATPAPER_CROSSREF_URL": "https://api.crossref.org", "CHATPAPER_CROSSREF_TIMEOUT": "0s"},
 		{"CHATPAPER_CROSSREF_MAX_AGE": "forever"},
+		{"CHATPAPER_CROSSREF_URL": "https://api.crossref.org", "CHATPAPER_CROSSREF_BACKOFF": "0s"},
 	} {
 		if _, err := Load(env(bad)); err == nil {
 			t.Errorf("Load(%v) succeeded, want an error", bad)

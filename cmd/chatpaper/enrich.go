@@ -38,7 +38,7 @@ func newEnricher(cfg config.Config, st store.Store, log *slog.Logger, enriched f
 	if cfg.Crossref.Mailto == "" {
 		log.Warn("CHATPAPER_CROSSREF_MAILTO is not set: Crossref asks clients for a contact address and serves anonymous ones last")
 	}
-	return enrich.New(client, st, enrich.Options{Log: log, MaxAge: cfg.Crossref.MaxAge, Enriched: enriched}), nil
+	return enrich.New(client, st, enrich.Options{Log: log, MaxAge: cfg.Crossref.MaxAge, Backoff: cfg.Crossref.Backoff, Enriched: enriched}), nil
 }
 
 // enrichingPapers queues a freshly ingested paper for background
