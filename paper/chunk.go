@@ -8,10 +8,13 @@ const (
 	KindTitle     ChunkKind = "title"
 	KindAbstract  ChunkKind = "abstract"
 	KindReference ChunkKind = "reference"
+	// KindCited holds the abstract of the work reference N cites, from
+	// enrichment: the cited work's words, not this paper's.
+	KindCited ChunkKind = "cited"
 )
 
-// Chunk is one retrievable passage of a paper. Reference chunks carry the
-// reference number in N; other kinds have N == 0.
+// Chunk is one retrievable passage of a paper. Reference and cited chunks
+// carry the reference number in N; other kinds have N == 0.
 type Chunk struct {
 	ID   string    `json:"id"`
 	Kind ChunkKind `json:"kind"`

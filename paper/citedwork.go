@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -197,4 +198,50 @@ func trimTrailing(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// CitedChunks returns one chunk per reference whose cited work's
+// abstract enrichment found (Paper.Enrich): kind KindCited, the
+// reference's number, the cited work's title and abstract. They follow
+// the paper's own chunks, so the paper's chunk positions do not move.
+func CitedChunks(p *Paper) []Chunk {
+	var out []Chunk
+	for _, r := range p.References {
+		if r.Cited == nil || r.Cited.Abstract == "" {
+			continue
+		}
+		text := r.Cited.Abstract
+		if t := strings.TrimSpace(r.Cited.Title); t != "" {
+			text = strings.TrimRight(t, ".") + ". " + text
+		}
+		out = append(out, Chunk{ID: "c" + strconv.Itoa(r.N), Kind: KindCited, N: r.N, Lang: "en", Text: text})
+	}
+	return out
+}
+
+// Unenriched returns a copy of p without enrichment: the form that is
+// stored and hashed. p is not changed.
+func (p *Paper) Unenriched() *Paper {
+	q := *p
+	q.References = make([]Reference, len(p.References))
+	for i, r := range p.References {
+		if r.Cited != nil && r.Cited.Match != MatchDeposited && NormalizeDOI(r.DOI) == r.Cited.DOI {
+			r.DOI = "" // resolved by enrichment, not given with the paper
+		}
+		r.Status, r.NoticeDOI, r.StatusDate, r.Cited = "", "", "", nil
+		q.References[i] = r
+	}
+	if p.References == nil {
+		q.References = nil
+	}
+	return &q
+}
+
+// Enriched returns a copy of p with links attached (Enrich); p is not
+// changed.
+func (p *Paper) Enriched(links []ReferenceLink) *Paper {
+	q := *p
+	q.References = append([]Reference(nil), p.References...)
+	q.Enrich(links)
+	return &q
 }

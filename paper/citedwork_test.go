@@ -104,3 +104,30 @@ func FuzzNormalizeDOI(f *testing.F) {
 		}
 	})
 }
+
+func TestEnrichedRoundTrip(t *testing.T) {
+	t.Parallel()
+	p := paper.Demo()
+	r49, _ := p.Reference(49)
+	r62, _ := p.Reference(62)
+	links := []paper.ReferenceLink{
+		{N: 49, RefKey: paper.RefKey(r49), DOI: "10.5555/x.49", Match: paper.MatchQuery, Score: 0.99,
+			Work: &paper.CitedWork{DOI: "10.5555/x.49", Title: "Radiation increases uptake.", Abstract: "We found more uptake."}},
+		{N: 62, RefKey: paper.RefKey(r62), DOI: "10.5555/x.62", Match: paper.MatchQuery, Score: 0.98,
+			Work: &paper.CitedWork{DOI: "10.5555/x.62", Title: "miR-1246", Status: paper.StatusRetracted}},
+	}
+	e := p.Enriched(links)
+	if got, _ := p.Reference(49); got.Cited != nil || got.DOI != "" {
+		t.Fatalf("Enriched changed the original: %+v", got)
+	}
+	cs := paper.CitedChunks(e)
+	if len(cs) != 1 || cs[0].Kind != paper.KindCited || cs[0].N != 49 || cs[0].ID != "c49" || cs[0].Text != "Radiation increases uptake. We found more uptake." {
+		t.Errorf("CitedChunks = %+v, want one chunk for [49] (62 has no abstract)", cs)
+	}
+	u := e.Unenriched()
+	for i := range u.References {
+		if paper.RefKey(u.References[i]) != paper.RefKey(p.References[i]) || u.References[i] != p.References[i] {
+			t.Fatalf("Unenriched reference %d = %+v, want %+v", u.References[i].N, u.References[i], p.References[i])
+		}
+	}
+}

@@ -53,6 +53,12 @@ type Citation struct {
 	N    int    `json:"n"`
 	Text string `json:"text"`
 	DOI  string `json:"doi,omitempty"`
+	// Status, NoticeDOI and StatusDate flag a cited work that was
+	// retracted, withdrawn, corrected or has an expression of concern
+	// (paper.Reference).
+	Status     string `json:"status,omitempty"`
+	NoticeDOI  string `json:"notice_doi,omitempty"`
+	StatusDate string `json:"status_date,omitempty"`
 }
 
 // Answer is the result of a question.
