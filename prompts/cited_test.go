@@ -1,6 +1,9 @@
 package prompts
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRetractionNotice(t *testing.T) {
 	t.Parallel()
@@ -34,5 +37,27 @@ func TestCitedWorkQuotes(t *testing.T) {
 	}
 	if got, _ := CitedWorkQuotes("en_US", nil); got != "" {
 		t.Errorf("none: %q", got)
+	}
+}
+
+func TestModelAnswerMarksCitedWork(t *testing.T) {
+	t.Parallel()
+	p, err := ModelAnswer(ModelAnswerData{Lang: "en_US", Title: "T", Question: "What did [49] find?", Refs: []ContextRef{
+		{N: 49, Text: "Hazawa M. Radiation increases the cellular uptake of exosomes.", Cited: "Irradiated cells took up more exosomes."},
+		{N: 3, Text: "Kalluri R. Exosomes."},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p.System, `5. A line "Abstract of the cited work [n]" is what that cited work itself reports`) {
+		t.Errorf("system prompt lacks the cited-work rule:\n%s", p.System)
+	}
+	want := "[49] Hazawa M. Radiation increases the cellular uptake of exosomes.\n    Abstract of the cited work [49] (from that work, not from this paper): Irradiated cells took up more exosomes.\n[3] Kalluri R. Exosomes.\n"
+	if !strings.Contains(p.User, want) {
+		t.Errorf("user prompt:\n%s\nwant it to contain:\n%s", p.User, want)
+	}
+	p, _ = ModelAnswer(ModelAnswerData{Lang: "en_US", Refs: []ContextRef{{N: 3, Text: "Kalluri R. Exosomes."}}})
+	if strings.Contains(p.System, "cited work") {
+		t.Errorf("the rule appears without cited abstracts:\n%s", p.System)
 	}
 }
