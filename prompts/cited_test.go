@@ -32,7 +32,7 @@ func TestCitedWorkQuotes(t *testing.T) {
 		t.Errorf("en: %q, %v", got, err)
 	}
 	got, err = CitedWorkQuotes("zh_CN", []CitedQuote{{N: 49, Quote: "Radiation increases uptake."}})
-	if want := "被引文献 [49] 的摘要（出自该被引文献，而非本文）指出：“Radiation increases uptake.”"; err != nil || got != want {
+	if want := "被引文献 [49] 的摘要（出自该被引文献，而非本文；英文原文）指出：“Radiation increases uptake.”"; err != nil || got != want {
 		t.Errorf("zh: %q, %v", got, err)
 	}
 	if got, _ := CitedWorkQuotes("en_US", nil); got != "" {

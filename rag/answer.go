@@ -83,12 +83,16 @@ func (e *Engine) Retrieve(ctx context.Context, paperID, text string) (*paper.Pap
 func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text string) (*Retrieved, error) {
 	q := parseQuery(text, !e.noGlosses)
 	r := &Retrieved{terms: q.terms}
-	if len(q.groups) == 0 {
+	named := namedChunks(lp.paper, lp.chunks, text)
+	if len(q.groups) == 0 && len(named) == 0 {
 		return r, nil
 	}
-	ranks, err := e.retrieve(ctx, lp, q)
-	if err != nil {
-		return nil, err
+	var ranks []ranked
+	if len(q.groups) > 0 {
+		var err error
+		if ranks, err = e.retrieve(ctx, lp, q); err != nil {
+			return nil, err
+		}
 	}
 	if e.reranker != nil {
 		if rr, err := e.rerank(ctx, lp, text, ranks); err != nil {
@@ -100,6 +104,7 @@ func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text stri
 			ranks = rr
 		}
 	}
+	ranks = promote(ranks, named)
 	if len(ranks) > MaxSources {
 		ranks = ranks[:MaxSources]
 	}
@@ -107,8 +112,11 @@ func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text stri
 	for i, rk := range ranks {
 		c := lp.chunks[rk.idx]
 		src := Source{Kind: SourceAbstract, Text: c.Text, Score: round3(rk.score)}
-		if c.Kind == paper.KindReference {
+		switch c.Kind {
+		case paper.KindReference:
 			src.Kind, src.N = SourceReference, c.N
+		case paper.KindCited:
+			src.Kind, src.N = SourceCited, c.N
 		}
 		r.Sources = append(r.Sources, src)
 		if rk.coverage >= minCoverage && rk.score > 0 {
@@ -127,23 +135,32 @@ func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
 		ans.Sources = []Source{}
 	}
 	var data prompts.AnswerData
+	var quotes []prompts.CitedQuote
 	var bestRef float64
+	cited := make(map[int]bool)
 	for _, i := range r.Relevant {
 		src := r.Sources[i]
 		switch src.Kind {
-		case SourceReference:
+		case SourceReference, SourceCited:
 			if bestRef == 0 {
 				bestRef = src.Score
 			}
-			if len(data.Refs) >= maxCited || src.Score < citeRatio*bestRef {
+			if cited[src.N] || len(data.Refs) >= maxCited || src.Score < citeRatio*bestRef {
+				if src.Kind == SourceCited && cited[src.N] {
+					quotes = appendQuote(quotes, lp.paper, src.N, r.terms)
+				}
 				continue
 			}
 			ref, ok := lp.paper.Reference(src.N)
 			if !ok {
 				continue // cannot happen: chunks come from the paper
 			}
+			cited[ref.N] = true
 			data.Refs = append(data.Refs, prompts.CitedRef{N: ref.N, Label: RefLabel(ref.Text, q.Lang)})
-			ans.Citations = append(ans.Citations, Citation{N: ref.N, Text: ref.Text, DOI: ref.DOI})
+			ans.Citations = append(ans.Citations, CitationOf(ref))
+			if src.Kind == SourceCited {
+				quotes = appendQuote(quotes, lp.paper, src.N, r.terms)
+			}
 		case SourceAbstract:
 			// Quote the abstract only when it ranks among the top
 			// sources; otherwise the references answer better.
@@ -158,8 +175,20 @@ func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
 		// Templates are embedded and tested; failing here is a bug.
 		panic(err)
 	}
+	if len(data.Refs) > 0 || data.Quote != "" {
+		// What cited works report in their own abstracts follows, marked
+		// as theirs.
+		if extra, err := prompts.CitedWorkQuotes(q.Lang, quotes); err != nil {
+			panic(err)
+		} else if extra != "" && q.Lang == paper.LangZH {
+			text += extra // Chinese runs on without a space
+		} else if extra != "" {
+			text += " " + extra
+		}
+	}
 	ans.Answer = text
 	ans.Answerable = data.Quote != "" || len(data.Refs) > 0
+	ans.Notice = Notice(q.Lang, ans.Citations)
 	return ans
 }
 

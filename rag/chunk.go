@@ -36,6 +36,9 @@ func Chunks(p *paper.Paper) []paper.Chunk {
 	for _, r := range p.References {
 		out = append(out, paper.Chunk{ID: "r" + strconv.Itoa(r.N), Kind: paper.KindReference, N: r.N, Lang: "en", Text: r.Text})
 	}
+	// The cited works' abstracts (from enrichment) come last, so the
+	// paper's own chunks keep their positions.
+	out = append(out, paper.CitedChunks(p)...)
 	return out
 }
 

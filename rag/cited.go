@@ -6,6 +6,7 @@ import (
 
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
+	"github.com/chatpaper/chatpaper/tokenize"
 )
 
 // SourceCited is the kind of a source that is the abstract of the work
@@ -67,4 +68,131 @@ func MentionedRefs(question string) []int {
 		}
 	}
 	return out
+}
+
+// namedChunks returns the positions of the reference and cited-work
+// chunks of the references a question names that the paper has.
+func namedChunks(p *paper.Paper, chunks []paper.Chunk, question string) []int {
+	ns := MentionedRefs(question)
+	if len(ns) == 0 {
+		return nil
+	}
+	want := make(map[int]bool, len(ns))
+	for _, n := range ns {
+		if p.HasReference(n) {
+			want[n] = true
+		}
+	}
+	var out []int
+	for i, c := range chunks {
+		if (c.Kind == paper.KindReference || c.Kind == paper.KindCited) && want[c.N] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// promote puts the named chunks first, as fully relevant: a reader who
+// names a reference asks about it, whatever the other words match.
+func promote(ranks []ranked, named []int) []ranked {
+	if len(named) == 0 {
+		return ranks
+	}
+	top := 1.0
+	if len(ranks) > 0 {
+		top = max(ranks[0].score, top)
+	}
+	out := make([]ranked, 0, len(named)+len(ranks))
+	seen := make(map[int]bool, len(named))
+	for _, i := range named {
+		out = append(out, ranked{idx: i, score: top, coverage: 1})
+		seen[i] = true
+	}
+	for _, rk := range ranks {
+		if !seen[rk.idx] {
+			out = append(out, rk)
+		}
+	}
+	return out
+}
+
+// appendQuote adds the sentence of reference n's cited abstract that
+// holds most of the question's terms (the last, which usually states
+// the finding, when none holds any), once per reference and at most
+// two in all.
+func appendQuote(qs []prompts.CitedQuote, p *paper.Paper, n int, terms []string) []prompts.CitedQuote {
+	if len(qs) >= 2 {
+		return qs
+	}
+	for _, q := range qs {
+		if q.N == n {
+			return qs
+		}
+	}
+	ref, ok := p.Reference(n)
+	if !ok || ref.Cited == nil || ref.Cited.Abstract == "" {
+		return qs
+	}
+	return append(qs, prompts.CitedQuote{N: n, Quote: findingSentence(ref.Cited.Abstract, terms)})
+}
+
+// findingSentence returns the sentence of an abstract that holds most
+// of terms, or its last sentence when none holds any.
+func findingSentence(abstract string, terms []string) string {
+	sents := Sentences(abstract)
+	if len(sents) == 0 {
+		return abstract
+	}
+	want := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		want[t] = true
+	}
+	best, bestN := sents[len(sents)-1], 0
+	for _, s := range sents {
+		n, seen := 0, map[string]bool{}
+		for _, t := range tokenize.Terms(s) {
+			if want[t] && !seen[t] {
+				seen[t] = true
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = s, n
+		}
+	}
+	return best
+}
+
+// ContextOf splits retrieved sources into a model's numbered context and
+// abstract passages. A reference whose cited work's abstract was
+// retrieved (or whose own entry was, when the cited abstract is known)
+// carries that abstract, for the prompt to mark as the cited work's.
+func ContextOf(p *paper.Paper, sources []Source) (refs []prompts.ContextRef, abstract []string) {
+	at := make(map[int]int)
+	for _, s := range sources {
+		switch s.Kind {
+		case SourceReference, SourceCited:
+			i, ok := at[s.N]
+			if !ok {
+				ref, found := p.Reference(s.N)
+				if !found {
+					continue
+				}
+				i = len(refs)
+				at[s.N] = i
+				refs = append(refs, prompts.ContextRef{N: s.N, Text: ref.Text})
+				if ref.Cited != nil && s.Kind == SourceReference {
+					refs[i].Cited = ref.Cited.Abstract
+				}
+			}
+			if s.Kind == SourceCited {
+				if ref, found := p.Reference(s.N); found && ref.Cited != nil {
+					refs[i].Cited = ref.Cited.Abstract
+				}
+			}
+		default:
+			abstract = append(abstract, s.Text)
+		}
+	}
+	return refs, abstract
 }

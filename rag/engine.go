@@ -111,7 +111,11 @@ func (e *Engine) Ingest(ctx context.Context, p *paper.Paper) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
-	chunks := Chunks(p)
+	// References unchanged since an earlier version keep their
+	// enrichment (links are keyed by reference content); the paper is
+	// stored without it and indexed with it.
+	ep := p.Enriched(e.links(ctx, p.ID))
+	chunks := Chunks(ep)
 	vecs, err := e.embedChunks(ctx, chunks)
 	if err != nil {
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
@@ -124,7 +128,7 @@ func (e *Engine) Ingest(ctx context.Context, p *paper.Paper) error {
 	// Index after storing: a crash in between leaves a stored paper that
 	// the next load indexes, never an indexed paper that is not stored.
 	e.corpusPut(p) // stored, so searchable, whatever happens next
-	lp, err := e.index(ctx, p, store.ContentHash(p), chunks, vecs)
+	lp, err := e.index(ctx, ep, store.ContentHash(p), chunks, vecs)
 	if err != nil {
 		e.forget(p.ID)
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
@@ -277,6 +281,11 @@ func (e *Engine) loadFromStore(ctx context.Context, id string, c *loadCall) (*lo
 	if err != nil {
 		return nil, fmt.Errorf("load paper %q: %w", id, err)
 	}
+	if hash == "" {
+		hash = store.ContentHash(p)
+	}
+	raw := p
+	p = p.Enriched(e.links(ctx, id))
 	stored, name, err := e.store.Chunks(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("load chunks of %q: %w", id, err)
@@ -294,12 +303,9 @@ func (e *Engine) loadFromStore(ctx context.Context, id string, c *loadCall) (*lo
 		if vecs, err = e.embedChunks(ctx, chunks); err != nil {
 			return nil, fmt.Errorf("re-embed %q: %w", id, err)
 		}
-		if err := e.store.PutPaper(ctx, p, e.embedder.Name(), embedded(chunks, vecs)); err != nil {
+		if err := e.store.PutPaper(ctx, raw, e.embedder.Name(), embedded(chunks, vecs)); err != nil {
 			return nil, fmt.Errorf("re-embed %q: %w", id, err)
 		}
-	}
-	if hash == "" {
-		hash = store.ContentHash(p)
 	}
 	lp, err := e.index(ctx, p, hash, chunks, vecs)
 	if err != nil {

@@ -217,14 +217,10 @@ func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, qu
 		return g.unanswerable(ans, q.Lang, emit)
 	}
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}
+	data.Refs, data.Abstract = ContextOf(p, r.Sources)
 	allowed := make(map[int]bool)
-	for _, s := range r.Sources {
-		if s.Kind == SourceReference {
-			data.Refs = append(data.Refs, prompts.ContextRef{N: s.N, Text: s.Text})
-			allowed[s.N] = true
-		} else {
-			data.Abstract = append(data.Abstract, s.Text)
-		}
+	for _, c := range data.Refs {
+		allowed[c.N] = true
 	}
 	pr, err := prompts.ModelAnswer(data)
 	if err != nil {
@@ -260,10 +256,11 @@ func (g *Generator) fill(ans *Answer, p *paper.Paper, out *answerStream) {
 	ans.Answer = out.filter.out.String()
 	for _, n := range out.filter.kept {
 		if ref, ok := p.Reference(n); ok {
-			ans.Citations = append(ans.Citations, Citation{N: ref.N, Text: ref.Text, DOI: ref.DOI})
+			ans.Citations = append(ans.Citations, CitationOf(ref))
 		}
 	}
 	ans.DroppedCitations = out.filter.dropped
+	ans.Notice = Notice(ans.Lang, ans.Citations)
 }
 
 func (g *Generator) unanswerable(ans *Answer, lang string, emit Emit) (*Answer, error) {

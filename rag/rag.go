@@ -72,6 +72,9 @@ type Answer struct {
 	// DroppedCitations lists numbers a model cited that were not in the
 	// retrieved context and were therefore removed.
 	DroppedCitations []int `json:"dropped_citations,omitempty"`
+	// Notice is one line, in the answer's language, when the answer
+	// cites a retracted or withdrawn work; empty otherwise.
+	Notice string `json:"notice,omitempty"`
 	// SessionID is the session the turn was recorded in, if any.
 	SessionID string `json:"session_id,omitempty"`
 }

@@ -183,7 +183,3 @@ func (a *app) enrichStored(ctx context.Context, id string, staleBefore time.Time
 	}
 	return res, err
 }
-
-// enriched is called when a paper's reference links or cited works
-// changed.
-func (a *app) enriched(ctx context.Context, paperID string) {}

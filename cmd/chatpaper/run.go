@@ -109,6 +109,7 @@ type app struct {
 	// stored the demo paper (so serve enriches it).
 	st           store.Store
 	enricher     *enrich.Enricher
+	enriched     func(ctx context.Context, paperID string)
 	demoIngested bool
 	close        func() error
 }
@@ -145,6 +146,12 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 		a.store = h
 	}
 	modelMode(a, client, st, log)
+	// An enriched paper is reindexed so answers draw on its cited works.
+	a.enriched = func(ctx context.Context, id string) {
+		if err := eng.Reindex(ctx, id); err != nil && ctx.Err() == nil {
+			log.Warn("reindex after enrichment failed; the paper is served without it until reloaded", "paper", id, "err", err)
+		}
+	}
 	if a.enricher, err = newEnricher(cfg, st, log, a.enriched); err != nil {
 		st.Close()
 		return nil, err
