@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatpaper/chatpaper/crossref/crossreftest"
+	"github.com/chatpaper/chatpaper/llm/llmtest"
 	"github.com/chatpaper/chatpaper/paper"
 )
 
@@ -251,5 +252,40 @@ func TestEnrichFaults(t *testing.T) {
 				t.Errorf("after recovery: %+v", r)
 			}
 		})
+	}
+}
+
+// TestEnrichModelMode: the model is given [49]'s abstract marked as the
+// cited work's, and a model answer citing the retracted [62] gets the
+// notice, in the reader's language.
+func TestEnrichModelMode(t *testing.T) {
+	t.Parallel()
+	fake := llmtest.NewServer()
+	defer fake.Close()
+	cr := crossreftest.New(t)
+	s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_CROSSREF_URL", cr.URL, "CHATPAPER_CROSSREF_MAILTO", "ops@journal.example"))
+	waitRef(t, s.base, paper.DemoID, 62, func(r enrichedRef) bool { return r.Status != "" })
+	waitRef(t, s.base, paper.DemoID, 49, func(r enrichedRef) bool { return r.Cited != nil && r.Cited.Abstract != "" })
+
+	a := ask(t, s.base, paper.DemoID, "What did [49] find?", paper.LangEN)
+	pr := lastChat(t, fake, "answer")
+	if user := pr.Text("user"); !strings.Contains(user, "Abstract of the cited work [49] (from that work, not from this paper): ") || !strings.Contains(user, "CD29/CD81") {
+		t.Errorf("the model's context lacks [49]'s abstract marked as the cited work's:\n%s", user)
+	}
+	if sys := pr.Text("system"); !strings.Contains(sys, "is what that cited work itself reports") {
+		t.Errorf("the system prompt lacks the cited-work rule:\n%s", sys)
+	}
+	if a.Mode != "llm" || len(a.Citations) == 0 || a.Citations[0].N != 49 {
+		t.Errorf("model answer = %+v, want [49] cited first", a)
+	}
+	for lang, want := range map[string]string{paper.LangEN: "Note: [62] was retracted (2021-03-15)", paper.LangZH: "注意：[62] 已被撤稿（2021-03-15）"} {
+		a := ask(t, s.base, paper.DemoID, "Which exosomal microRNA causes bystander DNA damage by targeting LIG4?", lang)
+		cited := false
+		for _, c := range a.Citations {
+			cited = cited || (c.N == 62 && c.Status == "retracted")
+		}
+		if a.Mode != "llm" || !cited || !strings.HasPrefix(a.Notice, want) {
+			t.Errorf("%s: model answer citing [62] = %+v", lang, a)
+		}
 	}
 }
