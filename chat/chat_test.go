@@ -1,8 +1,9 @@
-package rag_test
+package chat_test
 
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -10,133 +11,32 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/chatpaper/chatpaper/chat"
+	"github.com/chatpaper/chatpaper/internal/apptest"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/llm"
 	"github.com/chatpaper/chatpaper/llm/llmtest"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/prompts"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
+	"github.com/chatpaper/chatpaper/store/sqlite"
 )
 
-func newGenerator(t *testing.T, fake *llmtest.Server, o rag.GeneratorOptions) (*rag.Generator, store.Store) {
+// newGenerator returns model mode over a library holding the demo
+// paper, answering with fake.
+func newGenerator(t *testing.T, fake *llmtest.Server) (*chat.Generator, *library.Library, store.Store) {
 	t.Helper()
-	st := openStore(t, t.TempDir())
-	eng, _ := newEngine(t, st)
-	if err := eng.Ingest(context.Background(), paper.Demo()); err != nil {
-		t.Fatal(err)
-	}
-	c := llm.New(llm.Options{BaseURL: fake.BaseURL, Model: "fake-model", Retries: 0, FirstTokenTimeout: 5 * time.Second})
-	return rag.NewGenerator(eng, c, st, nil, o), st
-}
-
-// failing scripts summary requests to fail while on is set.
-func failing(fake *llmtest.Server, on *atomic.Bool) {
-	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
-		if r.Task() == "summary" && on.Load() {
-			return &llmtest.Reply{Status: 503, ErrMessage: "overloaded"}
-		}
-		return nil
-	})
-}
-
-func TestSummaryFallbackIsNotCachedAndRetried(t *testing.T) {
-	fake := llmtest.NewServer()
-	defer fake.Close()
-	var down atomic.Bool
-	down.Store(true)
-	failing(fake, &down)
-	g, st := newGenerator(t, fake, rag.GeneratorOptions{SummaryCooldown: 200 * time.Millisecond})
-	ctx := context.Background()
-	key := store.SummaryKey{PaperID: paper.DemoID, Lang: paper.LangZH, Model: "fake-model", PromptVersion: prompts.SummaryVersion}
-
-	s, err := g.Summary(ctx, paper.DemoID, paper.LangZH)
+	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Source != "extractive" {
-		t.Fatalf("source = %q with the endpoint down, want extractive", s.Source)
+	t.Cleanup(func() { st.Close() })
+	lib := apptest.Library(t, st, nil, nil)
+	if err := lib.Ingest(context.Background(), paper.Demo()); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := st.Summary(ctx, key); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("fallback was cached under the model's key: %v", err)
-	}
-	// Within the cooldown the endpoint is not asked again.
-	calls := len(fake.ChatsFor("summary"))
-	down.Store(false)
-	if s, _ := g.Summary(ctx, paper.DemoID, paper.LangZH); s.Source != "extractive" || len(fake.ChatsFor("summary")) != calls {
-		t.Errorf("during cooldown: source %q, %d new requests", s.Source, len(fake.ChatsFor("summary"))-calls)
-	}
-	time.Sleep(250 * time.Millisecond)
-	s, err = g.Summary(ctx, paper.DemoID, paper.LangZH)
-	if err != nil || s.Source != "llm" || s.Model != "fake-model" || s.Heading != "文章概述" {
-		t.Fatalf("after cooldown: %+v, %v", s, err)
-	}
-	if _, err := st.Summary(ctx, key); err != nil {
-		t.Errorf("model summary not cached: %v", err)
-	}
-	calls = len(fake.ChatsFor("summary"))
-	if _, err := g.Summary(ctx, paper.DemoID, paper.LangZH); err != nil || len(fake.ChatsFor("summary")) != calls {
-		t.Errorf("cached summary asked the model again")
-	}
-}
-
-func TestWarmerRetriesThenCaches(t *testing.T) {
-	fake := llmtest.NewServer()
-	defer fake.Close()
-	var down atomic.Bool
-	down.Store(true)
-	failing(fake, &down)
-	g, st := newGenerator(t, fake, rag.GeneratorOptions{})
-	w := rag.NewWarmer(g, rag.WarmerOptions{Backoff: 50 * time.Millisecond})
-	defer w.Close()
-	w.Warm(paper.DemoID)
-	deadline := time.Now().Add(5 * time.Second)
-	for len(fake.ChatsFor("summary")) == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	down.Store(false)
-	ctx := context.Background()
-	for _, lang := range []string{paper.LangEN, paper.LangZH} {
-		key := store.SummaryKey{PaperID: paper.DemoID, Lang: lang, Model: "fake-model", PromptVersion: prompts.SummaryVersion}
-		for {
-			if _, err := st.Summary(ctx, key); err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s summary not cached after the warmer's retry", lang)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-}
-
-func TestWarmerCloseCancelsGeneration(t *testing.T) {
-	// Registered first, so it runs after every other cleanup (the store).
-	opt := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
-	fake := llmtest.NewServer()
-	defer fake.Close()
-	fake.SetChatFn(func(llmtest.ChatRequest) *llmtest.Reply {
-		return &llmtest.Reply{Tokens: []string{"A ", "summary"}, Hold: true}
-	})
-	g, _ := newGenerator(t, fake, rag.GeneratorOptions{})
-	w := rag.NewWarmer(g, rag.WarmerOptions{})
-	w.Warm(paper.DemoID)
-	deadline := time.Now().Add(5 * time.Second)
-	for len(fake.ChatsFor("summary")) == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	start := time.Now()
-	w.Close()
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("Close took %s, want prompt cancellation", d)
-	}
-	for fake.Cancelled() == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if fake.Cancelled() == 0 {
-		t.Error("the upstream summary request was not cancelled")
-	}
-	fake.CloseClientConnections()
+	c := apptest.LLM(t, fake.BaseURL, func(o *llm.Options) { o.Retries = 0; o.FirstTokenTimeout = 5 * time.Second })
+	return apptest.Chat(t, lib, c, st), lib, st
 }
 
 func TestGeneratorAskCancelLeavesNoGoroutine(t *testing.T) {
@@ -148,7 +48,7 @@ func TestGeneratorAskCancelLeavesNoGoroutine(t *testing.T) {
 	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
 		return &llmtest.Reply{Tokens: llmtest.Split("ExoCarta is a database [26] and more"), Hold: true}
 	})
-	g, _ := newGenerator(t, fake, rag.GeneratorOptions{})
+	g, _, _ := newGenerator(t, fake)
 	ctx, cancel := context.WithCancel(context.Background())
 	got := make(chan string, 16)
 	errc := make(chan error, 1)
@@ -176,31 +76,75 @@ func TestGeneratorAskCancelLeavesNoGoroutine(t *testing.T) {
 	fake.CloseClientConnections()
 }
 
-func TestConcurrentSummaryRequestsGenerateOnce(t *testing.T) {
+// TestAnswerReadsOneVersion replaces the paper while model mode is
+// answering about it (during the query rewrite, between acquiring the
+// paper and retrieving from it): the whole answer (the model's context,
+// the sources, the citations) must come from the version the answer
+// started with, and the next answer from the new one.
+func TestAnswerReadsOneVersion(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
-	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
-		rep := fake.DefaultReply(r)
-		rep.FirstDelay = 200 * time.Millisecond
-		return rep
-	})
-	g, _ := newGenerator(t, fake, rag.GeneratorOptions{})
-	errc := make(chan error, 5)
-	for range 5 {
-		go func() {
-			s, err := g.Summary(context.Background(), paper.DemoID, paper.LangEN)
-			if err == nil && s.Source != "llm" {
-				err = errors.New("source " + s.Source)
-			}
-			errc <- err
-		}()
+	g, lib, _ := newGenerator(t, fake)
+	const marker = "(second version)"
+	v2 := *paper.Demo()
+	v2.References = slices.Clone(v2.References)
+	for i := range v2.References {
+		v2.References[i].Text += " " + marker
 	}
-	for range 5 {
-		if err := <-errc; err != nil {
-			t.Error(err)
+	question := "ExoCarta 数据库是什么？"
+	fake.SetRewrite(question, "What is the ExoCarta database?")
+	var replaced atomic.Bool
+	replaceErr := make(chan error, 1)
+	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+		if r.Task() == "rewrite" && replaced.CompareAndSwap(false, true) {
+			replaceErr <- lib.Ingest(context.Background(), &v2)
+		}
+		return nil // the default reply
+	})
+
+	ans, err := g.Ask(t.Context(), rag.Question{PaperID: paper.DemoID, Text: question, Lang: paper.LangZH}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !replaced.Load() {
+		t.Fatal("the paper was not replaced during the answer (no rewrite request)")
+	}
+	if err := <-replaceErr; err != nil {
+		t.Fatalf("replacing the paper: %v", err)
+	}
+	if ans.Mode != rag.ModeLLM || len(ans.Citations) == 0 {
+		t.Fatalf("answer mode %q citations %v, want a model answer with citations", ans.Mode, ans.Citations)
+	}
+	answers := fake.ChatsFor("answer")
+	if len(answers) != 1 {
+		t.Fatalf("%d answer requests, want 1", len(answers))
+	}
+	if ctx := answers[0].Text("user"); strings.Contains(ctx, marker) || !strings.Contains(ctx, "ExoCarta") {
+		t.Errorf("the model's context mixes in the new version or misses the paper:\n%.500s", ctx)
+	}
+	for _, s := range ans.Sources {
+		if strings.Contains(s.Text, marker) {
+			t.Errorf("source from the new version: %q", s.Text)
 		}
 	}
-	if got := len(fake.ChatsFor("summary")); got != 1 {
-		t.Errorf("summary requests = %d, want 1 for 5 concurrent readers", got)
+	old := paper.Demo()
+	for _, c := range ans.Citations {
+		if ref, ok := old.Reference(c.N); !ok || ref.Text != c.Text {
+			t.Errorf("citation [%d] %q is not the first version's reference", c.N, c.Text)
+		}
+	}
+
+	next, err := g.Ask(t.Context(), rag.Question{PaperID: paper.DemoID, Text: question, Lang: paper.LangZH}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range next.Citations {
+		if !strings.HasSuffix(c.Text, marker) {
+			t.Errorf("next answer cites [%d] %q, want the second version", c.N, c.Text)
+		}
+	}
+	if len(next.Citations) == 0 {
+		t.Error("next answer cites nothing")
 	}
 }

@@ -5,12 +5,10 @@ import (
 	"os"
 	"testing"
 
-	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/eval"
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store/sqlite"
-	"github.com/chatpaper/chatpaper/vector"
 )
 
 // TestDevQA runs the dev QA set on the demo paper and holds the floor
@@ -58,8 +56,9 @@ func runQAFile(t *testing.T, path string) *eval.Report {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	eng := rag.NewEngine(st, embed.NewLocal(0), vector.NewChromem(), nil)
-	if err := eng.Ingest(ctx, paper.Demo()); err != nil {
+	lib := apptest.Library(t, st, nil, nil)
+	eng := apptest.Extractive(lib, nil)
+	if err := lib.Ingest(ctx, paper.Demo()); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)

@@ -11,13 +11,11 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/ingest"
 	"github.com/chatpaper/chatpaper/ingest/ingesttest"
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store/sqlite"
-	"github.com/chatpaper/chatpaper/vector"
 )
 
 func readTestdata(t testing.TB, path string) []byte {
@@ -200,7 +198,7 @@ func TestRunSkipsUnchanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	eng := rag.NewEngine(st, embed.NewLocal(0), vector.NewChromem(), nil)
+	eng := apptest.Library(t, st, nil, nil)
 	dir := t.TempDir()
 	if _, err := ingesttest.WriteCorpus(dir, 2, 8, 0); err != nil {
 		t.Fatal(err)

@@ -1,21 +1,22 @@
-package rag
+// Package library keeps the papers ChatPaper answers from: it ingests
+// and deletes them (chunked, embedded, stored, indexed), loads them into
+// a bounded cache on first use, hands them out pinned as *Loaded, and
+// keeps the catalogue search index current. It is the only owner of the
+// consistency between the store and the in-memory indexes.
+package library
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/search"
 	"github.com/chatpaper/chatpaper/store"
-	"github.com/chatpaper/chatpaper/tokenize"
 )
 
 // VectorHit is one nearest-neighbour result: the position of the vector
@@ -25,157 +26,168 @@ type VectorHit struct {
 	Score float32
 }
 
-// VectorIndex holds one collection of chunk vectors per paper.
+// VectorIndex holds one collection of chunk vectors per key.
 type VectorIndex interface {
-	// Set replaces the paper's vectors.
-	Set(ctx context.Context, paperID string, vectors [][]float32) error
+	// Set replaces the key's vectors.
+	Set(ctx context.Context, key string, vectors [][]float32) error
 	// Query returns up to k hits, best first.
-	Query(ctx context.Context, paperID string, query []float32, k int) ([]VectorHit, error)
-	// Drop forgets the paper's vectors.
-	Drop(paperID string)
+	Query(ctx context.Context, key string, query []float32, k int) ([]VectorHit, error)
+	// Drop forgets the key's vectors.
+	Drop(key string)
 }
 
-// Engine indexes papers and answers questions about them extractively.
-// It is safe for concurrent use.
-type Engine struct {
+// Options configure a Library. Every field is explicit: package config
+// holds the defaults.
+type Options struct {
+	// CachePapers and CacheBytes bound the loaded papers (both > 0).
+	CachePapers int
+	CacheBytes  int64
+	// Revalidate is how long a loaded paper is trusted before its next
+	// use checks that the store still holds the same content; 0 never
+	// checks (a single process that alone writes its store).
+	Revalidate time.Duration
+	// Log receives warnings; nil discards them.
+	Log *slog.Logger
+	// Now is the clock revalidation reads; nil is time.Now.
+	Now func() time.Time
+}
+
+// Library is the set of papers ChatPaper can answer from. It is safe
+// for concurrent use.
+type Library struct {
 	store    store.Store
 	embedder embed.Embedder
 	vectors  VectorIndex
 	log      *slog.Logger
+	now      func() time.Time
 
-	writeMu sync.Mutex // serialises ingests and deletes so store and index agree
-
-	versions PaperVersioner // nil when the store cannot tell versions
+	writeMu sync.Mutex // serialises ingests, deletes and loads so store and indexes agree
 
 	mu         sync.Mutex
-	cache      *paperCache // loaded papers, bounded (cache.go)
+	cache      *paperCache
 	revalidate time.Duration
 	flight     map[string]*loadCall
-	// corpus indexes every stored paper's titles and abstracts for
+	// catalogue indexes every stored paper's titles and abstracts for
 	// SearchPapers; nil until the first search builds it.
-	corpus       *search.Index
-	corpusPapers map[string]paperMeta
-
-	reranker Reranker // optional; see SetReranker
-	fusion   int      // fusionWeighted unless a measurement changes it
-	// noGlosses turns off dictionary translation of Chinese questions,
-	// for measuring character bigrams alone.
-	noGlosses bool
-}
-
-var _ Answerer = (*Engine)(nil)
-
-// loadedPaper is a paper ready to answer from: its chunks in stored
-// order (their positions key the vector index) and its lexical index.
-type loadedPaper struct {
-	paper  *paper.Paper
-	chunks []paper.Chunk
-	lex    *lexicon
-	key    string // its collection in the vector index
-	hash   string // store.ContentHash of the version loaded
-	size   int64  // approximate bytes held
-
-	// Guarded by Engine.mu.
-	pins    int       // readers using it; its vectors stay until 0
-	retired bool      // left the cache; drop vectors at pins 0
-	checked time.Time // last time the store confirmed hash
+	catalogue *search.Index
+	metas     map[string]paperMeta
 }
 
 type loadCall struct {
 	done    chan struct{}
 	waiters int // callers besides the loader, each owed a pin
-	lp      *loadedPaper
+	lp      *Loaded
 	err     error
 }
 
-// NewEngine returns an engine over the given store, embedder and vector
-// index. A nil logger discards logs.
-func NewEngine(st store.Store, e embed.Embedder, vi VectorIndex, log *slog.Logger) *Engine {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// New returns a library over the given store, embedder and vector index.
+func New(st store.Store, e embed.Embedder, vi VectorIndex, o Options) (*Library, error) {
+	if o.CachePapers <= 0 || o.CacheBytes <= 0 || o.Revalidate < 0 {
+		return nil, fmt.Errorf("library: cache limits must be positive, revalidation not negative: %+v", o)
 	}
-	eng := &Engine{
-		store: st, embedder: e, vectors: vi, log: log,
-		cache:  newPaperCache(DefaultCachePapers, DefaultCacheBytes),
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Library{
+		store: st, embedder: e, vectors: vi, log: o.Log, now: o.Now,
+		cache: newPaperCache(o.CachePapers, o.CacheBytes), revalidate: o.Revalidate,
 		flight: make(map[string]*loadCall),
-	}
-	eng.versions, _ = st.(PaperVersioner)
-	eng.SetCacheLimits(CacheLimits{})
-	return eng
+	}, nil
 }
+
+// Embedder is the embedder chunks are indexed with; a question must be
+// embedded with the same one.
+func (l *Library) Embedder() embed.Embedder { return l.embedder }
 
 // Ingest validates, chunks and embeds p, stores it durably and indexes
 // it, replacing any paper with the same id. The paper is answerable as
 // soon as Ingest returns nil.
-func (e *Engine) Ingest(ctx context.Context, p *paper.Paper) error {
+func (l *Library) Ingest(ctx context.Context, p *paper.Paper) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
 	chunks := Chunks(p)
-	vecs, err := e.embedChunks(ctx, chunks)
+	vecs, err := l.embedChunks(ctx, chunks)
 	if err != nil {
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	if err := e.store.PutPaper(ctx, p, e.embedder.Name(), embedded(chunks, vecs)); err != nil {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	if err := l.store.PutPaper(ctx, p, l.embedder.Name(), embedded(chunks, vecs)); err != nil {
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
 	// Index after storing: a crash in between leaves a stored paper that
 	// the next load indexes, never an indexed paper that is not stored.
-	e.corpusPut(p) // stored, so searchable, whatever happens next
-	lp, err := e.index(ctx, p, store.ContentHash(p), chunks, vecs)
+	l.cataloguePut(p) // stored, so searchable, whatever happens next
+	lp, err := l.index(ctx, p, store.ContentHash(p), chunks, vecs)
 	if err != nil {
-		e.forget(p.ID)
+		l.forget(p.ID)
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
-	e.mu.Lock()
-	e.retireLocked(e.cache.put(lp))
-	e.mu.Unlock()
+	l.mu.Lock()
+	l.retireLocked(l.cache.put(lp))
+	l.mu.Unlock()
 	return nil
 }
 
-// Delete removes a paper from the store and the index.
-func (e *Engine) Delete(ctx context.Context, id string) error {
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	if err := e.store.DeletePaper(ctx, id); err != nil {
+// Delete removes a paper from the store and the indexes.
+func (l *Library) Delete(ctx context.Context, id string) error {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	if err := l.store.DeletePaper(ctx, id); err != nil {
 		return fmt.Errorf("delete %q: %w", id, err)
 	}
-	e.forget(id)
-	e.corpusDrop(id)
+	l.forget(id)
+	l.catalogueDrop(id)
 	return nil
 }
 
-// Paper returns a stored paper (ErrNotFound from store when absent).
-func (e *Engine) Paper(ctx context.Context, id string) (*paper.Paper, error) {
-	lp, err := e.load(ctx, id)
+// Paper returns a stored paper (an error wrapping store.ErrNotFound when
+// absent). Callers that go on to retrieve from it Acquire it instead, so
+// they read one version throughout.
+func (l *Library) Paper(ctx context.Context, id string) (*paper.Paper, error) {
+	lp, err := l.Acquire(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	e.release(lp)
-	return lp.paper, nil
+	defer lp.Release()
+	return lp.Paper(), nil
 }
 
-func (e *Engine) forget(id string) {
-	e.mu.Lock()
-	if lp := e.cache.remove(id); lp != nil {
-		e.retireLocked([]*loadedPaper{lp})
+// Papers lists the stored papers.
+func (l *Library) Papers(ctx context.Context) ([]store.PaperInfo, error) {
+	ps, err := l.store.Papers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list papers: %w", err)
 	}
-	e.mu.Unlock()
+	return ps, nil
 }
 
-func (e *Engine) embedChunks(ctx context.Context, chunks []paper.Chunk) ([][]float32, error) {
+// IsNotFound reports whether err means a paper does not exist.
+func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+func (l *Library) forget(id string) {
+	l.mu.Lock()
+	if lp := l.cache.remove(id); lp != nil {
+		l.retireLocked([]*Loaded{lp})
+	}
+	l.mu.Unlock()
+}
+
+func (l *Library) embedChunks(ctx context.Context, chunks []paper.Chunk) ([][]float32, error) {
 	texts := make([]string, len(chunks))
 	for i, c := range chunks {
 		texts[i] = c.Text
 	}
-	vecs, err := e.embedder.Embed(ctx, texts)
+	vecs, err := l.embedder.Embed(ctx, texts)
 	if err != nil {
 		return nil, fmt.Errorf("embed %d chunks: %w", len(chunks), err)
 	}
 	if len(vecs) != len(chunks) {
-		return nil, fmt.Errorf("embedder %s returned %d vectors for %d chunks", e.embedder.Name(), len(vecs), len(chunks))
+		return nil, fmt.Errorf("embedder %s returned %d vectors for %d chunks", l.embedder.Name(), len(vecs), len(chunks))
 	}
 	return vecs, nil
 }
@@ -190,288 +202,17 @@ func embedded(chunks []paper.Chunk, vecs [][]float32) []store.EmbeddedChunk {
 
 // index builds the paper's vector collection and lexicon; the caller
 // puts the result into the cache.
-func (e *Engine) index(ctx context.Context, p *paper.Paper, hash string, chunks []paper.Chunk, vecs [][]float32) (*loadedPaper, error) {
+func (l *Library) index(ctx context.Context, p *paper.Paper, hash string, chunks []paper.Chunk, vecs [][]float32) (*Loaded, error) {
 	key := newVectorKey(p.ID)
-	if err := e.vectors.Set(ctx, key, vecs); err != nil {
+	if err := l.vectors.Set(ctx, key, vecs); err != nil {
 		return nil, err
 	}
 	texts := make([]string, len(chunks))
 	for i, c := range chunks {
 		texts[i] = c.Text
 	}
-	return &loadedPaper{
-		paper: p, chunks: chunks, lex: newLexicon(texts),
-		key: key, hash: hash, size: approxSize(texts, vecs), checked: time.Now(),
+	return &Loaded{
+		lib: l, paper: p, chunks: chunks, lex: search.NewLexicon(texts, search.Robertson),
+		key: key, hash: hash, size: approxSize(texts, vecs), checked: l.now(),
 	}, nil
-}
-
-// load returns the indexed paper pinned for use, building its index
-// from stored vectors when it is not cached; the caller must release it.
-// Concurrent loads of one paper share one.
-func (e *Engine) load(ctx context.Context, id string) (*loadedPaper, error) {
-	lp, err := e.cached(ctx, id)
-	if err != nil || lp != nil {
-		return lp, err
-	}
-	e.mu.Lock()
-	if lp := e.cache.get(id); lp != nil {
-		lp.pins++
-		e.mu.Unlock()
-		e.cache.hits.Add(1)
-		return lp, nil
-	}
-	e.cache.misses.Add(1)
-	if c, ok := e.flight[id]; ok {
-		c.waiters++
-		e.mu.Unlock()
-		select {
-		case <-c.done:
-			return c.lp, c.err
-		case <-ctx.Done():
-			// The loader pinned the paper for us too: give it back.
-			go func() {
-				<-c.done
-				if c.lp != nil {
-					e.release(c.lp)
-				}
-			}()
-			return nil, ctx.Err()
-		}
-	}
-	c := &loadCall{done: make(chan struct{})}
-	e.flight[id] = c
-	e.mu.Unlock()
-
-	// The load runs detached from this caller's context: other callers
-	// wait for it, and one caller giving up must not fail them all.
-	lp, err = e.loadFromStore(context.WithoutCancel(ctx), id, c)
-	if err != nil {
-		e.mu.Lock()
-		delete(e.flight, id)
-		e.mu.Unlock()
-		c.err = err
-	}
-	close(c.done)
-	return lp, err
-}
-
-// loadFromStore reads and indexes the paper, then, under the same
-// writeMu hold (so a concurrent ingest cannot be overwritten by an older
-// version), caches it pinned once for the loader and once per waiter
-// of c and ends c's flight.
-func (e *Engine) loadFromStore(ctx context.Context, id string, c *loadCall) (*loadedPaper, error) {
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	// The hash is read before the paper: if the paper is replaced in
-	// between, the entry holds newer content under an older hash and the
-	// next revalidation merely reloads it.
-	var hash string
-	if e.versions != nil {
-		h, err := e.versions.PaperHash(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("load paper %q: %w", id, err)
-		}
-		hash = h
-	}
-	p, err := e.store.Paper(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("load paper %q: %w", id, err)
-	}
-	stored, name, err := e.store.Chunks(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("load chunks of %q: %w", id, err)
-	}
-	chunks := make([]paper.Chunk, len(stored))
-	vecs := make([][]float32, len(stored))
-	for i, c := range stored {
-		chunks[i], vecs[i] = c.Chunk, c.Vector
-	}
-	if name != e.embedder.Name() {
-		// Vectors from another embedder live in another space; re-embed
-		// once and store them so the next start needs no work.
-		e.log.Info("re-embedding paper", "paper", id, "stored_embedder", name, "embedder", e.embedder.Name())
-		chunks = Chunks(p)
-		if vecs, err = e.embedChunks(ctx, chunks); err != nil {
-			return nil, fmt.Errorf("re-embed %q: %w", id, err)
-		}
-		if err := e.store.PutPaper(ctx, p, e.embedder.Name(), embedded(chunks, vecs)); err != nil {
-			return nil, fmt.Errorf("re-embed %q: %w", id, err)
-		}
-	}
-	if hash == "" {
-		hash = store.ContentHash(p)
-	}
-	lp, err := e.index(ctx, p, hash, chunks, vecs)
-	if err != nil {
-		return nil, fmt.Errorf("index %q: %w", id, err)
-	}
-	e.mu.Lock()
-	delete(e.flight, id)
-	c.lp = lp
-	lp.pins = 1 + c.waiters
-	e.retireLocked(e.cache.put(lp))
-	e.mu.Unlock()
-	return lp, nil
-}
-
-// ranked is one chunk with its retrieval scores.
-type ranked struct {
-	idx      int
-	score    float64 // fused score used for ranking
-	coverage float64 // share of query IDF mass present in the chunk
-}
-
-// Fusion weights of the lexical and vector scores. Lexical evidence is
-// weighted higher because reference lists are terse and exact terms
-// (ExoCarta, miR-1246) decide relevance.
-const (
-	weightLexical = 0.6
-	weightVector  = 0.4
-)
-
-// retrieve ranks every chunk of the paper for the query terms and
-// vector, best first.
-func (e *Engine) retrieve(ctx context.Context, lp *loadedPaper, q *query) ([]ranked, error) {
-	n := len(lp.chunks)
-	if n == 0 {
-		return nil, nil
-	}
-	vecs, err := e.embedder.Embed(ctx, []string{q.embedText})
-	if err != nil {
-		return nil, fmt.Errorf("embed question: %w", err)
-	}
-	cos := make([]float64, n)
-	if len(vecs) == 1 && nonZero(vecs[0]) {
-		hits, err := e.vectors.Query(ctx, lp.key, vecs[0], n)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range hits {
-			if h.Index >= 0 && h.Index < n && h.Score > 0 {
-				cos[h.Index] = float64(h.Score)
-			}
-		}
-	}
-	bm := lp.lex.scores(q)
-	var maxBM float64
-	for _, s := range bm {
-		maxBM = max(maxBM, s)
-	}
-	out := make([]ranked, n)
-	for i := range out {
-		out[i] = ranked{idx: i, coverage: lp.lex.coverage(q, i)}
-	}
-	if e.fusion == fusionRRF {
-		rrf(out, bm, cos)
-	} else {
-		wl, wv := weightLexical, weightVector
-		switch e.fusion {
-		case fusionLexical:
-			wl, wv = 1, 0
-		case fusionVector:
-			wl, wv = 0, 1
-		}
-		for i := range out {
-			s := wv * cos[i]
-			if maxBM > 0 {
-				s += wl * bm[i] / maxBM
-			}
-			out[i].score = s
-		}
-	}
-	sort.SliceStable(out, func(a, b int) bool { return out[a].score > out[b].score })
-	return out, nil
-}
-
-// Fusion methods. The weighted sum is the default: on the dev and
-// held-out QA sets it matched or beat the others (docs/BENCHMARKS.md,
-// TestFusionVariants); the rest stay for that measurement.
-const (
-	fusionWeighted = iota
-	fusionLexical
-	fusionVector
-	fusionRRF
-)
-
-// rrfK is the usual reciprocal rank fusion constant.
-const rrfK = 60
-
-// rrf scores each chunk by reciprocal rank fusion of the lexical and
-// vector rankings; a chunk with zero score in one ranking gets nothing
-// from it.
-func rrf(out []ranked, bm, cos []float64) {
-	for _, scores := range [][]float64{bm, cos} {
-		idx := make([]int, len(scores))
-		for i := range idx {
-			idx[i] = i
-		}
-		sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
-		for r, i := range idx {
-			if scores[i] > 0 {
-				out[i].score += 1 / float64(rrfK+r+1)
-			}
-		}
-	}
-}
-
-func nonZero(v []float32) bool {
-	for _, x := range v {
-		if x != 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// framing are stems of words that frame a question rather than name its
-// subject ("Which studies describe…"). They are dropped from the query so
-// a question is not judged answerable merely because the paper, too,
-// contains "study".
-var framing = stemSet(`which what who whom whose how why when where is are paper papers article review
-		reviews study studies studied reference references referenced cite cited cites citation work works describe
-		describes described discuss discusses discussed report reports reported show shows shown showed find found
-		finds propose proposes proposed examine examines examined concern concerns concerning according author authors
-		research researches publication published tell explain list mention mentioned say says said do does did
-		investigate investigated investigates literature source sources evidence papers`)
-
-func stemSet(words string) map[string]bool {
-	m := make(map[string]bool)
-	for _, t := range tokenize.Terms(words) {
-		m[t] = true
-	}
-	return m
-}
-
-// normalizeQuestion validates q and fills in its language.
-func normalizeQuestion(q Question) (Question, error) {
-	q.Text = strings.TrimSpace(q.Text)
-	if q.Text == "" {
-		return q, fmt.Errorf("%w: question is empty", ErrInvalidQuestion)
-	}
-	if n := utf8.RuneCountInString(q.Text); n > MaxQuestionRunes {
-		return q, fmt.Errorf("%w: question has %d characters, at most %d are allowed", ErrInvalidQuestion, n, MaxQuestionRunes)
-	}
-	switch q.Lang {
-	case "":
-		q.Lang = paper.LangEN
-		if tokenize.Lang(q.Text) == "zh" {
-			q.Lang = paper.LangZH
-		}
-	case paper.LangEN, paper.LangZH:
-	default:
-		return q, fmt.Errorf("%w: lang %q must be en_US or zh_CN", ErrInvalidQuestion, q.Lang)
-	}
-	return q, nil
-}
-
-// IsNotFound reports whether err means a paper does not exist.
-func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
-
-// Papers lists the stored papers.
-func (e *Engine) Papers(ctx context.Context) ([]store.PaperInfo, error) {
-	ps, err := e.store.Papers(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list papers: %w", err)
-	}
-	return ps, nil
 }

@@ -13,13 +13,18 @@ import (
 	"github.com/chatpaper/chatpaper/rag"
 )
 
-func newClient(fake *llmtest.Server, mod func(*llm.Options)) *llm.Client {
-	o := llm.Options{BaseURL: fake.BaseURL, APIKey: "sk-test", Model: "fake-model", EmbedModel: "fake-embed",
-		Retries: 2, Backoff: 5 * time.Millisecond, FirstTokenTimeout: 5 * time.Second, Timeout: 10 * time.Second}
+func newClient(t testing.TB, fake *llmtest.Server, mod func(*llm.Options)) *llm.Client {
+	t.Helper()
+	o := llm.Options{BaseURL: fake.BaseURL, APIKey: "sk-test", Model: "fake-model", EmbedModel: "fake-embed", EmbedBatch: 10,
+		Retries: 2, Backoff: 5 * time.Millisecond, FirstTokenTimeout: 5 * time.Second, Timeout: 10 * time.Second, Temperature: 0.2}
 	if mod != nil {
 		mod(&o)
 	}
-	return llm.New(o)
+	c, err := llm.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func collect(t *testing.T, c *llm.Client, ctx context.Context) ([]string, error) {
@@ -41,7 +46,7 @@ func TestStreamChatQuirks(t *testing.T) {
 		// a usage chunk with "choices": [] all come with every stream.
 		return &llmtest.Reply{Reasoning: "secret chain of thought", Tokens: tokens}
 	}
-	deltas, err := collect(t, newClient(fake, nil), context.Background())
+	deltas, err := collect(t, newClient(t, fake, nil), context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +99,7 @@ func TestStreamChatFaults(t *testing.T) {
 				i++
 				return &r
 			}
-			deltas, err := collect(t, newClient(fake, tt.opts), context.Background())
+			deltas, err := collect(t, newClient(t, fake, tt.opts), context.Background())
 			if got := strings.Join(deltas, ""); got != tt.wantText {
 				t.Errorf("text = %q, want %q", got, tt.wantText)
 			}
@@ -118,7 +123,7 @@ func TestStreamChatCancelReachesUpstream(t *testing.T) {
 		return &llmtest.Reply{Tokens: llmtest.Split("a b c"), Hold: true}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := newClient(fake, nil)
+	c := newClient(t, fake, nil)
 	errc := make(chan error, 1)
 	got := make(chan string, 8)
 	go func() {
@@ -145,7 +150,7 @@ func TestStreamChatSinkErrorIsNotUpstream(t *testing.T) {
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	gone := errors.New("reader gone")
-	err := newClient(fake, nil).StreamChat(context.Background(), []rag.ChatMessage{{Role: rag.RoleUser, Content: "x"}},
+	err := newClient(t, fake, nil).StreamChat(context.Background(), []rag.ChatMessage{{Role: rag.RoleUser, Content: "x"}},
 		func(string) error { return gone })
 	if !errors.Is(err, gone) || errors.Is(err, rag.ErrUpstream) {
 		t.Errorf("err = %v, want the sink's error, not upstream", err)
@@ -159,7 +164,7 @@ func TestEmbedBatches(t *testing.T) {
 	for i := range texts {
 		texts[i] = strings.Repeat("word ", i+1) + "glacier"
 	}
-	e := newClient(fake, nil).Embedder()
+	e := newClient(t, fake, nil).Embedder()
 	vecs, err := e.Embed(context.Background(), texts)
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +183,7 @@ func TestEmbedBatches(t *testing.T) {
 
 	// A larger batch than the endpoint takes is refused, not split up by
 	// the endpoint: the limit must be configured.
-	big := newClient(fake, func(o *llm.Options) { o.EmbedBatch = 16 }).Embedder()
+	big := newClient(t, fake, func(o *llm.Options) { o.EmbedBatch = 16 }).Embedder()
 	if _, err := big.Embed(context.Background(), texts); !errors.Is(err, rag.ErrUpstream) {
 		t.Errorf("embed over the endpoint's batch limit: err = %v, want upstream error", err)
 	}
@@ -203,7 +208,7 @@ func TestReasoningModelsGetNoTemperature(t *testing.T) {
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	for _, model := range []string{"o3-mini", "gpt-5-mini", "deepseek-reasoner"} {
-		c := newClient(fake, func(o *llm.Options) { o.Model = model })
+		c := newClient(t, fake, func(o *llm.Options) { o.Model = model })
 		if _, err := collect(t, c, context.Background()); err != nil {
 			t.Errorf("%s: %v", model, err)
 		}

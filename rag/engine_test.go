@@ -4,28 +4,18 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 
-	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/store/sqlite"
-	"github.com/chatpaper/chatpaper/vector"
 )
 
-// countingEmbedder wraps the local embedder and counts embedded texts.
-type countingEmbedder struct {
-	inner *embed.Local
-	texts atomic.Int64
+func newEngine(t testing.TB) *apptest.Engine {
+	return apptest.NewEngine(t, openStore(t, t.TempDir()), nil)
 }
-
-func (c *countingEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	c.texts.Add(int64(len(texts)))
-	return c.inner.Embed(ctx, texts)
-}
-func (c *countingEmbedder) Name() string { return c.inner.Name() }
 
 func openStore(t testing.TB, dir string) store.Store {
 	t.Helper()
@@ -37,14 +27,10 @@ func openStore(t testing.TB, dir string) store.Store {
 	return st
 }
 
-func newEngine(t testing.TB, st store.Store) (*rag.Engine, *countingEmbedder) {
-	ce := &countingEmbedder{inner: embed.NewLocal(0)}
-	return rag.NewEngine(st, ce, vector.NewChromem(), nil), ce
-}
-
 func TestDemoAnswers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	eng, _ := newEngine(t, openStore(t, t.TempDir()))
+	eng := newEngine(t)
 	demo := paper.Demo()
 	if err := eng.Ingest(ctx, demo); err != nil {
 		t.Fatal(err)
@@ -113,8 +99,9 @@ func TestDemoAnswers(t *testing.T) {
 }
 
 func TestAskErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	eng, _ := newEngine(t, openStore(t, t.TempDir()))
+	eng := newEngine(t)
 	if err := eng.Ingest(ctx, paper.Demo()); err != nil {
 		t.Fatal(err)
 	}
@@ -135,110 +122,5 @@ func TestAskErrors(t *testing.T) {
 				t.Errorf("err = %v, want %v", err, tt.is)
 			}
 		})
-	}
-}
-
-func TestReloadDoesNotReembed(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	st := openStore(t, dir)
-	eng, _ := newEngine(t, st)
-	if err := eng.Ingest(ctx, paper.Demo()); err != nil {
-		t.Fatal(err)
-	}
-	q := rag.Question{PaperID: paper.DemoID, Text: "ExoCarta database", Lang: "en_US"}
-	before, err := eng.Ask(ctx, q, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// A fresh engine over the same store is what a restart builds.
-	eng2, counter := newEngine(t, st)
-	after, err := eng2.Ask(ctx, q, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := counter.texts.Load(), int64(1); got != want {
-		t.Errorf("embedded %d texts after reload, want %d (only the question)", got, want)
-	}
-	if before.Answer != after.Answer || len(before.Sources) != len(after.Sources) {
-		t.Errorf("answer changed after reload:\n%q\n%q", before.Answer, after.Answer)
-	}
-}
-
-func TestStaleEmbedderReembedsOnce(t *testing.T) {
-	ctx := context.Background()
-	st := openStore(t, t.TempDir())
-	old := rag.NewEngine(st, embed.NewLocal(256), vector.NewChromem(), nil)
-	if err := old.Ingest(ctx, paper.Demo()); err != nil {
-		t.Fatal(err)
-	}
-	eng, counter := newEngine(t, st)
-	if _, err := eng.Ask(ctx, rag.Question{PaperID: paper.DemoID, Text: "ExoCarta"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if counter.texts.Load() <= 1 {
-		t.Fatalf("stale vectors were not re-embedded")
-	}
-	_, name, err := st.Chunks(ctx, paper.DemoID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := name, counter.Name(); got != want {
-		t.Errorf("stored embedder = %q, want %q", got, want)
-	}
-}
-
-func TestDeleteForgetsPaper(t *testing.T) {
-	ctx := context.Background()
-	eng, _ := newEngine(t, openStore(t, t.TempDir()))
-	if err := eng.Ingest(ctx, paper.Demo()); err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Delete(ctx, paper.DemoID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eng.Ask(ctx, rag.Question{PaperID: paper.DemoID, Text: "ExoCarta"}, nil); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("ask after delete: err = %v, want not found", err)
-	}
-}
-
-func TestSummary(t *testing.T) {
-	ctx := context.Background()
-	eng, _ := newEngine(t, openStore(t, t.TempDir()))
-	demo := paper.Demo()
-	if err := eng.Ingest(ctx, demo); err != nil {
-		t.Fatal(err)
-	}
-	en, err := eng.Summary(ctx, demo.ID, "en_US")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if en.Heading != "Summary" || !strings.HasPrefix(en.Summary, "Radiotherapy is one of") || en.Source != "extractive" {
-		t.Errorf("en summary = %+v", en)
-	}
-	if got, want := en.KeyPoints[len(en.KeyPoints)-1], "The paper cites 103 references."; got != want {
-		t.Errorf("last key point = %q, want %q", got, want)
-	}
-	zh, err := eng.Summary(ctx, demo.ID, "zh_CN")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if zh.Heading != "文章概述" || zh.Source != "extractive" || !strings.Contains(zh.Summary, "Radiotherapy") {
-		t.Errorf("zh summary without a Chinese abstract = %+v", zh)
-	}
-
-	withZh := *demo
-	withZh.ID = "zh-paper"
-	withZh.AbstractZh = "放射治疗是治疗多种实体瘤最有效的方法之一。外泌体在肿瘤微环境中发挥多种作用。本文综述了放疗条件下外泌体介导的细胞间相互作用。"
-	if err := eng.Ingest(ctx, &withZh); err != nil {
-		t.Fatal(err)
-	}
-	zh2, err := eng.Summary(ctx, "zh-paper", "zh_CN")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(zh2.Summary, "放射治疗") {
-		t.Errorf("zh summary with a Chinese abstract = %q", zh2.Summary)
 	}
 }

@@ -22,7 +22,7 @@ func ids(hs []Hit) []string {
 }
 
 func TestSearchRanks(t *testing.T) {
-	for name, opts := range map[string]Options{"bm25": BM25Only(), "default": DefaultOptions(), "cosine": {K1: 1.2, B: 0.75, VectorWeight: 0.5}} {
+	for name, opts := range map[string]Options{"bm25": BM25Only(), "default": DefaultOptions(), "cosine": {BM25: Robertson, VectorWeight: 0.5}} {
 		t.Run(name, func(t *testing.T) {
 			ix := New(opts)
 			for _, d := range docs {
@@ -79,7 +79,7 @@ func TestAddReplaceRemove(t *testing.T) {
 
 // TestConcurrent exercises searches racing with updates under -race.
 func TestConcurrent(t *testing.T) {
-	ix := New(Options{K1: 1.2, B: 0.75, VectorWeight: 0.3, FeedbackDocs: 2, FeedbackTerms: 5, OrigWeight: 0.5})
+	ix := New(Options{BM25: Robertson, VectorWeight: 0.3, FeedbackDocs: 2, FeedbackTerms: 5, OrigWeight: 0.5})
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Add(1)

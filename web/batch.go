@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/chatpaper/chatpaper/ingest"
+	"github.com/chatpaper/chatpaper/store"
 )
 
 // BatchPath is the bulk ingest route. Echo reads ":" as the start of a
@@ -48,7 +49,7 @@ type batchResponse struct {
 // part's format comes from its Content-Type and its bytes; its id from
 // its content (JSON id, DOI) or else its file name. Failing parts do not
 // stop the others. hashes, when not nil, lets unchanged papers be skipped.
-func handleBatch(ps Papers, hashes ingest.Hasher, log *slog.Logger) echo.HandlerFunc {
+func handleBatch(ps Papers, hashes store.Store, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 		if mt != echo.MIMEMultipartForm {

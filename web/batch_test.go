@@ -12,11 +12,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper/pdf/pdftest"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store/sqlite"
-	"github.com/chatpaper/chatpaper/vector"
 	"github.com/chatpaper/chatpaper/web"
 )
 
@@ -50,8 +49,8 @@ func newServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	eng := rag.NewEngine(st, embed.NewLocal(0), vector.NewChromem(), nil)
-	srv := httptest.NewServer(web.New(web.Deps{Papers: eng, Answerer: eng, Summarizer: eng, Hashes: st}))
+	a := apptest.Offline(t, st)
+	srv := httptest.NewServer(web.New(web.Deps{Papers: a.Library, Answerer: a.Answerer, Summarizer: a.Summarizer, Hashes: st}))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/chatpaper/chatpaper/ingest"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
@@ -55,7 +56,7 @@ func classify(err error) (status int, e Error) {
 		return http.StatusUnsupportedMediaType, Error{Code: "unsupported_media_type", Message: err.Error()}
 	case errors.Is(err, paper.ErrInvalid):
 		return http.StatusBadRequest, Error{Code: "invalid_paper", Message: err.Error()}
-	case errors.Is(err, rag.ErrInvalidQuestion):
+	case errors.Is(err, rag.ErrInvalidQuestion), errors.Is(err, library.ErrInvalidQuery):
 		return http.StatusBadRequest, Error{Code: "invalid_question", Message: err.Error()}
 	case errors.Is(err, rag.ErrUpstream):
 		// The detail may name the endpoint's address: logged, not shown.

@@ -115,7 +115,7 @@ func bodyError(err error) error {
 	return badRequest("bad_request", "could not read request body")
 }
 
-func handleSummary(s rag.Summarizer) echo.HandlerFunc {
+func handleSummary(s Summarizer) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := paperID(c)
 		if err != nil {

@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/chatpaper/chatpaper/rag"
+	"github.com/chatpaper/chatpaper/library"
 )
 
 // TestOpenAPIMatchesRoutes checks that docs/openapi.yaml describes
@@ -84,8 +84,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 
 type fakeSearcher struct{}
 
-func (fakeSearcher) SearchPapers(ctx context.Context, r rag.SearchRequest) (*rag.SearchResult, error) {
-	return &rag.SearchResult{Query: r.Text, Lang: r.Lang}, nil
+func (fakeSearcher) SearchPapers(ctx context.Context, r library.SearchRequest) (*library.SearchResult, error) {
+	return &library.SearchResult{Query: r.Text, Lang: r.Lang}, nil
 }
 
 func sorted(m map[string]bool) []string {

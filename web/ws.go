@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
 
+	"github.com/chatpaper/chatpaper/chat"
 	"github.com/chatpaper/chatpaper/metrics"
 	"github.com/chatpaper/chatpaper/rag"
 )
@@ -165,8 +166,8 @@ func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.
 		defer opts.Sockets.remove(s)
 		if opts.Sessions {
 			s.sessionID = c.QueryParam("session_id")
-			if !rag.ValidSessionID(s.sessionID) {
-				s.sessionID = rag.NewSessionID()
+			if !chat.ValidSessionID(s.sessionID) {
+				s.sessionID = chat.NewSessionID()
 			}
 			// Queued before serve starts reading, so it is the first frame.
 			s.send <- outFrame{Type: "session", SessionID: s.sessionID}
