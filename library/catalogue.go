@@ -89,7 +89,7 @@ func (l *Library) SearchPapers(ctx context.Context, r SearchRequest) (*SearchRes
 		}
 	case paper.LangEN, paper.LangZH:
 	default:
-		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", ErrInvalidQuery, r.Lang)
+		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", paper.ErrInvalidLang, r.Lang)
 	}
 	ix, err := l.catalogueIndex(ctx)
 	if err != nil {

@@ -112,7 +112,7 @@ func TestAskErrors(t *testing.T) {
 	}{
 		{"empty", rag.Question{PaperID: paper.DemoID, Text: " \n"}, rag.ErrInvalidQuestion},
 		{"too long", rag.Question{PaperID: paper.DemoID, Text: strings.Repeat("x", rag.MaxQuestionRunes+1)}, rag.ErrInvalidQuestion},
-		{"bad lang", rag.Question{PaperID: paper.DemoID, Text: "x", Lang: "de_DE"}, rag.ErrInvalidQuestion},
+		{"bad lang", rag.Question{PaperID: paper.DemoID, Text: "x", Lang: "de_DE"}, paper.ErrInvalidLang},
 		{"unknown paper", rag.Question{PaperID: "nope", Text: "exosomes"}, store.ErrNotFound},
 	}
 	for _, tt := range tests {

@@ -18,7 +18,8 @@ import (
 )
 
 // ErrInvalidQuestion is returned (wrapped) when a question cannot be
-// asked: empty, too long, or in an unsupported language.
+// asked: empty, too long, or with a malformed session id. An
+// unsupported language is paper.ErrInvalidLang.
 var ErrInvalidQuestion = errors.New("invalid question")
 
 // MaxQuestionRunes bounds a question's length; longer ones are refused
@@ -90,8 +91,8 @@ type Answerer interface {
 }
 
 // NormalizeQuestion validates q and fills in its language: an empty or
-// too long question, or a language other than en_US and zh_CN, is an
-// error wrapping ErrInvalidQuestion.
+// too long question is an error wrapping ErrInvalidQuestion, a language
+// other than en_US and zh_CN one wrapping paper.ErrInvalidLang.
 func NormalizeQuestion(q Question) (Question, error) {
 	q.Text = strings.TrimSpace(q.Text)
 	if q.Text == "" {
@@ -105,7 +106,7 @@ func NormalizeQuestion(q Question) (Question, error) {
 		q.Lang = LangOf(q.Text)
 	case paper.LangEN, paper.LangZH:
 	default:
-		return q, fmt.Errorf("%w: lang %q must be en_US or zh_CN", ErrInvalidQuestion, q.Lang)
+		return q, fmt.Errorf("%w: lang %q must be en_US or zh_CN", paper.ErrInvalidLang, q.Lang)
 	}
 	return q, nil
 }

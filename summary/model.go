@@ -79,7 +79,7 @@ func (g *Model) summaryKey(paperID, lang string) store.SummaryKey {
 // which is not cached: the model is asked again after a cooldown.
 func (g *Model) Summary(ctx context.Context, paperID, lang string) (*paper.Summary, error) {
 	if !paper.ValidLang(lang) {
-		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", rag.ErrInvalidQuestion, lang)
+		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", paper.ErrInvalidLang, lang)
 	}
 	p, err := g.papers.Paper(ctx, paperID)
 	if err != nil {

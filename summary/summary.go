@@ -12,7 +12,6 @@ import (
 	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
-	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/tokenize"
 )
 
@@ -44,7 +43,7 @@ const summarySentences = 3
 // English extract under Chinese labels. Source is always "extractive".
 func (x Extractive) Summary(ctx context.Context, paperID, lang string) (*paper.Summary, error) {
 	if !paper.ValidLang(lang) {
-		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", rag.ErrInvalidQuestion, lang)
+		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", paper.ErrInvalidLang, lang)
 	}
 	p, err := x.papers.Paper(ctx, paperID)
 	if err != nil {

@@ -17,13 +17,13 @@ func handleSearch(s Searcher) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		lang := c.QueryParam("lang")
 		if lang != "" && !paper.ValidLang(lang) {
-			return badRequest("invalid_lang", fmt.Sprintf("lang %q must be en_US or zh_CN", lang))
+			return badRequest(CodeInvalidLang, fmt.Sprintf("lang %q must be en_US or zh_CN", lang))
 		}
 		limit := 0
 		if v := c.QueryParam("limit"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > library.MaxSearchLimit {
-				return badRequest("invalid_limit", fmt.Sprintf("limit %q must be a whole number from 1 to %d", v, library.MaxSearchLimit))
+				return badRequest(CodeInvalidLimit, fmt.Sprintf("limit %q must be a whole number from 1 to %d", v, library.MaxSearchLimit))
 			}
 			limit = n
 		}
@@ -31,6 +31,6 @@ func handleSearch(s Searcher) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, res)
+		return writeJSON(c, http.StatusOK, res)
 	}
 }

@@ -75,7 +75,6 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(d.Log)
-	e.JSONSerializer = jsonSerializer{}
 	e.IPExtractor = ipExtractor(d.Security.TrustedProxies)
 	origins := newOriginPolicy(d.Security.AllowedOrigins)
 	if d.WS.CheckOrigin == nil {

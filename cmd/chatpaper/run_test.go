@@ -297,7 +297,7 @@ func TestEndToEnd(t *testing.T) {
 			{"malformed JSON", `{"type":"ask",`, "malformed_json"},
 			{"unknown type", `{"type":"dance","id":"x"}`, "unknown_type"},
 			{"empty question", `{"type":"ask","id":"e1","question":"  ","lang":"en_US"}`, "invalid_question"},
-			{"bad lang", `{"type":"ask","id":"e2","question":"why?","lang":"fr_FR"}`, "invalid_question"},
+			{"bad lang", `{"type":"ask","id":"e2","question":"why?","lang":"fr_FR"}`, "invalid_lang"},
 			{"oversized message", `{"type":"ask","id":"big","question":"` + strings.Repeat("a", 20000) + `"}`, "too_large"},
 			{"cancel unknown id", `{"type":"cancel","id":"nope"}`, "unknown_id"},
 		}
