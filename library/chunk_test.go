@@ -2,43 +2,21 @@ package library
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/chatpaper/chatpaper/internal/golden"
 	"github.com/chatpaper/chatpaper/paper"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs from golden file; run go test ./rag -update and review the diff\ngot:\n%.2000s", name, got)
-	}
-}
-
 func TestChunksDemoGolden(t *testing.T) {
+	t.Parallel()
 	chunks := Chunks(paper.Demo())
 	got, err := json.MarshalIndent(chunks, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "demo-chunks.golden.json", append(got, '\n'))
+	golden.Check(t, "demo-chunks.golden.json", append(got, '\n'))
 
 	var refs int
 	for _, c := range chunks {

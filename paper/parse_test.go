@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,10 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chatpaper/chatpaper/internal/golden"
 	"github.com/chatpaper/chatpaper/paper"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the parser's output")
 
 const exosomePage = "testdata/exosome-irradiation.page.txt"
 
@@ -452,17 +450,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParsePageText: %v", err)
 			}
-			got := canonicalJSON(t, p)
-			golden := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if want := readFile(t, golden); !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s; rerun with -update and review the diff", golden)
-			}
+			golden.Check(t, name+".golden.json", canonicalJSON(t, p))
 		})
 	}
 }
