@@ -9,6 +9,7 @@ import (
 )
 
 func TestAnswerStreamNotCovered(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		pieces     []string
@@ -42,6 +43,7 @@ func TestAnswerStreamNotCovered(t *testing.T) {
 }
 
 func TestTrimTurns(t *testing.T) {
+	t.Parallel()
 	turn := func(q string) store.Turn { return store.Turn{Question: q, Answer: strings.Repeat("a", 90)} }
 	var turns []store.Turn
 	for _, q := range []string{"q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"} {

@@ -30,6 +30,7 @@ var devTranslations = map[string]string{
 // the English paper retrieve and cite gold references, and unanswerable
 // questions are still refused without asking the model.
 func TestDevQAModelMode(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fake := llmtest.NewServer()
 	defer fake.Close()

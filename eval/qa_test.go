@@ -16,6 +16,7 @@ import (
 // questions cite a gold reference, and every unanswerable question is
 // refused.
 func TestDevQA(t *testing.T) {
+	t.Parallel()
 	rep := runQAFile(t, "testdata/exosome-irradiation-dev.jsonl")
 	for _, l := range rep.Langs {
 		t.Log(l)
@@ -36,6 +37,7 @@ func TestDevQA(t *testing.T) {
 // about the English demo paper find gold references, and off-topic
 // questions in either language are refused.
 func TestHeldOutQA(t *testing.T) {
+	t.Parallel()
 	rep := runQAFile(t, "testdata/exosome-irradiation-heldout.jsonl")
 	for _, l := range rep.Langs {
 		t.Log(l)
@@ -81,6 +83,7 @@ func runQAFile(t *testing.T, path string) *eval.Report {
 }
 
 func TestLoadQAErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in string }{
 		{"malformed", `{"id":"x",`},
 		{"unknown field", `{"id":"x","question":"q","bogus":1}`},

@@ -16,6 +16,7 @@ import (
 // and asks a question only one of its references answers: the answer
 // must cite that reference's number.
 func TestSamplesAnswerFromReferences(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {

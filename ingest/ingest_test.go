@@ -28,6 +28,7 @@ func readTestdata(t testing.TB, path string) []byte {
 }
 
 func TestDetect(t *testing.T) {
+	t.Parallel()
 	jatsXML := readTestdata(t, "../paper/jats/testdata/pntd.0002065.nxml")
 	cr := readTestdata(t, "../paper/crossref/testdata/10.3389_fgene.2017.00147.json")
 	own := []byte(`{"id":"p","title":"T","abstract":"A","references":[]}`)
@@ -67,6 +68,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestParseIDs(t *testing.T) {
+	t.Parallel()
 	jatsXML := readTestdata(t, "../paper/jats/testdata/elife06003.xml")
 	tests := []struct {
 		name, id, fallback string
@@ -102,6 +104,7 @@ func TestParseIDs(t *testing.T) {
 }
 
 func TestFallbackID(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"dir/pone.0046493.nxml":     "pone.0046493",
 		"a/b/exosome.page.txt":      "exosome",
@@ -142,6 +145,7 @@ func (f *fakeIngester) Ingest(ctx context.Context, p *paper.Paper) error {
 }
 
 func TestRunCorpusWithBrokenFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad, err := ingesttest.WriteCorpus(dir, 1, 50, 5)
 	if err != nil {
@@ -192,6 +196,7 @@ func TestRunCorpusWithBrokenFiles(t *testing.T) {
 }
 
 func TestRunSkipsUnchanged(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
@@ -234,6 +239,7 @@ func TestRunSkipsUnchanged(t *testing.T) {
 }
 
 func TestRunCancelled(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	items := []ingest.Item{{Name: "a", Data: []byte(`{"id":"a","title":"T","abstract":"A"}`)}, {Name: "b", Data: []byte("x")}}

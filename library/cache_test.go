@@ -93,6 +93,7 @@ func askMarker(t *testing.T, lib *library.Library, id string) *rag.Answer {
 }
 
 func TestCacheBoundedByCount(t *testing.T) {
+	t.Parallel()
 	st := openStore(t, t.TempDir())
 	vi := newCountingIndex()
 	eng := newLibrary(t, st, vi, 3, 0, 0)
@@ -121,6 +122,7 @@ func TestCacheBoundedByCount(t *testing.T) {
 }
 
 func TestCacheBoundedByBytes(t *testing.T) {
+	t.Parallel()
 	st := openStore(t, t.TempDir())
 	vi := newCountingIndex()
 	probe := newLibrary(t, openStore(t, t.TempDir()), newCountingIndex(), 0, 0, 0)
@@ -153,6 +155,7 @@ func TestCacheBoundedByBytes(t *testing.T) {
 // readers use them: every answer must still succeed, and no vector
 // collection may leak.
 func TestCacheConcurrentEviction(t *testing.T) {
+	t.Parallel()
 	st := openStore(t, t.TempDir())
 	vi := newCountingIndex()
 	eng := newLibrary(t, st, vi, 2, 0, time.Nanosecond)
@@ -193,6 +196,7 @@ func TestCacheConcurrentEviction(t *testing.T) {
 // share a database: a paper replaced or deleted through one is seen by
 // the other once its revalidation interval has passed.
 func TestCacheRevalidates(t *testing.T) {
+	t.Parallel()
 	st := openStore(t, t.TempDir())
 	a := newLibrary(t, st, vector.NewChromem(), 0, 0, 0)
 	b := newLibrary(t, st, vector.NewChromem(), 0, 0, time.Nanosecond)

@@ -35,6 +35,7 @@ func TestChunksDemoGolden(t *testing.T) {
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestSentences(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -59,6 +60,7 @@ func TestSentences(t *testing.T) {
 }
 
 func TestWindowsOverlap(t *testing.T) {
+	t.Parallel()
 	p := &paper.Paper{ID: "x", Title: "T", Abstract: "A one. B two. C three."}
 	var got []string
 	for _, c := range Chunks(p) {

@@ -38,6 +38,7 @@ func collect(t *testing.T, c *llm.Client, ctx context.Context) ([]string, error)
 }
 
 func TestStreamChatQuirks(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	tokens := llmtest.Split("The answer is [1] and [2].")
@@ -62,6 +63,7 @@ func TestStreamChatQuirks(t *testing.T) {
 }
 
 func TestStreamChatFaults(t *testing.T) {
+	t.Parallel()
 	tokens := llmtest.Split("one two three four five six")
 	tests := []struct {
 		name      string
@@ -117,6 +119,7 @@ func TestStreamChatFaults(t *testing.T) {
 }
 
 func TestStreamChatCancelReachesUpstream(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	fake.ChatFn = func(llmtest.ChatRequest) *llmtest.Reply {
@@ -147,6 +150,7 @@ func TestStreamChatCancelReachesUpstream(t *testing.T) {
 }
 
 func TestStreamChatSinkErrorIsNotUpstream(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	gone := errors.New("reader gone")
@@ -158,6 +162,7 @@ func TestStreamChatSinkErrorIsNotUpstream(t *testing.T) {
 }
 
 func TestEmbedBatches(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	texts := make([]string, 23)
@@ -205,6 +210,7 @@ func equal(a, b []int) bool {
 }
 
 func TestReasoningModelsGetNoTemperature(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	for _, model := range []string{"o3-mini", "gpt-5-mini", "deepseek-reasoner"} {

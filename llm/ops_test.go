@@ -25,6 +25,7 @@ func (t *tokenTally) AddTokens(model, kind string, n int) {
 }
 
 func TestStreamChatCountsTokens(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	tokens := llmtest.Split("Meltwater from Greenland [1].")
@@ -48,6 +49,7 @@ func TestStreamChatCountsTokens(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	var status int
 	var auth string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -49,6 +49,7 @@ func canonicalJSON(t testing.TB, p *paper.Paper) []byte {
 }
 
 func TestParsePageTextExosome(t *testing.T) {
+	t.Parallel()
 	p := parseExosome(t)
 	ref := func(n int) string {
 		r, ok := p.Reference(n)
@@ -94,6 +95,7 @@ func TestParsePageTextExosome(t *testing.T) {
 }
 
 func TestParsePageTextNumbered(t *testing.T) {
+	t.Parallel()
 	p, err := paper.ParsePageText(readFile(t, "testdata/numbered.page.txt"), "numbered")
 	if err != nil {
 		t.Fatalf("ParsePageText: %v", err)
@@ -128,6 +130,7 @@ func TestParsePageTextNumbered(t *testing.T) {
 }
 
 func TestParsePageTextNumberStyles(t *testing.T) {
+	t.Parallel()
 	const page = `Oxygen and radiation
 
 Ann Lee1, Bo Chen2
@@ -180,6 +183,7 @@ func blankLines(data []byte, from, to int) []byte {
 }
 
 func TestParsePageTextErrors(t *testing.T) {
+	t.Parallel()
 	page := readFile(t, exosomePage)
 	numberedPage := readFile(t, "testdata/numbered.page.txt")
 	tests := []struct {
@@ -229,6 +233,7 @@ const validJSON = `{
 }`
 
 func TestParseJSON(t *testing.T) {
+	t.Parallel()
 	p, err := paper.ParseJSON([]byte(validJSON))
 	if err != nil {
 		t.Fatalf("ParseJSON: %v", err)
@@ -259,6 +264,7 @@ func TestParseJSON(t *testing.T) {
 }
 
 func TestParseJSONErrors(t *testing.T) {
+	t.Parallel()
 	swap := func(old, new string) string {
 		if !strings.Contains(validJSON, old) {
 			panic("test input does not contain " + old)
@@ -314,6 +320,7 @@ func TestParseJSONErrors(t *testing.T) {
 }
 
 func TestParseJSONValidationErrorUnwraps(t *testing.T) {
+	t.Parallel()
 	_, err := paper.ParseJSON([]byte(`{"id":"p","title":"T"}`))
 	var ve *paper.ValidationError
 	if !errors.As(err, &ve) {
@@ -325,6 +332,7 @@ func TestParseJSONValidationErrorUnwraps(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	page := readFile(t, exosomePage)
 	noID := strings.Replace(validJSON, `"id": "p1",`, ``, 1)
 	tests := []struct {
@@ -378,6 +386,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	d := paper.Demo()
 	tests := []struct {
 		name      string
@@ -436,6 +445,7 @@ func TestDemo(t *testing.T) {
 // "go test ./paper -run TestGolden -update" after an intended change and
 // review the diff.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	pages, err := filepath.Glob("testdata/*.page.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -458,6 +468,7 @@ func TestGolden(t *testing.T) {
 // TestParsePageTextVariants checks that the page parses the same after
 // changes a different browser, site layout or copy could make.
 func TestParsePageTextVariants(t *testing.T) {
+	t.Parallel()
 	page := string(readFile(t, exosomePage))
 	want := parseExosome(t)
 	lines := strings.Split(page, "\n")
@@ -536,6 +547,7 @@ func TestParsePageTextVariants(t *testing.T) {
 }
 
 func TestParsePageTextLayouts(t *testing.T) {
+	t.Parallel()
 	const gray = "Gray LH, Conger AD. The concentration of oxygen dissolved in tissues. Br J Radiol. 1953; 26: 638-48."
 	const brown = "Brown JM, Wilson WR. Exploiting tumour hypoxia in cancer treatment. Nat Rev Cancer. 2004; 4: 437-47."
 	tests := []struct {

@@ -13,6 +13,7 @@ func checkPrompt(t *testing.T, name string, p Prompt) {
 }
 
 func TestModelPromptsGolden(t *testing.T) {
+	t.Parallel()
 	refs := []ContextRef{
 		{N: 26, Text: "Valadi H, Ekström K, Bossios A. Exosome-mediated transfer of mRNAs and microRNAs is a novel mechanism of genetic exchange between cells. Nat Cell Biol. 2007; 9: 654-9."},
 		{N: 3, Text: "Kalluri R, LeBleu VS. The biology, function, and biomedical applications of exosomes. Science. 2020; 367: eaau6977."},
@@ -61,6 +62,7 @@ func TestModelPromptsGolden(t *testing.T) {
 }
 
 func TestSummaryVersion(t *testing.T) {
+	t.Parallel()
 	if !strings.HasPrefix(SummaryVersion, "summary-") || len(SummaryVersion) != len("summary-")+12 {
 		t.Errorf("SummaryVersion = %q", SummaryVersion)
 	}

@@ -3,6 +3,7 @@ package rag
 import "testing"
 
 func TestRefLabel(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, text, lang, want string
 	}{
@@ -24,6 +25,7 @@ func TestRefLabel(t *testing.T) {
 }
 
 func TestPiecesConcatenate(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"", "one", "The paper's abstract says: “Radiotherapy is one of the most effective treatment methods.” [1]", "本文摘要指出：外泌体介导的调控过程在辐射刺激下被重建。"} {
 		ps := Pieces(s)
 		var joined string

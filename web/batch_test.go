@@ -65,6 +65,7 @@ type batchResult struct {
 }
 
 func TestBatch(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	jats, err := os.ReadFile("../paper/jats/testdata/pntd.0002065.nxml")
 	if err != nil {
@@ -138,6 +139,7 @@ func TestBatch(t *testing.T) {
 }
 
 func TestBatchErrors(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctEmpty, empty := multipartBody(t, nil)
 	tests := []struct {
@@ -170,6 +172,7 @@ func TestBatchErrors(t *testing.T) {
 }
 
 func TestIngestFormats(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cr, err := os.ReadFile("../paper/crossref/testdata/10.3389_fgene.2017.00147.json")
 	if err != nil {
@@ -204,6 +207,7 @@ func TestIngestFormats(t *testing.T) {
 // The batch route has its own body limit, larger than the 4 MiB of the
 // others.
 func TestBatchBodyLimit(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	big := strings.Repeat("not a paper line\n", (5<<20)/17)
 	for _, tt := range []struct {

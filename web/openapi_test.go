@@ -17,6 +17,7 @@ import (
 // exactly the routes the server registers, method by method, and that
 // every operation documents its error responses with the error schema.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../docs/openapi.yaml")
 	if err != nil {
 		t.Fatal(err)

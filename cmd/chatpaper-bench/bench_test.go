@@ -14,6 +14,7 @@ import (
 // run, so the harness keeps working; the real runs are commands
 // (docs/BENCHMARKS.md), not tests.
 func TestBenchTiny(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds two binaries and starts servers")
 	}

@@ -161,6 +161,7 @@ type askResponse struct {
 }
 
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, t.TempDir(), nil)
 
 	t.Run("health", func(t *testing.T) {
@@ -473,6 +474,7 @@ func readUntilDone(t *testing.T, c *websocket.Conn, id string) []frame {
 }
 
 func TestRestartServesSamePaperWithoutReembedding(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := startServer(t, dir, nil)
 	if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != 201 {
