@@ -11,8 +11,8 @@ import (
 	"github.com/chatpaper/chatpaper/store/sqlite"
 )
 
-// TestDevQA runs the dev QA set on the demo paper and holds the floor
-// of issue 4: at least 9 in 10 English and 7 in 10 Chinese answerable
+// TestDevQA runs the dev QA set on the demo paper and holds its floor:
+// at least 9 in 10 English and 7 in 10 Chinese answerable
 // questions cite a gold reference, and every unanswerable question is
 // refused.
 func TestDevQA(t *testing.T) {
