@@ -56,3 +56,40 @@ func TestCiteFilter(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCiteFilter holds the citation filter to its contract for any
+// model output cut anywhere: what it emits is exactly its Text, every
+// number it keeps is allowed, and every number it drops is not.
+func FuzzCiteFilter(f *testing.F) {
+	for _, s := range []string{"Exosomes carry RNA [12].", "Both [5, 77, 12].", "Range [11-13].", "见［3，12］。", "Years [1-2020] stay.", "Trailing [12", "[[3]]", "[3–5]"} {
+		f.Add(s, uint8(3))
+	}
+	allowed := map[int]bool{3: true, 4: true, 5: true, 12: true}
+	f.Fuzz(func(t *testing.T, in string, step uint8) {
+		var emitted strings.Builder
+		fl := NewCiteFilter(allowed, func(s string) error { emitted.WriteString(s); return nil })
+		n := int(step%16) + 1
+		r := []rune(in)
+		for i := 0; i < len(r); i += n {
+			if err := fl.Write(string(r[i:min(i+n, len(r))])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := fl.End(); err != nil {
+			t.Fatal(err)
+		}
+		if emitted.String() != fl.Text() {
+			t.Fatalf("emitted %q, Text %q", emitted.String(), fl.Text())
+		}
+		for _, k := range fl.Kept() {
+			if !allowed[k] {
+				t.Errorf("kept %d, which is not allowed", k)
+			}
+		}
+		for _, d := range fl.Dropped() {
+			if allowed[d] {
+				t.Errorf("dropped %d, which is allowed", d)
+			}
+		}
+	})
+}
