@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
 	"github.com/chatpaper/chatpaper/tokenize"
@@ -42,11 +43,16 @@ var (
 )
 
 // MentionedRefs returns the numbers of the references a question names,
-// in order, each once: bracketed as an answer cites them ("[49]",
+// each once (bracketed ones first, in increasing order): bracketed as an answer cites them ("[49]",
 // "[3, 5]"), or written out ("reference 12", "ref. 12", "第12篇",
 // "文献12"). Numbers the paper does not have are the caller's to drop.
 func MentionedRefs(question string) []int {
-	out := ParseCitations(question)
+	// The citation filter parses bracket groups as answers write them;
+	// with nothing allowed, every number it finds is "dropped".
+	f := NewCiteFilter(nil, nil)
+	_ = f.Write(question) // no emit, no error
+	_ = f.End()
+	out := append([]int(nil), f.Dropped()...)
 	seen := make(map[int]bool, len(out))
 	for _, n := range out {
 		seen[n] = true
@@ -139,7 +145,7 @@ func appendQuote(qs []prompts.CitedQuote, p *paper.Paper, n int, terms []string)
 // findingSentence returns the sentence of an abstract that holds most
 // of terms, or its last sentence when none holds any.
 func findingSentence(abstract string, terms []string) string {
-	sents := Sentences(abstract)
+	sents := library.Sentences(abstract)
 	if len(sents) == 0 {
 		return abstract
 	}

@@ -98,7 +98,7 @@ func runEnrich(ctx context.Context, cfg config.Config, args []string, stdout, st
 	defer a.close()
 	ids := fs.Args()
 	if len(ids) == 0 {
-		infos, err := a.st.Papers(ctx)
+		infos, err := a.store.Papers(ctx)
 		if err != nil {
 			return fmt.Errorf("enrich: %w", err)
 		}
@@ -173,7 +173,7 @@ func runEnrich(ctx context.Context, cfg config.Config, args []string, stdout, st
 // enrichStored enriches one stored paper and tells a.enriched if
 // anything changed.
 func (a *app) enrichStored(ctx context.Context, id string, staleBefore time.Time) (enrich.Result, error) {
-	p, err := a.st.Paper(ctx, id)
+	p, err := a.store.Paper(ctx, id)
 	if err != nil {
 		return enrich.Result{}, err
 	}

@@ -19,14 +19,13 @@ import (
 	"github.com/chatpaper/chatpaper/dict"
 	"github.com/chatpaper/chatpaper/enrich"
 	"github.com/chatpaper/chatpaper/eval"
-	"github.com/chatpaper/chatpaper/ingest"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/llm"
 	"github.com/chatpaper/chatpaper/metrics"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
-	"github.com/chatpaper/chatpaper/rerank"
 	"github.com/chatpaper/chatpaper/store"
-	"github.com/chatpaper/chatpaper/vector"
+	"github.com/chatpaper/chatpaper/summary"
 	"github.com/chatpaper/chatpaper/web"
 )
 
@@ -38,7 +37,6 @@ commands:
   enrich  link stored papers' references to the works they cite (Crossref: DOIs, abstracts, retractions)
   ask     answer one question about a stored paper
   eval    score a QA set, a BEIR retrieval set and bilingual pairs
-  bench   load-test on loopback against a same-run floor (docs/BENCHMARKS.md)
 
 run "chatpaper COMMAND -h" for a command's flags.
 `
@@ -65,8 +63,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runAsk(ctx, cfg, rest, stdout, stderr)
 	case "eval":
 		return runEval(ctx, cfg, rest, stdout, stderr)
-	case "bench":
-		return runBench(ctx, cfg, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -90,24 +86,21 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // app is the set of dependencies every command shares.
 type app struct {
-	engine *rag.Engine
-	// answerer, summarizer and papers are the engine itself, or the
-	// model-mode generator over it (see modelMode).
+	library *library.Library
+	// answerer, summarizer and papers are extractive over the library,
+	// or model mode over it (see modelMode).
 	answerer   rag.Answerer
-	summarizer rag.Summarizer
+	summarizer summary.Summarizer
 	papers     web.Papers
-	warmer     *rag.Warmer // nil unless model mode
-	// store is the engine's store, for content hashes (bulk ingest
-	// skips unchanged papers).
-	store ingest.Hasher
-	// ping checks the store for /readyz.
-	ping func(ctx context.Context) error
+	warmer     *summary.Warmer // nil unless model mode
+	// store is the library's store (bulk ingest skips papers stored
+	// unchanged; /readyz pings it).
+	store store.Store
 	// llm is the model endpoint client; nil unless model mode.
 	llm *llm.Client
-	// st is the store itself; enricher is nil unless
-	// CHATPAPER_CROSSREF_URL is set, and demoIngested says openApp just
-	// stored the demo paper (so serve enriches it).
-	st           store.Store
+	// enricher is nil unless CHATPAPER_CROSSREF_URL is set; enriched
+	// reindexes a paper whose enrichment changed; demoIngested says
+	// openApp just stored the demo paper (so serve enriches it).
 	enricher     *enrich.Enricher
 	enriched     func(ctx context.Context, paperID string)
 	demoIngested bool
@@ -115,7 +108,7 @@ type app struct {
 }
 
 // openApp opens the store (PostgreSQL when cfg.DatabaseURL is set, else
-// SQLite in cfg.DataDir) and builds the engine, loading no paper: papers
+// SQLite in cfg.DataDir) and wires the stack, loading no paper: papers
 // load on first use, so start-up time does not grow with the catalogue.
 // With withDemo, an empty store gets the bundled demo paper.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo bool) (*app, error) {
@@ -128,27 +121,14 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 	if err != nil {
 		return nil, err
 	}
-	client := newLLM(cfg)
-	eng := rag.NewEngine(st, embedderFor(cfg, client), vector.NewChromem(), log)
-	if cfg.RerankURL != "" {
-		rr, err := rerank.New(cfg.RerankURL, cfg.RerankAPI, cfg.RerankModel, cfg.RerankTimeout)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		eng.SetReranker(rr)
+	a, err := wire(cfg, st, log)
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
-	eng.SetCacheLimits(rag.CacheLimits{
-		Papers: cfg.CachePapers, Bytes: int64(cfg.CacheMB) << 20, Revalidate: revalidate(cfg.CacheRevalidate),
-	})
-	a := &app{engine: eng, ping: st.Ping, llm: client, st: st}
-	if h, ok := st.(ingest.Hasher); ok {
-		a.store = h
-	}
-	modelMode(a, client, st, log)
 	// An enriched paper is reindexed so answers draw on its cited works.
 	a.enriched = func(ctx context.Context, id string) {
-		if err := eng.Reindex(ctx, id); err != nil && ctx.Err() == nil {
+		if err := a.library.Reindex(ctx, id); err != nil && ctx.Err() == nil {
 			log.Warn("reindex after enrichment failed; the paper is served without it until reloaded", "paper", id, "err", err)
 		}
 	}
@@ -167,7 +147,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 		return st.Close()
 	}
 	if withDemo {
-		has, err := hasPapers(ctx, st)
+		has, err := st.HasPapers(ctx)
 		if err != nil {
 			a.close()
 			return nil, err
@@ -208,7 +188,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	// Sockets drains the websockets at shutdown; life ends them for good
 	// once the drain is over or out of time.
 	m := metrics.New()
-	ready := map[string]web.Checker{"store": web.CheckerFunc(a.ping)}
+	ready := map[string]web.Checker{"store": web.CheckerFunc(a.store.Ping)}
 	if a.llm != nil {
 		a.llm.CountTokens(m)
 		ready["model"] = a.llm
@@ -225,7 +205,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		}
 	}
 	handler := web.New(web.Deps{
-		Papers: papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.engine, Log: log,
+		Papers: papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.library, Log: log,
 		WS:      web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets},
 		Hashes:  a.store,
 		Metrics: m,

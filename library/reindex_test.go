@@ -1,4 +1,4 @@
-package rag_test
+package library_test
 
 import (
 	"context"

@@ -1,21 +1,20 @@
-package rag
+package library
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/store"
 )
 
 // links returns the paper's reference links, or none when the store
 // cannot say: enrichment is an addition, and a paper is served without
 // it rather than not at all.
-func (e *Engine) links(ctx context.Context, id string) []paper.ReferenceLink {
-	ls, err := e.store.ReferenceLinks(ctx, id)
+func (l *Library) links(ctx context.Context, id string) []paper.ReferenceLink {
+	ls, err := l.store.ReferenceLinks(ctx, id)
 	if err != nil {
 		if ctx.Err() == nil {
-			e.log.Warn("reference links unavailable; serving the paper without enrichment", "paper", id, "err", err)
+			l.log.Warn("reference links unavailable; serving the paper without enrichment", "paper", id, "err", err)
 		}
 		return nil
 	}
@@ -29,27 +28,25 @@ func (e *Engine) links(ctx context.Context, id string) []paper.ReferenceLink {
 // (summaries kept) unless the paper was replaced or deleted meanwhile,
 // in which case there is nothing to do. Other processes sharing the
 // store pick the change up when they next load the paper.
-func (e *Engine) Reindex(ctx context.Context, id string) error {
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	p, err := e.store.Paper(ctx, id)
+func (l *Library) Reindex(ctx context.Context, id string) error {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	p, err := l.store.Paper(ctx, id)
 	if err != nil {
 		return fmt.Errorf("reindex %q: %w", id, err)
 	}
-	hash := store.ContentHash(p)
-	if e.versions != nil {
-		if hash, err = e.versions.PaperHash(ctx, id); err != nil {
-			return fmt.Errorf("reindex %q: %w", id, err)
-		}
+	hash, err := l.store.PaperHash(ctx, id)
+	if err != nil {
+		return fmt.Errorf("reindex %q: %w", id, err)
 	}
-	ep := p.Enriched(e.links(ctx, id))
+	ep := p.Enriched(l.links(ctx, id))
 	chunks := Chunks(ep)
-	stored, name, err := e.store.Chunks(ctx, id)
+	stored, name, err := l.store.Chunks(ctx, id)
 	if err != nil {
 		return fmt.Errorf("reindex %q: %w", id, err)
 	}
 	have := make(map[string][]float32, len(stored))
-	if name == e.embedder.Name() {
+	if name == l.embedder.Name() {
 		for _, c := range stored {
 			have[c.ID+"\x00"+c.Text] = c.Vector
 		}
@@ -66,7 +63,7 @@ func (e *Engine) Reindex(ctx context.Context, id string) error {
 		at = append(at, i)
 	}
 	if len(todo) > 0 {
-		fresh, err := e.embedChunks(ctx, todo)
+		fresh, err := l.embedChunks(ctx, todo)
 		if err != nil {
 			return fmt.Errorf("reindex %q: %w", id, err)
 		}
@@ -74,19 +71,19 @@ func (e *Engine) Reindex(ctx context.Context, id string) error {
 			vecs[i] = fresh[j]
 		}
 	}
-	if err := e.store.ReplaceChunks(ctx, id, hash, e.embedder.Name(), embedded(chunks, vecs)); err != nil {
+	if err := l.store.ReplaceChunks(ctx, id, hash, l.embedder.Name(), embedded(chunks, vecs)); err != nil {
 		if IsNotFound(err) {
 			return nil // replaced or deleted since: its own ingest indexed it
 		}
 		return fmt.Errorf("reindex %q: %w", id, err)
 	}
-	lp, err := e.index(ctx, ep, hash, chunks, vecs)
+	lp, err := l.index(ctx, ep, hash, chunks, vecs)
 	if err != nil {
-		e.forget(id)
+		l.forget(id)
 		return fmt.Errorf("reindex %q: %w", id, err)
 	}
-	e.mu.Lock()
-	e.retireLocked(e.cache.put(lp))
-	e.mu.Unlock()
+	l.mu.Lock()
+	l.retireLocked(l.cache.put(lp))
+	l.mu.Unlock()
 	return nil
 }
