@@ -126,7 +126,12 @@ func (l *Library) Ingest(ctx context.Context, p *paper.Paper) error {
 	// Index after storing: a crash in between leaves a stored paper that
 	// the next load indexes, never an indexed paper that is not stored.
 	l.cataloguePut(p) // stored, so searchable, whatever happens next
-	lp, err := l.index(ctx, ep, store.ContentHash(p), chunks, vecs)
+	version, err := l.store.PaperVersion(ctx, p.ID)
+	if err != nil {
+		// Stored all the same: the next revalidation reloads it.
+		version = store.ContentHash(p)
+	}
+	lp, err := l.index(ctx, ep, version, chunks, vecs)
 	if err != nil {
 		l.forget(p.ID)
 		return fmt.Errorf("ingest %q: %w", p.ID, err)

@@ -20,7 +20,7 @@ type Loaded struct {
 	chunks []paper.Chunk
 	lex    *search.Lexicon
 	key    string // its collection in the vector index
-	hash   string // store.ContentHash of the version loaded
+	hash   string // Store.PaperVersion of the version loaded
 	size   int64  // approximate bytes held
 
 	// Guarded by Library.mu.
@@ -39,7 +39,8 @@ func (lp *Loaded) Chunks() []paper.Chunk { return lp.chunks }
 // Lexicon is the BM25 index over Chunks.
 func (lp *Loaded) Lexicon() *search.Lexicon { return lp.lex }
 
-// Hash is the store.ContentHash of the version loaded.
+// Hash is the Store.PaperVersion of the version loaded: its content hash
+// and the generation of its chunks.
 func (lp *Loaded) Hash() string { return lp.hash }
 
 // Nearest returns up to k chunks nearest to the query vector, best
@@ -120,10 +121,10 @@ func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
 func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*Loaded, error) {
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
-	// The hash is read before the paper: if the paper is replaced in
-	// between, the entry holds newer content under an older hash and the
-	// next revalidation merely reloads it.
-	hash, err := l.store.PaperHash(ctx, id)
+	// The version is read before the paper: if the paper is replaced in
+	// between, the entry holds newer content under an older version and
+	// the next revalidation merely reloads it.
+	hash, err := l.store.PaperVersion(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("load paper %q: %w", id, err)
 	}

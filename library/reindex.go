@@ -27,7 +27,8 @@ func (l *Library) links(ctx context.Context, id string) []paper.ReferenceLink {
 // reused; only new chunks are embedded. The stored chunks are replaced
 // (summaries kept) unless the paper was replaced or deleted meanwhile,
 // in which case there is nothing to do. Other processes sharing the
-// store pick the change up when they next load the paper.
+// store see the paper's version change at their next revalidation and
+// reload it.
 func (l *Library) Reindex(ctx context.Context, id string) error {
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
@@ -77,7 +78,11 @@ func (l *Library) Reindex(ctx context.Context, id string) error {
 		}
 		return fmt.Errorf("reindex %q: %w", id, err)
 	}
-	lp, err := l.index(ctx, ep, hash, chunks, vecs)
+	version, err := l.store.PaperVersion(ctx, id)
+	if err != nil {
+		return fmt.Errorf("reindex %q: %w", id, err)
+	}
+	lp, err := l.index(ctx, ep, version, chunks, vecs)
 	if err != nil {
 		l.forget(id)
 		return fmt.Errorf("reindex %q: %w", id, err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper"
 )
 
@@ -83,5 +84,46 @@ func TestReindexTakesInEnrichment(t *testing.T) {
 	}
 	if err := eng.Reindex(ctx, demo.ID); err == nil {
 		t.Error("Reindex of a deleted paper succeeded")
+	}
+}
+
+// TestReindexSeenByAnotherProcess: two libraries over one store stand
+// for two replicas; the one that enriches reindexes, the other reloads
+// the paper at its next revalidation.
+func TestReindexSeenByAnotherProcess(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openStore(t, t.TempDir())
+	opts := apptest.LibraryOptions()
+	opts.Revalidate = time.Nanosecond
+	a := apptest.Library(t, st, nil, &opts)
+	b := apptest.Library(t, st, nil, &opts)
+	demo := paper.Demo()
+	if err := a.Ingest(ctx, demo); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := b.Paper(ctx, demo.ID); err != nil {
+		t.Fatal(err)
+	} else if r, _ := p.Reference(62); r.Status != "" {
+		t.Fatalf("flagged before enrichment: %+v", r)
+	}
+	r62, _ := demo.Reference(62)
+	w := &paper.CitedWork{DOI: "10.5555/x.62", Title: "miR-1246", Abstract: "Exosomes carried miR-1246.", Status: paper.StatusRetracted, Fetched: time.Now()}
+	if err := st.PutCitedWork(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutReferenceLinks(ctx, demo.ID, []paper.ReferenceLink{{N: 62, RefKey: paper.RefKey(r62), DOI: w.DOI, Match: paper.MatchQuery, Score: 0.99}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Reindex(ctx, demo.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Millisecond) // past b's revalidation interval
+	p, err := b.Paper(ctx, demo.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := p.Reference(62); r.Status != paper.StatusRetracted {
+		t.Errorf("the other library still serves [62] as %+v", r)
 	}
 }

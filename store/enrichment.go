@@ -31,4 +31,9 @@ type Enrichments interface {
 	// It returns ErrNotFound when no paper with that id and hash is
 	// stored (deleted or replaced since).
 	ReplaceChunks(ctx context.Context, paperID, hash, embedder string, chunks []EmbeddedChunk) error
+	// PaperVersion returns, in one query, a string that changes whenever
+	// the paper's content (its PaperHash) or its chunks (ReplaceChunks)
+	// change, or ErrNotFound: what a process caching the paper compares
+	// to learn that another process changed it.
+	PaperVersion(ctx context.Context, paperID string) (string, error)
 }

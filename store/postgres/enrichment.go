@@ -116,7 +116,7 @@ func (s *Store) PutReferenceLinks(ctx context.Context, paperID string, links []p
 // ReplaceChunks replaces the chunks of the paper stored with hash.
 func (s *Store) ReplaceChunks(ctx context.Context, paperID, hash, embedder string, chunks []store.EmbeddedChunk) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE papers SET embedder = $2, updated_at = now() WHERE id = $1 AND content_hash = $3`, paperID, embedder, hash)
+		tag, err := tx.Exec(ctx, `UPDATE papers SET embedder = $2, updated_at = now(), chunks_gen = chunks_gen + 1 WHERE id = $1 AND content_hash = $3`, paperID, embedder, hash)
 		if err != nil {
 			return err
 		}
@@ -148,4 +148,18 @@ func (s *Store) ReplaceChunks(ctx context.Context, paperID, hash, embedder strin
 		return fmt.Errorf("postgres: replace chunks %q: %w", paperID, ctxErr(ctx, err))
 	}
 	return nil
+}
+
+// PaperVersion returns the paper's content hash and chunk generation.
+func (s *Store) PaperVersion(ctx context.Context, paperID string) (string, error) {
+	var hash string
+	var gen int64
+	err := s.pool.QueryRow(ctx, `SELECT content_hash, chunks_gen FROM papers WHERE id = $1`, paperID).Scan(&hash, &gen)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("postgres: paper version %q: %w", paperID, store.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("postgres: paper version %q: %w", paperID, ctxErr(ctx, err))
+	}
+	return fmt.Sprintf("%s/%d", hash, gen), nil
 }

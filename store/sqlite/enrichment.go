@@ -132,7 +132,7 @@ func (s *Store) ReplaceChunks(ctx context.Context, paperID, hash, embedder strin
 		return fmt.Errorf("sqlite: replace chunks %q: begin: %w", paperID, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	res, err := tx.ExecContext(ctx, `UPDATE papers SET embedder = ?, updated_at = ? WHERE id = ? AND content_hash = ?`, embedder, now(), paperID, hash)
+	res, err := tx.ExecContext(ctx, `UPDATE papers SET embedder = ?, updated_at = ?, chunks_gen = chunks_gen + 1 WHERE id = ? AND content_hash = ?`, embedder, now(), paperID, hash)
 	if err != nil {
 		return fmt.Errorf("sqlite: replace chunks %q: %w", paperID, err)
 	}
@@ -159,4 +159,18 @@ func (s *Store) ReplaceChunks(ctx context.Context, paperID, hash, embedder strin
 		return fmt.Errorf("sqlite: replace chunks %q: commit: %w", paperID, err)
 	}
 	return nil
+}
+
+// PaperVersion returns the paper's content hash and chunk generation.
+func (s *Store) PaperVersion(ctx context.Context, paperID string) (string, error) {
+	var hash string
+	var gen int64
+	err := s.db.QueryRowContext(ctx, `SELECT content_hash, chunks_gen FROM papers WHERE id = ?`, paperID).Scan(&hash, &gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("sqlite: paper version %q: %w", paperID, store.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: paper version %q: %w", paperID, err)
+	}
+	return fmt.Sprintf("%s/%d", hash, gen), nil
 }

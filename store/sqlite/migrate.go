@@ -92,6 +92,10 @@ CREATE TABLE reference_links (
 	PRIMARY KEY (paper_id, n)
 ) STRICT;
 CREATE INDEX reference_links_doi ON reference_links (doi);
+
+-- Counts ReplaceChunks calls, so a paper's version changes when
+-- enrichment adds chunks without changing its content hash.
+ALTER TABLE papers ADD COLUMN chunks_gen INTEGER NOT NULL DEFAULT 0;
 `,
 	},
 }

@@ -125,3 +125,37 @@ func testReplaceChunks(t *testing.T, s store.Store) {
 		t.Errorf("paper after ReplaceChunks: %v, %v", got, err)
 	}
 }
+
+func testPaperVersion(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if _, err := s.PaperVersion(ctx, "absent"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("PaperVersion of a missing paper: %v, want ErrNotFound", err)
+	}
+	p := SamplePaper("pv")
+	put(t, s, p, "emb", SampleChunks("pv", 3, 4))
+	v1, err := s.PaperVersion(ctx, "pv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unrelated writes leave it; re-putting the same content leaves it.
+	if err := s.PutReferenceLinks(ctx, "pv", []paper.ReferenceLink{{N: 1, RefKey: "k", Match: paper.MatchNone}}); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, p, "emb", SampleChunks("pv", 3, 4))
+	if v, _ := s.PaperVersion(ctx, "pv"); v != v1 {
+		t.Errorf("version changed from %q to %q without a change of content or chunks", v1, v)
+	}
+	if err := s.ReplaceChunks(ctx, "pv", store.ContentHash(p), "emb", SampleChunks("pv", 4, 4)); err != nil {
+		t.Fatal(err)
+	}
+	v2, _ := s.PaperVersion(ctx, "pv")
+	if v2 == v1 {
+		t.Errorf("version %q unchanged by ReplaceChunks", v2)
+	}
+	q := SamplePaper("pv")
+	q.Title = "changed"
+	put(t, s, q, "emb", nil)
+	if v3, _ := s.PaperVersion(ctx, "pv"); v3 == v2 || v3 == v1 {
+		t.Errorf("version %q unchanged by new content", v3)
+	}
+}

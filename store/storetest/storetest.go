@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SummaryLock", testSummaryLock},
 		{"Enrichments", testEnrichments},
 		{"ReplaceChunks", testReplaceChunks},
+		{"PaperVersion", testPaperVersion},
 		{"PaperHash", testPaperHash},
 	}
 	for _, tt := range tests {
