@@ -75,6 +75,10 @@ func runIngest(ctx context.Context, cfg config.Config, args []string, stdout, st
 	}
 	fmt.Fprintf(stdout, "%s %d, unchanged %d, failed %d of %d files in %s (%.1f files/s)\n",
 		verb, ingested, unchanged, failed, len(results), elapsed.Round(time.Millisecond), float64(len(results))/elapsed.Seconds())
+	if cfg.Crossref.Enabled() && ingested > 0 && !*dry {
+		// Only a server enriches in the background; this process ends now.
+		fmt.Fprintln(stdout, "run `chatpaper enrich` to link the new papers' references to the works they cite")
+	}
 	if failed == 0 {
 		return nil
 	}
