@@ -31,14 +31,10 @@ type message struct {
 	// UpdatedBy lists the notices (retractions, corrections, …) that
 	// update this work; Crossref includes the Retraction Watch data here.
 	UpdatedBy []update `json:"updated-by"`
-	// UpdateTo is set on a notice itself: the works it updates.
-	UpdateTo []update `json:"update-to"`
-	// Relation holds typed links to other works; "is-retracted-by" and
-	// friends are read as notices when a publisher deposits them so.
-	Relation map[string][]struct {
-		IDType string `json:"id-type"`
-		ID     string `json:"id"`
-	} `json:"relation"`
+	// UpdateTo is set on a notice itself (the works it updates); a
+	// notice is not flagged for updating another work, so it is not read.
+	// Neither is "relation" (preprints, versions, reviews…), which does
+	// not carry a work's standing.
 	Score float64 `json:"score"`
 }
 
@@ -128,13 +124,6 @@ func noticeStatus(typ string) string {
 	return ""
 }
 
-// relationStatus maps relation types a publisher may deposit on the
-// updated work itself.
-var relationStatus = map[string]string{
-	"is-retracted-by": paper.StatusRetracted,
-	"is-corrected-by": paper.StatusCorrected,
-}
-
 // status picks the gravest notice updating the work, the latest of equal
 // gravity. A work without notices whose title the publisher prefixed
 // with "RETRACTED:" or "WITHDRAWN:" (an older practice) gets that status
@@ -148,18 +137,6 @@ func (m *message) status() (status, notice, date string) {
 		d := u.Updated.date()
 		if r, cur := paper.StatusRank(s), paper.StatusRank(status); r > cur || (r == cur && d > date) {
 			status, notice, date = s, paper.NormalizeDOI(u.DOI), d
-		}
-	}
-	for typ, rels := range m.Relation {
-		s := relationStatus[typ]
-		if s == "" || paper.StatusRank(s) <= paper.StatusRank(status) {
-			continue
-		}
-		for _, r := range rels {
-			if strings.EqualFold(r.IDType, "doi") {
-				status, notice, date = s, paper.NormalizeDOI(r.ID), ""
-				break
-			}
 		}
 	}
 	if status != "" {

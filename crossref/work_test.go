@@ -27,8 +27,8 @@ func TestStatus(t *testing.T) {
 			{"DOI":"10.1000/c2","type":"corrigendum","updated":{"date-parts":[[2019,2,2]]}}]}`,
 			paper.StatusCorrected, "10.1000/c2", "2019-02-02"},
 		{"new version says nothing", `{"DOI":"10.1000/a","title":["A"],"updated-by":[{"DOI":"10.1000/v2","type":"new_version"}]}`, "", "", ""},
-		{"relation deposited by the publisher", `{"DOI":"10.1000/a","title":["A"],"relation":{"is-retracted-by":[{"id-type":"doi","id":"10.1000/R","asserted-by":"subject"}]}}`,
-			paper.StatusRetracted, "10.1000/r", ""},
+		{"relations say nothing of standing", `{"DOI":"10.1000/a","title":["A"],"relation":{"has-preprint":[{"id-type":"doi","id":"10.1000/P","asserted-by":"subject"}]}}`,
+			"", "", ""},
 		{"title prefix", `{"DOI":"10.1000/a","title":["RETRACTED: A study"]}`, paper.StatusRetracted, "", ""},
 		{"the notice itself is not flagged", `{"DOI":"10.1000/r","title":["Retraction notice"],"update-to":[{"DOI":"10.1000/a","type":"retraction"}]}`, "", "", ""},
 	}
