@@ -31,7 +31,7 @@ type message struct {
 	// UpdatedBy lists the notices (retractions, corrections, …) that
 	// update this work; Crossref includes the Retraction Watch data here.
 	UpdatedBy []update `json:"updated-by"`
-	// UpdateTo is set on a notice itself (the works it updates); a
+	// "update-to" is set on a notice itself (the works it updates); a
 	// notice is not flagged for updating another work, so it is not read.
 	// Neither is "relation" (preprints, versions, reviews…), which does
 	// not carry a work's standing.
