@@ -1,8 +1,11 @@
 // Package jats reads articles in JATS XML (NISO Z39.96, the format PubMed
 // Central and most journal platforms publish) into ChatPaper papers: the
 // title, contributors, abstract (and a Chinese translated abstract when
-// present), DOI, and the reference list in document order, each reference
-// rendered as one readable line.
+// present), DOI, the reference list in document order, each reference
+// rendered as one readable line, and the body: sections, paragraphs,
+// figure and table captions, and every in-text citation resolved to the
+// reference numbers it cites (see body.go for what is read and what is
+// skipped).
 package jats
 
 import (
@@ -53,7 +56,9 @@ func Parse(data []byte, id string) (*paper.Paper, error) {
 		}
 	}
 	p.Abstract, p.AbstractZh = abstracts(meta)
-	p.References, p.Numbering = references(art.child("back"))
+	var refIDs map[string]int
+	p.References, p.Numbering, refIDs = references(art.child("back"))
+	p.Body = readBody(art.child("body"), refIDs, p.HasReference)
 	p.ID = strings.TrimSpace(id)
 	if p.ID == "" {
 		p.ID = IDFromDOI(p.DOI)
@@ -244,10 +249,12 @@ func abstractText(a *node) string {
 var labelRe = regexp.MustCompile(`^\[?\(?(\d{1,6})[.\])]?$`)
 
 // references reads back/ref-list (and ref-lists nested in it) in document
-// order.
-func references(back *node) ([]paper.Reference, string) {
+// order. It also returns the number each <ref id> was given, for
+// resolving in-text citations.
+func references(back *node) ([]paper.Reference, string, map[string]int) {
 	var refs []paper.Reference
 	var labels []int
+	var ids []string
 	printed := true
 	seen := map[int]bool{}
 	for _, list := range back.find("ref-list") {
@@ -265,19 +272,27 @@ func references(back *node) ([]paper.Reference, string) {
 			}
 			seen[n] = true
 			labels = append(labels, n)
+			ids = append(ids, r.attr("id"))
 			refs = append(refs, paper.Reference{N: len(refs) + 1, Text: text, DOI: doi})
 		}
 	}
 	if len(refs) == 0 {
-		return nil, ""
+		return nil, "", nil
 	}
-	if !printed {
-		return refs, "order"
+	numbering := "order"
+	if printed {
+		numbering = "printed"
+		for i := range refs {
+			refs[i].N = labels[i]
+		}
 	}
-	for i := range refs {
-		refs[i].N = labels[i]
+	byID := make(map[string]int, len(refs))
+	for i, id := range ids {
+		if id != "" {
+			byID[id] = refs[i].N
+		}
 	}
-	return refs, "printed"
+	return refs, numbering, byID
 }
 
 // refText renders a <ref>'s citation as one line and returns its DOI.
