@@ -2,6 +2,7 @@ package paper_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -136,5 +137,63 @@ func TestSplitCited(t *testing.T) {
 		if !slices.Equal(got[i].Cites, want) {
 			t.Errorf("sentence %d %q cites %v, want %v", i, got[i].Text, got[i].Cites, want)
 		}
+	}
+}
+
+func TestParsePageTextBody(t *testing.T) {
+	page := `Oxygen and radiation
+
+Ann Lee1, Bo Chen2
+
+Abstract
+Hypoxic tumour cells resist radiation far more than oxygenated ones do. We review the evidence.
+
+Keywords: hypoxia; radiotherapy
+
+Introduction
+Radiotherapy fails in hypoxic tumours [1]. Oxygen fixes the damage that radiation does to DNA [1, 2].
+
+2.1 Imaging hypoxia
+Tracers show where the tumour lacks oxygen [2–3]. Doses can then be raised there.
+
+Acknowledgements
+We thank the nurses of the unit for their help with the patients.
+
+References
+1. Gray LH, Conger AD. The concentration of oxygen dissolved in tissues. Br J Radiol. 1953; 26: 638-48.
+2. Brown JM, Wilson WR. Exploiting tumour hypoxia in cancer treatment. Nat Rev Cancer. 2004; 4: 437-47.
+3. Horsman MR, Overgaard J. Imaging hypoxia to improve radiotherapy outcome. Nat Rev Clin Oncol. 2012; 9: 674-87.
+`
+	p, err := paper.ParsePageText([]byte(page), "page-body")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Body == nil {
+		t.Fatal("no body")
+	}
+	var got []string
+	for _, s := range p.Body.Sections {
+		for _, pg := range s.Paragraphs {
+			for _, st := range pg.Sentences {
+				got = append(got, fmt.Sprintf("%s|%d|%s|%v", s.Title, s.Level, st.ID, st.Cites))
+			}
+		}
+	}
+	want := []string{
+		"Introduction|1|sec1.p1.s1|[1]",
+		"Introduction|1|sec1.p1.s2|[1 2]",
+		"Imaging hypoxia|2|sec2.p1.s1|[2 3]",
+		"Imaging hypoxia|2|sec2.p1.s2|[]",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("body:\n%q\nwant\n%q", got, want)
+	}
+	if len(p.References) != 3 || p.Abstract != "Hypoxic tumour cells resist radiation far more than oxygenated ones do. We review the evidence." {
+		t.Errorf("abstract %q, %d references", p.Abstract, len(p.References))
+	}
+	// Pages without text between the abstract and the references, like
+	// the demo article's, have no body.
+	if q := parseExosome(t); q.Body != nil {
+		t.Errorf("the demo page has a body: %+v", q.Body)
 	}
 }
