@@ -300,18 +300,42 @@ func refText(r *node) (string, string) {
 	for _, k := range r.kids {
 		switch k.name {
 		case "mixed-citation", "citation":
-			if len(k.children("person-group")) > 0 && !hasText(k) {
+			if !hasText(k) && hasFields(k) {
 				// Marked up like an element-citation, without the
 				// punctuation: render it from its fields.
-				return elementCitation(k)
+				return tidyCitation(elementCitation(k))
 			}
-			return mixedCitation(k)
+			return tidyCitation(mixedCitation(k))
 		case "element-citation", "nlm-citation":
-			return elementCitation(k)
+			return tidyCitation(elementCitation(k))
 		}
 	}
 	// A <ref> with the text directly inside.
-	return mixedCitation(r)
+	return tidyCitation(mixedCitation(r))
+}
+
+// hasFields reports whether a citation is marked up field by field: it
+// has authors and a title or source element.
+func hasFields(c *node) bool {
+	who := len(c.children("person-group")) > 0 || len(c.children("name")) > 0 || len(c.children("collab")) > 0
+	what := c.child("article-title") != nil || c.child("source") != nil
+	return who && what
+}
+
+var (
+	spaceBeforePunct = regexp.MustCompile(`\s+([,;:.)\]])`)
+	spaceAfterOpen   = regexp.MustCompile(`([(\[])\s+`)
+	doubledPeriod    = regexp.MustCompile(`([.?!])(?:\s*\.)+`)
+)
+
+// tidyCitation removes the stray spaces and doubled periods that
+// publishers' markup leaves in rendered citations ("Baton LA , Smith K .
+// Title. . Source").
+func tidyCitation(text, doi string) (string, string) {
+	text = spaceBeforePunct.ReplaceAllString(text, "$1")
+	text = spaceAfterOpen.ReplaceAllString(text, "$1")
+	text = doubledPeriod.ReplaceAllString(text, "$1")
+	return squash(text), doi
 }
 
 // hasText reports whether n has non-blank text between its children.
@@ -445,6 +469,16 @@ func elementCitation(c *node) (string, string) {
 		case "name", "collab", "string-name", "etal":
 			if s := elemText(k); s != "" {
 				who = append(who, s)
+			}
+		}
+	}
+	if len(who) == 0 {
+		// An edited book without authors is cited by its editors.
+		for _, k := range c.children("person-group") {
+			if k.attr("person-group-type") == "editor" {
+				if s := people(k); s != "" {
+					who = append(who, s+", editors")
+				}
 			}
 		}
 	}
