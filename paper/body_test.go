@@ -197,3 +197,32 @@ References
 		t.Errorf("the demo page has a body: %+v", q.Body)
 	}
 }
+
+func TestBodyPassages(t *testing.T) {
+	p, err := paper.ParseJSON([]byte(bodyJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := paper.BodyPassages(p, 2)
+	want := []paper.Passage{
+		{ID: "sec1.p1.s1+2", Kind: paper.KindBody, Section: "Introduction", Text: "Hypoxia limits radiotherapy [1]. Doses vary.", Cites: []int{1, 2, 3}},
+		{ID: "sec2.p1.s1+1", Kind: paper.KindBody, Section: "Patients", Text: "One."},
+		{ID: "fig1", Kind: paper.KindCaption, Section: "Figure 1", Text: "Figure 1. Dose maps [3].", Cites: []int{3}},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("BodyPassages =\n%+v\nwant\n%+v", got, want)
+	}
+	ctx := paper.CitationContexts(p)
+	if c := ctx[3]; c.ID != "r3" || c.Text != "R3 Doses vary. Dose maps [3]." {
+		t.Errorf("context of 3 = %+v", c)
+	}
+	if _, ok := ctx[4]; ok || len(ctx) != 3 {
+		t.Errorf("contexts for %d references, want 3", len(ctx))
+	}
+	if ps, ok := paper.PassageByID(p, 2, "fig1"); !ok || ps.Section != "Figure 1" {
+		t.Errorf("PassageByID(fig1) = %+v, %v", ps, ok)
+	}
+	if paper.BodyPassages(paper.Demo(), 2) != nil {
+		t.Error("the demo paper has body passages")
+	}
+}
