@@ -16,9 +16,12 @@ import (
 const WindowSentences = 2
 
 // Chunks splits a paper into retrievable chunks: the title (and Chinese
-// title), the abstracts in overlapping sentence windows, and one chunk per
-// reference carrying its number. The order is stable, so chunk positions
-// can key stored vectors.
+// title), the abstracts in overlapping sentence windows, the body's
+// passages and captions (paper.BodyPassages, windows of WindowSentences
+// that never cross a section), and one chunk per reference carrying its
+// number: for a reference the body cites, its citation context (the
+// entry followed by the sentences citing it). The order is stable, so
+// chunk positions can key stored vectors.
 func Chunks(p *paper.Paper) []paper.Chunk {
 	var out []paper.Chunk
 	if p.Title != "" {
@@ -33,8 +36,14 @@ func Chunks(p *paper.Paper) []paper.Chunk {
 	for i, w := range windows(Sentences(p.AbstractZh), WindowSentences) {
 		out = append(out, paper.Chunk{ID: "z" + strconv.Itoa(i), Kind: paper.KindAbstract, Lang: "zh", Text: w})
 	}
+	out = append(out, bodyChunks(p)...)
+	contexts := paper.CitationContexts(p)
 	for _, r := range p.References {
-		out = append(out, paper.Chunk{ID: "r" + strconv.Itoa(r.N), Kind: paper.KindReference, N: r.N, Lang: "en", Text: r.Text})
+		text := r.Text
+		if c, ok := contexts[r.N]; ok {
+			text = c.Text
+		}
+		out = append(out, paper.Chunk{ID: "r" + strconv.Itoa(r.N), Kind: paper.KindReference, N: r.N, Lang: "en", Text: text})
 	}
 	return out
 }

@@ -70,6 +70,7 @@ var _ Answerer = (*Engine)(nil)
 type loadedPaper struct {
 	paper  *paper.Paper
 	chunks []paper.Chunk
+	meta   map[int]passageMeta // body and caption chunks by position
 	lex    *lexicon
 	key    string // its collection in the vector index
 	hash   string // store.ContentHash of the version loaded
@@ -200,7 +201,7 @@ func (e *Engine) index(ctx context.Context, p *paper.Paper, hash string, chunks 
 		texts[i] = c.Text
 	}
 	return &loadedPaper{
-		paper: p, chunks: chunks, lex: newLexicon(texts),
+		paper: p, chunks: chunks, meta: passageMetas(p, chunks), lex: newLexicon(texts),
 		key: key, hash: hash, size: approxSize(texts, vecs), checked: time.Now(),
 	}, nil
 }
