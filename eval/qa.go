@@ -98,6 +98,9 @@ type LangReport struct {
 	// AbstractAt5 is the share of abstract questions with an abstract
 	// source among the top five.
 	AbstractAt5 float64 `json:"abstract_at_5"`
+	// Answered is the share of answerable questions answered at all
+	// (answerable=true), whatever they cite.
+	Answered float64 `json:"answered"`
 	// Refusal is the share of unanswerable questions answered with
 	// answerable=false and no citation.
 	Refusal float64       `json:"refusal_accuracy"`
@@ -175,7 +178,7 @@ func Score(outs []Outcome) *Report {
 
 func scoreLang(lang string, outs []Outcome) LangReport {
 	r := LangReport{Lang: lang, Questions: len(outs)}
-	var citeN, citeHit, recallN, precN, precHit, absN, absHit, refN, refHit float64
+	var citeN, citeHit, recallN, precN, precHit, absN, absHit, refN, refHit, ansN, ansHit float64
 	var recallSum, recall8Sum float64
 	var lat []time.Duration
 	for _, o := range outs {
@@ -184,6 +187,12 @@ func scoreLang(lang string, outs []Outcome) LangReport {
 		gold := map[int]bool{}
 		for _, g := range it.GoldRefs {
 			gold[g] = true
+		}
+		if it.Answerable {
+			ansN++
+			if o.Answerable {
+				ansHit++
+			}
 		}
 		switch {
 		case !it.Answerable:
@@ -215,6 +224,7 @@ func scoreLang(lang string, outs []Outcome) LangReport {
 	r.CitationPrecision = ratio(precHit, precN)
 	r.AbstractAt5 = ratio(absHit, absN)
 	r.Refusal = ratio(refHit, refN)
+	r.Answered = ratio(ansHit, ansN)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	r.P50, r.P95 = percentile(lat, 0.50), percentile(lat, 0.95)
 	return r
@@ -250,10 +260,10 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 // WriteTable prints the report as an aligned table.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "lang\tquestions\tcite gold\trecall@5\trecall@8\tcite precision\tabstract@5\trefusals\tp50\tp95\t")
+	fmt.Fprintln(tw, "lang\tquestions\tcite gold\trecall@5\trecall@8\tcite precision\tabstract@5\tanswered\trefusals\tp50\tp95\t")
 	for _, l := range append(append([]LangReport(nil), r.Langs...), r.All) {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Lang, l.Questions, pct(l.CiteGold), pct(l.RecallAt5), pct(l.RecallAt8),
-			pct(l.CitationPrecision), pct(l.AbstractAt5), pct(l.Refusal), l.P50.Round(time.Microsecond), l.P95.Round(time.Microsecond))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Lang, l.Questions, pct(l.CiteGold), pct(l.RecallAt5), pct(l.RecallAt8),
+			pct(l.CitationPrecision), pct(l.AbstractAt5), pct(l.Answered), pct(l.Refusal), l.P50.Round(time.Microsecond), l.P95.Round(time.Microsecond))
 	}
 	return tw.Flush()
 }
@@ -281,11 +291,12 @@ func (l LangReport) MarshalJSON() ([]byte, error) {
 		RecallAt8         *float64 `json:"recall_at_8"`
 		CitationPrecision *float64 `json:"citation_precision"`
 		AbstractAt5       *float64 `json:"abstract_at_5"`
+		Answered          *float64 `json:"answered"`
 		Refusal           *float64 `json:"refusal_accuracy"`
 		P50ms             float64  `json:"latency_p50_ms"`
 		P95ms             float64  `json:"latency_p95_ms"`
 	}{l.Lang, l.Questions, num(l.CiteGold), num(l.RecallAt5), num(l.RecallAt8), num(l.CitationPrecision), num(l.AbstractAt5),
-		num(l.Refusal), float64(l.P50) / 1e6, float64(l.P95) / 1e6})
+		num(l.Answered), num(l.Refusal), float64(l.P50) / 1e6, float64(l.P95) / 1e6})
 }
 
 // String is a one-line form for logs.

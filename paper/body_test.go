@@ -222,6 +222,12 @@ func TestBodyPassages(t *testing.T) {
 	if ps, ok := paper.PassageByID(p, 2, "fig1"); !ok || ps.Section != "Figure 1" {
 		t.Errorf("PassageByID(fig1) = %+v, %v", ps, ok)
 	}
+	if ss := paper.PassageSentences(p, "sec1.p1.s1+2"); len(ss) != 2 || ss[1].ID != "sec1.p1.s2" {
+		t.Errorf("PassageSentences = %+v", ss)
+	}
+	if ss := paper.PassageSentences(p, "sec1.p1.s2+2"); ss != nil {
+		t.Errorf("PassageSentences past the section's end = %+v", ss)
+	}
 	if paper.BodyPassages(paper.Demo(), 2) != nil {
 		t.Error("the demo paper has body passages")
 	}

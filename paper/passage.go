@@ -156,3 +156,42 @@ func citesOf(ss []Sentence) []int {
 	}
 	return dedupe(out)
 }
+
+// PassageSentences returns the sentences of the body passage or caption
+// with the given id (see Passage.ID), with their own citations, or nil
+// when no passage has that id.
+func PassageSentences(p *Paper, id string) []Sentence {
+	if p.Body == nil {
+		return nil
+	}
+	first, count, ok := strings.Cut(id, "+")
+	if !ok {
+		for _, c := range p.Body.Captions {
+			if c.ID == id {
+				return c.Sentences
+			}
+		}
+		return nil
+	}
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 1 {
+		return nil
+	}
+	// Ids given in a paper's JSON need not name their section, so look
+	// for the first sentence in every section.
+	for _, s := range p.Body.Sections {
+		var sents []Sentence
+		for _, pg := range s.Paragraphs {
+			sents = append(sents, pg.Sentences...)
+		}
+		for k, st := range sents {
+			if st.ID == first {
+				if k+n <= len(sents) {
+					return sents[k : k+n]
+				}
+				return nil
+			}
+		}
+	}
+	return nil
+}
