@@ -98,7 +98,11 @@ func handleIngest(ps Papers) echo.HandlerFunc {
 		if err := ps.Ingest(c.Request().Context(), p); err != nil {
 			return err
 		}
-		return c.JSON(http.StatusCreated, map[string]any{"id": p.ID, "references": len(p.References), "format": format})
+		out := map[string]any{"id": p.ID, "references": len(p.References), "format": format}
+		if n := len(paper.BodyPassages(p, rag.WindowSentences)); n > 0 {
+			out["passages"] = n
+		}
+		return c.JSON(http.StatusCreated, out)
 	}
 }
 

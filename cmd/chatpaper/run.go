@@ -289,7 +289,7 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 		// QANoBody is the QA set run with bodies switched off.
 		QANoBody *eval.Report          `json:"qa_no_body,omitempty"`
 		BEIR     *eval.RetrievalReport `json:"beir,omitempty"`
-		Pairs *eval.PairReport      `json:"pairs,omitempty"`
+		Pairs    *eval.PairReport      `json:"pairs,omitempty"`
 	}
 	if *qa != "" {
 		f, err := os.Open(*qa)
