@@ -171,3 +171,40 @@ func TestModelContextBody(t *testing.T) {
 		t.Errorf("dropped %v, want [3], which nothing in the context cites", ans.DroppedCitations)
 	}
 }
+
+// Re-posting a paper stored abstract-only with its body replaces it: the
+// body is stored and answers come from it.
+func TestReingestWithBody(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, t.TempDir())
+	eng, _ := newEngine(t, st)
+	full := jatsPaper(t, "pntd.0002065.nxml", "pntd")
+	bare := *full
+	bare.Body = nil
+	if err := eng.Ingest(ctx, &bare); err != nil {
+		t.Fatal(err)
+	}
+	q := rag.Question{PaperID: "pntd", Text: "virus neutralization test in 96-well microplates using Vero cells", Lang: paper.LangEN}
+	ans, err := eng.Ask(ctx, q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ans.Sources {
+		if s.Kind == rag.SourceBody || s.Kind == rag.SourceCaption {
+			t.Fatalf("abstract-only paper answered from its body: %+v", s)
+		}
+	}
+	if err := eng.Ingest(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := st.Paper(ctx, "pntd")
+	if err != nil || stored.Body == nil || len(stored.Body.Sections) != 13 {
+		t.Fatalf("stored paper after re-posting has body %+v (err %v)", stored.Body, err)
+	}
+	if ans, err = eng.Ask(ctx, q, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(ans.Sources, func(s rag.Source) bool { return s.Kind == rag.SourceBody }) {
+		t.Errorf("after re-posting with the body, no body source: %+v", ans.Sources)
+	}
+}
