@@ -89,6 +89,7 @@ func TestTextErrors(t *testing.T) {
 
 func FuzzText(f *testing.F) {
 	f.Add(pdftest.Make(pdftest.Article()))
+	f.Add(pdftest.Make(pdftest.ArticleWithBody()))
 	f.Add(pdftest.Make(nil))
 	f.Add(objStmPDF())
 	f.Add([]byte("%PDF-1.7\n1 0 obj <</Type/Page/Contents 2 0 R>> endobj 2 0 obj <</Length 9>>stream\nBT (a) Tj ET\nendstream endobj"))
