@@ -214,8 +214,8 @@ func numberSentences(prefix string, ss []Sentence) {
 // validateBody checks the body's invariants: sizes within the limits,
 // levels from 1, non-empty unique ids (missing ones are numbered first),
 // non-empty sentences, known caption kinds, and citations of references
-// the paper has. It trims surrounding space in place and drops empty
-// sentences' duplicates of cited numbers.
+// the paper has. It trims surrounding space in place and drops repeated
+// numbers from each sentence's citations.
 func (p *Paper) validateBody() error {
 	b := p.Body
 	if b == nil {
