@@ -10,6 +10,7 @@ import (
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -26,6 +27,7 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadEnv(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(map[string]string{"CHATPAPER_ADDR": ":9000", "CHATPAPER_DATA": "/d", "CHATPAPER_EMBED_DIM": "512", "CHATPAPER_SHUTDOWN_TIMEOUT": "3s"}))
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +38,7 @@ func TestLoadEnv(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -62,6 +65,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestLoadLLM(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +95,7 @@ func TestLoadLLM(t *testing.T) {
 }
 
 func TestLoadRerank(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(map[string]string{"CHATPAPER_RERANK_URL": "http://127.0.0.1:8081/rerank", "CHATPAPER_RERANK_API": "cohere",
 		"CHATPAPER_RERANK_MODEL": "bge-reranker-v2-m3", "CHATPAPER_RERANK_TIMEOUT": "2s"}))
 	if err != nil {
@@ -107,6 +112,7 @@ func TestLoadRerank(t *testing.T) {
 }
 
 func TestLoadScaleSettings(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +141,7 @@ func TestLoadScaleSettings(t *testing.T) {
 }
 
 func TestLoadSecurity(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(nil))
 	if err != nil {
 		t.Fatal(err)

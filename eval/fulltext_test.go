@@ -5,12 +5,10 @@ import (
 	"os"
 	"testing"
 
-	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/eval"
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper/jats"
-	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store/sqlite"
-	"github.com/chatpaper/chatpaper/vector"
 )
 
 // fullTextPapers are the articles of the full-text QA set, under the
@@ -32,7 +30,8 @@ func runFullText(t *testing.T, bodies bool) *eval.Report {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	eng := rag.NewEngine(st, embed.NewLocal(0), vector.NewChromem(), nil)
+	lib := apptest.Library(t, st, nil, nil)
+	eng := apptest.Extractive(lib, nil)
 	for id, file := range fullTextPapers {
 		data, err := os.ReadFile("../paper/jats/testdata/" + file)
 		if err != nil {
@@ -48,7 +47,7 @@ func runFullText(t *testing.T, bodies bool) *eval.Report {
 		if !bodies {
 			p.Body = nil
 		}
-		if err := eng.Ingest(ctx, p); err != nil {
+		if err := lib.Ingest(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 	}

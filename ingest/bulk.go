@@ -11,28 +11,15 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
 )
 
-// Ingester stores and indexes a paper (rag.Engine does).
+// Ingester stores and indexes a paper (library.Library does).
 type Ingester interface {
 	Ingest(ctx context.Context, p *paper.Paper) error
 }
-
-// Hasher reports the content hash of a stored paper (store.ContentHash at
-// the time it was stored) or an error wrapping store.ErrNotFound;
-// sqlite.Store does. Bulk ingest uses it to skip unchanged papers.
-type Hasher interface {
-	PaperHash(ctx context.Context, id string) (string, error)
-}
-
-// HasherFunc adapts a function to Hasher.
-type HasherFunc func(ctx context.Context, id string) (string, error)
-
-// PaperHash calls f.
-func (f HasherFunc) PaperHash(ctx context.Context, id string) (string, error) { return f(ctx, id) }
 
 // Item is one input: a file on disk (Path) or bytes in memory (Data).
 type Item struct {
@@ -76,8 +63,8 @@ type Options struct {
 	// zero or less means GOMAXPROCS.
 	Workers int
 	// Hashes, when set, lets Run skip papers whose stored content hash
-	// equals the parsed paper's.
-	Hashes Hasher
+	// (store.Store.PaperHash) equals the parsed paper's.
+	Hashes store.Store
 	// Progress, when set, is called after each item with the number done
 	// so far and that item's result, from one goroutine at a time.
 	Progress func(done int, r Result)
@@ -166,7 +153,7 @@ func one(ctx context.Context, it Item, ing Ingester, opt Options) Result {
 		return fail(err)
 	}
 	r.ID, r.References = p.ID, len(p.References)
-	r.Passages = len(paper.BodyPassages(p, rag.WindowSentences))
+	r.Passages = len(paper.BodyPassages(p, library.WindowSentences))
 	if opt.Hashes != nil {
 		stored, err := opt.Hashes.PaperHash(ctx, p.ID)
 		switch {

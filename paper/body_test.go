@@ -86,7 +86,7 @@ func TestBodylessJSONUnchanged(t *testing.T) {
 	}
 }
 
-func TestSentences(t *testing.T) {
+func TestSentencesWithCitations(t *testing.T) {
 	tests := []struct {
 		in   string
 		want []string

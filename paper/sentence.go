@@ -22,6 +22,9 @@ var abbreviations = map[string]bool{
 func Sentences(text string) []string {
 	text = squash(text)
 	spans := SentenceSpans(text)
+	if len(spans) == 0 {
+		return nil
+	}
 	out := make([]string, len(spans))
 	for i, sp := range spans {
 		out[i] = text[sp[0]:sp[1]]

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/eval"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store/sqlite"
 	"github.com/chatpaper/chatpaper/vector"
@@ -28,7 +29,12 @@ func runQANoBody(ctx context.Context, cfg config.Config, a *app, items []eval.It
 		return nil, err
 	}
 	defer st.Close()
-	eng := rag.NewEngine(st, embedderFor(cfg, a.llm), vector.NewChromem(), nil)
+	lib, err := library.New(st, a.library.Embedder(), vector.NewChromem(), library.Options{
+		CachePapers: cfg.CachePapers, CacheBytes: int64(cfg.CacheMB) << 20, Revalidate: max(cfg.CacheRevalidate, 0),
+	})
+	if err != nil {
+		return nil, err
+	}
 	done := map[string]bool{}
 	for _, it := range items {
 		id := it.Paper
@@ -39,15 +45,15 @@ func runQANoBody(ctx context.Context, cfg config.Config, a *app, items []eval.It
 			continue
 		}
 		done[id] = true
-		p, err := a.engine.Paper(ctx, id)
+		p, err := a.library.Paper(ctx, id)
 		if err != nil {
 			return nil, fmt.Errorf("paper %q: %w", id, err)
 		}
 		q := *p
 		q.Body = nil
-		if err := eng.Ingest(ctx, &q); err != nil {
+		if err := lib.Ingest(ctx, &q); err != nil {
 			return nil, err
 		}
 	}
-	return eval.RunQA(ctx, eng, items, paperID)
+	return eval.RunQA(ctx, rag.NewExtractive(lib, rag.NewRetriever(lib.Embedder(), nil, nil)), items, paperID)
 }

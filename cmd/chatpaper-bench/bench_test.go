@@ -3,19 +3,32 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
 
-// TestBenchTiny runs every bench step at a tiny size with the servers in
-// process, so the harness keeps working; the real runs are commands
+// TestBenchTiny builds chatpaper and chatpaper-bench and runs every
+// bench step at a tiny size, the servers as child processes as in a real
+// run, so the harness keeps working; the real runs are commands
 // (docs/BENCHMARKS.md), not tests.
 func TestBenchTiny(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds two binaries and starts servers")
+	}
+	bin := t.TempDir()
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin+"/", "github.com/chatpaper/chatpaper/cmd/chatpaper", "github.com/chatpaper/chatpaper/cmd/chatpaper-bench")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
 	var out, errb bytes.Buffer
-	args := []string{"chatpaper", "bench", "-inprocess", "-json",
+	cmd := exec.CommandContext(t.Context(), filepath.Join(bin, "chatpaper-bench"), "-json",
 		"-readers", "5", "-questions", "3", "-idle", "20", "-ingest", "3",
-		"-catalogue", "5", "-asks", "10", "-model", "5", "-model-tokens", "5", "-model-rate", "1000"}
-	if err := run(t.Context(), args, func(string) string { return "" }, &out, &errb); err != nil {
+		"-catalogue", "5", "-asks", "10", "-model", "5", "-model-tokens", "5", "-model-rate", "1000")
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
 		t.Fatalf("bench: %v\nstderr:\n%s", err, errb.String())
 	}
 	var rep struct {
@@ -70,6 +83,7 @@ func TestBenchTiny(t *testing.T) {
 // TestSynthPaperDeterministic guards the catalogue generator: the bench
 // regenerates papers to know the answer to each question it asks.
 func TestSynthPaperDeterministic(t *testing.T) {
+	t.Parallel()
 	a, b := synthPaper(7), synthPaper(7)
 	if !reflect.DeepEqual(a, b) {
 		t.Fatal("synthPaper(7) differs between calls")
