@@ -34,10 +34,18 @@ var (
 	labelTitle = regexp.MustCompile(`“(.*)”$`)
 )
 
+var fieldRe = map[string]*regexp.Regexp{}
+
+func init() {
+	for _, name := range []string{"article-title", "chapter-title", "surname", "source"} {
+		fieldRe[name] = regexp.MustCompile(`(?s)<` + name + `\b[^>]*>(.*?)</` + name + `>`)
+	}
+}
+
 // field returns the text of the first <name> element in a <ref>'s XML,
 // read independently of the parser: tags stripped, entities decoded.
 func field(xml, name string) string {
-	m := regexp.MustCompile(`(?s)<` + name + `\b[^>]*>(.*?)</` + name + `>`).FindStringSubmatch(xml)
+	m := fieldRe[name].FindStringSubmatch(xml)
 	if m == nil {
 		return ""
 	}
@@ -93,6 +101,7 @@ func checkReadable(t *testing.T, name string, r paper.Reference, surname, title,
 // ../crossref/testdata) renders with its first author, title and source,
 // and its label names the work by author and title.
 func TestReferencesReadable(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.*ml")
 	more, _ := filepath.Glob("testdata/more/*.*ml")
 	files = append(files, more...)
