@@ -85,6 +85,10 @@ func TestBrowserWidget(t *testing.T) {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' "+chatBase+" "+keyedBase+
 			"; connect-src 'self' "+chatBase+" "+keyedBase+" ws://"+strings.TrimPrefix(chatBase, "http://")+
 			" ws://"+strings.TrimPrefix(keyedBase, "http://")+"; style-src 'self' 'unsafe-inline'")
+		heading := "Exosomes from irradiated cells and the bystander effect"
+		if r.URL.Path == "/article4" {
+			heading = "Rift Valley fever virus in sheep and goats of Zambézia Province"
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -95,10 +99,10 @@ func TestBrowserWidget(t *testing.T) {
   .cp-root { border: 10px solid red !important; }
 </style></head>
 <body>
-<h1>Exosomes from irradiated cells and the bystander effect</h1>
+<h1>%s</h1>
 <div class="article-meta">Journal of Radiation Research · 2024</div>
 <script src="%s/widget.js" data-paper="%s" data-lang="en_US"%s async></script>
-</body></html>`, base, paperID, extra)
+</body></html>`, heading, base, paperID, extra)
 	}))
 	defer host.Close()
 

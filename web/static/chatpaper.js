@@ -921,13 +921,19 @@
     }
 
     // passageSources keeps the body passages and captions among an
-    // answer's sources, best first, for the "from §Section" labels.
+    // answer's sources, best first and one per section, for the
+    // "from §Section" labels.
     function passageSources(sources) {
       if (!Array.isArray(sources)) return [];
       var out = [];
+      var seen = {};
       sources.forEach(function (s) {
         if (!s || (s.kind !== 'body' && s.kind !== 'caption') || typeof s.text !== 'string') return;
         if (out.length >= MAX_PASSAGES) return;
+        // One label per section: its best passage stands for it.
+        var key = s.kind + '|' + String(s.section || s.id || '');
+        if (seen[key]) return;
+        seen[key] = true;
         out.push({
           kind: s.kind,
           id: String(s.id || ''),
