@@ -27,7 +27,7 @@ type Config struct {
 	// LogLevel is debug, info, warn or error (CHATPAPER_LOG_LEVEL,
 	// default info).
 	LogLevel string
-	// RerankURL, when set, is a reranking endpoint the engine reorders
+	// RerankURL, when set, is a reranking endpoint retrieval reorders
 	// its best passages with (CHATPAPER_RERANK_URL, e.g.
 	// http://127.0.0.1:8081/rerank; default none).
 	RerankURL string
@@ -117,7 +117,7 @@ type LLMConfig struct {
 	// retried before its first token (CHATPAPER_LLM_RETRIES, default 2).
 	Retries int
 	// Backoff is the first retry's delay, doubled each retry with
-	// jitter (default 500ms).
+	// jitter (CHATPAPER_LLM_BACKOFF, default 500ms).
 	Backoff time.Duration
 	// Temperature of chat completions (default 0.2: answers should
 	// stick to the context).
@@ -233,6 +233,9 @@ func loadLLM(getenv func(string) string, l *LLMConfig) error {
 	if err := duration(getenv, "CHATPAPER_LLM_TIMEOUT", &l.Timeout); err != nil {
 		return err
 	}
+	if err := duration(getenv, "CHATPAPER_LLM_BACKOFF", &l.Backoff); err != nil {
+		return err
+	}
 	return duration(getenv, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", &l.FirstTokenTimeout)
 }
 
@@ -336,6 +339,9 @@ func (l LLMConfig) validate() error {
 	}
 	if l.Retries < 0 || l.Retries > 10 {
 		return fmt.Errorf("config: CHATPAPER_LLM_RETRIES %d must be between 0 and 10", l.Retries)
+	}
+	if l.Backoff <= 0 {
+		return fmt.Errorf("config: CHATPAPER_LLM_BACKOFF must be positive")
 	}
 	return nil
 }

@@ -157,7 +157,7 @@ type Config struct {
 	Options search.Options
 	// EmbedWeight, when positive, rescores the top 100 hits by fusing the
 	// max-normalised index score with the local embedder's cosine (the
-	// per-paper engine's vector side) at this weight.
+	// per-paper retrieval's vector side) at this weight.
 	EmbedWeight float64
 }
 

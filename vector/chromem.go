@@ -1,5 +1,5 @@
 // Package vector adapts chromem-go, the in-process vector store, to the
-// small interface the rag package needs: one collection per paper, built
+// small interface package library needs: one collection per paper, built
 // from vectors the caller already has.
 package vector
 

@@ -78,7 +78,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		o.chatpaper = p
 	}
 	nofile := raiseNoFile()
-	b := &bench{o: o, stderr: stderr, report: map[string]any{}}
+	// The bench's own log lines and its children's stderr share one
+	// writer: lock it, since exec copies a child's stderr on a goroutine
+	// of its own whenever the writer is not a file.
+	b := &bench{o: o, stderr: &syncWriter{w: stderr}, report: map[string]any{}}
 	b.report["machine"] = map[string]any{"cpus": runtime.NumCPU(), "gomaxprocs": runtime.GOMAXPROCS(0), "nofile": nofile}
 	steps := []struct {
 		on   bool
@@ -574,4 +577,16 @@ func (b *bench) catalogueRun(ctx context.Context) error {
 		return errors.New("catalogue asks failed")
 	}
 	return nil
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -588,7 +588,7 @@ func TestModelModeFaults(t *testing.T) {
 		}
 		return nil
 	})
-	s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", "2s", "CHATPAPER_LLM_RETRIES", "2", "CHATPAPER_SHUTDOWN_TIMEOUT", "2s"))
+	s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", "2s", "CHATPAPER_LLM_RETRIES", "2", "CHATPAPER_LLM_BACKOFF", "10ms", "CHATPAPER_SHUTDOWN_TIMEOUT", "1s"))
 	if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != 201 {
 		t.Fatalf("ingest status %d", resp.StatusCode)
 	}

@@ -98,7 +98,7 @@ type app struct {
 }
 
 // openApp opens the store (PostgreSQL when cfg.DatabaseURL is set, else
-// SQLite in cfg.DataDir) and builds the engine, loading no paper: papers
+// SQLite in cfg.DataDir) and wires the stack, loading no paper: papers
 // load on first use, so start-up time does not grow with the catalogue.
 // With withDemo, an empty store gets the bundled demo paper.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo bool) (*app, error) {
