@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
 	"github.com/chatpaper/chatpaper/tokenize"
@@ -145,7 +144,7 @@ func appendQuote(qs []prompts.CitedQuote, p *paper.Paper, n int, terms []string)
 // findingSentence returns the sentence of an abstract that holds most
 // of terms, or its last sentence when none holds any.
 func findingSentence(abstract string, terms []string) string {
-	sents := library.Sentences(abstract)
+	sents := paper.Sentences(abstract)
 	if len(sents) == 0 {
 		return abstract
 	}
@@ -169,8 +168,8 @@ func findingSentence(abstract string, terms []string) string {
 	return best
 }
 
-// ContextOf splits retrieved sources into a model's numbered context and
-// abstract passages. A reference whose cited work's abstract was
+// ContextOf picks from retrieved sources a model's numbered context and
+// abstract passages (body passages are the caller's). A reference whose cited work's abstract was
 // retrieved (or whose own entry was, when the cited abstract is known)
 // carries that abstract, for the prompt to mark as the cited work's.
 func ContextOf(p *paper.Paper, sources []Source) (refs []prompts.ContextRef, abstract []string) {
@@ -196,7 +195,7 @@ func ContextOf(p *paper.Paper, sources []Source) (refs []prompts.ContextRef, abs
 					refs[i].Cited = ref.Cited.Abstract
 				}
 			}
-		default:
+		case SourceAbstract:
 			abstract = append(abstract, s.Text)
 		}
 	}
