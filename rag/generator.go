@@ -42,6 +42,10 @@ type GeneratorOptions struct {
 	// extractive summary is served without asking the model again
 	// (default 1m).
 	SummaryCooldown time.Duration
+	// MaxTokens caps an answer's length in tokens, SummaryMaxTokens a
+	// summary's; 0 leaves it to the endpoint. An answer cut there is
+	// marked Truncated.
+	MaxTokens, SummaryMaxTokens int
 }
 
 // Generator answers and summarises with a generative model (model
@@ -231,7 +235,7 @@ func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, qu
 		return nil, err
 	}
 	out := &answerStream{filter: newCiteFilter(allowed, emit)}
-	err = g.model.StreamChat(ctx, []ChatMessage{{RoleSystem, pr.System}, {RoleUser, pr.User}}, out.write)
+	res, err := g.model.StreamChat(ctx, ChatRequest{Messages: []ChatMessage{{RoleSystem, pr.System}, {RoleUser, pr.User}}, MaxTokens: g.opts.MaxTokens}, out.write)
 	if err == nil {
 		err = out.end()
 	}
@@ -253,6 +257,7 @@ func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, qu
 	}
 	g.fill(ans, p, out)
 	ans.Answerable = true
+	ans.Truncated = res.Truncated
 	return ans, nil
 }
 
@@ -393,18 +398,24 @@ func (g *Generator) retrieveAll(ctx context.Context, paperID string, queries []s
 	return out, nil
 }
 
+// taskMaxTokens caps the reply to a rewrite (three queries) or a
+// condensation (one question), far above what either needs: it stops a
+// model that rambles from holding the endpoint.
+const taskMaxTokens = 256
+
 // complete runs a short non-streamed task (rewrite, condense, summary)
-// and returns the model's whole reply.
-func (g *Generator) complete(ctx context.Context, pr prompts.Prompt) (string, error) {
+// and returns the model's whole reply, and whether the endpoint cut it
+// at maxTokens.
+func (g *Generator) complete(ctx context.Context, pr prompts.Prompt, maxTokens int) (string, bool, error) {
 	var b strings.Builder
-	err := g.model.StreamChat(ctx, []ChatMessage{{RoleSystem, pr.System}, {RoleUser, pr.User}}, func(d string) error {
+	res, err := g.model.StreamChat(ctx, ChatRequest{Messages: []ChatMessage{{RoleSystem, pr.System}, {RoleUser, pr.User}}, MaxTokens: maxTokens}, func(d string) error {
 		if b.Len() > 16<<10 {
 			return fmt.Errorf("%w: reply longer than 16 KiB", ErrUpstream)
 		}
 		b.WriteString(d)
 		return nil
 	})
-	return strings.TrimSpace(b.String()), err
+	return strings.TrimSpace(b.String()), res.Truncated, err
 }
 
 // maxQueries bounds the search queries taken from a rewrite.
@@ -415,7 +426,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 	if err != nil {
 		return nil, err
 	}
-	reply, err := g.complete(ctx, pr)
+	reply, _, err := g.complete(ctx, pr, taskMaxTokens)
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +457,7 @@ func (g *Generator) condense(ctx context.Context, p *paper.Paper, turns []store.
 	if err != nil {
 		return "", err
 	}
-	reply, err := g.complete(ctx, pr)
+	reply, _, err := g.complete(ctx, pr, taskMaxTokens)
 	if err != nil {
 		return "", err
 	}

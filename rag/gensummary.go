@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
@@ -98,9 +99,12 @@ func (g *Generator) generateSummary(ctx context.Context, p *paper.Paper, lang st
 	if err != nil {
 		return nil, err
 	}
-	reply, err := g.complete(ctx, pr)
+	reply, cut, err := g.complete(ctx, pr, g.opts.SummaryMaxTokens)
 	if err != nil {
 		return nil, err
+	}
+	if cut {
+		reply = dropUnfinished(reply)
 	}
 	text, points := parseSummary(reply)
 	if text == "" {
@@ -110,6 +114,20 @@ func (g *Generator) generateSummary(ctx context.Context, p *paper.Paper, lang st
 		PaperID: p.ID, Lang: lang, Heading: prompts.Summary(lang).Heading,
 		Summary: text, KeyPoints: points, Source: SourceLLM, Model: g.model.Model(),
 	}, nil
+}
+
+// dropUnfinished removes the unfinished end of a reply the endpoint cut
+// at its length limit: the last line, or the last sentence of a reply
+// that is one line, so a cached summary never stops mid-word.
+func dropUnfinished(reply string) string {
+	if i := strings.LastIndexByte(reply, '\n'); i >= 0 {
+		return reply[:i]
+	}
+	if i := strings.LastIndexAny(reply, ".!?。！？"); i >= 0 {
+		_, n := utf8.DecodeRuneInString(reply[i:])
+		return reply[:i+n]
+	}
+	return ""
 }
 
 // parseSummary splits a model's summary into its paragraph and its

@@ -18,16 +18,38 @@ type ChatMessage struct {
 	Content string
 }
 
+// ChatRequest is one request to a chat model.
+type ChatRequest struct {
+	Messages []ChatMessage
+	// MaxTokens caps the reply's length in tokens; 0 leaves it to the
+	// endpoint.
+	MaxTokens int
+	// Background marks work no reader is waiting for (summaries made
+	// ahead of time): it gives way to readers' requests and may fail
+	// with ErrPreempted.
+	Background bool
+}
+
+// ChatResult is how a complete reply ended.
+type ChatResult struct {
+	// Truncated reports that the endpoint stopped the reply at a length
+	// limit (finish_reason "length"): the text streamed is all there is,
+	// but the model had more to say.
+	Truncated bool
+}
+
 // ChatModel is a generative model behind an OpenAI-compatible endpoint
 // (package llm adapts go-openai to it).
 type ChatModel interface {
-	// StreamChat sends msgs and calls onDelta with each piece of the
-	// reply's visible content, in order; reasoning the model does aloud
-	// never reaches onDelta. An error from onDelta stops the stream and
-	// is returned. Failures of the endpoint wrap ErrUpstream; a reply
-	// whose first token did not come in time wraps ErrFirstTokenTimeout;
-	// a cancelled ctx returns ctx's error.
-	StreamChat(ctx context.Context, msgs []ChatMessage, onDelta func(string) error) error
+	// StreamChat sends req and calls onDelta with each piece of the
+	// reply's visible content, in order; reasoning the model does aloud,
+	// control characters and special tokens never reach onDelta. An
+	// error from onDelta stops the stream and is returned. Failures of
+	// the endpoint wrap ErrUpstream; a reply whose first token did not
+	// come in time wraps ErrFirstTokenTimeout; a background request that
+	// gave way to a reader wraps ErrPreempted; a cancelled ctx returns
+	// ctx's error.
+	StreamChat(ctx context.Context, req ChatRequest, onDelta func(string) error) (ChatResult, error)
 	// Model names the model, as reported in summaries.
 	Model() string
 }
@@ -40,3 +62,7 @@ var ErrUpstream = errors.New("model endpoint failed")
 // ErrFirstTokenTimeout is wrapped (with ErrUpstream) when the model sent
 // no token within the first-token timeout.
 var ErrFirstTokenTimeout = errors.New("no token from the model in time")
+
+// ErrPreempted is wrapped by the error of a background request that
+// gave its place to a reader's; it is worth trying again later.
+var ErrPreempted = errors.New("model request gave way to a reader")

@@ -30,6 +30,7 @@ func newLLM(cfg config.Config) *llm.Client {
 		BaseURL: cfg.LLM.BaseURL, APIKey: cfg.LLM.APIKey, Model: cfg.LLM.Model,
 		EmbedModel: cfg.LLM.EmbedModel, EmbedBatch: cfg.LLM.EmbedBatch,
 		Timeout: cfg.LLM.Timeout, FirstTokenTimeout: cfg.LLM.FirstTokenTimeout, Retries: cfg.LLM.Retries,
+		MaxConcurrent: cfg.LLM.Concurrency,
 	})
 }
 
@@ -63,12 +64,14 @@ func (w warmingPapers) Ingest(ctx context.Context, p *paper.Paper) error {
 
 // modelMode wires the generator over eng when client is set; otherwise
 // the engine answers and summarises extractively.
-func modelMode(a *app, client *llm.Client, st rag.GeneratorStore, log *slog.Logger) {
+func modelMode(a *app, cfg config.Config, client *llm.Client, st rag.GeneratorStore, log *slog.Logger) {
 	a.answerer, a.summarizer, a.papers = a.engine, a.engine, a.engine
 	if client == nil {
 		return
 	}
-	gen := rag.NewGenerator(a.engine, client, st, log, rag.GeneratorOptions{})
+	gen := rag.NewGenerator(a.engine, client, st, log, rag.GeneratorOptions{
+		MaxTokens: cfg.LLM.MaxTokens, SummaryMaxTokens: cfg.LLM.SummaryMaxTokens,
+	})
 	a.warmer = rag.NewWarmer(gen, rag.WarmerOptions{})
 	a.answerer, a.summarizer, a.papers = gen, gen, warmingPapers{a.engine, a.warmer}
 	log.Info("model mode", "model", client.Model(), "embed_model", client.EmbedModel())

@@ -133,7 +133,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 	if h, ok := st.(ingest.Hasher); ok {
 		a.store = h
 	}
-	modelMode(a, client, st, log)
+	modelMode(a, cfg, client, st, log)
 	a.close = func() error {
 		// Background summaries stop before the store they write to.
 		if a.warmer != nil {
@@ -186,6 +186,19 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	if a.llm != nil {
 		a.llm.CountTokens(m)
 		ready["model"] = a.llm
+		// Say at once when the endpoint cannot serve (down, key refused,
+		// model not pulled), not only when /readyz is probed. Answers
+		// fall back to extractive meanwhile; nothing needs a restart.
+		checked := make(chan struct{})
+		defer func() { <-checked }()
+		go func() {
+			defer close(checked)
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if err := a.llm.Check(cctx); err != nil && ctx.Err() == nil {
+				log.Warn("model endpoint not ready; answers are extractive until it is", "err", err)
+			}
+		}()
 	}
 	sockets := web.NewSockets(cfg.MaxSocketsPerIP, m)
 	life, endLife := context.WithCancel(context.Background())
