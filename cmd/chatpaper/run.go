@@ -148,11 +148,17 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 			return nil, err
 		}
 		if !has {
-			if err := a.papers.Ingest(ctx, paper.Demo()); err != nil {
+			switch err := a.papers.Ingest(ctx, paper.Demo()); {
+			case errors.Is(err, rag.ErrUpstream):
+				// The embedding endpoint is down: serve anyway, it is
+				// used once it is up; the demo comes with the next start.
+				log.Warn("demo paper not ingested: the embedding endpoint failed", "err", err)
+			case err != nil:
 				a.close()
 				return nil, fmt.Errorf("ingest demo paper: %w", err)
+			default:
+				log.Info("ingested the demo paper", "paper", paper.DemoID)
 			}
-			log.Info("ingested the demo paper", "paper", paper.DemoID)
 		}
 	}
 	return a, nil
