@@ -81,12 +81,7 @@ func (g *gate) background(ctx context.Context) (context.Context, func(), error) 
 	release := func() {
 		stop(nil)
 		g.mu.Lock()
-		for i, r := range g.running {
-			if r == h {
-				g.running = append(g.running[:i], g.running[i+1:]...)
-				break
-			}
-		}
+		g.dropLocked(h)
 		g.mu.Unlock()
 		g.release()
 	}
@@ -103,17 +98,10 @@ func (g *gate) wait(ctx context.Context, w *waiter, queue *[]*waiter) error {
 	}
 	g.mu.Lock()
 	if w.granted {
-		g.mu.Unlock()
 		if w.hold != nil {
-			g.mu.Lock()
-			for i, r := range g.running {
-				if r == w.hold {
-					g.running = append(g.running[:i], g.running[i+1:]...)
-					break
-				}
-			}
-			g.mu.Unlock()
+			g.dropLocked(w.hold)
 		}
+		g.mu.Unlock()
 		g.release()
 		return context.Cause(ctx)
 	}
@@ -125,6 +113,16 @@ func (g *gate) wait(ctx context.Context, w *waiter, queue *[]*waiter) error {
 	}
 	g.mu.Unlock()
 	return context.Cause(ctx)
+}
+
+// dropLocked forgets a background request that no longer runs.
+func (g *gate) dropLocked(h *bgHold) {
+	for i, r := range g.running {
+		if r == h {
+			g.running = append(g.running[:i], g.running[i+1:]...)
+			return
+		}
+	}
 }
 
 // release frees a slot, handing it to the first waiting reader, else to

@@ -209,3 +209,74 @@ func TestModelOutputReachesReadersClean(t *testing.T) {
 		t.Errorf("summary = %+v, want it without controls and special tokens", sum)
 	}
 }
+
+// TestReaderBeforeWarmUp: on a one-slot upstream (Ollama, llama.cpp with
+// one slot) busy with a summary written in the background after ingest,
+// a reader's question is answered by the model within the first-token
+// limit: the summary gives its slot up and is written later.
+func TestReaderBeforeWarmUp(t *testing.T) {
+	for _, tt := range []struct {
+		name, concurrency string
+		wantMode          string
+	}{
+		{"with the limit", "1", "llm"},
+		// The defect the limit fixes: the question queues at the
+		// upstream behind the summary and times out.
+		{"without a limit", "0", "extractive"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := llmtest.NewServer()
+			defer fake.Close()
+			fake.Slots = 1
+			summaryHolds := make(chan struct{}, 8)
+			var mu sync.Mutex
+			hold := true
+			fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+				if r.Task() != "summary" {
+					return nil
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if !hold {
+					return nil
+				}
+				summaryHolds <- struct{}{}
+				// A slow model: it writes the summary's first words, then
+				// nothing until the request goes away.
+				return &llmtest.Reply{Tokens: llmtest.Split("This paper"), Hold: true}
+			})
+			s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_LLM_CONCURRENCY", tt.concurrency, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", "3s"))
+			if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != 201 {
+				t.Fatalf("ingest status %d", resp.StatusCode)
+			}
+			<-summaryHolds // the upstream's only slot generates a summary
+			conn, _ := dialSession(t, s, "test-paper", "")
+			a := askWS(t, conn, "q1", "How does satellite gravimetry measure Greenland ice mass loss?")
+			if a.err != nil || a.done == nil || a.done.Mode != tt.wantMode {
+				t.Fatalf("answer: err %+v done %+v, want mode %s", a.err, a.done, tt.wantMode)
+			}
+			if tt.wantMode != "llm" {
+				return
+			}
+			answers := fake.ChatsFor("answer")
+			if len(answers) != 1 || answers[0].Limit() != 1024 {
+				t.Errorf("answer requests %d, max_tokens %v; want one with the default cap 1024", len(answers), answers)
+			}
+			// The summary that gave way is asked again once the reader is
+			// served, and cached when the model writes it.
+			mu.Lock()
+			hold = false
+			mu.Unlock()
+			waitFor(t, "the model summary to be written", func() bool {
+				var sum struct{ Source string }
+				do(t, "GET", s.base+"/api/v1/papers/test-paper/summary?lang=en_US", "", "", &sum)
+				return sum.Source == "llm"
+			})
+			for _, r := range fake.ChatsFor("summary") {
+				if r.Limit() != 600 {
+					t.Errorf("summary request with max_tokens %d, want the default cap 600", r.Limit())
+				}
+			}
+		})
+	}
+}
