@@ -73,6 +73,11 @@ type Answer struct {
 	SessionID string `json:"session_id,omitempty"`
 }
 
+// NormalizeQuestion checks q as every Answerer does before answering:
+// it trims the text, refuses an empty or too long one or an unknown lang
+// (ErrInvalidQuestion), and fills an empty Lang from the text.
+func NormalizeQuestion(q Question) (Question, error) { return normalizeQuestion(q) }
+
 // Emit receives the answer text piece by piece as it is produced. An
 // error from Emit stops the answer and is returned by Ask.
 type Emit func(delta string) error

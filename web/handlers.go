@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -144,7 +145,7 @@ type askRequest struct {
 }
 
 // handleAsk answers one question; with ?stream=1 as server-sent events.
-func handleAsk(ps Papers, a rag.Answerer, log *slog.Logger) echo.HandlerFunc {
+func handleAsk(ps Papers, a rag.Answerer, heartbeat time.Duration, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := paperID(c)
 		if err != nil {
@@ -157,14 +158,33 @@ func handleAsk(ps Papers, a rag.Answerer, log *slog.Logger) echo.HandlerFunc {
 		}
 		q := rag.Question{PaperID: id, Text: req.Question, Lang: req.Lang, SessionID: req.SessionID}
 		if c.QueryParam("stream") == "1" {
-			return streamAsk(c, a, q, log)
+			// What is wrong with the request itself is found before the
+			// stream starts, and answered with its status.
+			if _, err := rag.NormalizeQuestion(q); err != nil {
+				return err
+			}
+			if q.SessionID != "" && !paper.ValidID(q.SessionID) {
+				return fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", rag.ErrInvalidQuestion, q.SessionID)
+			}
+			return streamAsk(c, a, q, heartbeat, log)
 		}
 		ans, err := a.Ask(c.Request().Context(), q, nil)
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, ans)
+		return c.JSON(http.StatusOK, answerBody(ans))
 	}
+}
+
+// answerBody is an answer as every transport sends it: citations and
+// sources are arrays, empty rather than null or left out.
+func answerBody(a *rag.Answer) *rag.Answer {
+	out := *a
+	out.Citations = nonNilCitations(a.Citations)
+	if out.Sources == nil {
+		out.Sources = []rag.Source{}
+	}
+	return &out
 }
 
 // jsonError describes a JSON decoding failure for the client.
