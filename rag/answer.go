@@ -35,6 +35,7 @@ func (e *Engine) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error
 	if err != nil {
 		return nil, err
 	}
+	ReportStage(ctx, StageSearching)
 	lp, err := e.load(ctx, q.PaperID)
 	if err != nil {
 		return nil, err

@@ -62,6 +62,9 @@ type Generator struct {
 
 	mu     sync.Mutex
 	failed map[store.SummaryKey]time.Time
+	// warming cancels the background generation of a summary in this
+	// process, so a reader who asks for it need not wait for it.
+	warming map[store.SummaryKey]context.CancelCauseFunc
 }
 
 var (
@@ -84,7 +87,8 @@ func NewGenerator(e *Engine, m ChatModel, st GeneratorStore, log *slog.Logger, o
 	if o.SummaryCooldown <= 0 {
 		o.SummaryCooldown = time.Minute
 	}
-	return &Generator{engine: e, model: m, store: st, log: log, opts: o, failed: make(map[store.SummaryKey]time.Time)}
+	return &Generator{engine: e, model: m, store: st, log: log, opts: o,
+		failed: make(map[store.SummaryKey]time.Time), warming: make(map[store.SummaryKey]context.CancelCauseFunc)}
 }
 
 // NewSessionID returns a new random session id.
@@ -140,6 +144,7 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 	if q.SessionID != "" && !ValidSessionID(q.SessionID) {
 		return nil, fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", ErrInvalidQuestion, q.SessionID)
 	}
+	ReportStage(ctx, StageSearching)
 	p, err := g.engine.Paper(ctx, q.PaperID)
 	if err != nil {
 		return nil, err
@@ -149,6 +154,7 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 	modelUp := true
 	standalone := q.Text
 	if len(sess.Turns) > 0 {
+		ReportStage(ctx, StageCondensing)
 		s, err := g.condense(ctx, p, sess.Turns, q.Text)
 		switch {
 		case ctx.Err() != nil:
@@ -162,6 +168,7 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 	}
 	queries := []string{standalone}
 	if pl := paperLang(p); modelUp && langOf(standalone) != pl {
+		ReportStage(ctx, StageRewriting)
 		rw, err := g.rewrite(ctx, p, pl, standalone)
 		switch {
 		case ctx.Err() != nil:
@@ -206,6 +213,7 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 // returns (nil, err wrapping ErrUpstream) when the model failed before
 // anything was emitted, so the caller can fall back.
 func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, queries []string, emit Emit) (*Answer, error) {
+	ReportStage(ctx, StageSearching)
 	r, err := g.retrieveAll(ctx, p.ID, queries)
 	if err != nil {
 		return nil, err
@@ -235,6 +243,7 @@ func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, qu
 		return nil, err
 	}
 	out := &answerStream{filter: newCiteFilter(allowed, emit)}
+	ReportStage(ctx, StageWriting)
 	res, err := g.model.StreamChat(ctx, ChatRequest{Messages: []ChatMessage{{RoleSystem, pr.System}, {RoleUser, pr.User}}, MaxTokens: g.opts.MaxTokens}, out.write)
 	if err == nil {
 		err = out.end()
@@ -405,10 +414,11 @@ const taskMaxTokens = 256
 
 // complete runs a short non-streamed task (rewrite, condense, summary)
 // and returns the model's whole reply, and whether the endpoint cut it
-// at maxTokens.
-func (g *Generator) complete(ctx context.Context, pr prompts.Prompt, maxTokens int) (string, bool, error) {
+// at req.MaxTokens; req's Messages are pr's.
+func (g *Generator) complete(ctx context.Context, pr prompts.Prompt, req ChatRequest) (string, bool, error) {
 	var b strings.Builder
-	res, err := g.model.StreamChat(ctx, ChatRequest{Messages: []ChatMessage{{RoleSystem, pr.System}, {RoleUser, pr.User}}, MaxTokens: maxTokens}, func(d string) error {
+	req.Messages = []ChatMessage{{RoleSystem, pr.System}, {RoleUser, pr.User}}
+	res, err := g.model.StreamChat(ctx, req, func(d string) error {
 		if b.Len() > 16<<10 {
 			return fmt.Errorf("%w: reply longer than 16 KiB", ErrUpstream)
 		}
@@ -426,7 +436,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 	if err != nil {
 		return nil, err
 	}
-	reply, _, err := g.complete(ctx, pr, taskMaxTokens)
+	reply, _, err := g.complete(ctx, pr, ChatRequest{MaxTokens: taskMaxTokens})
 	if err != nil {
 		return nil, err
 	}
@@ -457,7 +467,7 @@ func (g *Generator) condense(ctx context.Context, p *paper.Paper, turns []store.
 	if err != nil {
 		return "", err
 	}
-	reply, _, err := g.complete(ctx, pr, taskMaxTokens)
+	reply, _, err := g.complete(ctx, pr, ChatRequest{MaxTokens: taskMaxTokens})
 	if err != nil {
 		return "", err
 	}

@@ -43,7 +43,15 @@ func (g *Generator) Summary(ctx context.Context, paperID, lang string) (*paper.S
 	if failed && time.Since(at) < g.opts.SummaryCooldown {
 		return ExtractiveSummary(p, lang), nil
 	}
-	s, err := g.ensureSummary(ctx, p, lang)
+	// A summary the warmer is writing in the background would hold this
+	// reader behind background work (at the summary lock): it gives way,
+	// and the reader's request writes it.
+	g.mu.Lock()
+	if stop, ok := g.warming[key]; ok {
+		stop(ErrPreempted)
+	}
+	g.mu.Unlock()
+	s, err := g.ensureSummary(ctx, p, lang, false)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -55,10 +63,26 @@ func (g *Generator) Summary(ctx context.Context, paperID, lang string) (*paper.S
 }
 
 // ensureSummary returns the cached model summary or generates, caches
-// and returns it. Failures are remembered for the cooldown.
-func (g *Generator) ensureSummary(ctx context.Context, p *paper.Paper, lang string) (*paper.Summary, error) {
+// and returns it; background marks a generation no reader waits for,
+// which gives way to readers (ErrPreempted). Failures are remembered for
+// the cooldown; giving way is not a failure.
+func (g *Generator) ensureSummary(ctx context.Context, p *paper.Paper, lang string, background bool) (*paper.Summary, error) {
 	key := g.summaryKey(p.ID, lang)
 	var out *paper.Summary
+	outer := ctx
+	if background {
+		var stop context.CancelCauseFunc
+		ctx, stop = context.WithCancelCause(ctx)
+		defer stop(nil)
+		g.mu.Lock()
+		g.warming[key] = stop
+		g.mu.Unlock()
+		defer func() {
+			g.mu.Lock()
+			delete(g.warming, key)
+			g.mu.Unlock()
+		}()
+	}
 	err := g.store.WithSummaryLock(ctx, key, func(ctx context.Context) error {
 		// Another replica may have written it while we waited.
 		if s, err := g.store.Summary(ctx, key); err == nil {
@@ -67,7 +91,7 @@ func (g *Generator) ensureSummary(ctx context.Context, p *paper.Paper, lang stri
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		s, err := g.generateSummary(ctx, p, lang)
+		s, err := g.generateSummary(ctx, p, lang, background)
 		if err != nil {
 			return err
 		}
@@ -77,8 +101,11 @@ func (g *Generator) ensureSummary(ctx context.Context, p *paper.Paper, lang stri
 		out = s
 		return nil
 	})
+	if err != nil && outer.Err() == nil && errors.Is(context.Cause(ctx), ErrPreempted) {
+		err = fmt.Errorf("summary of %q in %s: %w", p.ID, lang, ErrPreempted)
+	}
 	g.mu.Lock()
-	if err != nil && ctx.Err() == nil {
+	if err != nil && outer.Err() == nil && !errors.Is(err, ErrPreempted) {
 		g.failed[key] = time.Now()
 	} else if err == nil {
 		delete(g.failed, key)
@@ -87,7 +114,7 @@ func (g *Generator) ensureSummary(ctx context.Context, p *paper.Paper, lang stri
 	return out, err
 }
 
-func (g *Generator) generateSummary(ctx context.Context, p *paper.Paper, lang string) (*paper.Summary, error) {
+func (g *Generator) generateSummary(ctx context.Context, p *paper.Paper, lang string, background bool) (*paper.Summary, error) {
 	abstract := p.Abstract
 	if lang == paper.LangZH && p.AbstractZh != "" {
 		abstract = p.AbstractZh
@@ -99,7 +126,7 @@ func (g *Generator) generateSummary(ctx context.Context, p *paper.Paper, lang st
 	if err != nil {
 		return nil, err
 	}
-	reply, cut, err := g.complete(ctx, pr, g.opts.SummaryMaxTokens)
+	reply, cut, err := g.complete(ctx, pr, ChatRequest{MaxTokens: g.opts.SummaryMaxTokens, Background: background})
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +195,9 @@ type WarmerOptions struct {
 }
 
 // Warmer generates both languages' summaries of newly ingested papers in
-// the background, so the reader's language toggle is instant. Close
+// the background, so the reader's language toggle is instant. Its
+// requests are background ones: they wait while readers wait for the
+// model, and one that gives way to a reader is queued again. Close
 // stops it and waits for its goroutines.
 type Warmer struct {
 	g      *Generator
@@ -248,13 +277,28 @@ func (w *Warmer) run(j warmJob) {
 		}
 		return
 	}
-	var failed error
+	var failed, yielded error
 	for _, lang := range []string{paper.LangEN, paper.LangZH} {
-		if _, err := w.g.ensureSummary(w.ctx, p, lang); err != nil {
+		_, err := w.g.ensureSummary(w.ctx, p, lang, true)
+		switch {
+		case errors.Is(err, ErrPreempted):
+			yielded = err
+		case err != nil:
 			failed = err
 		}
 	}
-	if failed == nil || w.ctx.Err() != nil {
+	if w.ctx.Err() != nil {
+		return
+	}
+	if failed == nil && yielded != nil {
+		// A reader needed the model: try again at once. The model
+		// client holds the request back until no reader waits, so this
+		// is no busy loop, and it is no failed attempt.
+		w.g.log.Debug("summary warm-up gave way to a reader; queued again", "paper", j.paperID)
+		w.enqueue(j)
+		return
+	}
+	if failed == nil {
 		return
 	}
 	if j.attempt+1 >= w.opts.Attempts {

@@ -246,6 +246,8 @@ func TestReaderBeforeWarmUp(t *testing.T) {
 				return &llmtest.Reply{Tokens: llmtest.Split("This paper"), Hold: true}
 			})
 			s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_LLM_CONCURRENCY", tt.concurrency, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", "3s"))
+			// Stopped before the fake closes: its held summaries end then.
+			defer s.stop(t)
 			if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != 201 {
 				t.Fatalf("ingest status %d", resp.StatusCode)
 			}
