@@ -27,7 +27,7 @@ type Config struct {
 	// LogLevel is debug, info, warn or error (CHATPAPER_LOG_LEVEL,
 	// default info).
 	LogLevel string
-	// RerankURL, when set, is a reranking endpoint the engine reorders
+	// RerankURL, when set, is a reranking endpoint retrieval reorders
 	// its best passages with (CHATPAPER_RERANK_URL, e.g.
 	// http://127.0.0.1:8081/rerank; default none).
 	RerankURL string
@@ -58,6 +58,9 @@ type Config struct {
 
 	// LLM configures model mode; see LLMConfig.
 	LLM LLMConfig
+	// Chat configures model mode's sessions and summaries; see
+	// ChatConfig.
+	Chat ChatConfig
 
 	// AdminKeys are the API keys that may ingest and delete papers
 	// (CHATPAPER_ADMIN_KEYS, comma-separated). With none, the admin
@@ -127,15 +130,42 @@ type LLMConfig struct {
 	// llama.cpp's --parallel): readers' requests then go first and
 	// background summaries give way to them.
 	Concurrency int
+	// Backoff is the first retry's delay, doubled each retry with
+	// jitter (CHATPAPER_LLM_BACKOFF, default 500ms).
+	Backoff time.Duration
+	// Temperature of chat completions (default 0.2: answers should
+	// stick to the context).
+	Temperature float32
+}
+
+// ChatConfig tunes model mode beyond the endpoint. It is not read from
+// the environment; its defaults are the one place these values live.
+type ChatConfig struct {
+	// MaxTurns is how many earlier turns a session keeps (default 6).
+	MaxTurns int
+	// HistoryRunes bounds the kept turns' questions and answers
+	// together, in characters (default 6000, about 2000 tokens).
+	HistoryRunes int
+	// SummaryCooldown is how long after a failed model summary the
+	// extractive one is served without asking again (default 1m).
+	SummaryCooldown time.Duration
+	// WarmWorkers, WarmQueue, WarmAttempts and WarmBackoff bound the
+	// background summary warmer: concurrent generations (default 2),
+	// waiting papers (default 64), tries per paper (default 4) and the
+	// first retry's delay, doubled after each (default 30s).
+	WarmWorkers  int
+	WarmQueue    int
+	WarmAttempts int
+	WarmBackoff  time.Duration
 }
 
 // Enabled reports whether model mode is configured.
 func (l LLMConfig) Enabled() bool { return l.BaseURL != "" }
 
-// Load reads the configuration: defaults first, then the environment
-// through getenv, then validation. Errors name the offending variable.
-func Load(getenv func(string) string) (Config, error) {
-	c := Config{
+// Defaults returns the configuration with every default and nothing
+// read from the environment.
+func Defaults() Config {
+	return Config{
 		Addr:            "127.0.0.1:8080",
 		DataDir:         "./data",
 		EmbedDim:        1024,
@@ -153,12 +183,24 @@ func Load(getenv func(string) string) (Config, error) {
 			MaxTokens:         1024,
 			SummaryMaxTokens:  600,
 			Concurrency:       4,
+			Backoff:           500 * time.Millisecond,
+			Temperature:       0.2,
+		},
+		Chat: ChatConfig{
+			MaxTurns: 6, HistoryRunes: 6000, SummaryCooldown: time.Minute,
+			WarmWorkers: 2, WarmQueue: 64, WarmAttempts: 4, WarmBackoff: 30 * time.Second,
 		},
 		RerankAPI:       "tei",
 		RerankTimeout:   5 * time.Second,
 		AskRate:         30,
 		MaxSocketsPerIP: 20,
 	}
+}
+
+// Load reads the configuration: defaults first, then the environment
+// through getenv, then validation. Errors name the offending variable.
+func Load(getenv func(string) string) (Config, error) {
+	c := Defaults()
 	str(getenv, "CHATPAPER_ADDR", &c.Addr)
 	str(getenv, "CHATPAPER_DATA", &c.DataDir)
 	str(getenv, "CHATPAPER_LOG_LEVEL", &c.LogLevel)
@@ -215,6 +257,9 @@ func loadLLM(getenv func(string) string, l *LLMConfig) error {
 		return err
 	}
 	if err := duration(getenv, "CHATPAPER_LLM_TIMEOUT", &l.Timeout); err != nil {
+		return err
+	}
+	if err := duration(getenv, "CHATPAPER_LLM_BACKOFF", &l.Backoff); err != nil {
 		return err
 	}
 	return duration(getenv, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", &l.FirstTokenTimeout)
@@ -330,6 +375,9 @@ func (l LLMConfig) validate() error {
 	}
 	if l.Concurrency < 0 || l.Concurrency > 4096 {
 		return fmt.Errorf("config: CHATPAPER_LLM_CONCURRENCY %d must be 0 (no bound) or between 1 and 4096", l.Concurrency)
+	}
+	if l.Backoff <= 0 {
+		return fmt.Errorf("config: CHATPAPER_LLM_BACKOFF must be positive")
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ func TestReplayCaptures(t *testing.T) {
 			fake := llmtest.NewServer()
 			defer fake.Close()
 			fake.ChatFn = func(llmtest.ChatRequest) *llmtest.Reply { return &llmtest.Reply{Raw: raw} }
-			c := newClient(fake, nil)
+			c := newClient(t, fake, nil)
 			tally := &tokenTally{n: map[string]int{}}
 			c.CountTokens(tally)
 			deltas, res, err := stream(t, c, rag.ChatRequest{})
@@ -123,7 +123,7 @@ func TestStreamShapes(t *testing.T) {
 			fake := llmtest.NewServer()
 			defer fake.Close()
 			fake.ChatFn = func(llmtest.ChatRequest) *llmtest.Reply { r := tt.reply; return &r }
-			c := newClient(fake, func(o *llm.Options) {
+			c := newClient(t, fake, func(o *llm.Options) {
 				if tt.model != "" {
 					o.Model = tt.model
 				}
@@ -160,8 +160,8 @@ func TestStreamChatRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := llm.New(llm.Options{BaseURL: "http://" + addr + "/v1", Model: "fake-model", Retries: 1, Backoff: time.Millisecond,
-		FirstTokenTimeout: 5 * time.Second, Timeout: 10 * time.Second})
+	fake0 := &llmtest.Server{BaseURL: "http://" + addr + "/v1"}
+	c := newClient(t, fake0, func(o *llm.Options) { o.Retries = 1; o.Backoff = time.Millisecond })
 	if _, _, err := stream(t, c, rag.ChatRequest{}); !errors.Is(err, rag.ErrUpstream) {
 		t.Fatalf("endpoint down: err = %v, want upstream", err)
 	}
@@ -200,7 +200,7 @@ func TestReaderBeforeBackground(t *testing.T) {
 			}
 			return &llmtest.Reply{Tokens: llmtest.Split("Reader's answer.")}
 		}
-		c := newClient(fake, func(o *llm.Options) {
+		c := newClient(t, fake, func(o *llm.Options) {
 			o.MaxConcurrent = limit
 			o.FirstTokenTimeout = 2 * time.Second
 		})

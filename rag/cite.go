@@ -16,7 +16,7 @@ const maxCiteGroup = 64
 // "range" like [1-2020] is not a citation.
 const maxRange = 30
 
-// citeFilter validates a model's citations while the answer streams.
+// CiteFilter validates a model's citations while the answer streams.
 // Text outside brackets passes through; a bracket group of reference
 // numbers ([12], [3, 5], [3–5], [3-5], full-width ［12］ and 【12】) is
 // held until it closes, then rewritten to keep only numbers in allowed,
@@ -32,9 +32,8 @@ const maxRange = 30
 // ("[1-2020]") is shown as the model wrote it only when all its numbers
 // are allowed; otherwise it is removed, or, when a number in it reads as
 // a quantity ("[95% CI"), shown without its bracket.
-type citeFilter struct {
+type CiteFilter struct {
 	allowed map[int]bool
-	all     bool // allow every number (ParseCitations)
 	emit    func(string) error
 
 	out     strings.Builder // everything emitted so far
@@ -52,15 +51,18 @@ type citeFilter struct {
 	dropped []int // sorted, unique
 }
 
-func newCiteFilter(allowed map[int]bool, emit func(string) error) *citeFilter {
-	return &citeFilter{allowed: allowed, emit: emit}
+// NewCiteFilter returns a filter passing only the numbers in allowed on
+// to emit (which may be nil: the filtered text is still kept).
+func NewCiteFilter(allowed map[int]bool, emit func(string) error) *CiteFilter {
+	return &CiteFilter{allowed: allowed, emit: emit}
 }
 
 func openRune(r rune) bool  { return r == '[' || r == '［' || r == '【' }
 func closeRune(r rune) bool { return r == ']' || r == '］' || r == '】' }
 
-// write filters s and emits what can be emitted now.
-func (f *citeFilter) write(s string) error {
+// Write filters s and emits what can be emitted now. An error from emit
+// is returned.
+func (f *CiteFilter) Write(s string) error {
 	var b strings.Builder
 	for _, r := range s {
 		f.rune(&b, r)
@@ -68,7 +70,7 @@ func (f *citeFilter) write(s string) error {
 	return f.send(b.String())
 }
 
-func (f *citeFilter) rune(b *strings.Builder, r rune) {
+func (f *CiteFilter) rune(b *strings.Builder, r rune) {
 	if f.extraCloses > 0 {
 		if closeRune(r) {
 			f.extraCloses--
@@ -122,8 +124,8 @@ func (f *citeFilter) rune(b *strings.Builder, r rune) {
 	}
 }
 
-// end flushes held text, except trailing whitespace.
-func (f *citeFilter) end() error {
+// End flushes held text, except trailing whitespace.
+func (f *CiteFilter) End() error {
 	var b strings.Builder
 	switch {
 	case f.inGroup:
@@ -138,7 +140,16 @@ func (f *citeFilter) end() error {
 	return f.send(b.String())
 }
 
-func (f *citeFilter) send(s string) error {
+// Text is everything emitted so far.
+func (f *CiteFilter) Text() string { return f.out.String() }
+
+// Kept are the allowed numbers cited, in order of first appearance.
+func (f *CiteFilter) Kept() []int { return f.kept }
+
+// Dropped are the numbers removed, sorted and unique.
+func (f *CiteFilter) Dropped() []int { return f.dropped }
+
+func (f *CiteFilter) send(s string) error {
 	if s == "" {
 		return nil
 	}
@@ -150,7 +161,7 @@ func (f *citeFilter) send(s string) error {
 }
 
 // text appends s after any held whitespace.
-func (f *citeFilter) text(b *strings.Builder, s string) {
+func (f *CiteFilter) text(b *strings.Builder, s string) {
 	b.WriteString(f.space.String())
 	f.space.Reset()
 	b.WriteString(s)
@@ -159,7 +170,7 @@ func (f *citeFilter) text(b *strings.Builder, s string) {
 // breakGroup decides on an open group that cannot be a citation: next,
 // the rune that broke it, is not part of one (0 at the end of the
 // stream).
-func (f *citeFilter) breakGroup(b *strings.Builder, next rune) {
+func (f *CiteFilter) breakGroup(b *strings.Builder, next rune) {
 	raw := f.group.String()
 	f.group.Reset()
 	if f.numbersAllowed(raw) {
@@ -189,7 +200,7 @@ func quantityRune(r rune) bool {
 	return r == '%' || r == '.' || r == '‰' || r == '×' || unicode.IsLetter(r)
 }
 
-func (f *citeFilter) closeGroup(b *strings.Builder) {
+func (f *CiteFilter) closeGroup(b *strings.Builder) {
 	raw := f.group.String()
 	f.group.Reset()
 	nums, ok := parseCiteGroup(raw)
@@ -210,7 +221,7 @@ func (f *citeFilter) closeGroup(b *strings.Builder) {
 	}
 	var keep []string
 	for _, n := range nums {
-		if !f.all && !f.allowed[n] {
+		if !f.allowed[n] {
 			f.drop(n)
 			continue
 		}
@@ -249,13 +260,13 @@ func numbers(s string) (out []int, ok bool) {
 	return out, ok
 }
 
-func (f *citeFilter) numbersAllowed(s string) bool {
+func (f *CiteFilter) numbersAllowed(s string) bool {
 	nums, ok := numbers(s)
 	if !ok {
-		return f.all
+		return false
 	}
 	for _, n := range nums {
-		if !f.all && !f.allowed[n] {
+		if !f.allowed[n] {
 			return false
 		}
 	}
@@ -264,16 +275,16 @@ func (f *citeFilter) numbersAllowed(s string) bool {
 
 // dropNumbers records the numbers of a removed group that were not
 // allowed.
-func (f *citeFilter) dropNumbers(s string) {
+func (f *CiteFilter) dropNumbers(s string) {
 	nums, _ := numbers(s)
 	for _, n := range nums {
-		if !f.all && !f.allowed[n] {
+		if !f.allowed[n] {
 			f.drop(n)
 		}
 	}
 }
 
-func (f *citeFilter) drop(n int) {
+func (f *CiteFilter) drop(n int) {
 	if i, found := slices.BinarySearch(f.dropped, n); !found {
 		f.dropped = slices.Insert(f.dropped, i, n)
 	}
@@ -321,14 +332,4 @@ func parseCiteGroup(g string) ([]int, bool) {
 		}
 	}
 	return out, len(out) > 0
-}
-
-// ParseCitations returns the reference numbers cited in text, in order
-// of first appearance, each once.
-func ParseCitations(text string) []int {
-	f := newCiteFilter(nil, nil)
-	f.all = true
-	_ = f.write(text)
-	_ = f.end()
-	return f.kept
 }

@@ -6,11 +6,10 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/chatpaper/chatpaper/store"
 )
 
 func TestCiteFilter(t *testing.T) {
+	t.Parallel()
 	allowed := map[int]bool{3: true, 4: true, 5: true, 12: true}
 	tests := []struct {
 		name, in, want string
@@ -51,91 +50,27 @@ func TestCiteFilter(t *testing.T) {
 			// result must not depend on how the stream was cut.
 			for _, step := range []int{1, 3, 1000} {
 				var emitted strings.Builder
-				f := newCiteFilter(allowed, func(s string) error { emitted.WriteString(s); return nil })
+				f := NewCiteFilter(allowed, func(s string) error { emitted.WriteString(s); return nil })
 				r := []rune(tt.in)
 				for i := 0; i < len(r); i += step {
-					if err := f.write(string(r[i:min(i+step, len(r))])); err != nil {
+					if err := f.Write(string(r[i:min(i+step, len(r))])); err != nil {
 						t.Fatal(err)
 					}
 				}
-				if err := f.end(); err != nil {
+				if err := f.End(); err != nil {
 					t.Fatal(err)
 				}
 				if got := emitted.String(); got != tt.want {
 					t.Errorf("step %d: emitted %q, want %q", step, got, tt.want)
 				}
-				if got := f.out.String(); got != emitted.String() {
+				if got := f.Text(); got != emitted.String() {
 					t.Errorf("step %d: out %q differs from emitted %q", step, got, emitted.String())
 				}
-				if !reflect.DeepEqual(f.kept, tt.kept) || !reflect.DeepEqual(f.dropped, tt.dropped) {
-					t.Errorf("step %d: kept %v dropped %v, want %v and %v", step, f.kept, f.dropped, tt.kept, tt.dropped)
+				if !reflect.DeepEqual(f.Kept(), tt.kept) || !reflect.DeepEqual(f.Dropped(), tt.dropped) {
+					t.Errorf("step %d: kept %v dropped %v, want %v and %v", step, f.Kept(), f.Dropped(), tt.kept, tt.dropped)
 				}
 			}
 		})
-	}
-}
-
-func TestParseCitations(t *testing.T) {
-	if got, want := ParseCitations("See [26] and [3–5], again [26], ［7］."), []int{26, 3, 4, 5, 7}; !reflect.DeepEqual(got, want) {
-		t.Errorf("ParseCitations = %v, want %v", got, want)
-	}
-}
-
-func TestAnswerStreamNotCovered(t *testing.T) {
-	tests := []struct {
-		name       string
-		pieces     []string
-		notCovered bool
-		out        string
-	}{
-		{"marker split across tokens", []string{"NOT", "_COV", "ERED"}, true, ""},
-		{"marker with a period and more", []string{"NOT_COVERED", ". The paper does not say."}, true, ""},
-		{"marker with leading space", []string{" NOT_", "COVERED\n"}, true, ""},
-		{"answer starting like the marker", []string{"NOT", "ably, [3] shows it."}, false, "NOTably, [3] shows it."},
-		{"ordinary answer", []string{"Reference ", "[3]", " shows it."}, false, "Reference [3] shows it."},
-		{"empty reply", nil, true, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var emitted strings.Builder
-			a := &answerStream{filter: newCiteFilter(map[int]bool{3: true}, func(s string) error { emitted.WriteString(s); return nil })}
-			for _, p := range tt.pieces {
-				if err := a.write(p); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := a.end(); err != nil {
-				t.Fatal(err)
-			}
-			if a.notCovered != tt.notCovered || emitted.String() != tt.out {
-				t.Errorf("notCovered %v emitted %q, want %v and %q", a.notCovered, emitted.String(), tt.notCovered, tt.out)
-			}
-		})
-	}
-}
-
-func TestTrimTurns(t *testing.T) {
-	turn := func(q string) store.Turn { return store.Turn{Question: q, Answer: strings.Repeat("a", 90)} }
-	var turns []store.Turn
-	for _, q := range []string{"q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"} {
-		turns = append(turns, turn(q))
-	}
-	qs := func(ts []store.Turn) string {
-		var out []string
-		for _, t := range ts {
-			out = append(out, t.Question)
-		}
-		return strings.Join(out, ",")
-	}
-	if got, want := qs(trimTurns(turns, 6, 10000)), "q3,q4,q5,q6,q7,q8"; got != want {
-		t.Errorf("by count: %s, want %s", got, want)
-	}
-	if got, want := qs(trimTurns(turns, 6, 200)), "q7,q8"; got != want {
-		t.Errorf("by budget: %s, want %s", got, want)
-	}
-	// The latest turn is kept even when it alone exceeds the budget.
-	if got, want := qs(trimTurns(turns, 6, 10)), "q8"; got != want {
-		t.Errorf("tiny budget: %s, want %s", got, want)
 	}
 }
 
@@ -180,42 +115,54 @@ func leakedCitations(text string, allowed map[int]bool) []string {
 
 // FuzzCitationFilter holds the filter to its promise for any model
 // output cut anywhere: every number inside brackets in the streamed text
-// is allowed, the streamed text is the answer, and the result does not
-// depend on how the stream was cut.
+// is allowed, the streamed text is the answer (its Text), every number
+// it keeps is allowed and every number it drops is not, and the result
+// does not depend on how the stream was cut.
 func FuzzCitationFilter(f *testing.F) {
 	for _, s := range []string{
 		"Exosomes [12] carry RNA [99].", " [1, is", "Trailing [99", "See [[3]].", "见【4】和［99］", "See [1-].",
 		"Odds [95% CI 1.3–3.4]", "[3, [99, [5", "[[0A", "[" + strings.Repeat("3,", 40) + "99]", "[1-2020]", "[[[", "]]3[",
+		"Both [5, 77, 12].", "Range [11-13].", "见［3，12］。", "Trailing [12", "[3–5]",
 	} {
 		f.Add(s, uint8(3))
 	}
 	allowed := map[int]bool{3: true, 4: true, 5: true, 12: true}
-	run := func(s string, step int) (string, string) {
+	run := func(s string, step int) (string, *CiteFilter) {
 		var emitted strings.Builder
-		c := newCiteFilter(allowed, func(d string) error { emitted.WriteString(d); return nil })
+		c := NewCiteFilter(allowed, func(d string) error { emitted.WriteString(d); return nil })
 		for i := 0; i < len(s); {
 			// Cut on rune boundaries, as deltas are.
 			j := min(i+step, len(s))
 			for j < len(s) && !utf8.RuneStart(s[j]) {
 				j++
 			}
-			if err := c.write(s[i:j]); err != nil {
+			if err := c.Write(s[i:j]); err != nil {
 				f.Fatal(err)
 			}
 			i = j
 		}
-		if err := c.end(); err != nil {
+		if err := c.End(); err != nil {
 			f.Fatal(err)
 		}
-		return emitted.String(), c.out.String()
+		if emitted.String() != c.Text() {
+			f.Fatalf("streamed %q but the answer is %q", emitted.String(), c.Text())
+		}
+		return emitted.String(), c
 	}
 	f.Fuzz(func(t *testing.T, s string, step uint8) {
 		if !utf8.ValidString(s) {
 			return // deltas are decoded JSON strings
 		}
-		emitted, out := run(s, int(step%8)+1)
-		if emitted != out {
-			t.Fatalf("streamed %q but the answer is %q", emitted, out)
+		emitted, c := run(s, int(step%8)+1)
+		for _, k := range c.Kept() {
+			if !allowed[k] {
+				t.Errorf("kept %d, which is not allowed", k)
+			}
+		}
+		for _, d := range c.Dropped() {
+			if allowed[d] {
+				t.Errorf("dropped %d, which is allowed", d)
+			}
 		}
 		if whole, _ := run(s, len(s)+1); whole != emitted {
 			t.Fatalf("cut every %d bytes: %q; whole: %q", step%8+1, emitted, whole)

@@ -3,6 +3,10 @@ package rag
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/chatpaper/chatpaper/prompts"
 )
 
 // Chat roles.
@@ -66,3 +70,23 @@ var ErrFirstTokenTimeout = errors.New("no token from the model in time")
 // ErrPreempted is wrapped by the error of a background request that
 // gave its place to a reader's; it is worth trying again later.
 var ErrPreempted = errors.New("model request gave way to a reader")
+
+// maxReply bounds a reply Complete collects.
+const maxReply = 16 << 10
+
+// Complete runs a short non-streamed task (rewrite, condense, summary)
+// on m and returns the model's whole reply, trimmed, and whether the
+// endpoint cut it at req.MaxTokens; req's Messages are pr's. A reply
+// longer than 16 KiB is an error wrapping ErrUpstream.
+func Complete(ctx context.Context, m ChatModel, pr prompts.Prompt, req ChatRequest) (string, bool, error) {
+	var b strings.Builder
+	req.Messages = []ChatMessage{{Role: RoleSystem, Content: pr.System}, {Role: RoleUser, Content: pr.User}}
+	res, err := m.StreamChat(ctx, req, func(d string) error {
+		if b.Len() > maxReply {
+			return fmt.Errorf("%w: reply longer than 16 KiB", ErrUpstream)
+		}
+		b.WriteString(d)
+		return nil
+	})
+	return strings.TrimSpace(b.String()), res.Truncated, err
+}

@@ -82,6 +82,6 @@ func handleReady(checks map[string]Checker, log *slog.Logger) echo.HandlerFunc {
 		if len(public) > 0 {
 			body["errors"] = public
 		}
-		return c.JSON(status, body)
+		return writeJSON(c, status, body)
 	}
 }

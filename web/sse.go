@@ -1,8 +1,8 @@
 package web
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -57,11 +57,11 @@ func (w *sseWriter) write(s string) error {
 func (w *sseWriter) comment(text string) error { return w.write(": " + text + "\n\n") }
 
 func (w *sseWriter) event(name string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
+	var b bytes.Buffer
+	if err := encodeJSON(&b, data, ""); err != nil {
 		return err
 	}
-	return w.write(fmt.Sprintf("event: %s\ndata: %s\n\n", name, b))
+	return w.write(fmt.Sprintf("event: %s\ndata: %s\n\n", name, bytes.TrimSuffix(b.Bytes(), []byte("\n"))))
 }
 
 // heartbeat sends a comment every interval until ctx ends.
