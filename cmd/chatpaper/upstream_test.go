@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chatpaper/chatpaper/llm/llmtest"
 )
@@ -280,5 +281,40 @@ func TestReaderBeforeWarmUp(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestThinkingModelIsNotCutOff: a thinking model on Ollama streams its
+// reasoning as delta.reasoning for longer than the first-token timeout
+// before it answers; the reader gets the model's answer, without the
+// reasoning.
+func TestThinkingModelIsNotCutOff(t *testing.T) {
+	fake := llmtest.NewServer()
+	defer fake.Close()
+	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+		if r.Task() != "answer" {
+			return nil
+		}
+		rep := fake.DefaultReply(r)
+		// Eight pieces 250 ms apart: twice the 1 s timeout in all.
+		rep.Reasoning, rep.ReasoningField, rep.ReasoningDelay = "secret steps one two three four five six seven", "reasoning", 250*time.Millisecond
+		rep.NoRoleChunk, rep.RoleEveryDelta = true, true
+		return rep
+	})
+	s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", "1s"))
+	defer s.stop(t)
+	if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != 201 {
+		t.Fatalf("ingest: %d", resp.StatusCode)
+	}
+	var ans struct {
+		Answer string `json:"answer"`
+		Mode   string `json:"mode"`
+	}
+	q := `{"question":"How does satellite gravimetry measure Greenland ice mass loss?"}`
+	if resp := do(t, "POST", s.base+"/api/v1/papers/test-paper/ask", "application/json", q, &ans); resp.StatusCode != http.StatusOK || ans.Mode != "llm" {
+		t.Fatalf("ask: %d %+v, want the model's answer", resp.StatusCode, ans)
+	}
+	if strings.Contains(ans.Answer, "secret") {
+		t.Errorf("reasoning reached the reader: %q", ans.Answer)
 	}
 }
