@@ -52,7 +52,7 @@ func (g *gate) reader(ctx context.Context) (release func(), err error) {
 	g.readers = append(g.readers, w)
 	g.preemptLocked()
 	g.mu.Unlock()
-	if err := g.wait(ctx, w, &g.readers); err != nil {
+	if err := g.wait(ctx, w, nil); err != nil {
 		return nil, err
 	}
 	return g.release, nil
@@ -60,8 +60,10 @@ func (g *gate) reader(ctx context.Context) (release func(), err error) {
 
 // background waits for a slot for work no reader waits for. It returns
 // a context derived from ctx that is cancelled with cause
-// rag.ErrPreempted when a reader needs the slot.
-func (g *gate) background(ctx context.Context) (context.Context, func(), error) {
+// rag.ErrPreempted when a reader needs the slot. Once urgent is closed
+// (a reader now waits for this work) the request waits and runs as a
+// reader's: first in line after the readers, and never preempted.
+func (g *gate) background(ctx context.Context, urgent <-chan struct{}) (context.Context, func(), error) {
 	bctx, stop := context.WithCancelCause(ctx)
 	h := &bgHold{stop: stop}
 	g.mu.Lock()
@@ -73,12 +75,28 @@ func (g *gate) background(ctx context.Context) (context.Context, func(), error) 
 		w := &waiter{ch: make(chan struct{}), hold: h}
 		g.bg = append(g.bg, w)
 		g.mu.Unlock()
-		if err := g.wait(ctx, w, &g.bg); err != nil {
+		if err := g.wait(ctx, w, urgent); err != nil {
 			stop(nil)
 			return nil, nil, err
 		}
 	}
+	done := make(chan struct{})
+	if urgent != nil {
+		// Promoted while it runs: readers no longer take its slot.
+		go func() {
+			select {
+			case <-urgent:
+				g.mu.Lock()
+				if !h.preempted {
+					g.dropLocked(h)
+				}
+				g.mu.Unlock()
+			case <-done:
+			}
+		}()
+	}
 	release := func() {
+		close(done)
 		stop(nil)
 		g.mu.Lock()
 		g.dropLocked(h)
@@ -89,12 +107,27 @@ func (g *gate) background(ctx context.Context) (context.Context, func(), error) 
 }
 
 // wait blocks until w is granted a slot or ctx ends; on ctx's end a slot
-// granted meanwhile is passed on.
-func (g *gate) wait(ctx context.Context, w *waiter, queue *[]*waiter) error {
-	select {
-	case <-w.ch:
-		return nil
-	case <-ctx.Done():
+// granted meanwhile is passed on. A background waiter moves to the
+// readers' queue when urgent is closed.
+func (g *gate) wait(ctx context.Context, w *waiter, urgent <-chan struct{}) error {
+	for {
+		select {
+		case <-w.ch:
+			return nil
+		case <-urgent:
+			urgent = nil
+			g.mu.Lock()
+			if !w.granted && w.hold != nil && g.removeLocked(&g.bg, w) {
+				// A reader's from now on: no hold to preempt.
+				w.hold = nil
+				g.readers = append(g.readers, w)
+				g.preemptLocked()
+			}
+			g.mu.Unlock()
+			continue
+		case <-ctx.Done():
+		}
+		break
 	}
 	g.mu.Lock()
 	if w.granted {
@@ -105,14 +138,22 @@ func (g *gate) wait(ctx context.Context, w *waiter, queue *[]*waiter) error {
 		g.release()
 		return context.Cause(ctx)
 	}
-	for i, x := range *queue {
-		if x == w {
-			*queue = append((*queue)[:i], (*queue)[i+1:]...)
-			break
-		}
+	if !g.removeLocked(&g.readers, w) {
+		g.removeLocked(&g.bg, w)
 	}
 	g.mu.Unlock()
 	return context.Cause(ctx)
+}
+
+// removeLocked takes w out of queue, reporting whether it was there.
+func (g *gate) removeLocked(queue *[]*waiter, w *waiter) bool {
+	for i, x := range *queue {
+		if x == w {
+			*queue = append((*queue)[:i], (*queue)[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // dropLocked forgets a background request that no longer runs.

@@ -15,13 +15,13 @@ func TestGateReadersFirst(t *testing.T) {
 	ctx := context.Background()
 
 	// A background request holds the only slot; a second waits.
-	bctx, bgRelease, err := g.background(ctx)
+	bctx, bgRelease, err := g.background(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	secondGot := make(chan func(), 1)
 	go func() {
-		_, rel, err := g.background(ctx)
+		_, rel, err := g.background(ctx, nil)
 		if err != nil {
 			t.Error(err)
 			return
@@ -103,5 +103,59 @@ func waitQueued(t *testing.T, g *gate, readers, bg int) {
 			t.Fatalf("gate has %d readers and %d background waiting, want %d and %d", r, b, readers, bg)
 		}
 		runtime.Gosched()
+	}
+}
+
+// TestGateUrgentBackground: background work a reader now waits for (its
+// urgent channel closed) is served as a reader's: it leaves the
+// background queue, and once running it no longer gives its slot up.
+func TestGateUrgentBackground(t *testing.T) {
+	t.Parallel()
+	g := newGate(1)
+	ctx := context.Background()
+	firstCtx, firstRelease, err := g.background(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	urgent := make(chan struct{})
+	got := make(chan context.Context, 1)
+	var secondRelease func()
+	go func() {
+		c, rel, err := g.background(ctx, urgent)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		secondRelease = rel
+		got <- c
+	}()
+	waitQueued(t, g, 0, 1)
+	// A reader now waits for the second: it becomes a reader's request,
+	// and the first gives way to it.
+	close(urgent)
+	<-firstCtx.Done()
+	if !errors.Is(context.Cause(firstCtx), rag.ErrPreempted) {
+		t.Fatalf("first background cause = %v, want ErrPreempted", context.Cause(firstCtx))
+	}
+	firstRelease()
+	secondCtx := <-got
+	// Running and urgent: a reader arriving now waits its turn.
+	readerGot := make(chan func(), 1)
+	go func() {
+		rel, err := g.reader(ctx)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		readerGot <- rel
+	}()
+	waitQueued(t, g, 1, 0)
+	if secondCtx.Err() != nil {
+		t.Fatal("urgent background work was preempted by a reader")
+	}
+	secondRelease()
+	(<-readerGot)()
+	if g.free != 1 {
+		t.Errorf("free slots = %d, want 1", g.free)
 	}
 }

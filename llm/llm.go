@@ -157,7 +157,7 @@ func (c *Client) StreamChat(ctx context.Context, r rag.ChatRequest, onDelta func
 	}
 	parent := ctx
 	if c.gate != nil && r.Background {
-		bctx, release, err := c.gate.background(ctx)
+		bctx, release, err := c.gate.background(ctx, r.Urgent)
 		if err != nil {
 			return rag.ChatResult{}, err
 		}

@@ -32,6 +32,10 @@ type ChatRequest struct {
 	// ahead of time): it gives way to readers' requests and may fail
 	// with ErrPreempted.
 	Background bool
+	// Urgent, when closed, tells a Background request that a reader now
+	// waits for its result: from then on it is served as a reader's and
+	// no longer gives way. Nil never fires.
+	Urgent <-chan struct{}
 }
 
 // ChatResult is how a complete reply ended.

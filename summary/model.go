@@ -55,9 +55,9 @@ type Model struct {
 
 	mu     sync.Mutex
 	failed map[store.SummaryKey]time.Time
-	// warming cancels the background generation of a summary in this
-	// process, so a reader who asks for it need not wait for it.
-	warming map[store.SummaryKey]context.CancelCauseFunc
+	// warming makes the background generation of a summary in this
+	// process a reader's, once a reader asks for that summary.
+	warming map[store.SummaryKey]func()
 }
 
 var _ Summarizer = (*Model)(nil)
@@ -74,7 +74,7 @@ func NewModel(papers Papers, m rag.ChatModel, cache Cache, o ModelOptions) (*Mod
 		o.Now = time.Now
 	}
 	return &Model{papers: papers, model: m, cache: cache, log: o.Log, opts: o,
-		failed: make(map[store.SummaryKey]time.Time), warming: make(map[store.SummaryKey]context.CancelCauseFunc)}, nil
+		failed: make(map[store.SummaryKey]time.Time), warming: make(map[store.SummaryKey]func())}, nil
 }
 
 func (g *Model) summaryKey(paperID, lang string) store.SummaryKey {
@@ -103,12 +103,13 @@ func (g *Model) Summary(ctx context.Context, paperID, lang string) (*paper.Summa
 	if failed && g.opts.Now().Sub(at) < g.opts.Cooldown {
 		return ExtractiveSummary(p, lang), nil
 	}
-	// A summary the warmer is writing in the background would hold this
-	// reader behind background work (at the summary lock): it gives way,
-	// and the reader's request writes it.
+	// The warmer may be writing this summary in the background, holding
+	// the summary lock this reader is about to wait for: it is a
+	// reader's request from now on, so it no longer waits behind other
+	// readers' or gives its slot up.
 	g.mu.Lock()
-	if stop, ok := g.warming[key]; ok {
-		stop(rag.ErrPreempted)
+	if urgent, ok := g.warming[key]; ok {
+		urgent()
 	}
 	g.mu.Unlock()
 	s, err := g.ensureSummary(ctx, p, lang, false)
@@ -124,18 +125,18 @@ func (g *Model) Summary(ctx context.Context, paperID, lang string) (*paper.Summa
 
 // ensureSummary returns the cached model summary or generates, caches
 // and returns it; background marks a generation no reader waits for,
-// which gives way to readers (rag.ErrPreempted). Failures are remembered for
-// the cooldown; giving way is not a failure.
+// which gives way to readers (rag.ErrPreempted) until a reader asks
+// for this summary (Summary makes it urgent). Failures are remembered
+// for the cooldown; giving way is not a failure.
 func (g *Model) ensureSummary(ctx context.Context, p *paper.Paper, lang string, background bool) (*paper.Summary, error) {
 	key := g.summaryKey(p.ID, lang)
 	var out *paper.Summary
-	outer := ctx
+	var urgent chan struct{}
 	if background {
-		var stop context.CancelCauseFunc
-		ctx, stop = context.WithCancelCause(ctx)
-		defer stop(nil)
+		urgent = make(chan struct{})
+		var once sync.Once
 		g.mu.Lock()
-		g.warming[key] = stop
+		g.warming[key] = func() { once.Do(func() { close(urgent) }) }
 		g.mu.Unlock()
 		defer func() {
 			g.mu.Lock()
@@ -151,7 +152,7 @@ func (g *Model) ensureSummary(ctx context.Context, p *paper.Paper, lang string, 
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		s, err := g.generateSummary(ctx, p, lang, background)
+		s, err := g.generateSummary(ctx, p, lang, background, urgent)
 		if err != nil {
 			return err
 		}
@@ -161,11 +162,8 @@ func (g *Model) ensureSummary(ctx context.Context, p *paper.Paper, lang string, 
 		out = s
 		return nil
 	})
-	if err != nil && outer.Err() == nil && errors.Is(context.Cause(ctx), rag.ErrPreempted) {
-		err = fmt.Errorf("summary of %q in %s: %w", p.ID, lang, rag.ErrPreempted)
-	}
 	g.mu.Lock()
-	if err != nil && outer.Err() == nil && !errors.Is(err, rag.ErrPreempted) {
+	if err != nil && ctx.Err() == nil && !errors.Is(err, rag.ErrPreempted) {
 		g.failed[key] = g.opts.Now()
 	} else if err == nil {
 		delete(g.failed, key)
@@ -174,7 +172,7 @@ func (g *Model) ensureSummary(ctx context.Context, p *paper.Paper, lang string, 
 	return out, err
 }
 
-func (g *Model) generateSummary(ctx context.Context, p *paper.Paper, lang string, background bool) (*paper.Summary, error) {
+func (g *Model) generateSummary(ctx context.Context, p *paper.Paper, lang string, background bool, urgent <-chan struct{}) (*paper.Summary, error) {
 	abstract := p.Abstract
 	if lang == paper.LangZH && p.AbstractZh != "" {
 		abstract = p.AbstractZh
@@ -186,7 +184,7 @@ func (g *Model) generateSummary(ctx context.Context, p *paper.Paper, lang string
 	if err != nil {
 		return nil, err
 	}
-	reply, cut, err := rag.Complete(ctx, g.model, pr, rag.ChatRequest{MaxTokens: g.opts.MaxTokens, Background: background})
+	reply, cut, err := rag.Complete(ctx, g.model, pr, rag.ChatRequest{MaxTokens: g.opts.MaxTokens, Background: background, Urgent: urgent})
 	if err != nil {
 		return nil, err
 	}

@@ -230,21 +230,22 @@ func TestReaderBeforeWarmUp(t *testing.T) {
 			defer fake.Close()
 			fake.Slots = 1
 			summaryHolds := make(chan struct{}, 8)
-			var mu sync.Mutex
-			hold := true
+			// A slow model: it writes a summary, then takes until the
+			// test closes slow (or the request goes away) to finish it.
+			slow := make(chan struct{})
+			var once sync.Once
+			defer once.Do(func() { close(slow) })
 			fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
 				if r.Task() != "summary" {
 					return nil
 				}
-				mu.Lock()
-				defer mu.Unlock()
-				if !hold {
-					return nil
+				select {
+				case summaryHolds <- struct{}{}:
+				default:
 				}
-				summaryHolds <- struct{}{}
-				// A slow model: it writes the summary's first words, then
-				// nothing until the request goes away.
-				return &llmtest.Reply{Tokens: llmtest.Split("This paper"), Hold: true}
+				rep := fake.DefaultReply(r)
+				rep.Until = slow
+				return rep
 			})
 			s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_LLM_CONCURRENCY", tt.concurrency, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", "3s"))
 			// Stopped before the fake closes: its held summaries end then.
@@ -267,9 +268,7 @@ func TestReaderBeforeWarmUp(t *testing.T) {
 			}
 			// The summary that gave way is asked again once the reader is
 			// served, and cached when the model writes it.
-			mu.Lock()
-			hold = false
-			mu.Unlock()
+			once.Do(func() { close(slow) })
 			waitFor(t, "the model summary to be written", func() bool {
 				var sum struct{ Source string }
 				do(t, "GET", s.base+"/api/v1/papers/test-paper/summary?lang=en_US", "", "", &sum)

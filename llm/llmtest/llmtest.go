@@ -121,6 +121,10 @@ type Reply struct {
 	// Hold keeps the stream open after the tokens until the client
 	// goes away, as a model still thinking does.
 	Hold bool
+	// Until, when set, keeps the stream open after the tokens until it
+	// is closed, then ends the reply as usual: a slow generation a test
+	// lets finish. A client that goes away meanwhile ends it too.
+	Until <-chan struct{}
 }
 
 // Server is the fake endpoint. Its BaseURL ends in /v1, like a real
@@ -491,6 +495,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 		// Bounded so a test that forgets to cancel still ends.
 		wait(time.Minute)
 		return
+	}
+	if rep.Until != nil {
+		select {
+		case <-rep.Until:
+		case <-ctx.Done():
+			abandoned()
+			return
+		}
 	}
 	chunk(map[string]any{}, finish)
 	b, _ := json.Marshal(map[string]any{
