@@ -65,7 +65,7 @@ func TestStreamChatQuirks(t *testing.T) {
 func TestStreamChatFaults(t *testing.T) {
 	t.Parallel()
 	tokens := llmtest.Split("one two three four five six")
-	thinking := "the user asks about six numbers so I count"
+	thinking := "the user asks about six numbers so I count them one by one and then I write them down in order"
 	tests := []struct {
 		name      string
 		replies   []llmtest.Reply
@@ -84,13 +84,14 @@ func TestStreamChatFaults(t *testing.T) {
 		{"in-stream error event before any token", []llmtest.Reply{{Tokens: tokens, StreamError: "generation failed"}, {Tokens: tokens}}, nil, "", rag.ErrUpstream, 1},
 		{"first-token timeout", []llmtest.Reply{{Tokens: tokens, FirstDelay: 2 * time.Second}},
 			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
-		// Thinking for 8×50 ms, four times the first-token timeout: each
-		// reasoning delta restarts it, in either field servers use.
+		// Thinking for 21×50 ms, over three times the first-token timeout,
+		// in pieces six times closer than it: each reasoning delta
+		// restarts it, in either field servers use.
 		{"reasoning_content keeps a thinking model alive", []llmtest.Reply{{Reasoning: thinking, ReasoningDelay: 50 * time.Millisecond, Tokens: tokens}},
-			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "one two three four five six", nil, 1},
+			func(o *llm.Options) { o.FirstTokenTimeout = 300 * time.Millisecond }, "one two three four five six", nil, 1},
 		{"Ollama's reasoning keeps a thinking model alive", []llmtest.Reply{{Reasoning: thinking, ReasoningField: "reasoning", ReasoningDelay: 50 * time.Millisecond,
 			Tokens: tokens, NoRoleChunk: true, RoleEveryDelta: true}},
-			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "one two three four five six", nil, 1},
+			func(o *llm.Options) { o.FirstTokenTimeout = 300 * time.Millisecond }, "one two three four five six", nil, 1},
 		{"silence after thinking still times out", []llmtest.Reply{{Reasoning: "thinking hard", ReasoningField: "reasoning", Tokens: tokens, FirstDelay: 2 * time.Second}},
 			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
 		{"slow tokens after the first are fine", []llmtest.Reply{{Tokens: tokens, TokenDelay: 30 * time.Millisecond}},
