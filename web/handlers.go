@@ -172,6 +172,11 @@ func handleAsk(ps Papers, a rag.Answerer, heartbeat time.Duration, log *slog.Log
 			if q.SessionID != "" && !chat.ValidSessionID(q.SessionID) {
 				return fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", rag.ErrInvalidQuestion, q.SessionID)
 			}
+			// An unknown paper stays a 404, as it is without streaming:
+			// one primary-key read, before the headers are sent.
+			if _, err := ps.Paper(c.Request().Context(), id); err != nil {
+				return err
+			}
 			return streamAsk(c, a, q, heartbeat, log)
 		}
 		ans, err := a.Ask(c.Request().Context(), q, nil)

@@ -98,6 +98,20 @@ func TestSSEInvalidRequestIsJSON(t *testing.T) {
 	}
 }
 
+// TestSSEUnknownPaperIs404: an unknown paper is refused with its status
+// before the stream starts, as it is without streaming.
+func TestSSEUnknownPaperIs404(t *testing.T) {
+	t.Parallel()
+	srv, _ := newTestServer(t, Deps{})
+	resp, b := request(t, "POST", srv.URL+"/api/v1/papers/nope/ask?stream=1", `{"question":"what?"}`, map[string]string{"Content-Type": "application/json"})
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(b, `"code":"not_found"`) {
+		t.Errorf("unknown paper: %d %s, want a 404 not_found JSON error", resp.StatusCode, b)
+	}
+	if ct := resp.Header.Get("Content-Type"); strings.Contains(ct, "event-stream") {
+		t.Errorf("unknown paper answered as a stream (%s)", ct)
+	}
+}
+
 // TestAnswerShapeOnEveryTransport: an answer without citations has
 // "citations":[] on REST, SSE and the websocket alike, and a truncated
 // answer says so on each.
