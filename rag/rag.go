@@ -96,6 +96,9 @@ type Answer struct {
 	// Notice is one line, in the answer's language, when the answer
 	// cites a retracted or withdrawn work; empty otherwise.
 	Notice string `json:"notice,omitempty"`
+	// Truncated reports that the model's answer was cut at its length
+	// limit: what it says is true to the paper, but incomplete.
+	Truncated bool `json:"truncated"`
 	// SessionID is the session the turn was recorded in, if any.
 	SessionID string `json:"session_id,omitempty"`
 }

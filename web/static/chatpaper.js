@@ -70,6 +70,13 @@
       modeLLM: 'AI answer based on the paper',
       stopped: 'Answer stopped.',
       interrupted: 'This answer was interrupted.',
+      truncated: 'The answer reached its length limit and stops here; ask about one part of it for more.',
+      stage: {
+        searching: 'Searching the paper…',
+        condensing: 'Reading the conversation…',
+        rewriting: 'Translating the question…',
+        writing: 'Writing the answer…'
+      },
       retryIn: 'Please try again in {s} s.',
       errorTitle: 'Error:',
       sp: ' ',
@@ -130,6 +137,13 @@
       modeLLM: '由 AI 根据论文生成',
       stopped: '已停止回答。',
       interrupted: '回答被中断。',
+      truncated: '回答已达长度上限，到此为止；可以就其中一部分继续提问。',
+      stage: {
+        searching: '正在检索论文…',
+        condensing: '正在理解上下文…',
+        rewriting: '正在翻译问题…',
+        writing: '正在撰写回答…'
+      },
       retryIn: '请在 {s} 秒后重试。',
       errorTitle: '错误：',
       sp: '',
@@ -848,9 +862,9 @@
       var textEl = h('div', { className: 'cp-answer-text' });
       bubble.appendChild(textEl);
       if (streaming && !m.text) {
-        textEl.appendChild(h('span', { className: 'cp-thinking', 'data-testid': 'cp-thinking' }, [
+        textEl.appendChild(h('span', { className: 'cp-thinking', 'data-testid': 'cp-thinking', 'data-stage': m.stage || null }, [
           h('span', { className: 'cp-dots', 'aria-hidden': 'true' }, [h('span'), h('span'), h('span')]),
-          t.thinking
+          (m.stage && t.stage[m.stage]) || t.thinking
         ]));
       } else if (streaming) {
         textEl.appendChild(doc.createTextNode(m.text));
@@ -859,6 +873,9 @@
       }
       if (m.status === 'stopped' || m.status === 'interrupted') {
         bubble.appendChild(h('p', { className: 'cp-status-note', text: m.status === 'stopped' ? t.stopped : t.interrupted }));
+      }
+      if (m.status === 'done' && m.truncated) {
+        bubble.appendChild(h('p', { className: 'cp-status-note', 'data-testid': 'cp-truncated', text: t.truncated }));
       }
       if (!streaming) {
         var passEl = renderPassages(m);
@@ -1308,7 +1325,7 @@
       }).then(function (res) {
         if (state.pending !== p) return;
         p.msg.citations = Array.isArray(res.citations) ? res.citations : [];
-        finish(p, { answer: res.answer, answerable: res.answerable, mode: res.mode, sources: res.sources, notice: res.notice });
+        finish(p, { answer: res.answer, answerable: res.answerable, mode: res.mode, sources: res.sources, truncated: res.truncated, notice: res.notice });
       }, function (err) {
         if (state.pending !== p) return;
         if (err && err.name === 'AbortError') return;
@@ -1325,6 +1342,7 @@
       // A one-line notice from the server, in the reader's language, when
       // the answer cites a retracted or withdrawn work.
       m.notice = typeof done.notice === 'string' ? done.notice : '';
+      m.truncated = done.truncated === true;
       m.passages = passageSources(done.sources);
       m.status = 'done';
       state.pending = null;
@@ -1467,6 +1485,14 @@
           if (typeof f.text !== 'string' || !f.text) return;
           armWatchdog();
           appendDelta(p.msg, f.text);
+          break;
+        case 'status':
+          // What the server is doing before the first delta
+          // ("searching", "writing"…), shown in place of "Thinking…".
+          armWatchdog();
+          if (p.msg.text || typeof f.stage !== 'string' || p.msg.stage === f.stage) return;
+          p.msg.stage = f.stage;
+          rerenderMessage(p.msg);
           break;
         case 'citations':
           armWatchdog();
