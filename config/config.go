@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -60,9 +61,19 @@ type Config struct {
 	LLM LLMConfig
 
 	// AdminKeys are the API keys that may ingest and delete papers
-	// (CHATPAPER_ADMIN_KEYS, comma-separated). With none, the admin
-	// endpoints serve loopback clients only.
+	// (CHATPAPER_ADMIN_KEYS, comma-separated). With none, serve uses the
+	// key in the data folder's admin.key, generating it on first start,
+	// unless KeylessAdmin is set.
 	AdminKeys []string
+	// KeylessAdmin, with no AdminKeys, serves the admin endpoints without
+	// a key to clients on this machine only, for development
+	// (CHATPAPER_KEYLESS_ADMIN=1 or serve --keyless-admin; default off).
+	// It needs a loopback listen address.
+	KeylessAdmin bool
+	// AdminHosts are host names, besides loopback names, that keyless
+	// admin requests may be addressed to (CHATPAPER_ADMIN_HOSTS,
+	// comma-separated; default none).
+	AdminHosts []string
 	// SiteKeys, when set, are required on the reader endpoints
 	// (CHATPAPER_SITE_KEYS, comma-separated; default none: open).
 	SiteKeys []string
@@ -229,11 +240,49 @@ func (c Config) Validate() error {
 	if c.MaxSocketsPerIP < 0 {
 		return fmt.Errorf("config: CHATPAPER_MAX_SOCKETS_PER_IP %d must be 0 (no limit) or positive", c.MaxSocketsPerIP)
 	}
+	if len(c.TrustedProxies) > 0 && len(c.AdminKeys) == 0 {
+		return fmt.Errorf("config: CHATPAPER_TRUSTED_PROXIES needs CHATPAPER_ADMIN_KEYS: behind a proxy every reader's request may look local, so admin requests must carry a key")
+	}
+	if c.KeylessAdmin {
+		if len(c.AdminKeys) > 0 {
+			return fmt.Errorf("config: CHATPAPER_KEYLESS_ADMIN and CHATPAPER_ADMIN_KEYS exclude each other")
+		}
+		if !LoopbackAddr(c.Addr) {
+			return fmt.Errorf("config: CHATPAPER_KEYLESS_ADMIN needs a loopback listen address such as 127.0.0.1:8080, not %q", c.Addr)
+		}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: CHATPAPER_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel)
 	}
+	return nil
+}
+
+// LoopbackAddr reports whether a listen address host:port binds to a
+// loopback interface only.
+func LoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+func boolean(getenv func(string) string, key string, dst *bool) error {
+	v := getenv(key)
+	if v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("config: %s=%q must be true or false (1 or 0)", key, v)
+	}
+	*dst = b
 	return nil
 }
 
@@ -302,6 +351,10 @@ func (l LLMConfig) validate() error {
 func (c *Config) loadSecurity(getenv func(string) string) error {
 	c.AdminKeys = list(getenv("CHATPAPER_ADMIN_KEYS"))
 	c.SiteKeys = list(getenv("CHATPAPER_SITE_KEYS"))
+	c.AdminHosts = list(getenv("CHATPAPER_ADMIN_HOSTS"))
+	if err := boolean(getenv, "CHATPAPER_KEYLESS_ADMIN", &c.KeylessAdmin); err != nil {
+		return err
+	}
 	for _, o := range list(getenv("CHATPAPER_ALLOWED_ORIGINS")) {
 		if o == "*" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)

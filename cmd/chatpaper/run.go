@@ -162,6 +162,8 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	fs := newFlags("serve", stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env CHATPAPER_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder (env CHATPAPER_DATA)")
+	fs.BoolVar(&cfg.KeylessAdmin, "keyless-admin", cfg.KeylessAdmin,
+		"serve admin endpoints without a key to clients on this machine; needs a loopback --addr (env CHATPAPER_KEYLESS_ADMIN)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -169,6 +171,10 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	adminKeys, keyNote, err := adminAccess(cfg, log)
+	if err != nil {
+		return err
+	}
 	a, err := openApp(ctx, cfg, log, true)
 	if err != nil {
 		return err
@@ -196,7 +202,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		Hashes:  a.store,
 		Metrics: m,
 		Security: web.Security{
-			AdminKeys: cfg.AdminKeys, SiteKeys: cfg.SiteKeys, AllowedOrigins: cfg.AllowedOrigins,
+			AdminKeys: adminKeys, AdminHosts: cfg.AdminHosts, SiteKeys: cfg.SiteKeys, AllowedOrigins: cfg.AllowedOrigins,
 			AskRate: cfg.AskRate, MaxSocketsPerIP: cfg.MaxSocketsPerIP, TrustedProxies: cfg.TrustedProxies,
 		},
 		Ready: ready,
@@ -204,6 +210,9 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	// Tests and scripts read this line to learn the port of :0.
 	fmt.Fprintf(stdout, "chatpaper: serving on http://%s\n", ln.Addr())
+	if keyNote != "" {
+		fmt.Fprintln(stdout, "chatpaper: "+keyNote)
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir)
 
 	errc := make(chan error, 1)
@@ -231,6 +240,30 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// adminAccess returns the admin keys serve requires and a line telling
+// the operator where the key is: the configured keys; none with
+// KeylessAdmin (admin endpoints then serve this machine's clients only);
+// otherwise the key in the data folder, generated on first start.
+func adminAccess(cfg config.Config, log *slog.Logger) (keys []string, note string, err error) {
+	switch {
+	case len(cfg.AdminKeys) > 0:
+		return cfg.AdminKeys, "", nil
+	case cfg.KeylessAdmin:
+		log.Warn("admin endpoints need no key: clients on this machine may ingest and delete papers")
+		return nil, "admin endpoints need no key (keyless admin, loopback clients only)", nil
+	}
+	key, path, created, err := loadAdminKey(cfg.DataDir)
+	if err != nil {
+		return nil, "", err
+	}
+	what := "admin key in "
+	if created {
+		what = "generated an admin key in "
+	}
+	log.Info(strings.TrimSpace(what), "path", path)
+	return []string{key}, what + path + " (send it as Authorization: Bearer KEY)", nil
 }
 
 func runAsk(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
