@@ -89,6 +89,22 @@ type Config struct {
 	// MaxSocketsPerIP bounds the open websockets of one client IP
 	// (CHATPAPER_MAX_SOCKETS_PER_IP, default 20; 0 = no limit).
 	MaxSocketsPerIP int
+	// ReadHeaderTimeout bounds reading a request's headers
+	// (CHATPAPER_READ_HEADER_TIMEOUT, default 10s).
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout is how long a keep-alive connection may wait for its
+	// next request (CHATPAPER_IDLE_TIMEOUT, default 60s).
+	IdleTimeout time.Duration
+	// BodyTimeout bounds reading a request body, websockets aside
+	// (CHATPAPER_BODY_TIMEOUT, default 60s).
+	BodyTimeout time.Duration
+	// MaxConns bounds the open connections, websockets included
+	// (CHATPAPER_MAX_CONNS, default 4096; 0 = no limit). Serve lowers it
+	// to fit the open-file limit.
+	MaxConns int
+	// MaxConnsPerIP bounds one client address's open connections
+	// (CHATPAPER_MAX_CONNS_PER_IP, default 256; 0 = no limit).
+	MaxConnsPerIP int
 	// TrustedProxies are the networks (CIDRs or addresses) whose
 	// X-Forwarded-For header is believed (CHATPAPER_TRUSTED_PROXIES,
 	// comma-separated; default none: the client is the peer address).
@@ -148,10 +164,15 @@ func Load(getenv func(string) string) (Config, error) {
 			FirstTokenTimeout: 15 * time.Second,
 			Retries:           2,
 		},
-		RerankAPI:       "tei",
-		RerankTimeout:   5 * time.Second,
-		AskRate:         30,
-		MaxSocketsPerIP: 20,
+		RerankAPI:         "tei",
+		RerankTimeout:     5 * time.Second,
+		AskRate:           30,
+		MaxSocketsPerIP:   20,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		BodyTimeout:       60 * time.Second,
+		MaxConns:          4096,
+		MaxConnsPerIP:     256,
 	}
 	str(getenv, "CHATPAPER_ADDR", &c.Addr)
 	str(getenv, "CHATPAPER_DATA", &c.DataDir)
@@ -239,6 +260,16 @@ func (c Config) Validate() error {
 	}
 	if c.MaxSocketsPerIP < 0 {
 		return fmt.Errorf("config: CHATPAPER_MAX_SOCKETS_PER_IP %d must be 0 (no limit) or positive", c.MaxSocketsPerIP)
+	}
+	for key, d := range map[string]time.Duration{
+		"CHATPAPER_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "CHATPAPER_IDLE_TIMEOUT": c.IdleTimeout, "CHATPAPER_BODY_TIMEOUT": c.BodyTimeout,
+	} {
+		if d <= 0 {
+			return fmt.Errorf("config: %s must be positive", key)
+		}
+	}
+	if c.MaxConns < 0 || c.MaxConnsPerIP < 0 {
+		return fmt.Errorf("config: CHATPAPER_MAX_CONNS and CHATPAPER_MAX_CONNS_PER_IP must be 0 (no limit) or positive")
 	}
 	if len(c.TrustedProxies) > 0 && len(c.AdminKeys) == 0 {
 		return fmt.Errorf("config: CHATPAPER_TRUSTED_PROXIES needs CHATPAPER_ADMIN_KEYS: behind a proxy every reader's request may look local, so admin requests must carry a key")
@@ -370,6 +401,19 @@ func (c *Config) loadSecurity(getenv func(string) string) error {
 		return err
 	}
 	if err := integer(getenv, "CHATPAPER_MAX_SOCKETS_PER_IP", &c.MaxSocketsPerIP); err != nil {
+		return err
+	}
+	for key, dst := range map[string]*time.Duration{
+		"CHATPAPER_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout, "CHATPAPER_IDLE_TIMEOUT": &c.IdleTimeout, "CHATPAPER_BODY_TIMEOUT": &c.BodyTimeout,
+	} {
+		if err := duration(getenv, key, dst); err != nil {
+			return err
+		}
+	}
+	if err := integer(getenv, "CHATPAPER_MAX_CONNS", &c.MaxConns); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_MAX_CONNS_PER_IP", &c.MaxConnsPerIP); err != nil {
 		return err
 	}
 	for _, s := range list(getenv("CHATPAPER_TRUSTED_PROXIES")) {

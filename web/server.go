@@ -48,6 +48,9 @@ type Deps struct {
 	// Ready are the dependencies /readyz checks, by name ("store",
 	// "model"); none means /readyz only says the server is up.
 	Ready map[string]Checker
+	// Conns are the connection limits; the handler applies the body
+	// timeout and answers over-cap connections (see LimitListener).
+	Conns ConnLimits
 }
 
 // MaxBodyBytes bounds request bodies; a paper with a long reference list
@@ -79,6 +82,7 @@ func New(d Deps) *echo.Echo {
 	if d.WS.AskLimit == nil && asks != nil {
 		d.WS.AskLimit = asks.allow
 	}
+	e.Use(connGuard(d.Conns))
 	e.Use(middleware.RequestID())
 	e.Use(requestLogger(d.Log))
 	// Metrics outside Recover, so a panic is counted as the 500 it becomes.

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/dict"
@@ -181,6 +180,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	}
 	defer a.close()
 
+	conns := connLimits(cfg, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -206,8 +206,10 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 			AskRate: cfg.AskRate, MaxSocketsPerIP: cfg.MaxSocketsPerIP, TrustedProxies: cfg.TrustedProxies,
 		},
 		Ready: ready,
+		Conns: conns,
 	})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := web.NewHTTPServer(handler, conns)
+	ln = web.LimitListener(ln, conns, m)
 	// Tests and scripts read this line to learn the port of :0.
 	fmt.Fprintf(stdout, "chatpaper: serving on http://%s\n", ln.Addr())
 	if keyNote != "" {
@@ -240,6 +242,39 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// fdReserve is the open files kept for the store, the model endpoint and
+// logs when the connection cap is fitted to the open-file limit.
+const fdReserve = 128
+
+// connLimits returns the connection limits from cfg, after raising the
+// open-file limit as far as allowed; a connection cap the limit cannot
+// hold is lowered to fit, so that /healthz and the store keep working
+// when every connection is taken.
+func connLimits(cfg config.Config, log *slog.Logger) web.ConnLimits {
+	l := web.ConnLimits{
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout, BodyTimeout: cfg.BodyTimeout,
+		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP,
+	}
+	nofile, err := raiseOpenFiles()
+	if err != nil {
+		log.Warn("could not raise the open-file limit", "limit", nofile, "err", err)
+	}
+	if nofile == 0 {
+		return l
+	}
+	// Over-cap connections still take files while they are answered.
+	fit := int(min(nofile, 1<<30)) - fdReserve - web.MaxOverflowConns
+	if fit < 16 {
+		fit = 16
+	}
+	if l.MaxConns == 0 || l.MaxConns > fit {
+		log.Warn("connection cap lowered to fit the open-file limit", "max_conns", fit, "configured", l.MaxConns, "nofile", nofile)
+		l.MaxConns = fit
+	}
+	log.Debug("connection limits", "max_conns", l.MaxConns, "max_conns_per_ip", l.MaxConnsPerIP, "nofile", nofile)
+	return l
 }
 
 // adminAccess returns the admin keys serve requires and a line telling
