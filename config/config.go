@@ -57,6 +57,16 @@ type Config struct {
 	// checks.
 	CacheRevalidate time.Duration
 
+	// MaxReferences bounds one paper's references at ingest
+	// (CHATPAPER_MAX_REFERENCES, default 5000, at most 50000).
+	MaxReferences int
+	// MaxPaperBytes bounds one paper's text, all fields together, at
+	// ingest (CHATPAPER_MAX_PAPER_BYTES, default 2097152, 2 MiB).
+	MaxPaperBytes int
+	// MaxBodyPassages bounds one paper's body passages at ingest
+	// (CHATPAPER_MAX_BODY_PASSAGES, default 2000).
+	MaxBodyPassages int
+
 	// LLM configures model mode; see LLMConfig.
 	LLM LLMConfig
 
@@ -157,6 +167,9 @@ func Load(getenv func(string) string) (Config, error) {
 		CachePapers:     1000,
 		CacheMB:         512,
 		CacheRevalidate: 2 * time.Second,
+		MaxReferences:   5000,
+		MaxPaperBytes:   2 << 20,
+		MaxBodyPassages: 2000,
 		LLM: LLMConfig{
 			Model:             "gpt-4o-mini",
 			EmbedBatch:        10,
@@ -192,6 +205,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if err := duration(getenv, "CHATPAPER_CACHE_REVALIDATE", &c.CacheRevalidate); err != nil {
 		return c, err
+	}
+	for key, dst := range map[string]*int{
+		"CHATPAPER_MAX_REFERENCES": &c.MaxReferences, "CHATPAPER_MAX_PAPER_BYTES": &c.MaxPaperBytes, "CHATPAPER_MAX_BODY_PASSAGES": &c.MaxBodyPassages,
+	} {
+		if err := integer(getenv, key, dst); err != nil {
+			return c, err
+		}
 	}
 	if err := integer(getenv, "CHATPAPER_EMBED_DIM", &c.EmbedDim); err != nil {
 		return c, err
@@ -246,6 +266,15 @@ func (c Config) Validate() error {
 	if c.CacheMB < 1 {
 		return fmt.Errorf("config: CHATPAPER_CACHE_MB %d must be at least 1", c.CacheMB)
 	}
+	if c.MaxReferences < 1 || c.MaxReferences > maxReferences {
+		return fmt.Errorf("config: CHATPAPER_MAX_REFERENCES %d must be between 1 and %d", c.MaxReferences, maxReferences)
+	}
+	if c.MaxPaperBytes < 1024 {
+		return fmt.Errorf("config: CHATPAPER_MAX_PAPER_BYTES %d must be at least 1024", c.MaxPaperBytes)
+	}
+	if c.MaxBodyPassages < 1 {
+		return fmt.Errorf("config: CHATPAPER_MAX_BODY_PASSAGES %d must be at least 1", c.MaxBodyPassages)
+	}
 	if err := c.LLM.validate(); err != nil {
 		return err
 	}
@@ -289,6 +318,10 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// maxReferences is paper.MaxReferences (config imports no domain
+// package); a test keeps the two equal.
+const maxReferences = 50_000
 
 // LoopbackAddr reports whether a listen address host:port binds to a
 // loopback interface only.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatpaper/chatpaper/paper"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -164,5 +166,11 @@ func TestLoadSecurity(t *testing.T) {
 	}
 	if got, want := fmt.Sprint(c.TrustedProxies), "[10.0.0.0/8 192.168.1.7/32]"; got != want {
 		t.Errorf("TrustedProxies = %s, want %s", got, want)
+	}
+}
+
+func TestMaxReferencesMatchesPaper(t *testing.T) {
+	if maxReferences != paper.MaxReferences {
+		t.Errorf("config allows %d references, paper.MaxReferences is %d", maxReferences, paper.MaxReferences)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/chatpaper/chatpaper/paper"
 )
 
 // Default cache limits. A paper of ~150 chunks embedded in 1024
@@ -137,6 +139,29 @@ func approxSize(texts []string, vecs [][]float32) int64 {
 		n += 3*int64(len(t)) + perChunkOverhead
 	}
 	return n
+}
+
+// SetPaperLimits sets the size limits Ingest enforces on each paper
+// (zero fields: no limit besides paper.MaxReferences). Call it before the
+// engine is used.
+func (e *Engine) SetPaperLimits(l paper.Limits) { e.limits = l }
+
+// fitsCache refuses a paper whose loaded size (approxSize) would exceed
+// the cache's byte bound: it could never stay loaded, and every question
+// would load it again.
+func (e *Engine) fitsCache(chunks []paper.Chunk, vecs [][]float32) error {
+	texts := make([]string, len(chunks))
+	for i, c := range chunks {
+		texts[i] = c.Text
+	}
+	size := approxSize(texts, vecs)
+	e.mu.Lock()
+	max := e.cache.maxBytes
+	e.mu.Unlock()
+	if size > max {
+		return &paper.LimitError{What: "bytes when loaded", Got: size, Max: max, Setting: "CHATPAPER_CACHE_MB"}
+	}
+	return nil
 }
 
 // SetCacheLimits changes the bounds of the loaded-paper cache, evicting

@@ -58,6 +58,8 @@ type Engine struct {
 
 	reranker Reranker // optional; see SetReranker
 	fusion   int      // fusionWeighted unless a measurement changes it
+
+	limits paper.Limits // see SetPaperLimits
 	// noGlosses turns off dictionary translation of Chinese questions,
 	// for measuring character bigrams alone.
 	noGlosses bool
@@ -111,9 +113,20 @@ func (e *Engine) Ingest(ctx context.Context, p *paper.Paper) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
+	if err := p.CheckLimits(e.limits); err != nil {
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
 	chunks := Chunks(p)
+	// Texts alone give a lower bound of the loaded size, checked before
+	// the embedding is paid for; the vectors complete it after.
+	if err := e.fitsCache(chunks, nil); err != nil {
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
 	vecs, err := e.embedChunks(ctx, chunks)
 	if err != nil {
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
+	if err := e.fitsCache(chunks, vecs); err != nil {
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
 	e.writeMu.Lock()

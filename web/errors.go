@@ -53,6 +53,9 @@ func classify(err error) (status int, e Error) {
 		return http.StatusNotFound, Error{Code: "not_found", Message: "paper not found"}
 	case errors.Is(err, ingest.ErrUnsupportedType):
 		return http.StatusUnsupportedMediaType, Error{Code: "unsupported_media_type", Message: err.Error()}
+	case errors.Is(err, paper.ErrTooLarge):
+		// Before ErrInvalid: a reader's limit error also counts as bad input.
+		return http.StatusRequestEntityTooLarge, Error{Code: "paper_too_large", Message: limitMessage(err)}
 	case errors.Is(err, paper.ErrInvalid):
 		return http.StatusBadRequest, Error{Code: "invalid_paper", Message: err.Error()}
 	case errors.Is(err, rag.ErrInvalidQuestion):
@@ -84,6 +87,16 @@ func classify(err error) (status int, e Error) {
 		return he.Code, Error{Code: code, Message: lower(msg)}
 	}
 	return http.StatusInternalServerError, Error{Code: "internal", Message: "internal error"}
+}
+
+// limitMessage is the message of a paper limit error: the limit itself,
+// without the wrapping that names internal steps.
+func limitMessage(err error) string {
+	var le *paper.LimitError
+	if errors.As(err, &le) {
+		return le.Error()
+	}
+	return err.Error()
 }
 
 func lower(s string) string {

@@ -128,6 +128,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 	eng.SetCacheLimits(rag.CacheLimits{
 		Papers: cfg.CachePapers, Bytes: int64(cfg.CacheMB) << 20, Revalidate: revalidate(cfg.CacheRevalidate),
 	})
+	eng.SetPaperLimits(paper.Limits{References: cfg.MaxReferences, TextBytes: cfg.MaxPaperBytes, BodyPassages: cfg.MaxBodyPassages})
 	a := &app{engine: eng, ping: st.Ping, llm: client}
 	if h, ok := st.(ingest.Hasher); ok {
 		a.store = h
@@ -297,7 +298,7 @@ func adminAccess(cfg config.Config, log *slog.Logger) (keys []string, note strin
 	if created {
 		what = "generated an admin key in "
 	}
-	log.Info(strings.TrimSpace(what), "path", path)
+	log.Info("admin key", "path", path, "generated", created)
 	return []string{key}, what + path + " (send it as Authorization: Bearer KEY)", nil
 }
 
