@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,8 +31,12 @@ type ConnLimits struct {
 	BodyTimeout time.Duration
 	// MaxConns bounds the open connections, websockets included.
 	MaxConns int
-	// MaxConnsPerIP bounds one client address's open connections.
+	// MaxConnsPerIP bounds one client address's open connections (IPv6
+	// clients by their /64, which one host usually has whole).
 	MaxConnsPerIP int
+	// Proxies are exempt from MaxConnsPerIP (not from MaxConns): a
+	// reverse proxy carries many readers' connections.
+	Proxies []netip.Prefix
 }
 
 // DefaultConnLimits are the limits' defaults (package config has the
@@ -114,13 +119,10 @@ func (ll *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		ip := c.RemoteAddr().String()
-		if h, _, err := net.SplitHostPort(ip); err == nil {
-			ip = h
-		}
+		ip, proxy := ll.client(c.RemoteAddr())
 		ll.mu.Lock()
 		switch {
-		case (ll.lim.MaxConns <= 0 || ll.open < ll.lim.MaxConns) && (ll.lim.MaxConnsPerIP <= 0 || ll.byIP[ip] < ll.lim.MaxConnsPerIP):
+		case (ll.lim.MaxConns <= 0 || ll.open < ll.lim.MaxConns) && (proxy || ll.lim.MaxConnsPerIP <= 0 || ll.byIP[ip] < ll.lim.MaxConnsPerIP):
 			ll.open++
 			ll.byIP[ip]++
 			ll.mu.Unlock()
@@ -138,6 +140,25 @@ func (ll *limitListener) Accept() (net.Conn, error) {
 		ll.m.RateLimited("connections")
 		c.Close()
 	}
+}
+
+// client returns the key a peer is counted under, and whether it is a
+// configured proxy.
+func (ll *limitListener) client(addr net.Addr) (key string, proxy bool) {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil {
+		return addr.String(), false
+	}
+	a := ap.Addr().Unmap()
+	for _, p := range ll.lim.Proxies {
+		if p.Contains(a) {
+			proxy = true
+		}
+	}
+	if a.Is6() {
+		return netip.PrefixFrom(a, 64).Masked().String(), proxy
+	}
+	return a.String(), proxy
 }
 
 func (ll *limitListener) release(ip string, over bool) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -268,6 +269,21 @@ func TestConnectionCaps(t *testing.T) {
 	}
 	if ok, bad := stop(); bad > 0 || ok == 0 {
 		t.Errorf("/healthz from another client: %d answered, %d failed", ok, bad)
+	}
+}
+
+// TestConnectionCapsSpareProxies: a configured proxy is not held to the
+// per-address cap, since it carries many readers.
+func TestConnectionCapsSpareProxies(t *testing.T) {
+	t.Parallel()
+	lim := ConnLimits{ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second, MaxConns: 20, MaxConnsPerIP: 2,
+		Proxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.5/32")}}
+	addr := startLimited(t, lim, Deps{})
+	for i := 0; i < 6; i++ {
+		c := dialFrom(t, "127.0.0.5", addr)
+		if st, _, err := get(c, bufio.NewReader(c), "/api/v1/papers"); err != nil || st != http.StatusOK {
+			t.Fatalf("proxy connection %d: %d %v, want 200", i, st, err)
+		}
 	}
 }
 

@@ -256,7 +256,7 @@ const fdReserve = 128
 func connLimits(cfg config.Config, log *slog.Logger) web.ConnLimits {
 	l := web.ConnLimits{
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout, BodyTimeout: cfg.BodyTimeout,
-		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP,
+		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, Proxies: cfg.TrustedProxies,
 	}
 	nofile, err := raiseOpenFiles()
 	if err != nil {
