@@ -185,25 +185,24 @@ type limitedConn struct {
 	release func()
 }
 
-// lingerTime and lingerBytes bound what is read and thrown away after an
-// error response, before the connection is closed (see Close).
-const (
-	lingerTime  = 500 * time.Millisecond
-	lingerBytes = 256 << 10
-)
+// lingerTime bounds how long what a client still sends is read and
+// thrown away after an error response, before the connection is closed
+// (see Close).
+const lingerTime = 500 * time.Millisecond
 
 // Close closes the connection. After an error response to a request
 // whose body was not read (see closeOnError), it first sends FIN and
-// discards what the client still sends for at most lingerTime and
-// lingerBytes, in the background: closing with unread data would make
-// the kernel reset the connection, and the client lose the response.
+// discards what the client still sends for at most lingerTime, in the
+// background: closing with unread data would make the kernel reset the
+// connection, and the client could lose the response; a client still
+// writing after that is cut off.
 func (c *limitedConn) Close() error {
 	if c.linger.Load() {
 		if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 			_ = cw.CloseWrite()
 			go func() {
 				_ = c.Conn.SetReadDeadline(time.Now().Add(lingerTime))
-				_, _ = io.CopyN(io.Discard, c.Conn, lingerBytes)
+				_, _ = io.Copy(io.Discard, c.Conn)
 				c.Conn.Close()
 				c.once.Do(c.release)
 			}()
@@ -253,7 +252,7 @@ func connGuard(l ConnLimits) echo.MiddlewareFunc {
 					return next(c)
 				}
 				c.Response().Header().Set(echo.HeaderRetryAfter, "1")
-				return &apiError{status: http.StatusServiceUnavailable, code: "too_many_connections",
+				return &apiError{status: http.StatusServiceUnavailable, code: CodeTooManyConnections,
 					msg: "too many open connections (CHATPAPER_MAX_CONNS, CHATPAPER_MAX_CONNS_PER_IP): close some and retry", retryAfter: 1}
 			}
 			if r.ContentLength != 0 && !websocket.IsWebSocketUpgrade(r) {

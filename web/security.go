@@ -131,7 +131,7 @@ const AdminHeader = "X-ChatPaper-Admin"
 //     preflight for admin routes, other origins cannot send it at all.
 func keylessAdmin(r *http.Request, sec Security) error {
 	forbid := func(msg string) error {
-		return &apiError{status: http.StatusForbidden, code: "forbidden",
+		return &apiError{status: http.StatusForbidden, code: CodeForbidden,
 			msg: "keyless admin request refused: " + msg + "; set CHATPAPER_ADMIN_KEYS and send Authorization: Bearer KEY"}
 	}
 	peer, err := netip.ParseAddrPort(r.RemoteAddr)
@@ -223,7 +223,7 @@ func requireAdmin(sec Security) echo.MiddlewareFunc {
 			}
 			if !keys.match(bearer(c.Request())) {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="chatpaper"`)
-				return &apiError{status: http.StatusUnauthorized, code: "unauthorized",
+				return &apiError{status: http.StatusUnauthorized, code: CodeUnauthorized,
 					msg: "a valid admin API key is required: Authorization: Bearer KEY"}
 			}
 			return next(c)
@@ -249,7 +249,7 @@ func requireSiteKey(sec Security) echo.MiddlewareFunc {
 				k = c.QueryParam("key")
 			}
 			if !keys.match(k) {
-				return &apiError{status: http.StatusUnauthorized, code: "unauthorized",
+				return &apiError{status: http.StatusUnauthorized, code: CodeUnauthorized,
 					msg: "a valid site key is required: header " + SiteKeyHeader + " or ?key="}
 			}
 			return next(c)
@@ -366,7 +366,7 @@ func retryAfterSeconds(d time.Duration) int {
 
 func rateLimited(d time.Duration) error {
 	s := retryAfterSeconds(d)
-	return &apiError{status: http.StatusTooManyRequests, code: "rate_limited",
+	return &apiError{status: http.StatusTooManyRequests, code: CodeRateLimited,
 		msg: fmt.Sprintf("too many questions from this address: try again in %d s", s), retryAfter: s}
 }
 

@@ -1,4 +1,4 @@
-package rag
+package search
 
 import (
 	"slices"
@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseQuery(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in string
 		// want are groups that must be present (each a subset of one group).
@@ -21,9 +22,9 @@ func TestParseQuery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			q := parseQuery(tt.in, true)
+			q := ParseQuery(tt.in, QueryOptions{DropFraming: true})
 			for _, w := range tt.want {
-				if !slices.ContainsFunc(q.groups, func(g []string) bool {
+				if !slices.ContainsFunc(q.Groups, func(g []string) bool {
 					for _, x := range w {
 						if !slices.Contains(g, x) {
 							return false
@@ -31,22 +32,22 @@ func TestParseQuery(t *testing.T) {
 					}
 					return true
 				}) {
-					t.Errorf("no group holds %q; groups %q", w, q.groups)
+					t.Errorf("no group holds %q; groups %q", w, q.Groups)
 				}
 			}
-			for _, g := range q.groups {
+			for _, g := range q.Groups {
 				for _, x := range tt.absent {
 					if slices.Contains(g, x) {
 						t.Errorf("group %q holds %q, which only frames the question", g, x)
 					}
 				}
 			}
-			if len(q.terms) != len(q.weights) {
-				t.Errorf("%d ordered terms for %d weights", len(q.terms), len(q.weights))
+			if len(q.Terms) != len(q.Weights) {
+				t.Errorf("%d ordered terms for %d weights", len(q.Terms), len(q.Weights))
 			}
 		})
 	}
-	if q := parseQuery("树突状细胞", false); len(q.groups) == 0 || q.groups[0][0] != "树突" {
-		t.Errorf("without glosses: groups %q, want character bigrams", q.groups)
+	if q := ParseQuery("树突状细胞", QueryOptions{DropFraming: true, NoGlosses: true}); len(q.Groups) == 0 || q.Groups[0][0] != "树突" {
+		t.Errorf("without glosses: groups %q, want character bigrams", q.Groups)
 	}
 }

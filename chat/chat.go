@@ -1,4 +1,10 @@
-package rag
+// Package chat is model mode: it answers a question with a generative
+// model, grounded in what package rag retrieves from one loaded paper.
+// Per answer it acquires the paper once and passes that version down
+// through every step (condense a follow-up with the session's turns,
+// rewrite into the paper's language, retrieve, generate, fall back to
+// the extractive answer), so one answer never mixes two versions.
+package chat
 
 import (
 	"context"
@@ -10,77 +16,62 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 	"unicode/utf8"
 
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
+	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
-	"github.com/chatpaper/chatpaper/tokenize"
 )
 
-// GeneratorStore is what model mode keeps: chat sessions and cached
-// model summaries, generated once across replicas.
-type GeneratorStore interface {
-	Summary(ctx context.Context, key store.SummaryKey) (*paper.Summary, error)
-	PutSummary(ctx context.Context, key store.SummaryKey, s *paper.Summary) error
+// Sessions is where chat sessions are kept (package store).
+type Sessions interface {
 	Session(ctx context.Context, id string) (*store.Session, error)
 	AppendTurn(ctx context.Context, id, paperID string, t store.Turn, maxTurns int) error
-	WithSummaryLock(ctx context.Context, key store.SummaryKey, fn func(ctx context.Context) error) error
 }
 
-// GeneratorOptions tune model mode. Zero fields take the defaults noted.
-type GeneratorOptions struct {
-	// MaxTurns is how many earlier turns a session keeps (default 6).
+// Options configure a Generator. Every field is explicit: package
+// config holds the defaults.
+type Options struct {
+	// MaxTurns is how many earlier turns a session keeps (> 0).
 	MaxTurns int
 	// HistoryRunes bounds the kept turns' questions and answers
-	// together, in characters (default 6000, about 2000 tokens), so a
-	// long conversation cannot crowd the paper out of the prompt.
+	// together, in characters (> 0), so a long conversation cannot
+	// crowd the paper out of the prompt.
 	HistoryRunes int
-	// SummaryCooldown is how long after a failed summary generation the
-	// extractive summary is served without asking the model again
-	// (default 1m).
-	SummaryCooldown time.Duration
+	// Log receives warnings; nil discards them.
+	Log *slog.Logger
 }
 
-// Generator answers and summarises with a generative model (model
-// mode), grounded in what Engine retrieves. Every citation it passes on
-// is a reference that was in the model's context; when the model cannot
-// be reached before its first token it falls back to Engine's extractive
-// answer. It is safe for concurrent use.
+// Generator answers with a generative model (model mode), grounded in
+// what rag retrieves. Every citation it passes on is a reference that
+// was in the model's context; when the model cannot be reached before
+// its first token it falls back to the extractive answer. It is safe
+// for concurrent use.
 type Generator struct {
-	engine *Engine
-	model  ChatModel
-	store  GeneratorStore
-	log    *slog.Logger
-	opts   GeneratorOptions
-
-	mu     sync.Mutex
-	failed map[store.SummaryKey]time.Time
+	papers    rag.Acquirer
+	retriever *rag.Retriever
+	fallback  *rag.Extractive
+	model     rag.ChatModel
+	sessions  Sessions
+	log       *slog.Logger
+	opts      Options
 }
 
-var (
-	_ Answerer   = (*Generator)(nil)
-	_ Summarizer = (*Generator)(nil)
-)
+var _ rag.Answerer = (*Generator)(nil)
 
-// NewGenerator returns a model-mode answerer over e's papers. A nil
-// logger discards logs.
-func NewGenerator(e *Engine, m ChatModel, st GeneratorStore, log *slog.Logger, o GeneratorOptions) *Generator {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// New returns a model-mode answerer over papers: r retrieves, fallback
+// answers when the model cannot, m writes the answers, sessions keeps
+// the conversations.
+func New(papers rag.Acquirer, r *rag.Retriever, fallback *rag.Extractive, m rag.ChatModel, sessions Sessions, o Options) (*Generator, error) {
+	if o.MaxTurns <= 0 || o.HistoryRunes <= 0 {
+		return nil, fmt.Errorf("chat: MaxTurns and HistoryRunes must be positive: %+v", o)
 	}
-	if o.MaxTurns <= 0 {
-		o.MaxTurns = 6
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.HistoryRunes <= 0 {
-		o.HistoryRunes = 6000
-	}
-	if o.SummaryCooldown <= 0 {
-		o.SummaryCooldown = time.Minute
-	}
-	return &Generator{engine: e, model: m, store: st, log: log, opts: o, failed: make(map[store.SummaryKey]time.Time)}
+	return &Generator{papers: papers, retriever: r, fallback: fallback, model: m, sessions: sessions, log: o.Log, opts: o}, nil
 }
 
 // NewSessionID returns a new random session id.
@@ -94,24 +85,16 @@ func NewSessionID() string {
 // as a paper id.
 func ValidSessionID(id string) bool { return paper.ValidID(id) }
 
-// langOf returns the reader language a text is written in.
-func langOf(text string) string {
-	if tokenize.Lang(text) == "zh" {
-		return paper.LangZH
-	}
-	return paper.LangEN
-}
-
 // paperLang is the language the paper's searchable text is in: its
 // abstract, or its title when it has none.
 func paperLang(p *paper.Paper) string {
 	if p.Abstract != "" {
-		return langOf(p.Abstract)
+		return rag.LangOf(p.Abstract)
 	}
 	if p.AbstractZh != "" {
 		return paper.LangZH
 	}
-	return langOf(p.Title)
+	return rag.LangOf(p.Title)
 }
 
 // Ask answers q with the model, streaming through emit. The answer is in
@@ -128,18 +111,23 @@ func paperLang(p *paper.Paper) string {
 // instead, with Mode "extractive". If the stream breaks after text was
 // streamed, Ask returns the partial answer and an error wrapping
 // ErrUpstream.
-func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error) {
-	q, err := normalizeQuestion(q)
+//
+// The paper is acquired once and every step reads that version, even if
+// the paper is replaced while the answer streams.
+func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*rag.Answer, error) {
+	q, err := rag.NormalizeQuestion(q)
 	if err != nil {
 		return nil, err
 	}
 	if q.SessionID != "" && !ValidSessionID(q.SessionID) {
-		return nil, fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", ErrInvalidQuestion, q.SessionID)
+		return nil, fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", rag.ErrInvalidQuestion, q.SessionID)
 	}
-	p, err := g.engine.Paper(ctx, q.PaperID)
+	lp, err := g.papers.Acquire(ctx, q.PaperID)
 	if err != nil {
 		return nil, err
 	}
+	defer lp.Release()
+	p := lp.Paper()
 	sess := g.session(ctx, q)
 
 	modelUp := true
@@ -157,7 +145,7 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 		}
 	}
 	queries := []string{standalone}
-	if pl := paperLang(p); modelUp && langOf(standalone) != pl {
+	if pl := paperLang(p); modelUp && rag.LangOf(standalone) != pl {
 		rw, err := g.rewrite(ctx, p, pl, standalone)
 		switch {
 		case ctx.Err() != nil:
@@ -172,14 +160,14 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 		}
 	}
 
-	var ans *Answer
+	var ans *rag.Answer
 	if modelUp {
 		// The model answers the standalone question: the follow-up as
 		// asked ("what drove it?") means nothing without the history.
 		sq := q
 		sq.Text = standalone
-		ans, err = g.generate(ctx, p, sq, queries, emit)
-		if err != nil && ans == nil && errors.Is(err, ErrUpstream) && ctx.Err() == nil {
+		ans, err = g.generate(ctx, lp, sq, queries, emit)
+		if err != nil && ans == nil && errors.Is(err, rag.ErrUpstream) && ctx.Err() == nil {
 			g.log.Warn("model failed before its first token; answering extractively", "paper", p.ID, "err", err)
 			err = nil
 		}
@@ -188,8 +176,11 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 		}
 	}
 	if ans == nil {
-		ans, err = g.engine.Ask(ctx, Question{PaperID: q.PaperID, Text: queries[0], Lang: q.Lang}, emit)
+		fq, err := rag.NormalizeQuestion(rag.Question{PaperID: q.PaperID, Text: queries[0], Lang: q.Lang})
 		if err != nil {
+			return nil, err
+		}
+		if ans, err = g.fallback.AskLoaded(ctx, lp, fq, emit); err != nil {
 			return nil, err
 		}
 	}
@@ -201,25 +192,26 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 // generate retrieves for queries and streams the model's answer. It
 // returns (nil, err wrapping ErrUpstream) when the model failed before
 // anything was emitted, so the caller can fall back.
-func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, queries []string, emit Emit) (*Answer, error) {
-	r, err := g.retrieveAll(ctx, p.ID, queries)
+func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Question, queries []string, emit rag.Emit) (*rag.Answer, error) {
+	p := lp.Paper()
+	r, err := g.retrieveAll(ctx, lp, queries)
 	if err != nil {
 		return nil, err
 	}
-	ans := &Answer{Mode: ModeLLM, Lang: q.Lang, Sources: r.Sources, Citations: []Citation{}}
+	ans := &rag.Answer{Mode: rag.ModeLLM, Lang: q.Lang, Sources: r.Sources, Citations: []rag.Citation{}}
 	if ans.Sources == nil {
-		ans.Sources = []Source{}
+		ans.Sources = []rag.Source{}
 	}
 	if len(r.Relevant) == 0 {
 		// Nothing relevant: the model would only be tempted to make
 		// something up. Say so, as the extractive path does (and is).
-		ans.Mode = ModeExtractive
+		ans.Mode = rag.ModeExtractive
 		return g.unanswerable(ans, q.Lang, emit)
 	}
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}
 	allowed := make(map[int]bool)
 	for _, s := range r.Sources {
-		if s.Kind == SourceReference {
+		if s.Kind == rag.SourceReference {
 			data.Refs = append(data.Refs, prompts.ContextRef{N: s.N, Text: s.Text})
 			allowed[s.N] = true
 		} else {
@@ -230,8 +222,8 @@ func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, qu
 	if err != nil {
 		return nil, err
 	}
-	out := &answerStream{filter: newCiteFilter(allowed, emit)}
-	err = g.model.StreamChat(ctx, []ChatMessage{{RoleSystem, pr.System}, {RoleUser, pr.User}}, out.write)
+	out := &answerStream{filter: rag.NewCiteFilter(allowed, emit)}
+	err = g.model.StreamChat(ctx, []rag.ChatMessage{{Role: rag.RoleSystem, Content: pr.System}, {Role: rag.RoleUser, Content: pr.User}}, out.write)
 	if err == nil {
 		err = out.end()
 	}
@@ -244,7 +236,7 @@ func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, qu
 		}
 		// Text reached the reader: end with what was received, and say
 		// it is incomplete.
-		_ = out.filter.end()
+		_ = out.filter.End()
 		g.fill(ans, p, out)
 		return ans, fmt.Errorf("answer of %q broke off: %w", p.ID, err)
 	}
@@ -256,28 +248,24 @@ func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, qu
 	return ans, nil
 }
 
-func (g *Generator) fill(ans *Answer, p *paper.Paper, out *answerStream) {
-	ans.Answer = out.filter.out.String()
-	for _, n := range out.filter.kept {
+func (g *Generator) fill(ans *rag.Answer, p *paper.Paper, out *answerStream) {
+	ans.Answer = out.filter.Text()
+	for _, n := range out.filter.Kept() {
 		if ref, ok := p.Reference(n); ok {
-			ans.Citations = append(ans.Citations, Citation{N: ref.N, Text: ref.Text, DOI: ref.DOI})
+			ans.Citations = append(ans.Citations, rag.Citation{N: ref.N, Text: ref.Text, DOI: ref.DOI})
 		}
 	}
-	ans.DroppedCitations = out.filter.dropped
+	ans.DroppedCitations = out.filter.Dropped()
 }
 
-func (g *Generator) unanswerable(ans *Answer, lang string, emit Emit) (*Answer, error) {
+func (g *Generator) unanswerable(ans *rag.Answer, lang string, emit rag.Emit) (*rag.Answer, error) {
 	text, err := prompts.ExtractiveAnswer(lang, prompts.AnswerData{})
 	if err != nil {
 		return nil, err
 	}
 	ans.Answer, ans.Answerable = text, false
-	if emit != nil {
-		for _, d := range Pieces(text) {
-			if err := emit(d); err != nil {
-				return nil, err
-			}
-		}
+	if err := rag.EmitPieces(text, emit); err != nil {
+		return nil, err
 	}
 	return ans, nil
 }
@@ -285,7 +273,7 @@ func (g *Generator) unanswerable(ans *Answer, lang string, emit Emit) (*Answer, 
 // answerStream holds back the start of a reply while it may still be
 // the "not covered" marker, then passes it through the citation filter.
 type answerStream struct {
-	filter     *citeFilter
+	filter     *rag.CiteFilter
 	held       strings.Builder
 	holding    bool
 	started    bool
@@ -300,7 +288,7 @@ func (a *answerStream) write(d string) error {
 		if a.notCovered {
 			return nil
 		}
-		return a.filter.write(d)
+		return a.filter.Write(d)
 	}
 	a.held.WriteString(d)
 	t := strings.TrimSpace(a.held.String())
@@ -312,7 +300,7 @@ func (a *answerStream) write(d string) error {
 		return nil // still undecided
 	}
 	a.holding = false
-	return a.filter.write(strings.TrimLeft(a.held.String(), " \n\t"))
+	return a.filter.Write(strings.TrimLeft(a.held.String(), " \n\t"))
 }
 
 func (a *answerStream) end() error {
@@ -328,29 +316,29 @@ func (a *answerStream) end() error {
 			a.notCovered = true
 			return nil
 		}
-		if err := a.filter.write(t); err != nil {
+		if err := a.filter.Write(t); err != nil {
 			return err
 		}
 	}
 	if a.notCovered {
 		return nil
 	}
-	return a.filter.end()
+	return a.filter.End()
 }
 
-func (a *answerStream) emitted() bool { return a.filter.out.Len() > 0 }
+func (a *answerStream) emitted() bool { return a.filter.Text() != "" }
 
 // retrieveAll retrieves for each query and merges the results: a source
 // keeps its best score and is relevant if any query found it relevant.
-func (g *Generator) retrieveAll(ctx context.Context, paperID string, queries []string) (*Retrieved, error) {
+func (g *Generator) retrieveAll(ctx context.Context, lp *library.Loaded, queries []string) (*rag.Retrieved, error) {
 	type merged struct {
-		src      Source
+		src      rag.Source
 		relevant bool
 	}
 	byKey := make(map[string]*merged)
 	var order []string
 	for _, text := range queries {
-		_, r, err := g.engine.Retrieve(ctx, paperID, text)
+		r, err := g.retriever.Retrieve(ctx, lp, text)
 		if err != nil {
 			return nil, err
 		}
@@ -380,10 +368,10 @@ func (g *Generator) retrieveAll(ctx context.Context, paperID string, queries []s
 		}
 		return all[a].src.Score > all[b].src.Score
 	})
-	if len(all) > MaxSources {
-		all = all[:MaxSources]
+	if len(all) > rag.MaxSources {
+		all = all[:rag.MaxSources]
 	}
-	out := &Retrieved{}
+	out := &rag.Retrieved{}
 	for i, m := range all {
 		out.Sources = append(out.Sources, m.src)
 		if m.relevant {
@@ -391,20 +379,6 @@ func (g *Generator) retrieveAll(ctx context.Context, paperID string, queries []s
 		}
 	}
 	return out, nil
-}
-
-// complete runs a short non-streamed task (rewrite, condense, summary)
-// and returns the model's whole reply.
-func (g *Generator) complete(ctx context.Context, pr prompts.Prompt) (string, error) {
-	var b strings.Builder
-	err := g.model.StreamChat(ctx, []ChatMessage{{RoleSystem, pr.System}, {RoleUser, pr.User}}, func(d string) error {
-		if b.Len() > 16<<10 {
-			return fmt.Errorf("%w: reply longer than 16 KiB", ErrUpstream)
-		}
-		b.WriteString(d)
-		return nil
-	})
-	return strings.TrimSpace(b.String()), err
 }
 
 // maxQueries bounds the search queries taken from a rewrite.
@@ -415,7 +389,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 	if err != nil {
 		return nil, err
 	}
-	reply, err := g.complete(ctx, pr)
+	reply, err := rag.Complete(ctx, g.model, pr)
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +397,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 	for _, line := range strings.Split(reply, "\n") {
 		line = strings.TrimSpace(strings.TrimLeft(line, "-*•0123456789.) "))
 		line = strings.Trim(line, `"“”`)
-		if line == "" || utf8.RuneCountInString(line) > MaxQuestionRunes {
+		if line == "" || utf8.RuneCountInString(line) > rag.MaxQuestionRunes {
 			continue
 		}
 		out = append(out, line)
@@ -432,7 +406,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: rewrite returned no query", ErrUpstream)
+		return nil, fmt.Errorf("%w: rewrite returned no query", rag.ErrUpstream)
 	}
 	return out, nil
 }
@@ -446,25 +420,25 @@ func (g *Generator) condense(ctx context.Context, p *paper.Paper, turns []store.
 	if err != nil {
 		return "", err
 	}
-	reply, err := g.complete(ctx, pr)
+	reply, err := rag.Complete(ctx, g.model, pr)
 	if err != nil {
 		return "", err
 	}
 	reply = strings.Trim(strings.TrimSpace(strings.SplitN(reply, "\n", 2)[0]), `"“”`)
-	if reply == "" || utf8.RuneCountInString(reply) > MaxQuestionRunes {
-		return "", fmt.Errorf("%w: condensation returned %d characters", ErrUpstream, utf8.RuneCountInString(reply))
+	if reply == "" || utf8.RuneCountInString(reply) > rag.MaxQuestionRunes {
+		return "", fmt.Errorf("%w: condensation returned %d characters", rag.ErrUpstream, utf8.RuneCountInString(reply))
 	}
 	return reply, nil
 }
 
 // session returns q's session, or a new empty one. A session of another
 // paper is not continued: its history would mislead condensation.
-func (g *Generator) session(ctx context.Context, q Question) *store.Session {
+func (g *Generator) session(ctx context.Context, q rag.Question) *store.Session {
 	fresh := &store.Session{ID: q.SessionID, PaperID: q.PaperID}
 	if q.SessionID == "" {
 		return fresh
 	}
-	s, err := g.store.Session(ctx, q.SessionID)
+	s, err := g.sessions.Session(ctx, q.SessionID)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			g.log.Warn("loading session failed; starting afresh", "session", q.SessionID, "err", err)
@@ -484,7 +458,7 @@ func (g *Generator) session(ctx context.Context, q Question) *store.Session {
 // session trims them to HistoryRunes when they are read. A failure to
 // store is logged: the reader has the answer, only the next follow-up
 // loses context.
-func (g *Generator) remember(ctx context.Context, s *store.Session, q Question, standalone string, ans *Answer) {
+func (g *Generator) remember(ctx context.Context, s *store.Session, q rag.Question, standalone string, ans *rag.Answer) {
 	if q.SessionID == "" {
 		return
 	}
@@ -495,7 +469,7 @@ func (g *Generator) remember(ctx context.Context, s *store.Session, q Question, 
 	// The standalone question is kept: it makes the next condensation
 	// independent of turns that have since been trimmed away.
 	turn := store.Turn{Question: standalone, Answer: ans.Answer, Lang: q.Lang, Cited: cited}
-	if err := g.store.AppendTurn(context.WithoutCancel(ctx), s.ID, q.PaperID, turn, g.opts.MaxTurns); err != nil {
+	if err := g.sessions.AppendTurn(context.WithoutCancel(ctx), s.ID, q.PaperID, turn, g.opts.MaxTurns); err != nil {
 		g.log.Warn("storing session failed", "session", s.ID, "err", err)
 	}
 }
