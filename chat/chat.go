@@ -40,6 +40,9 @@ type Options struct {
 	// together, in characters (> 0), so a long conversation cannot
 	// crowd the paper out of the prompt.
 	HistoryRunes int
+	// MaxTokens caps an answer's length in tokens; 0 leaves it to the
+	// endpoint. An answer cut there is marked Truncated.
+	MaxTokens int
 	// Log receives warnings; nil discards them.
 	Log *slog.Logger
 }
@@ -122,6 +125,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 	if q.SessionID != "" && !ValidSessionID(q.SessionID) {
 		return nil, fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", rag.ErrInvalidQuestion, q.SessionID)
 	}
+	rag.ReportStage(ctx, rag.StageSearching)
 	lp, err := g.papers.Acquire(ctx, q.PaperID)
 	if err != nil {
 		return nil, err
@@ -133,6 +137,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 	modelUp := true
 	standalone := q.Text
 	if len(sess.Turns) > 0 {
+		rag.ReportStage(ctx, rag.StageCondensing)
 		s, err := g.condense(ctx, p, sess.Turns, q.Text)
 		switch {
 		case ctx.Err() != nil:
@@ -146,6 +151,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 	}
 	queries := []string{standalone}
 	if pl := paperLang(p); modelUp && rag.LangOf(standalone) != pl {
+		rag.ReportStage(ctx, rag.StageRewriting)
 		rw, err := g.rewrite(ctx, p, pl, standalone)
 		switch {
 		case ctx.Err() != nil:
@@ -194,6 +200,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 // anything was emitted, so the caller can fall back.
 func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Question, queries []string, emit rag.Emit) (*rag.Answer, error) {
 	p := lp.Paper()
+	rag.ReportStage(ctx, rag.StageSearching)
 	r, err := g.retrieveAll(ctx, lp, queries)
 	if err != nil {
 		return nil, err
@@ -206,15 +213,23 @@ func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Ques
 		// Nothing relevant: the model would only be tempted to make
 		// something up. Say so, as the extractive path does (and is).
 		ans.Mode = rag.ModeExtractive
-		return g.unanswerable(ans, q.Lang, emit)
+		return g.unanswerable(ans, q.Lang, p.Body != nil, emit)
 	}
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}
 	allowed := make(map[int]bool)
 	for _, s := range r.Sources {
-		if s.Kind == rag.SourceReference {
+		switch s.Kind {
+		case rag.SourceReference:
 			data.Refs = append(data.Refs, prompts.ContextRef{N: s.N, Text: s.Text})
 			allowed[s.N] = true
-		} else {
+		case rag.SourceBody, rag.SourceCaption:
+			// A passage that cites [n] makes [n] citable: the model
+			// sees the number with the passage.
+			data.Body = append(data.Body, prompts.ContextPassage{Section: s.Section, Text: s.Text, Cites: s.Cites})
+			for _, n := range s.Cites {
+				allowed[n] = true
+			}
+		default:
 			data.Abstract = append(data.Abstract, s.Text)
 		}
 	}
@@ -223,7 +238,8 @@ func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Ques
 		return nil, err
 	}
 	out := &answerStream{filter: rag.NewCiteFilter(allowed, emit)}
-	err = g.model.StreamChat(ctx, []rag.ChatMessage{{Role: rag.RoleSystem, Content: pr.System}, {Role: rag.RoleUser, Content: pr.User}}, out.write)
+	rag.ReportStage(ctx, rag.StageWriting)
+	res, err := g.model.StreamChat(ctx, rag.ChatRequest{Messages: []rag.ChatMessage{{Role: rag.RoleSystem, Content: pr.System}, {Role: rag.RoleUser, Content: pr.User}}, MaxTokens: g.opts.MaxTokens}, out.write)
 	if err == nil {
 		err = out.end()
 	}
@@ -241,10 +257,11 @@ func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Ques
 		return ans, fmt.Errorf("answer of %q broke off: %w", p.ID, err)
 	}
 	if out.notCovered {
-		return g.unanswerable(ans, q.Lang, emit)
+		return g.unanswerable(ans, q.Lang, p.Body != nil, emit)
 	}
 	g.fill(ans, p, out)
 	ans.Answerable = true
+	ans.Truncated = res.Truncated
 	return ans, nil
 }
 
@@ -258,8 +275,8 @@ func (g *Generator) fill(ans *rag.Answer, p *paper.Paper, out *answerStream) {
 	ans.DroppedCitations = out.filter.Dropped()
 }
 
-func (g *Generator) unanswerable(ans *rag.Answer, lang string, emit rag.Emit) (*rag.Answer, error) {
-	text, err := prompts.ExtractiveAnswer(lang, prompts.AnswerData{})
+func (g *Generator) unanswerable(ans *rag.Answer, lang string, fullText bool, emit rag.Emit) (*rag.Answer, error) {
+	text, err := prompts.ExtractiveAnswer(lang, prompts.AnswerData{FullText: fullText})
 	if err != nil {
 		return nil, err
 	}
@@ -381,6 +398,11 @@ func (g *Generator) retrieveAll(ctx context.Context, lp *library.Loaded, queries
 	return out, nil
 }
 
+// taskMaxTokens caps the reply to a rewrite (three queries) or a
+// condensation (one question), far above what either needs: it stops a
+// model that rambles from holding the endpoint.
+const taskMaxTokens = 256
+
 // maxQueries bounds the search queries taken from a rewrite.
 const maxQueries = 3
 
@@ -389,7 +411,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 	if err != nil {
 		return nil, err
 	}
-	reply, err := rag.Complete(ctx, g.model, pr)
+	reply, _, err := rag.Complete(ctx, g.model, pr, rag.ChatRequest{MaxTokens: taskMaxTokens})
 	if err != nil {
 		return nil, err
 	}
@@ -420,7 +442,7 @@ func (g *Generator) condense(ctx context.Context, p *paper.Paper, turns []store.
 	if err != nil {
 		return "", err
 	}
-	reply, err := rag.Complete(ctx, g.model, pr)
+	reply, _, err := rag.Complete(ctx, g.model, pr, rag.ChatRequest{MaxTokens: taskMaxTokens})
 	if err != nil {
 		return "", err
 	}

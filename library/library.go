@@ -98,10 +98,16 @@ func New(st store.Store, e embed.Embedder, vi VectorIndex, o Options) (*Library,
 		o.Now = time.Now
 	}
 	return &Library{
-		store: st, embedder: e, vectors: vi, log: o.Log, now: o.Now, limits: o.Limits,
+		store: st, embedder: e, vectors: vi, log: o.Log, now: o.Now, limits: withWindow(o.Limits),
 		cache: newPaperCache(o.CachePapers, o.CacheBytes), revalidate: o.Revalidate,
 		flight: make(map[string]*loadCall),
 	}, nil
+}
+
+// withWindow counts body passages as Chunks splits them.
+func withWindow(l paper.Limits) paper.Limits {
+	l.Window = WindowSentences
+	return l
 }
 
 // Embedder is the embedder chunks are indexed with; a question must be
@@ -229,7 +235,7 @@ func (l *Library) index(ctx context.Context, p *paper.Paper, hash string, chunks
 		texts[i] = c.Text
 	}
 	return &Loaded{
-		lib: l, paper: p, chunks: chunks, lex: search.NewLexicon(texts, search.Robertson),
+		lib: l, paper: p, chunks: chunks, passages: passagesOf(p, chunks), lex: search.NewLexicon(texts, search.Robertson),
 		key: key, hash: hash, size: approxSize(texts, vecs), checked: l.now(),
 	}, nil
 }

@@ -23,9 +23,12 @@ type Limits struct {
 	// abstracts, authors, journal, reference texts and DOIs, body
 	// (CHATPAPER_MAX_PAPER_BYTES).
 	TextBytes int
-	// BodyPassages is the most passages of body text
-	// (CHATPAPER_MAX_BODY_PASSAGES).
+	// BodyPassages is the most body passages and captions, as
+	// BodyPassages(p, Window) splits them (CHATPAPER_MAX_BODY_PASSAGES).
 	BodyPassages int
+	// Window is the sentences per body passage the caller splits bodies
+	// into (the library's window); 0 or less counts one per sentence.
+	Window int
 }
 
 // LimitError says which limit a paper exceeds.
@@ -53,7 +56,7 @@ func (p *Paper) CheckLimits(l Limits) error {
 	if l.References > 0 && refs > l.References {
 		return &LimitError{What: "references", Got: int64(refs), Max: int64(l.References), Setting: "CHATPAPER_MAX_REFERENCES"}
 	}
-	if n := BodyPassages(p); l.BodyPassages > 0 && n > l.BodyPassages {
+	if n := BodyPassageCount(p, l.Window); l.BodyPassages > 0 && n > l.BodyPassages {
 		return &LimitError{What: "body passages", Got: int64(n), Max: int64(l.BodyPassages), Setting: "CHATPAPER_MAX_BODY_PASSAGES"}
 	}
 	if n := TextBytes(p); l.TextBytes > 0 && n > l.TextBytes {
@@ -74,12 +77,47 @@ func TextBytes(p *Paper) int {
 	return n + bodyBytes(p)
 }
 
-// BodyPassages returns how many passages of body text p has.
-//
-// It is the hook for paper bodies: Paper has no body yet, so it returns
-// 0; once it has one, it counts the body's passages (and bodyBytes its
-// text), and CheckLimits enforces CHATPAPER_MAX_BODY_PASSAGES on them.
-func BodyPassages(p *Paper) int { return 0 }
+// BodyPassageCount returns len(BodyPassages(p, window)) without
+// building the passages: per section with n sentences, n-window+1
+// windows (one when n is smaller), plus one per caption.
+func BodyPassageCount(p *Paper, window int) int {
+	if p.Body == nil {
+		return 0
+	}
+	window = max(window, 1)
+	n := len(p.Body.Captions)
+	for _, s := range p.Body.Sections {
+		sents := 0
+		for _, pg := range s.Paragraphs {
+			sents += len(pg.Sentences)
+		}
+		if sents > 0 {
+			n += max(sents-window+1, 1)
+		}
+	}
+	return n
+}
 
-// bodyBytes is BodyPassages' twin for TextBytes.
-func bodyBytes(p *Paper) int { return 0 }
+// bodyBytes returns the bytes of text in p's body: section titles,
+// sentences and caption labels.
+func bodyBytes(p *Paper) int {
+	if p.Body == nil {
+		return 0
+	}
+	n := 0
+	for _, s := range p.Body.Sections {
+		n += len(s.Title)
+		for _, pg := range s.Paragraphs {
+			for _, st := range pg.Sentences {
+				n += len(st.Text)
+			}
+		}
+	}
+	for _, c := range p.Body.Captions {
+		n += len(c.Label)
+		for _, st := range c.Sentences {
+			n += len(st.Text)
+		}
+	}
+	return n
+}

@@ -77,3 +77,41 @@ func TestParseJSONStopsAtMaxReferences(t *testing.T) {
 		t.Errorf("err = %v, want it to say the ceiling", err)
 	}
 }
+
+func bodyPaper(sentences, captions int) paper.Paper {
+	var ss []paper.Sentence
+	for i := 0; i < sentences; i++ {
+		ss = append(ss, paper.Sentence{Text: fmt.Sprintf("Sentence %d of the results.", i+1)})
+	}
+	b := &paper.Body{Sections: []paper.Section{{Title: "Results", Level: 1, Paragraphs: []paper.Paragraph{{Sentences: ss}}}}}
+	for i := 0; i < captions; i++ {
+		b.Captions = append(b.Captions, paper.Caption{Kind: "figure", Label: fmt.Sprintf("Figure %d", i+1), Sentences: []paper.Sentence{{Text: "A caption."}}})
+	}
+	return paper.Paper{ID: "b", Title: "T", Abstract: "A.", Body: b}
+}
+
+// TestCheckLimitsBody: body passages are counted as BodyPassages splits
+// them, and body text counts towards the text bytes.
+func TestCheckLimitsBody(t *testing.T) {
+	t.Parallel()
+	p := bodyPaper(10, 1)
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := paper.BodyPassageCount(&p, 2), len(paper.BodyPassages(&p, 2)); got != want || got != 10 {
+		t.Fatalf("BodyPassageCount = %d, BodyPassages has %d, want 10 (9 windows and a caption)", got, want)
+	}
+	if err := p.CheckLimits(paper.Limits{BodyPassages: 10, Window: 2}); err != nil {
+		t.Errorf("at the cap: %v", err)
+	}
+	err := p.CheckLimits(paper.Limits{BodyPassages: 9, Window: 2})
+	if !errors.Is(err, paper.ErrTooLarge) || !strings.Contains(err.Error(), "CHATPAPER_MAX_BODY_PASSAGES") || !strings.Contains(err.Error(), "10 body passages") {
+		t.Errorf("over the cap: %v", err)
+	}
+	if n := paper.TextBytes(&p); n < 10*len("Sentence 1 of the results.") {
+		t.Errorf("TextBytes = %d, want the body counted", n)
+	}
+	if err := p.CheckLimits(paper.Limits{TextBytes: 200}); !errors.Is(err, paper.ErrTooLarge) {
+		t.Errorf("body over the text bytes: %v", err)
+	}
+}

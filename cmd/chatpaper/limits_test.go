@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/chatpaper/chatpaper/paper"
 )
 
 func paperJSON(id string, nrefs int, abstract string) string {
@@ -42,6 +44,28 @@ func TestIngestLimits(t *testing.T) {
 	}
 	if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", paperJSON("ok", 150, "Short."), nil); resp.StatusCode != http.StatusCreated {
 		t.Errorf("paper within the caps: %d", resp.StatusCode)
+	}
+
+	// Body passages, counted as the library splits the body (two-sentence
+	// windows): 30 sentences make 29 passages.
+	bodied := func(id string, sentences int) string {
+		var ss []paper.Sentence
+		for i := 0; i < sentences; i++ {
+			ss = append(ss, paper.Sentence{Text: fmt.Sprintf("Finding %d held in every cohort.", i+1)})
+		}
+		p := paper.Paper{ID: id, Title: "Bodied", Abstract: "Short.", References: []paper.Reference{{N: 1, Text: "A ref."}},
+			Body: &paper.Body{Sections: []paper.Section{{Title: "Results", Level: 1, Paragraphs: []paper.Paragraph{{Sentences: ss}}}}}}
+		b, _ := json.Marshal(p)
+		return string(b)
+	}
+	sb := startServer(t, t.TempDir(), map[string]string{"CHATPAPER_MAX_BODY_PASSAGES": "20"})
+	var eb apiErr
+	if resp := do(t, "POST", sb.base+"/api/v1/papers", "application/json", bodied("long", 30), &eb); resp.StatusCode != http.StatusRequestEntityTooLarge ||
+		eb.Error.Code != "paper_too_large" || !strings.Contains(eb.Error.Message, "CHATPAPER_MAX_BODY_PASSAGES") {
+		t.Errorf("body over the passage cap: %d %+v, want 413 naming CHATPAPER_MAX_BODY_PASSAGES", resp.StatusCode, eb)
+	}
+	if resp := do(t, "POST", sb.base+"/api/v1/papers", "application/json", bodied("short", 21), nil); resp.StatusCode != http.StatusCreated {
+		t.Errorf("body of 20 passages: %d, want 201", resp.StatusCode)
 	}
 
 	// 1 MiB of cache holds about 170 chunks of 1024 dimensions; 400

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/dict"
@@ -129,11 +130,17 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 			return nil, err
 		}
 		if !has {
-			if err := a.papers.Ingest(ctx, paper.Demo()); err != nil {
+			switch err := a.papers.Ingest(ctx, paper.Demo()); {
+			case errors.Is(err, rag.ErrUpstream):
+				// The embedding endpoint is down: serve anyway, it is
+				// used once it is up; the demo comes with the next start.
+				log.Warn("demo paper not ingested: the embedding endpoint failed", "err", err)
+			case err != nil:
 				a.close()
 				return nil, fmt.Errorf("ingest demo paper: %w", err)
+			default:
+				log.Info("ingested the demo paper", "paper", paper.DemoID)
 			}
-			log.Info("ingested the demo paper", "paper", paper.DemoID)
 		}
 	}
 	return a, nil
@@ -174,6 +181,19 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	if a.llm != nil {
 		a.llm.CountTokens(m)
 		ready["model"] = a.llm
+		// Say at once when the endpoint cannot serve (down, key refused,
+		// model not pulled), not only when /readyz is probed. Answers
+		// fall back to extractive meanwhile; nothing needs a restart.
+		checked := make(chan struct{})
+		defer func() { <-checked }()
+		go func() {
+			defer close(checked)
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if err := a.llm.Check(cctx); err != nil && ctx.Err() == nil {
+				log.Warn("model endpoint not ready; answers are extractive until it is", "err", err)
+			}
+		}()
 	}
 	sockets := web.NewSockets(cfg.MaxSocketsPerIP, m)
 	life, endLife := context.WithCancel(context.Background())
@@ -322,16 +342,24 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	beir := fs.String("beir", "", "BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) for a corpus retrieval run")
 	pairs := fs.String("pairs", "", "folder of *_zh.txt/*_en.txt parallel documents for bilingual pair ranking")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	bodies := fs.String("bodies", "on", "QA with the papers' full text (on), with abstract and references only (off), or both in one run")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	switch *bodies {
+	case "on", "off", "both":
+	default:
+		return fmt.Errorf("eval: -bodies %q must be on, off or both", *bodies)
 	}
 	if *qa == "" && *beir == "" && *pairs == "" {
 		return errors.New("eval: give at least one of --qa FILE, --beir FOLDER, --pairs FOLDER")
 	}
 	var out struct {
-		QA    *eval.Report          `json:"qa,omitempty"`
-		BEIR  *eval.RetrievalReport `json:"beir,omitempty"`
-		Pairs *eval.PairReport      `json:"pairs,omitempty"`
+		QA *eval.Report `json:"qa,omitempty"`
+		// QANoBody is the QA set run with bodies switched off.
+		QANoBody *eval.Report          `json:"qa_no_body,omitempty"`
+		BEIR     *eval.RetrievalReport `json:"beir,omitempty"`
+		Pairs    *eval.PairReport      `json:"pairs,omitempty"`
 	}
 	if *qa != "" {
 		f, err := os.Open(*qa)
@@ -348,8 +376,15 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 			return err
 		}
 		defer a.close()
-		if out.QA, err = eval.RunQA(ctx, a.answerer, items, *pid); err != nil {
-			return fmt.Errorf("eval: %w", err)
+		if *bodies != "off" {
+			if out.QA, err = eval.RunQA(ctx, a.answerer, items, *pid); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
+		}
+		if *bodies != "on" {
+			if out.QANoBody, err = runQANoBody(ctx, cfg, a, items, *pid); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
 		}
 	}
 	if *beir != "" {
@@ -374,6 +409,13 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	if out.QA != nil {
 		fmt.Fprintln(stdout, "QA set", *qa)
 		if err := out.QA.WriteTable(stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
+	if out.QANoBody != nil {
+		fmt.Fprintln(stdout, "QA set", *qa, "with bodies switched off (abstract and references only)")
+		if err := out.QANoBody.WriteTable(stdout); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)

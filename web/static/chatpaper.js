@@ -19,6 +19,7 @@
   var PREFERRED_PAPER = 'exosome-irradiation';
   var STORE_PREFIX = 'chatpaper:';
   var MAX_STORED_MESSAGES = 60;
+  var MAX_PASSAGES = 3; // "from §Section" labels under an answer
   var ANSWER_TIMEOUT_MS = 120000;
   var RECONNECT_MIN_MS = 1000;
   var RECONNECT_MAX_MS = 30000;
@@ -56,6 +57,10 @@
       assistant: 'ChatPaper',
       notCovered: 'Not covered by this paper',
       citedRefs: 'Cited references',
+      passages: 'From the paper',
+      fromSection: 'from §{section}',
+      fromCaption: 'from {label}',
+      showPassage: 'Show the passage from §{section}',
       reference: 'Reference {n}',
       references: 'References {list}',
       refMissing: 'Reference {n} is not in this paper’s reference list.',
@@ -63,6 +68,13 @@
       modeLLM: 'AI answer based on the paper',
       stopped: 'Answer stopped.',
       interrupted: 'This answer was interrupted.',
+      truncated: 'The answer reached its length limit and stops here; ask about one part of it for more.',
+      stage: {
+        searching: 'Searching the paper…',
+        condensing: 'Reading the conversation…',
+        rewriting: 'Translating the question…',
+        writing: 'Writing the answer…'
+      },
       retryIn: 'Please try again in {s} s.',
       errorTitle: 'Error:',
       sp: ' ',
@@ -110,6 +122,10 @@
       assistant: 'ChatPaper',
       notCovered: '本文未涉及该问题',
       citedRefs: '引用的参考文献',
+      passages: '原文段落',
+      fromSection: '出自 §{section}',
+      fromCaption: '出自{label}',
+      showPassage: '显示 §{section} 中的原文',
       reference: '参考文献 {n}',
       references: '参考文献 {list}',
       refMissing: '本文的参考文献列表中没有第 {n} 条。',
@@ -117,6 +133,13 @@
       modeLLM: '由 AI 根据论文生成',
       stopped: '已停止回答。',
       interrupted: '回答被中断。',
+      truncated: '回答已达长度上限，到此为止；可以就其中一部分继续提问。',
+      stage: {
+        searching: '正在检索论文…',
+        condensing: '正在理解上下文…',
+        rewriting: '正在翻译问题…',
+        writing: '正在撰写回答…'
+      },
       retryIn: '请在 {s} 秒后重试。',
       errorTitle: '错误：',
       sp: '',
@@ -820,9 +843,9 @@
       var textEl = h('div', { className: 'cp-answer-text' });
       bubble.appendChild(textEl);
       if (streaming && !m.text) {
-        textEl.appendChild(h('span', { className: 'cp-thinking', 'data-testid': 'cp-thinking' }, [
+        textEl.appendChild(h('span', { className: 'cp-thinking', 'data-testid': 'cp-thinking', 'data-stage': m.stage || null }, [
           h('span', { className: 'cp-dots', 'aria-hidden': 'true' }, [h('span'), h('span'), h('span')]),
-          t.thinking
+          (m.stage && t.stage[m.stage]) || t.thinking
         ]));
       } else if (streaming) {
         textEl.appendChild(doc.createTextNode(m.text));
@@ -832,7 +855,12 @@
       if (m.status === 'stopped' || m.status === 'interrupted') {
         bubble.appendChild(h('p', { className: 'cp-status-note', text: m.status === 'stopped' ? t.stopped : t.interrupted }));
       }
+      if (m.status === 'done' && m.truncated) {
+        bubble.appendChild(h('p', { className: 'cp-status-note', 'data-testid': 'cp-truncated', text: t.truncated }));
+      }
       if (!streaming) {
+        var passEl = renderPassages(m);
+        if (passEl) bubble.appendChild(passEl);
         var refsEl = renderRefList(m);
         if (refsEl) bubble.appendChild(refsEl);
         if (m.status === 'done' && m.mode) {
@@ -844,9 +872,15 @@
     }
 
     function renderAnswerText(textEl, m) {
+      renderCitedText(textEl, m.text || '', m);
+    }
+
+    // renderCitedText writes text with its bracketed citations as buttons
+    // that open the reference popover of message m.
+    function renderCitedText(textEl, text, m) {
       var t = T();
       var known = knownRef(m);
-      parseCitations(m.text || '', known).forEach(function (seg) {
+      parseCitations(text, known).forEach(function (seg) {
         if (seg.type === 'text') {
           textEl.appendChild(doc.createTextNode(seg.text));
           return;
@@ -900,6 +934,72 @@
       return h('div', { className: 'cp-refs' }, [
         h('p', { className: 'cp-refs-title', text: t.citedRefs }),
         ol
+      ]);
+    }
+
+    // passageSources keeps the body passages and captions among an
+    // answer's sources, best first and one per section, for the
+    // "from §Section" labels.
+    function passageSources(sources) {
+      if (!Array.isArray(sources)) return [];
+      var out = [];
+      var seen = {};
+      sources.forEach(function (s) {
+        if (!s || (s.kind !== 'body' && s.kind !== 'caption') || typeof s.text !== 'string') return;
+        if (out.length >= MAX_PASSAGES) return;
+        // One label per section: its best passage stands for it.
+        var key = s.kind + '|' + String(s.section || s.id || '');
+        if (seen[key]) return;
+        seen[key] = true;
+        out.push({
+          kind: s.kind,
+          id: String(s.id || ''),
+          section: String(s.section || ''),
+          text: s.text,
+          cites: Array.isArray(s.cites) ? s.cites.map(Number).filter(Boolean) : []
+        });
+      });
+      return out;
+    }
+
+    function passageLabel(s) {
+      var t = T();
+      if (s.kind === 'caption') return fmt(t.fromCaption, { label: s.section || s.id });
+      return fmt(t.fromSection, { section: s.section || s.id });
+    }
+
+    // renderPassages lists the passages an answer drew on; each label
+    // opens the passage itself, its citations working as in the answer.
+    function renderPassages(m) {
+      var ps = m.passages || [];
+      if (!ps.length) return null;
+      var t = T();
+      var ul = h('ul', { className: 'cp-passage-list' });
+      ps.forEach(function (s, i) {
+        var id = uid('passage-' + String(m.key).replace(/[^A-Za-z0-9_-]/g, '_') + '-' + i);
+        var body = h('blockquote', { className: 'cp-passage', id: id, hidden: true, 'data-testid': 'cp-passage-text', 'data-passage': s.id });
+        renderCitedText(body, s.text, m);
+        var btn = h('button', {
+          type: 'button',
+          className: 'cp-passage-toggle',
+          'data-testid': 'cp-passage',
+          'data-passage': s.id,
+          'aria-expanded': 'false',
+          'aria-controls': id,
+          title: fmt(t.showPassage, { section: s.section || s.id }),
+          text: passageLabel(s)
+        });
+        // Not on(): the button goes with the message when it re-renders.
+        btn.addEventListener('click', function () {
+          var open = body.hidden;
+          body.hidden = !open;
+          btn.setAttribute('aria-expanded', String(open));
+        });
+        ul.appendChild(h('li', { className: 'cp-passage-item' }, [btn, body]));
+      });
+      return h('div', { className: 'cp-passages' }, [
+        h('p', { className: 'cp-refs-title', text: t.passages }),
+        ul
       ]);
     }
 
@@ -1189,7 +1289,7 @@
       }).then(function (res) {
         if (state.pending !== p) return;
         p.msg.citations = Array.isArray(res.citations) ? res.citations : [];
-        finish(p, { answer: res.answer, answerable: res.answerable, mode: res.mode });
+        finish(p, { answer: res.answer, answerable: res.answerable, mode: res.mode, sources: res.sources, truncated: res.truncated });
       }, function (err) {
         if (state.pending !== p) return;
         if (err && err.name === 'AbortError') return;
@@ -1203,6 +1303,8 @@
       if (typeof done.answer === 'string' && done.answer) m.text = done.answer;
       m.answerable = done.answerable !== false;
       m.mode = done.mode || '';
+      m.truncated = done.truncated === true;
+      m.passages = passageSources(done.sources);
       m.status = 'done';
       state.pending = null;
       rerenderMessage(m);
@@ -1344,6 +1446,14 @@
           if (typeof f.text !== 'string' || !f.text) return;
           armWatchdog();
           appendDelta(p.msg, f.text);
+          break;
+        case 'status':
+          // What the server is doing before the first delta
+          // ("searching", "writing"…), shown in place of "Thinking…".
+          armWatchdog();
+          if (p.msg.text || typeof f.stage !== 'string' || p.msg.stage === f.stage) return;
+          p.msg.stage = f.stage;
+          rerenderMessage(p.msg);
           break;
         case 'citations':
           armWatchdog();
