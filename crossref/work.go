@@ -189,6 +189,11 @@ func (m *message) work(fetched time.Time) *paper.CitedWork {
 	if len(m.ContainerTitle) > 0 {
 		w.Container = strings.TrimSpace(m.ContainerTitle[0])
 	}
+	// A record is data from outside: bound what it can add to a paper.
+	w.Title, w.Container, w.Abstract = clip(w.Title, maxTitleRunes), clip(w.Container, maxTitleRunes), clip(w.Abstract, maxAbstractRunes)
+	if len(w.Authors) > maxAuthors {
+		w.Authors = w.Authors[:maxAuthors]
+	}
 	w.Status, w.NoticeDOI, w.StatusDate = m.status()
 	return w
 }
@@ -244,4 +249,25 @@ func decodeList(body []byte) ([]enrich.Candidate, error) {
 		}
 	}
 	return out, nil
+}
+
+// Bounds on what one record contributes: generous for real works (the
+// longest abstracts run to a few thousand characters).
+const (
+	maxTitleRunes    = 1000
+	maxAbstractRunes = 10000
+	maxAuthors       = 100
+)
+
+// clip cuts s to at most n runes, at a space when one is near.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := n
+	for cut > n*9/10 && r[cut] != ' ' {
+		cut--
+	}
+	return strings.TrimSpace(string(r[:cut])) + "…"
 }

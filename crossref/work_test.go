@@ -1,8 +1,10 @@
 package crossref
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/paper"
 )
@@ -42,6 +44,21 @@ func TestStatus(t *testing.T) {
 				t.Errorf("status = %q %q %q, want %q %q %q", w.Status, w.NoticeDOI, w.StatusDate, tt.status, tt.notice, tt.date)
 			}
 		})
+	}
+}
+
+func TestDecodeBoundsARecord(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("word ", 5000)
+	w, err := decodeWork([]byte(`{"message":{"DOI":"10.1000/a","title":["`+long+`"],"abstract":"<jats:p>`+long+long+long+`</jats:p>"}}`), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := utf8.RuneCountInString(w.Title); n > maxTitleRunes+1 {
+		t.Errorf("title of %d runes", n)
+	}
+	if n := utf8.RuneCountInString(w.Abstract); n > maxAbstractRunes+1 || !strings.HasSuffix(w.Abstract, "…") {
+		t.Errorf("abstract of %d runes", n)
 	}
 }
 
