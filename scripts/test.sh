@@ -73,6 +73,8 @@ if [ "$FUZZTIME" != "0" ]; then
 		./paper/jats:FuzzParse \
 		./paper/crossref:FuzzParse \
 		./paper/pdf:FuzzText \
+		./rag:FuzzRecognizeIntent \
+		./rag:FuzzAbbreviations \
 		./web:FuzzDecodeFrame; do
 		pkg=${target%%:*} name=${target##*:}
 		go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 1s
