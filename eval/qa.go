@@ -19,7 +19,7 @@ import (
 )
 
 // Item is one QA line: {"id","paper","lang","question","gold_refs",
-// "gold_abstract","answerable"}.
+// "gold_abstract","answerable","intent"}.
 type Item struct {
 	ID           string `json:"id"`
 	Paper        string `json:"paper"`
@@ -28,6 +28,10 @@ type Item struct {
 	GoldRefs     []int  `json:"gold_refs"`
 	GoldAbstract bool   `json:"gold_abstract"`
 	Answerable   bool   `json:"answerable"`
+	// Intent is the kind of question as its writer classified it
+	// (abstract, metadata, reference, refs, none); it is reported, not
+	// used to answer.
+	Intent string `json:"intent,omitempty"`
 }
 
 // LoadQA reads a JSONL QA set. Blank lines are skipped; a malformed line
