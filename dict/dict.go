@@ -1,6 +1,6 @@
 // Package dict translates Chinese text into English terms offline, so a
 // Chinese question can be searched against an English paper without a
-// model. It segments Chinese by forward maximum matching over a shipped
+// model. It segments Chinese into the fewest words of a shipped
 // Chinese→English term table (zh-en.txt.gz, generated from CC-CEDICT plus
 // a biomedical supplement by dict/internal/gendict; see NOTICE) and maps
 // each word to its first glosses.
@@ -68,8 +68,50 @@ func Load() error {
 type Word struct {
 	Zh string
 	En []string
+	// Senses are all the glosses the table holds for the word, in
+	// table order; En is Senses except for a single character, whose
+	// first gloss alone is the default. A caller that knows the
+	// document's vocabulary can choose among Senses instead.
+	Senses []string
 	// Stop marks a function or question word, which carries no topic.
 	Stop bool
+}
+
+// segment splits a run of Han characters into words of the table (or
+// single characters) using as few words as possible, breaking ties
+// towards fewer single characters and then towards the longest first
+// word. Unlike forward maximum matching it never lets a word swallow
+// the first character of a longer known word: 对外泌体 is 对 + 外泌体,
+// not 对外 + 泌 + 体. It returns the word lengths in runes, in order.
+func segment(m map[string][]string, run []rune) []int {
+	type cost struct{ words, singles int }
+	n := len(run)
+	best := make([]cost, n+1)
+	next := make([]int, n+1)
+	for i := n - 1; i >= 0; i-- {
+		best[i] = cost{words: 1 << 30}
+		for l := min(maxWordRunes, n-i); l >= 1; l-- {
+			if l > 1 {
+				if _, ok := m[string(run[i:i+l])]; !ok {
+					if _, stop := stopWords[string(run[i:i+l])]; !stop {
+						continue
+					}
+				}
+			}
+			c := cost{best[i+l].words + 1, best[i+l].singles}
+			if l == 1 {
+				c.singles++
+			}
+			if c.words < best[i].words || (c.words == best[i].words && c.singles < best[i].singles) {
+				best[i], next[i] = c, l
+			}
+		}
+	}
+	var out []int
+	for i := 0; i < n; i += next[i] {
+		out = append(out, next[i])
+	}
+	return out
 }
 
 // Translate segments the Han runs of text and returns each word with its
@@ -84,24 +126,19 @@ func Translate(text string) []Word {
 	var out []Word
 	var run []rune
 	flush := func() {
-		for i := 0; i < len(run); {
-			n := min(maxWordRunes, len(run)-i)
-			for ; n > 1; n-- {
-				if _, ok := m[string(run[i:i+n])]; ok {
-					break
-				}
-			}
-			w := string(run[i : i+n])
-			i += n
+		for _, n := range segment(m, run) {
+			w := string(run[:n])
+			run = run[n:]
 			if _, stop := stopWords[w]; stop {
 				out = append(out, Word{Zh: w, Stop: true})
 				continue
 			}
 			gs := m[w]
+			word := Word{Zh: w, En: gs, Senses: gs}
 			if n == 1 && len(gs) > 1 {
-				gs = gs[:1]
+				word.En = gs[:1]
 			}
-			out = append(out, Word{Zh: w, En: gs})
+			out = append(out, word)
 		}
 		run = run[:0]
 	}

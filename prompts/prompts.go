@@ -35,6 +35,11 @@ type AnswerData struct {
 	// answer can flag an English quote.
 	QuoteLang string
 	Refs      []CitedRef
+	// Closest, shown only with the "not covered" answer, are the
+	// passages closest to the question: references (N > 0) or abstract
+	// passages (N == 0). The answer says they were not judged relevant
+	// and names references as "ref. N", not as citations "[N]".
+	Closest []CitedRef
 }
 
 // ExtractiveAnswer renders the answer for lang (en_US or zh_CN). With no

@@ -12,18 +12,18 @@ import (
 	"github.com/chatpaper/chatpaper/tokenize"
 )
 
-// Answer-selection thresholds, tuned on the dev QA set (docs/BENCHMARKS.md).
+// How an extractive answer presents what retrieval found. Whether it
+// answers at all is the calibrated decision's (decision.go); these only
+// bound what an answer shows.
 const (
 	// MaxSources is how many ranked sources an answer reports.
 	MaxSources = 8
-	// minCoverage is the share of the question's IDF mass a chunk must
-	// contain to count as relevant. Below it the paper is judged not to
-	// cover the question: saying so beats citing a weak match.
-	minCoverage = 0.34
 	// maxCited bounds the references an extractive answer names.
 	maxCited = 3
 	// citeRatio keeps only references scoring close to the best one.
 	citeRatio = 0.7
+	// maxClosest is how many closest sources a refusal lists.
+	maxClosest = 3
 )
 
 // Ask answers q from the paper's abstract and references. It never
@@ -56,13 +56,22 @@ func (e *Engine) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error
 }
 
 // Retrieved is the outcome of retrieval for one question: the ranked
-// sources and which of them are relevant enough to answer from.
+// sources, the decision's features and verdicts, and which sources are
+// relevant enough to answer from.
 type Retrieved struct {
 	Sources []Source
-	// Relevant holds the indexes into Sources judged relevant.
+	// Relevant holds the indexes into Sources judged relevant: empty
+	// unless the paper was judged to answer the question.
 	Relevant []int
-	terms    []string
-	ranks    []ranked
+	// Features are what the decision was taken on, and Prob its
+	// probability that the paper answers the question.
+	Features Features
+	Prob     float64
+	// Plausible reports whether Prob reaches the model-mode floor: the
+	// sources are worth a model's judgement.
+	Plausible bool
+	terms     []string
+	ranks     []ranked
 }
 
 // Retrieve returns the paper and the sources retrieved for text, for
@@ -81,12 +90,13 @@ func (e *Engine) Retrieve(ctx context.Context, paperID, text string) (*paper.Pap
 }
 
 func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text string) (*Retrieved, error) {
-	q := parseQuery(text, !e.noGlosses)
+	q := parseQuery(text, !e.noGlosses, lp.lex.has)
+	lp.lex.expand(q)
 	r := &Retrieved{terms: q.terms}
 	if len(q.groups) == 0 {
 		return r, nil
 	}
-	ranks, err := e.retrieve(ctx, lp, q)
+	ranks, feats, err := e.retrieve(ctx, lp, q)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +113,10 @@ func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text stri
 	if len(ranks) > MaxSources {
 		ranks = ranks[:MaxSources]
 	}
+	model := decisionFor(e.embedder.Name())
+	r.Features, r.Prob = feats, model.Prob(feats)
+	r.Plausible = r.Prob >= model.Floor
+	answerable := r.Prob >= model.Threshold
 	r.ranks = ranks
 	for i, rk := range ranks {
 		c := lp.chunks[rk.idx]
@@ -111,7 +125,7 @@ func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text stri
 			src.Kind, src.N = SourceReference, c.N
 		}
 		r.Sources = append(r.Sources, src)
-		if rk.coverage >= minCoverage && rk.score > 0 {
+		if answerable && rk.lexical && rk.score > 0 {
 			r.Relevant = append(r.Relevant, i)
 		}
 	}
@@ -153,14 +167,42 @@ func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
 			}
 		}
 	}
+	ans.Answerable = data.Quote != "" || len(data.Refs) > 0
+	if !ans.Answerable {
+		ans.Closest, data.Closest = closest(lp.paper, r, q.Lang)
+	}
 	text, err := prompts.ExtractiveAnswer(q.Lang, data)
 	if err != nil {
 		// Templates are embedded and tested; failing here is a bug.
 		panic(err)
 	}
 	ans.Answer = text
-	ans.Answerable = data.Quote != "" || len(data.Refs) > 0
 	return ans
+}
+
+// closest returns the best-ranked sources that share a term with the
+// question, for a refusal to show as near misses, and their labels for
+// the refusal's text. They are not citations.
+func closest(p *paper.Paper, r *Retrieved, lang string) ([]Source, []prompts.CitedRef) {
+	var srcs []Source
+	var labels []prompts.CitedRef
+	for i, s := range r.Sources {
+		if len(srcs) == maxClosest {
+			break
+		}
+		if i >= len(r.ranks) || !r.ranks[i].lexical {
+			continue
+		}
+		srcs = append(srcs, s)
+		if s.Kind == SourceReference {
+			if ref, ok := p.Reference(s.N); ok {
+				labels = append(labels, prompts.CitedRef{N: ref.N, Label: RefLabel(ref.Text, lang)})
+			}
+		} else {
+			labels = append(labels, prompts.CitedRef{Label: shorten(s.Text, 160)})
+		}
+	}
+	return srcs, labels
 }
 
 // bestSentence returns the sentence of a window that contains most of

@@ -2,7 +2,12 @@ package rag
 
 import (
 	"math"
+	"slices"
+	"sort"
+	"strings"
 
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/search"
 	"github.com/chatpaper/chatpaper/tokenize"
 )
 
@@ -13,15 +18,15 @@ const (
 	bm25B  = 0.75
 )
 
-// absentBoost weighs query terms found nowhere in the paper.
-const absentBoost = 1.5
-
 // lexicon is a BM25 index over one paper's chunks.
 type lexicon struct {
 	docs   []map[string]float64 // term frequencies per chunk
 	lens   []float64
 	avgLen float64
 	df     map[string]int
+	vocab  []string // the distinct terms, sorted
+	// abbrevs are the abbreviations the paper defines.
+	abbrevs []Abbrev
 }
 
 func newLexicon(texts []string) *lexicon {
@@ -47,6 +52,11 @@ func newLexicon(texts []string) *lexicon {
 	if len(texts) > 0 {
 		lx.avgLen = total / float64(len(texts))
 	}
+	lx.vocab = make([]string, 0, len(lx.df))
+	for t := range lx.df {
+		lx.vocab = append(lx.vocab, t)
+	}
+	sort.Strings(lx.vocab)
 	return lx
 }
 
@@ -79,38 +89,98 @@ func (lx *lexicon) scores(q *query) []float64 {
 	return out
 }
 
-// coverage is the share of the query's IDF mass that chunk i contains:
-// 1 when every query term occurs in it, 0 when none does. It is the
-// relevance signal the answerability decision rests on, because unlike
-// raw BM25 it is comparable across questions. A group of alternative
-// terms (the translations of one Chinese word) counts once, by its
-// rarest member the paper contains.
-func (lx *lexicon) coverage(q *query, i int) float64 {
-	var have, all float64
-	for _, g := range q.groups {
-		var inPaper, inChunk, absent float64
-		for _, term := range g {
-			w := lx.idf(term)
-			if lx.df[term] == 0 {
-				// A term the paper never uses is evidence the question is
-				// about something else ("treatment for diabetes").
-				absent = max(absent, w*absentBoost)
-				continue
-			}
-			inPaper = max(inPaper, w)
-			if lx.docs[i][term] > 0 {
-				inChunk = max(inChunk, w)
-			}
-		}
-		if inPaper == 0 {
-			all += absent
+// has reports whether the paper contains term.
+func (lx *lexicon) has(term string) bool { return lx.df[term] > 0 }
+
+// paperAbbrevs returns the abbreviations p's abstract defines.
+func paperAbbrevs(p *paper.Paper) []Abbrev { return Abbreviations(p.Abstract) }
+
+// expand adds the paper's own alternatives to q's groups, so a question
+// matches the paper whichever of two equivalent forms either uses:
+//
+//   - an abbreviation the paper defines ("dendritic cells (DCs)"): a
+//     question naming the short form also searches for the long form's
+//     rarest term, and one naming every term of the long form also
+//     searches for the short form;
+//   - another form of a word the paper lacks: a question term of at
+//     least five letters that the paper does not contain also searches
+//     for the paper's terms that extend it, or that it extends, by at
+//     most three letters — the derivational endings the stemmer leaves
+//     apart ("deliv" of delivering and "deliveri" of delivery,
+//     "secret" and "secretori").
+func (lx *lexicon) expand(q *query) {
+	for _, a := range lx.abbrevs {
+		sf := tokenize.Terms(a.Short)
+		lf := tokenize.Terms(a.Long)
+		if len(sf) != 1 || len(lf) == 0 {
 			continue
 		}
-		all += inPaper
-		have += inChunk
+		rare := lf[0]
+		for _, t := range lf[1:] {
+			if search.BackgroundIDF(t) > search.BackgroundIDF(rare) {
+				rare = t
+			}
+		}
+		for gi, g := range q.groups {
+			if slices.Contains(g, sf[0]) && !slices.Contains(g, rare) {
+				q.groups[gi] = append(g, rare)
+				q.addWeight(rare, q.weights[sf[0]])
+			}
+		}
+		if all(lf, func(t string) bool { _, ok := q.weights[t]; return ok }) {
+			for gi, g := range q.groups {
+				if slices.Contains(g, rare) && !slices.Contains(g, sf[0]) {
+					q.groups[gi] = append(g, sf[0])
+					q.addWeight(sf[0], q.weights[rare])
+				}
+			}
+		}
 	}
-	if all == 0 {
-		return 0
+	for gi, g := range q.groups {
+		for _, t := range g {
+			if lx.has(t) || !formVariantCandidate(t) {
+				continue
+			}
+			for _, v := range lx.vocab {
+				if formVariant(t, v) && !slices.Contains(q.groups[gi], v) {
+					q.groups[gi] = append(q.groups[gi], v)
+					q.addWeight(v, q.weights[t])
+				}
+			}
+		}
 	}
-	return have / all
+}
+
+func all(xs []string, f func(string) bool) bool {
+	for _, x := range xs {
+		if !f(x) {
+			return false
+		}
+	}
+	return true
+}
+
+func formVariantCandidate(t string) bool {
+	if len(t) < 5 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] < 'a' || t[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// formVariant reports whether stems a and b are forms of one word: the
+// shorter, of at least five letters, begins the longer, which adds at
+// most three letters.
+func formVariant(a, b string) bool {
+	if a == b || !formVariantCandidate(b) {
+		return false
+	}
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	return len(a) >= 5 && len(b)-len(a) <= 3 && strings.HasPrefix(b, a)
 }

@@ -199,8 +199,10 @@ func (e *Engine) index(ctx context.Context, p *paper.Paper, hash string, chunks 
 	for i, c := range chunks {
 		texts[i] = c.Text
 	}
+	lex := newLexicon(texts)
+	lex.abbrevs = paperAbbrevs(p)
 	return &loadedPaper{
-		paper: p, chunks: chunks, lex: newLexicon(texts),
+		paper: p, chunks: chunks, lex: lex,
 		key: key, hash: hash, size: approxSize(texts, vecs), checked: time.Now(),
 	}, nil
 }
@@ -316,35 +318,27 @@ func (e *Engine) loadFromStore(ctx context.Context, id string, c *loadCall) (*lo
 
 // ranked is one chunk with its retrieval scores.
 type ranked struct {
-	idx      int
-	score    float64 // fused score used for ranking
-	coverage float64 // share of query IDF mass present in the chunk
+	idx     int
+	score   float64 // fused score used for ranking
+	lexical bool    // the chunk contains a term of the question
 }
 
-// Fusion weights of the lexical and vector scores. Lexical evidence is
-// weighted higher because reference lists are terse and exact terms
-// (ExoCarta, miR-1246) decide relevance.
-const (
-	weightLexical = 0.6
-	weightVector  = 0.4
-)
-
 // retrieve ranks every chunk of the paper for the query terms and
-// vector, best first.
-func (e *Engine) retrieve(ctx context.Context, lp *loadedPaper, q *query) ([]ranked, error) {
+// vector, best first, and measures the decision's features.
+func (e *Engine) retrieve(ctx context.Context, lp *loadedPaper, q *query) ([]ranked, Features, error) {
 	n := len(lp.chunks)
 	if n == 0 {
-		return nil, nil
+		return nil, Features{}, nil
 	}
 	vecs, err := e.embedder.Embed(ctx, []string{q.embedText})
 	if err != nil {
-		return nil, fmt.Errorf("embed question: %w", err)
+		return nil, Features{}, fmt.Errorf("embed question: %w", err)
 	}
 	cos := make([]float64, n)
 	if len(vecs) == 1 && nonZero(vecs[0]) {
 		hits, err := e.vectors.Query(ctx, lp.key, vecs[0], n)
 		if err != nil {
-			return nil, err
+			return nil, Features{}, err
 		}
 		for _, h := range hits {
 			if h.Index >= 0 && h.Index < n && h.Score > 0 {
@@ -353,53 +347,63 @@ func (e *Engine) retrieve(ctx context.Context, lp *loadedPaper, q *query) ([]ran
 		}
 	}
 	bm := lp.lex.scores(q)
-	var maxBM float64
-	for _, s := range bm {
-		maxBM = max(maxBM, s)
-	}
+	fused := fuse(e.fusion, bm, cos)
 	out := make([]ranked, n)
 	for i := range out {
-		out[i] = ranked{idx: i, coverage: lp.lex.coverage(q, i)}
-	}
-	if e.fusion == fusionRRF {
-		rrf(out, bm, cos)
-	} else {
-		wl, wv := weightLexical, weightVector
-		switch e.fusion {
-		case fusionLexical:
-			wl, wv = 1, 0
-		case fusionVector:
-			wl, wv = 0, 1
-		}
-		for i := range out {
-			s := wv * cos[i]
-			if maxBM > 0 {
-				s += wl * bm[i] / maxBM
-			}
-			out[i].score = s
-		}
+		out[i] = ranked{idx: i, score: fused[i], lexical: bm[i] > 0}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].score > out[b].score })
-	return out, nil
+	return out, measure(lp.lex, q, cos, fused), nil
 }
 
-// Fusion methods. The weighted sum is the default: on the dev and
-// held-out QA sets it matched or beat the others (docs/BENCHMARKS.md,
-// TestFusionVariants); the rest stay for that measurement.
+// Fusion methods. The default is an equal-weight sum of the
+// max-normalised BM25 score and the cosine: no public benchmark of
+// ranking within one paper was at hand to fit weights on, and equal
+// weights assume nothing (docs/BENCHMARKS.md compares the others).
 const (
 	fusionWeighted = iota
 	fusionLexical
 	fusionVector
 	fusionRRF
+
+	fusionDefault = fusionWeighted
 )
 
-// rrfK is the usual reciprocal rank fusion constant.
+// rrfK is the usual reciprocal rank fusion constant (Cormack et al. 2009).
 const rrfK = 60
 
-// rrf scores each chunk by reciprocal rank fusion of the lexical and
-// vector rankings; a chunk with zero score in one ranking gets nothing
-// from it.
-func rrf(out []ranked, bm, cos []float64) {
+// fuse returns each chunk's fused score from its BM25 score and cosine.
+func fuse(method int, bm, cos []float64) []float64 {
+	out := make([]float64, len(bm))
+	if method == fusionRRF {
+		rrf(out, bm, cos)
+		return out
+	}
+	wl, wv := 0.5, 0.5
+	switch method {
+	case fusionLexical:
+		wl, wv = 1, 0
+	case fusionVector:
+		wl, wv = 0, 1
+	}
+	var maxBM float64
+	for _, s := range bm {
+		maxBM = max(maxBM, s)
+	}
+	for i := range out {
+		s := wv * cos[i]
+		if maxBM > 0 {
+			s += wl * bm[i] / maxBM
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// rrf adds to out each chunk's reciprocal rank fusion score of the
+// lexical and vector rankings; a chunk with zero score in one ranking
+// gets nothing from it.
+func rrf(out []float64, bm, cos []float64) {
 	for _, scores := range [][]float64{bm, cos} {
 		idx := make([]int, len(scores))
 		for i := range idx {
@@ -408,7 +412,7 @@ func rrf(out []ranked, bm, cos []float64) {
 		sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
 		for r, i := range idx {
 			if scores[i] > 0 {
-				out[i].score += 1 / float64(rrfK+r+1)
+				out[i] += 1 / float64(rrfK+r+1)
 			}
 		}
 	}
@@ -421,25 +425,6 @@ func nonZero(v []float32) bool {
 		}
 	}
 	return false
-}
-
-// framing are stems of words that frame a question rather than name its
-// subject ("Which studies describe…"). They are dropped from the query so
-// a question is not judged answerable merely because the paper, too,
-// contains "study".
-var framing = stemSet(`which what who whom whose how why when where is are paper papers article review
-		reviews study studies studied reference references referenced cite cited cites citation work works describe
-		describes described discuss discusses discussed report reports reported show shows shown showed find found
-		finds propose proposes proposed examine examines examined concern concerns concerning according author authors
-		research researches publication published tell explain list mention mentioned say says said do does did
-		investigate investigated investigates literature source sources evidence papers`)
-
-func stemSet(words string) map[string]bool {
-	m := make(map[string]bool)
-	for _, t := range tokenize.Terms(words) {
-		m[t] = true
-	}
-	return m
 }
 
 // normalizeQuestion validates q and fills in its language.

@@ -10,18 +10,21 @@ func TestParseQuery(t *testing.T) {
 		in string
 		// want are groups that must be present (each a subset of one group).
 		want [][]string
-		// absent are terms no group may hold (framing and function words).
+		// absent are terms no group may hold (function words).
 		absent []string
+		// light are terms that must weigh less than any of want's first
+		// terms: words every abstract uses, which frame the question.
+		light []string
 	}{
-		{"Which studies describe exosome biogenesis?", [][]string{{"exosom"}, {"biogenesi"}}, []string{"studi", "describ"}},
+		{"Which studies describe exosome biogenesis?", [][]string{{"exosom"}, {"biogenesi"}}, []string{"which"}, []string{"studi", "describ"}},
 		{"哪些文献研究了树突状细胞来源的外泌体用于癌症治疗？",
-			[][]string{{"dendrit", "cell", "树突"}, {"exosom", "外泌"}, {"cancer", "癌症"}, {"therapi", "治疗"}},
-			[]string{"research", "studi", "refer", "use", "哪些", "用于"}},
-		{"miR-1246 与 DNA 损伤", [][]string{{"mir"}, {"1246"}, {"dna"}, {"damag"}}, []string{"and", "与"}},
+			[][]string{{"dendrit", "cell", "树突"}, {"exosom", "外泌"}},
+			[]string{"use", "哪些", "用于"}, []string{"research", "studi"}},
+		{"miR-1246 与 DNA 损伤", [][]string{{"mir"}, {"1246"}, {"dna"}, {"damag"}}, []string{"and", "与"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			q := parseQuery(tt.in, true)
+			q := parseQuery(tt.in, true, nil)
 			for _, w := range tt.want {
 				if !slices.ContainsFunc(q.groups, func(g []string) bool {
 					for _, x := range w {
@@ -41,12 +44,19 @@ func TestParseQuery(t *testing.T) {
 					}
 				}
 			}
+			for _, l := range tt.light {
+				for _, w := range tt.want {
+					if q.weights[l] >= q.weights[w[0]] {
+						t.Errorf("weight of %q is %.3f, of %q %.3f: want the common word lighter", l, q.weights[l], w[0], q.weights[w[0]])
+					}
+				}
+			}
 			if len(q.terms) != len(q.weights) {
 				t.Errorf("%d ordered terms for %d weights", len(q.terms), len(q.weights))
 			}
 		})
 	}
-	if q := parseQuery("树突状细胞", false); len(q.groups) == 0 || q.groups[0][0] != "树突" {
+	if q := parseQuery("树突状细胞", false, nil); len(q.groups) == 0 || q.groups[0][0] != "树突" {
 		t.Errorf("without glosses: groups %q, want character bigrams", q.groups)
 	}
 }

@@ -1,0 +1,247 @@
+package rag
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/search"
+)
+
+// Features describe how well one paper matches one question; the
+// answerability decision is a function of them. Every feature is in
+// [0,1] and comparable across questions and papers, so a threshold
+// chosen on public benchmark pairs applies to any paper.
+type Features struct {
+	// PaperCoverage is the share of the question's rare-term mass that
+	// occurs anywhere in the paper. A term's mass is its background IDF
+	// (search.BackgroundIDF), so "study" or "show" weigh little and
+	// "exosome" or "Eiffel" much; a group of alternatives (a Chinese
+	// word's translations, an abbreviation and its long form) counts
+	// once, by its rarest member the paper contains. The mass is at
+	// least that of one term the background corpus lacks, so a question
+	// of common words alone never counts as covered.
+	PaperCoverage float64 `json:"paper_coverage"`
+	// BestCoverage is the same share in the single best-covering chunk.
+	BestCoverage float64 `json:"best_coverage"`
+	// BestBM25 is the best chunk's BM25 score under background IDF,
+	// divided by the score a chunk holding every term would saturate
+	// to: coverage that also rewards repetition.
+	BestBM25 float64 `json:"best_bm25"`
+	// BestCosine is the largest cosine between the question's vector
+	// and a chunk's (the embedder's, clamped to [0,1]).
+	BestCosine float64 `json:"best_cosine"`
+	// Margin is (s1−s2)/s1 for the fused scores of the two best chunks:
+	// how clearly one passage stands out. It is measured and reported
+	// but not used by the decision (see DecisionModel).
+	Margin float64 `json:"margin"`
+}
+
+// Vector returns the features the decision model weighs, in the order
+// of DecisionModel.Weights.
+func (f Features) Vector() []float64 {
+	return []float64{f.PaperCoverage, f.BestCoverage, f.BestBM25, f.BestCosine}
+}
+
+// FeatureNames name the entries of Features.Vector.
+var FeatureNames = []string{"paper_coverage", "best_coverage", "best_bm25", "best_cosine"}
+
+// DecisionModel is a logistic model of "the paper answers the question"
+// over Features.Vector, with two operating points on its probability.
+type DecisionModel struct {
+	// Embedder is the embedder the vector feature was calibrated with;
+	// with any other embedder the engine uses the lexical model.
+	Embedder string
+	// Weights multiply Features.Vector; a weight of zero drops that
+	// feature.
+	Weights []float64
+	Bias    float64
+	// Threshold is the offline operating point: at or above it the
+	// engine answers from the retrieved sources.
+	Threshold float64
+	// Floor is the model-mode operating point: below it retrieval is
+	// clearly irrelevant and the model is not asked; at or above it the
+	// model judges the sources itself.
+	Floor float64
+}
+
+// Prob is the model's probability that the paper answers the question.
+func (m DecisionModel) Prob(f Features) float64 {
+	z := m.Bias
+	for i, x := range f.Vector() {
+		if i < len(m.Weights) {
+			z += m.Weights[i] * x
+		}
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+// The shipped decision models. They are printed by
+// `chatpaper eval --calibrate DIR` from the public calibration set's
+// train split (PubMedQA PMIDs outside test_ground_truth.json and SciFact
+// train claims; docs/BENCHMARKS.md) and a test checks they equal what
+// the calibration prints. The margin feature is left out because every
+// calibration article has one to four chunks, so margins there say
+// nothing about a paper with a hundred references; no reranker is
+// available offline to calibrate its score, so a configured reranker
+// reorders sources but does not enter the decision.
+var (
+	// CalibratedLocal uses all four features, the cosine from the
+	// built-in local embedder.
+	CalibratedLocal = DecisionModel{
+		Embedder:  "local-hash-v2-1024",
+		Weights:   []float64{6.0942, 3.8192, -0.9402, 1.2132},
+		Bias:      -4.6984,
+		Threshold: 0.6757,
+		Floor:     0.0858,
+	}
+	// CalibratedLexical uses the lexical features only, for any other
+	// embedder.
+	CalibratedLexical = DecisionModel{
+		Weights:   []float64{6.2905, 4.1911, -0.9613, 0},
+		Bias:      -4.6422,
+		Threshold: 0.6613,
+		Floor:     0.0868,
+	}
+)
+
+// decisionFor returns the decision model for an embedder.
+func decisionFor(embedderName string) DecisionModel {
+	if embedderName == CalibratedLocal.Embedder {
+		return CalibratedLocal
+	}
+	return CalibratedLexical
+}
+
+// measure computes the features of query q against a paper's lexicon,
+// given each chunk's cosine and fused score.
+func measure(lx *lexicon, q *query, cos, fused []float64) Features {
+	var f Features
+	var all float64
+	inPaper := make([]float64, len(q.groups))
+	for gi, g := range q.groups {
+		var in, absent float64
+		for _, t := range g {
+			w := search.BackgroundIDF(t)
+			if lx.df[t] > 0 {
+				in = max(in, w)
+			} else {
+				absent = max(absent, w)
+			}
+		}
+		inPaper[gi] = in
+		if in > 0 {
+			all += in
+			f.PaperCoverage += in
+		} else {
+			all += absent
+		}
+	}
+	if all == 0 {
+		return Features{}
+	}
+	// A question is taken to ask about at least one rare term's worth:
+	// one made of common words only ("Which studies?") cannot be fully
+	// covered by a paper that happens to contain them.
+	all = max(all, search.MaxBackgroundIDF())
+	f.PaperCoverage /= all
+	// BM25 under background IDF, normalised by its saturation value.
+	var sat float64
+	for _, t := range q.terms {
+		sat += q.weights[t] * search.BackgroundIDF(t) * (bm25K1 + 1)
+	}
+	for i, tf := range lx.docs {
+		var have float64
+		for gi, g := range q.groups {
+			if inPaper[gi] == 0 {
+				continue
+			}
+			var best float64
+			for _, t := range g {
+				if tf[t] > 0 {
+					best = max(best, search.BackgroundIDF(t))
+				}
+			}
+			have += best
+		}
+		f.BestCoverage = max(f.BestCoverage, have/all)
+		if sat > 0 {
+			var s float64
+			norm := bm25K1 * (1 - bm25B + bm25B*lx.lens[i]/lx.avgLen)
+			for _, t := range q.terms {
+				if x := tf[t]; x > 0 {
+					s += q.weights[t] * search.BackgroundIDF(t) * x * (bm25K1 + 1) / (x + norm)
+				}
+			}
+			f.BestBM25 = max(f.BestBM25, s/sat)
+		}
+		if i < len(cos) {
+			f.BestCosine = max(f.BestCosine, min(max(cos[i], 0), 1))
+		}
+	}
+	if len(fused) > 0 {
+		s := append([]float64(nil), fused...)
+		sort.Sort(sort.Reverse(sort.Float64Slice(s)))
+		if s[0] > 0 {
+			f.Margin = s[0]
+			if len(s) > 1 {
+				f.Margin = (s[0] - s[1]) / s[0]
+			} else {
+				f.Margin = 1
+			}
+		}
+	}
+	return f
+}
+
+// MeasurePaper returns the features of question against p exactly as the
+// engine computes them when p is loaded, embedding p's chunks and the
+// question with emb. The calibration command measures benchmark pairs
+// with it.
+func MeasurePaper(ctx context.Context, p *paper.Paper, question string, emb embed.Embedder) (Features, error) {
+	chunks := Chunks(p)
+	texts := make([]string, len(chunks))
+	for i, c := range chunks {
+		texts[i] = c.Text
+	}
+	lx := newLexicon(texts)
+	lx.abbrevs = paperAbbrevs(p)
+	q := parseQuery(question, true, lx.has)
+	lx.expand(q)
+	if len(q.groups) == 0 || len(chunks) == 0 {
+		return Features{}, nil
+	}
+	vecs, err := emb.Embed(ctx, append(texts, q.embedText))
+	if err != nil {
+		return Features{}, fmt.Errorf("measure: %w", err)
+	}
+	if len(vecs) != len(texts)+1 {
+		return Features{}, fmt.Errorf("measure: %d vectors for %d texts", len(vecs), len(texts)+1)
+	}
+	qv := vecs[len(texts)]
+	cos := make([]float64, len(texts))
+	for i := range texts {
+		cos[i] = cosine(vecs[i], qv)
+	}
+	fused := fuse(fusionDefault, lx.scores(q), cos)
+	return measure(lx, q, cos, fused), nil
+}
+
+func cosine(a, b []float32) float64 {
+	var dot, na, nb float64
+	for i := range a {
+		if i >= len(b) {
+			break
+		}
+		dot += float64(a[i]) * float64(b[i])
+		na += float64(a[i]) * float64(a[i])
+		nb += float64(b[i]) * float64(b[i])
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
+}
