@@ -91,9 +91,12 @@ type LangReport struct {
 	AbstractAt5 float64 `json:"abstract_at_5"`
 	// Refusal is the share of unanswerable questions answered with
 	// answerable=false and no citation.
-	Refusal float64       `json:"refusal_accuracy"`
-	P50     time.Duration `json:"latency_p50_ns"`
-	P95     time.Duration `json:"latency_p95_ns"`
+	Refusal float64 `json:"refusal_accuracy"`
+	// Answered is the share of answerable questions answered with
+	// answerable=true, whatever they cite.
+	Answered float64       `json:"answered"`
+	P50      time.Duration `json:"latency_p50_ns"`
+	P95      time.Duration `json:"latency_p95_ns"`
 }
 
 // Report is the result of a QA run.
@@ -151,7 +154,7 @@ func Score(outs []Outcome) *Report {
 
 func scoreLang(lang string, outs []Outcome) LangReport {
 	r := LangReport{Lang: lang, Questions: len(outs)}
-	var citeN, citeHit, recallN, precN, precHit, absN, absHit, refN, refHit float64
+	var citeN, citeHit, recallN, precN, precHit, absN, absHit, refN, refHit, ansN, ansHit float64
 	var recallSum float64
 	var lat []time.Duration
 	for _, o := range outs {
@@ -160,6 +163,12 @@ func scoreLang(lang string, outs []Outcome) LangReport {
 		gold := map[int]bool{}
 		for _, g := range it.GoldRefs {
 			gold[g] = true
+		}
+		if it.Answerable {
+			ansN++
+			if o.Answerable {
+				ansHit++
+			}
 		}
 		switch {
 		case !it.Answerable:
@@ -189,6 +198,7 @@ func scoreLang(lang string, outs []Outcome) LangReport {
 	r.CitationPrecision = ratio(precHit, precN)
 	r.AbstractAt5 = ratio(absHit, absN)
 	r.Refusal = ratio(refHit, refN)
+	r.Answered = ratio(ansHit, ansN)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	r.P50, r.P95 = percentile(lat, 0.50), percentile(lat, 0.95)
 	return r
@@ -224,10 +234,10 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 // WriteTable prints the report as an aligned table.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "lang\tquestions\tcite gold\trecall@5\tcite precision\tabstract@5\trefusals\tp50\tp95\t")
+	fmt.Fprintln(tw, "lang\tquestions\tcite gold\trecall@5\tcite precision\tabstract@5\tanswered\trefusals\tp50\tp95\t")
 	for _, l := range r.Langs {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Lang, l.Questions, pct(l.CiteGold), pct(l.RecallAt5),
-			pct(l.CitationPrecision), pct(l.AbstractAt5), pct(l.Refusal), l.P50.Round(time.Microsecond), l.P95.Round(time.Microsecond))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Lang, l.Questions, pct(l.CiteGold), pct(l.RecallAt5),
+			pct(l.CitationPrecision), pct(l.AbstractAt5), pct(l.Answered), pct(l.Refusal), l.P50.Round(time.Microsecond), l.P95.Round(time.Microsecond))
 	}
 	return tw.Flush()
 }
@@ -255,13 +265,14 @@ func (l LangReport) MarshalJSON() ([]byte, error) {
 		CitationPrecision *float64 `json:"citation_precision"`
 		AbstractAt5       *float64 `json:"abstract_at_5"`
 		Refusal           *float64 `json:"refusal_accuracy"`
+		Answered          *float64 `json:"answered"`
 		P50ms             float64  `json:"latency_p50_ms"`
 		P95ms             float64  `json:"latency_p95_ms"`
 	}{l.Lang, l.Questions, num(l.CiteGold), num(l.RecallAt5), num(l.CitationPrecision), num(l.AbstractAt5),
-		num(l.Refusal), float64(l.P50) / 1e6, float64(l.P95) / 1e6})
+		num(l.Refusal), num(l.Answered), float64(l.P50) / 1e6, float64(l.P95) / 1e6})
 }
 
 // String is a one-line form for logs.
 func (l LangReport) String() string {
-	return strings.TrimSpace(fmt.Sprintf("%s: cite_gold=%s recall@5=%s refusals=%s", l.Lang, pct(l.CiteGold), pct(l.RecallAt5), pct(l.Refusal)))
+	return strings.TrimSpace(fmt.Sprintf("%s: cite_gold=%s recall@5=%s answered=%s refusals=%s", l.Lang, pct(l.CiteGold), pct(l.RecallAt5), pct(l.Answered), pct(l.Refusal)))
 }

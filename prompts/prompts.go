@@ -77,3 +77,35 @@ func render(name string, data any) (string, error) {
 	}
 	return strings.TrimSpace(b.String()), nil
 }
+
+// IntentData fills the answer to a reader intent (a question about the
+// paper as a whole).
+type IntentData struct {
+	// Text is the passage answering it: the summary, the conclusion
+	// sentences, or the reference entry.
+	Text string
+	// TextLang is "en" or "zh", the language of Text.
+	TextLang string
+	// FromBody says the conclusions come from a conclusion section
+	// rather than the abstract.
+	FromBody bool
+	// Fields are the metadata asked for, in order; an empty Value says
+	// the record lacks it.
+	Fields []MetaField
+	// N, Found, First and Last describe a reference intent: the number
+	// asked for, whether the paper has it, and its reference numbering.
+	N, First, Last int
+	Found          bool
+	// Citing is a sentence of the paper that cites the reference, when
+	// the paper's body is known.
+	Citing string
+}
+
+// MetaField is one metadata field of a metadata answer.
+type MetaField struct{ Name, Value string }
+
+// IntentAnswer renders the answer to a reader intent of the given kind
+// (summary, conclusions, metadata or reference) in lang.
+func IntentAnswer(lang, kind string, d IntentData) (string, error) {
+	return render("intent_"+kind+"_"+lang, d)
+}

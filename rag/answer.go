@@ -26,10 +26,13 @@ const (
 	maxClosest = 3
 )
 
-// Ask answers q from the paper's abstract and references. It never
-// invents: every cited number is a retrieved reference of the paper, and
-// when nothing relevant is retrieved the answer says so with Answerable
-// false and no citations.
+// Ask answers q from the paper's abstract and references. A reader
+// intent (RecognizeIntent) is answered from the paper's structure; any
+// other question from retrieval, when the calibrated decision judges the
+// paper to answer it. It never invents: every cited number is a
+// retrieved reference of the paper, and a refusal says so with
+// Answerable false and no citations, listing the closest passages as
+// near misses (Answer.Closest).
 func (e *Engine) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error) {
 	q, err := normalizeQuestion(q)
 	if err != nil {
@@ -40,19 +43,35 @@ func (e *Engine) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error
 		return nil, err
 	}
 	defer e.release(lp)
+	if in := RecognizeIntent(q.Text); in.Kind != IntentNone {
+		if ans := intentAnswer(lp.paper, q, in); ans != nil {
+			if err := emitPieces(ans.Answer, emit); err != nil {
+				return nil, err
+			}
+			return ans, nil
+		}
+	}
 	ctxs, err := e.retrieveContext(ctx, lp, q.Text)
 	if err != nil {
 		return nil, fmt.Errorf("ask %q: %w", q.PaperID, err)
 	}
 	ans := e.compose(lp, q, ctxs)
-	if emit != nil {
-		for _, d := range Pieces(ans.Answer) {
-			if err := emit(d); err != nil {
-				return nil, err
-			}
-		}
+	if err := emitPieces(ans.Answer, emit); err != nil {
+		return nil, err
 	}
 	return ans, nil
+}
+
+func emitPieces(text string, emit Emit) error {
+	if emit == nil {
+		return nil
+	}
+	for _, d := range Pieces(text) {
+		if err := emit(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Retrieved is the outcome of retrieval for one question: the ranked

@@ -116,12 +116,16 @@ func paperLang(p *paper.Paper) string {
 
 // Ask answers q with the model, streaming through emit. The answer is in
 // q's language. Steps: a follow-up is condensed with the session's
-// earlier turns into a standalone question; a question in another
-// language than the paper's is rewritten into search queries in the
-// paper's language; the retrieval of all queries is merged; with nothing
-// relevant the model is not called and the answer is Answerable false;
-// otherwise the model answers from the numbered context and citations
-// outside it are removed as they stream (reported in DroppedCitations).
+// earlier turns into a standalone question; a reader intent (summary,
+// conclusions, metadata, reference N) is answered from the paper's
+// structure (intent); any other question is rewritten into one to three
+// search queries in the paper's language and vocabulary; the retrieval
+// of all queries is merged; when it is below the calibrated floor (empty
+// or clearly irrelevant) the model is not called and the answer is
+// Answerable false; otherwise the model judges the numbered context,
+// answering from it (citations outside it are removed as they stream and
+// reported in DroppedCitations) or replying NOT_COVERED, which becomes
+// the refusal, with no citation.
 //
 // If the model fails before anything was streamed (refusals after
 // retries, no first token in time), the extractive answer is given
@@ -156,23 +160,40 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 			standalone = s
 		}
 	}
+	var ans *Answer
+	if in := RecognizeIntent(standalone); in.Kind != IntentNone {
+		sq := q
+		sq.Text = standalone
+		ans, err = g.intent(ctx, p, sq, in, modelUp, emit)
+		if err != nil {
+			return ans, err
+		}
+		if ans != nil {
+			ans.SessionID = q.SessionID
+			g.remember(ctx, sess, q, standalone, ans)
+			return ans, nil
+		}
+	}
 	queries := []string{standalone}
-	if pl := paperLang(p); modelUp && langOf(standalone) != pl {
-		rw, err := g.rewrite(ctx, p, pl, standalone)
+	if modelUp {
+		// Every question is rewritten into the paper's vocabulary (and
+		// language): readers paraphrase what papers name exactly.
+		rw, err := g.rewrite(ctx, p, paperLang(p), standalone)
 		switch {
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		case err != nil:
 			g.log.Warn("rewriting the query failed; searching with the question as asked", "paper", p.ID, "err", err)
 			modelUp = false
-		default:
+		case langOf(standalone) != paperLang(p):
 			// The paper-language queries first: they are what the
 			// extractive fallback searches with.
 			queries = append(rw, standalone)
+		default:
+			queries = append(queries, rw...)
 		}
 	}
 
-	var ans *Answer
 	if modelUp {
 		// The model answers the standalone question: the follow-up as
 		// asked ("what drove it?") means nothing without the history.
@@ -206,15 +227,22 @@ func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, qu
 	if err != nil {
 		return nil, err
 	}
+	return g.generateFrom(ctx, p, q, r, emit)
+}
+
+// generateFrom streams the model's answer from the sources of r. The
+// model judges them itself: only retrieval below the decision's floor
+// (empty or clearly irrelevant) is refused without asking it.
+func (g *Generator) generateFrom(ctx context.Context, p *paper.Paper, q Question, r *Retrieved, emit Emit) (*Answer, error) {
 	ans := &Answer{Mode: ModeLLM, Lang: q.Lang, Sources: r.Sources, Citations: []Citation{}}
 	if ans.Sources == nil {
 		ans.Sources = []Source{}
 	}
-	if len(r.Relevant) == 0 {
-		// Nothing relevant: the model would only be tempted to make
+	if !r.Plausible || len(r.Sources) == 0 {
+		// Nothing plausible: the model would only be tempted to make
 		// something up. Say so, as the extractive path does (and is).
 		ans.Mode = ModeExtractive
-		return g.unanswerable(ans, q.Lang, emit)
+		return g.unanswerable(ans, p, r, q.Lang, emit)
 	}
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}
 	allowed := make(map[int]bool)
@@ -249,7 +277,7 @@ func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, qu
 		return ans, fmt.Errorf("answer of %q broke off: %w", p.ID, err)
 	}
 	if out.notCovered {
-		return g.unanswerable(ans, q.Lang, emit)
+		return g.unanswerable(ans, p, r, q.Lang, emit)
 	}
 	g.fill(ans, p, out)
 	ans.Answerable = true
@@ -266,12 +294,16 @@ func (g *Generator) fill(ans *Answer, p *paper.Paper, out *answerStream) {
 	ans.DroppedCitations = out.filter.dropped
 }
 
-func (g *Generator) unanswerable(ans *Answer, lang string, emit Emit) (*Answer, error) {
-	text, err := prompts.ExtractiveAnswer(lang, prompts.AnswerData{})
+// unanswerable makes ans the refusal, listing r's closest sources as
+// near misses; it cites nothing.
+func (g *Generator) unanswerable(ans *Answer, p *paper.Paper, r *Retrieved, lang string, emit Emit) (*Answer, error) {
+	var d prompts.AnswerData
+	ans.Closest, d.Closest = closest(p, r, lang)
+	text, err := prompts.ExtractiveAnswer(lang, d)
 	if err != nil {
 		return nil, err
 	}
-	ans.Answer, ans.Answerable = text, false
+	ans.Answer, ans.Answerable, ans.Citations = text, false, []Citation{}
 	if emit != nil {
 		for _, d := range Pieces(text) {
 			if err := emit(d); err != nil {
@@ -346,14 +378,20 @@ func (g *Generator) retrieveAll(ctx context.Context, paperID string, queries []s
 	type merged struct {
 		src      Source
 		relevant bool
+		lexical  bool
 	}
 	byKey := make(map[string]*merged)
 	var order []string
+	out := &Retrieved{}
 	for _, text := range queries {
 		_, r, err := g.engine.Retrieve(ctx, paperID, text)
 		if err != nil {
 			return nil, err
 		}
+		if r.Prob >= out.Prob {
+			out.Prob, out.Features = r.Prob, r.Features
+		}
+		out.Plausible = out.Plausible || r.Plausible
 		for i, s := range r.Sources {
 			key := fmt.Sprintf("%s|%d|%s", s.Kind, s.N, s.Text)
 			m, ok := byKey[key]
@@ -365,6 +403,9 @@ func (g *Generator) retrieveAll(ctx context.Context, paperID string, queries []s
 			m.src.Score = max(m.src.Score, s.Score)
 			if slices.Contains(r.Relevant, i) {
 				m.relevant = true
+			}
+			if i < len(r.ranks) && r.ranks[i].lexical {
+				m.lexical = true
 			}
 		}
 	}
@@ -383,9 +424,9 @@ func (g *Generator) retrieveAll(ctx context.Context, paperID string, queries []s
 	if len(all) > MaxSources {
 		all = all[:MaxSources]
 	}
-	out := &Retrieved{}
 	for i, m := range all {
 		out.Sources = append(out.Sources, m.src)
+		out.ranks = append(out.ranks, ranked{lexical: m.lexical, score: m.src.Score})
 		if m.relevant {
 			out.Relevant = append(out.Relevant, i)
 		}
@@ -510,4 +551,56 @@ func trimTurns(turns []store.Turn, maxTurns, maxRunes int) []store.Turn {
 		}
 	}
 	return slices.Clone(turns)
+}
+
+// intent answers a reader intent in model mode. Metadata, and a
+// reference the paper lacks, are answered exactly from the record; the
+// summary is the summary box's (the model's when one is configured); the
+// conclusions and a reference are judged by the model from that part of
+// the paper alone. It returns nil when the paper has no part answering
+// the intent, and the extractive intent answer when the model fails
+// before its first token.
+func (g *Generator) intent(ctx context.Context, p *paper.Paper, q Question, in Intent, modelUp bool, emit Emit) (*Answer, error) {
+	ext := intentAnswer(p, q, in)
+	if ext == nil {
+		return nil, nil
+	}
+	emitAll := func(a *Answer) (*Answer, error) {
+		if emit != nil {
+			for _, d := range Pieces(a.Answer) {
+				if err := emit(d); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return a, nil
+	}
+	switch {
+	case !modelUp || !ext.Answerable || in.Kind == IntentMetadata:
+		return emitAll(ext)
+	case in.Kind == IntentSummary:
+		s, err := g.Summary(ctx, p.ID, q.Lang)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return emitAll(ext)
+		}
+		if s.Source == "llm" {
+			ext.Mode = ModeLLM
+			ext.Answer = s.Summary
+		}
+		return emitAll(ext)
+	}
+	r := &Retrieved{Sources: ext.Sources, Plausible: true, Prob: 1}
+	for i := range ext.Sources {
+		r.Relevant = append(r.Relevant, i)
+		r.ranks = append(r.ranks, ranked{lexical: true, score: 1})
+	}
+	ans, err := g.generateFrom(ctx, p, q, r, emit)
+	if err != nil && ans == nil && errors.Is(err, ErrUpstream) && ctx.Err() == nil {
+		g.log.Warn("model failed before its first token; answering the intent extractively", "paper", p.ID, "err", err)
+		return emitAll(ext)
+	}
+	return ans, err
 }
