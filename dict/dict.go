@@ -1,6 +1,7 @@
 // Package dict translates Chinese text into English terms offline, so a
 // Chinese question can be searched against an English paper without a
-// model. It segments Chinese into the fewest words of a shipped
+// model. It segments Chinese by forward maximum matching (never letting a
+// word swallow the start of a longer one) over a shipped
 // Chinese→English term table (zh-en.txt.gz, generated from CC-CEDICT plus
 // a biomedical supplement by dict/internal/gendict; see NOTICE) and maps
 // each word to its first glosses.
@@ -78,38 +79,32 @@ type Word struct {
 }
 
 // segment splits a run of Han characters into words of the table (or
-// single characters) using as few words as possible, breaking ties
-// towards fewer single characters and then towards the longest first
-// word. Unlike forward maximum matching it never lets a word swallow
-// the first character of a longer known word: 对外泌体 is 对 + 外泌体,
-// not 对外 + 泌 + 体. It returns the word lengths in runes, in order.
+// single characters) by forward maximum matching, with one correction:
+// a word must not swallow the first character of a longer known word
+// that starts right after its own first character. Where it would, the
+// first character stands alone and matching resumes at the next one, so
+// 对外泌体 is 对 + 外泌体, not 对外 + 泌 + 体. It returns the word
+// lengths in runes, in order.
 func segment(m map[string][]string, run []rune) []int {
-	type cost struct{ words, singles int }
-	n := len(run)
-	best := make([]cost, n+1)
-	next := make([]int, n+1)
-	for i := n - 1; i >= 0; i-- {
-		best[i] = cost{words: 1 << 30}
-		for l := min(maxWordRunes, n-i); l >= 1; l-- {
-			if l > 1 {
-				if _, ok := m[string(run[i:i+l])]; !ok {
-					if _, stop := stopWords[string(run[i:i+l])]; !stop {
-						continue
-					}
-				}
-			}
-			c := cost{best[i+l].words + 1, best[i+l].singles}
-			if l == 1 {
-				c.singles++
-			}
-			if c.words < best[i].words || (c.words == best[i].words && c.singles < best[i].singles) {
-				best[i], next[i] = c, l
+	longest := func(i int) int {
+		n := min(maxWordRunes, len(run)-i)
+		for ; n > 1; n-- {
+			if _, ok := m[string(run[i:i+n])]; ok {
+				break
 			}
 		}
+		return n
 	}
 	var out []int
-	for i := 0; i < n; i += next[i] {
-		out = append(out, next[i])
+	for i := 0; i < len(run); {
+		n := longest(i)
+		if n > 1 && i+1 < len(run) {
+			if l := longest(i + 1); l > 1 && i+1+l > i+n {
+				n = 1
+			}
+		}
+		out = append(out, n)
+		i += n
 	}
 	return out
 }

@@ -36,7 +36,7 @@ func NewLocal(dim int) *Local {
 
 // Name identifies the algorithm version and dimension, so vectors stored
 // by an older version are recognised as stale.
-func (l *Local) Name() string { return fmt.Sprintf("local-hash-v2-%d", l.dim) }
+func (l *Local) Name() string { return fmt.Sprintf("local-hash-v1-%d", l.dim) }
 
 // Embed embeds each text. It never fails except on a cancelled context.
 func (l *Local) Embed(ctx context.Context, texts []string) ([][]float32, error) {

@@ -110,7 +110,6 @@ func (e *Engine) Retrieve(ctx context.Context, paperID, text string) (*paper.Pap
 
 func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text string) (*Retrieved, error) {
 	q := parseQuery(text, !e.noGlosses, lp.lex.has)
-	lp.lex.expand(q)
 	r := &Retrieved{terms: q.terms}
 	if len(q.groups) == 0 {
 		return r, nil

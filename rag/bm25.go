@@ -2,12 +2,7 @@ package rag
 
 import (
 	"math"
-	"slices"
-	"sort"
-	"strings"
 
-	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/search"
 	"github.com/chatpaper/chatpaper/tokenize"
 )
 
@@ -24,9 +19,6 @@ type lexicon struct {
 	lens   []float64
 	avgLen float64
 	df     map[string]int
-	vocab  []string // the distinct terms, sorted
-	// abbrevs are the abbreviations the paper defines.
-	abbrevs []Abbrev
 }
 
 func newLexicon(texts []string) *lexicon {
@@ -52,11 +44,6 @@ func newLexicon(texts []string) *lexicon {
 	if len(texts) > 0 {
 		lx.avgLen = total / float64(len(texts))
 	}
-	lx.vocab = make([]string, 0, len(lx.df))
-	for t := range lx.df {
-		lx.vocab = append(lx.vocab, t)
-	}
-	sort.Strings(lx.vocab)
 	return lx
 }
 
@@ -91,96 +78,3 @@ func (lx *lexicon) scores(q *query) []float64 {
 
 // has reports whether the paper contains term.
 func (lx *lexicon) has(term string) bool { return lx.df[term] > 0 }
-
-// paperAbbrevs returns the abbreviations p's abstract defines.
-func paperAbbrevs(p *paper.Paper) []Abbrev { return Abbreviations(p.Abstract) }
-
-// expand adds the paper's own alternatives to q's groups, so a question
-// matches the paper whichever of two equivalent forms either uses:
-//
-//   - an abbreviation the paper defines ("dendritic cells (DCs)"): a
-//     question naming the short form also searches for the long form's
-//     rarest term, and one naming every term of the long form also
-//     searches for the short form;
-//   - another form of a word the paper lacks: a question term of at
-//     least five letters that the paper does not contain also searches
-//     for the paper's terms that extend it, or that it extends, by at
-//     most three letters — the derivational endings the stemmer leaves
-//     apart ("deliv" of delivering and "deliveri" of delivery,
-//     "secret" and "secretori").
-func (lx *lexicon) expand(q *query) {
-	for _, a := range lx.abbrevs {
-		sf := tokenize.Terms(a.Short)
-		lf := tokenize.Terms(a.Long)
-		if len(sf) != 1 || len(lf) == 0 {
-			continue
-		}
-		rare := lf[0]
-		for _, t := range lf[1:] {
-			if search.BackgroundIDF(t) > search.BackgroundIDF(rare) {
-				rare = t
-			}
-		}
-		for gi, g := range q.groups {
-			if slices.Contains(g, sf[0]) && !slices.Contains(g, rare) {
-				q.groups[gi] = append(g, rare)
-				q.addWeight(rare, q.weights[sf[0]])
-			}
-		}
-		if all(lf, func(t string) bool { _, ok := q.weights[t]; return ok }) {
-			for gi, g := range q.groups {
-				if slices.Contains(g, rare) && !slices.Contains(g, sf[0]) {
-					q.groups[gi] = append(g, sf[0])
-					q.addWeight(sf[0], q.weights[rare])
-				}
-			}
-		}
-	}
-	for gi, g := range q.groups {
-		for _, t := range g {
-			if lx.has(t) || !formVariantCandidate(t) {
-				continue
-			}
-			for _, v := range lx.vocab {
-				if formVariant(t, v) && !slices.Contains(q.groups[gi], v) {
-					q.groups[gi] = append(q.groups[gi], v)
-					q.addWeight(v, q.weights[t])
-				}
-			}
-		}
-	}
-}
-
-func all(xs []string, f func(string) bool) bool {
-	for _, x := range xs {
-		if !f(x) {
-			return false
-		}
-	}
-	return true
-}
-
-func formVariantCandidate(t string) bool {
-	if len(t) < 5 {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		if t[i] < 'a' || t[i] > 'z' {
-			return false
-		}
-	}
-	return true
-}
-
-// formVariant reports whether stems a and b are forms of one word: the
-// shorter, of at least five letters, begins the longer, which adds at
-// most three letters.
-func formVariant(a, b string) bool {
-	if a == b || !formVariantCandidate(b) {
-		return false
-	}
-	if len(a) > len(b) {
-		a, b = b, a
-	}
-	return len(a) >= 5 && len(b)-len(a) <= 3 && strings.HasPrefix(b, a)
-}

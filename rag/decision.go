@@ -20,8 +20,8 @@ type Features struct {
 	// occurs anywhere in the paper. A term's mass is its background IDF
 	// (search.BackgroundIDF), so "study" or "show" weigh little and
 	// "exosome" or "Eiffel" much; a group of alternatives (a Chinese
-	// word's translations, an abbreviation and its long form) counts
-	// once, by its rarest member the paper contains. The mass is at
+	// word's translations) counts once, by its rarest member the paper
+	// contains. The mass is at
 	// least that of one term the background corpus lacks, so a question
 	// of common words alone never counts as covered.
 	PaperCoverage float64 `json:"paper_coverage"`
@@ -92,19 +92,19 @@ var (
 	// CalibratedLocal uses all four features, the cosine from the
 	// built-in local embedder.
 	CalibratedLocal = DecisionModel{
-		Embedder:  "local-hash-v2-1024",
-		Weights:   []float64{6.0942, 3.8192, -0.9402, 1.2132},
-		Bias:      -4.6984,
-		Threshold: 0.6757,
-		Floor:     0.0858,
+		Embedder:  "local-hash-v1-1024",
+		Weights:   []float64{6.363, 4.0757, -1.7106, 0.967},
+		Bias:      -4.5622,
+		Threshold: 0.6582,
+		Floor:     0.0994,
 	}
 	// CalibratedLexical uses the lexical features only, for any other
 	// embedder.
 	CalibratedLexical = DecisionModel{
-		Weights:   []float64{6.2905, 4.1911, -0.9613, 0},
-		Bias:      -4.6422,
-		Threshold: 0.6613,
-		Floor:     0.0868,
+		Weights:   []float64{6.5068, 4.432, -1.7869, 0},
+		Bias:      -4.5177,
+		Threshold: 0.5594,
+		Floor:     0.1006,
 	}
 )
 
@@ -208,9 +208,7 @@ func MeasurePaper(ctx context.Context, p *paper.Paper, question string, emb embe
 		texts[i] = c.Text
 	}
 	lx := newLexicon(texts)
-	lx.abbrevs = paperAbbrevs(p)
 	q := parseQuery(question, true, lx.has)
-	lx.expand(q)
 	if len(q.groups) == 0 || len(chunks) == 0 {
 		return Features{}, nil
 	}

@@ -199,10 +199,8 @@ func (e *Engine) index(ctx context.Context, p *paper.Paper, hash string, chunks 
 	for i, c := range chunks {
 		texts[i] = c.Text
 	}
-	lex := newLexicon(texts)
-	lex.abbrevs = paperAbbrevs(p)
 	return &loadedPaper{
-		paper: p, chunks: chunks, lex: lex,
+		paper: p, chunks: chunks, lex: newLexicon(texts),
 		key: key, hash: hash, size: approxSize(texts, vecs), checked: time.Now(),
 	}, nil
 }

@@ -14,8 +14,6 @@ import (
 // glosses and its own character bigrams, so it matches an English paper
 // through any of its translations and a Chinese abstract directly,
 // without one polysemous word outweighing the rest of the question.
-// The paper's own abbreviations and word forms add alternatives
-// (lexicon.expand).
 type query struct {
 	groups [][]string
 	// weights are the BM25 weights of the distinct terms: a term's

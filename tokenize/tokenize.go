@@ -56,15 +56,12 @@ type Token struct {
 }
 
 // Scan splits s into tokens in text order. Latin words are lower-cased
-// and stemmed; stop words are dropped, except that a particle verb
-// ("take up", "knocked down", "follow-up") adds the term of its one-word
-// noun (uptake, knockdown, followup) after the verb's own term. Digits stay (reference numbers,
+// and stemmed; stop words are dropped. Digits stay (reference numbers,
 // miR-1246). Runs of Han characters become overlapping bigrams, and a lone
 // Han character becomes a unigram.
 func Scan(s string) []Token {
 	toks := make([]Token, 0, len(s)/6)
 	var run []rune
-	prevWord := "" // the last Latin word, for particle verbs
 	flushHan := func() {
 		switch len(run) {
 		case 0:
@@ -98,19 +95,10 @@ func Scan(s string) []Token {
 			i = j
 			if t, ok := term(w); ok {
 				toks = append(toks, Token{Term: t, Word: w})
-			} else if c, ok := particleVerbs[[2]string{prevWord, w}]; ok {
-				// "take up" is "uptake": the particle is a stop word on
-				// its own but carries the meaning of the phrase.
-				t, _ := term(c)
-				toks = append(toks, Token{Term: t, Word: c})
 			}
-			prevWord = w
 		default:
 			flushHan()
 			i += size
-			if !unicode.IsSpace(r) && r != '-' {
-				prevWord = "" // a phrase does not cross punctuation
-			}
 		}
 	}
 	flushHan()
@@ -237,33 +225,3 @@ func setOf(words string) map[string]struct{} {
 	}
 	return m
 }
-
-// particleVerbs maps a verb form followed by a particle to the one-word
-// noun of the phrase, for the particle verbs of scientific English whose
-// particle tokenization would otherwise drop as a stop word.
-var particleVerbs = func() map[[2]string]string {
-	m := map[[2]string]string{}
-	add := func(forms, particle, noun string) {
-		for _, f := range strings.Fields(forms) {
-			m[[2]string{f, particle}] = noun
-		}
-	}
-	add("take takes taking taken took", "up", "uptake")
-	add("take takes taking taken took", "over", "takeover")
-	add("break breaks breaking broke broken", "down", "breakdown")
-	add("knock knocks knocking knocked", "down", "knockdown")
-	add("knock knocks knocking knocked", "out", "knockout")
-	add("turn turns turning turned", "over", "turnover")
-	add("set sets setting", "up", "setup")
-	add("follow follows following followed", "up", "followup")
-	add("build builds building built", "up", "buildup")
-	add("read reads reading", "out", "readout")
-	add("spill spills spilling spilled spilt", "over", "spillover")
-	add("cross crosses crossing crossed", "over", "crossover")
-	add("shut shuts shutting", "down", "shutdown")
-	add("carry carries carrying carried", "over", "carryover")
-	add("work works working worked", "up", "workup")
-	add("pick picks picking picked", "up", "pickup")
-	add("wash washes washing washed", "out", "washout")
-	return m
-}()
