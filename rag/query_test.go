@@ -60,3 +60,32 @@ func TestParseQuery(t *testing.T) {
 		t.Errorf("without glosses: groups %q, want character bigrams", q.groups)
 	}
 }
+
+// TestGlossesFromPaperVocabulary: a polysemous word is searched by the
+// senses the paper uses, and by its first-listed ones otherwise.
+func TestGlossesFromPaperVocabulary(t *testing.T) {
+	t.Parallel()
+	bio := func(term string) bool { return term == "lysi" || term == "cell" }
+	tests := []struct {
+		name  string
+		vocab vocabulary
+		want  string
+		not   string
+	}{
+		{"paper about lysis", bio, "lysi", "pyrolysi"},
+		{"no paper", nil, "pyrolysi", ""},
+		{"paper using no sense", func(string) bool { return false }, "pyrolysi", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := parseQuery("细胞裂解", true, tt.vocab)
+			var all []string
+			for _, g := range q.groups {
+				all = append(all, g...)
+			}
+			if !slices.Contains(all, tt.want) || (tt.not != "" && slices.Contains(all, tt.not)) {
+				t.Errorf("groups %q, want %q and not %q", q.groups, tt.want, tt.not)
+			}
+		})
+	}
+}

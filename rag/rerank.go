@@ -29,9 +29,9 @@ const RerankDepth = 20
 func (e *Engine) SetReranker(r Reranker) { e.reranker = r }
 
 // rerank reorders the head of ranks by the reranker's scores. The
-// answerability gate keeps using lexical coverage, which the reranker
-// does not change, so a reranker can reorder but not make an off-topic
-// question answerable.
+// answerability decision is taken on features the reranker does not
+// change, so a reranker can reorder but not make an off-topic question
+// answerable.
 func (e *Engine) rerank(ctx context.Context, lp *loadedPaper, text string, ranks []ranked) ([]ranked, error) {
 	n := min(len(ranks), RerankDepth)
 	if e.reranker == nil || n < 2 {
