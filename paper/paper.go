@@ -5,6 +5,7 @@
 package paper
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -78,6 +79,11 @@ const (
 
 // ValidLang reports whether lang is one of the supported reader languages.
 func ValidLang(lang string) bool { return lang == LangEN || lang == LangZH }
+
+// ErrInvalidLang is returned (wrapped) for a reader language other than
+// en_US and zh_CN, wherever one is given: a question, a summary, a
+// search. Clients see code "invalid_lang".
+var ErrInvalidLang = errors.New("invalid lang")
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
 	"github.com/chatpaper/chatpaper/tokenize"
@@ -16,8 +17,6 @@ import (
 // answers at all is the calibrated decision's (decision.go); these only
 // bound what an answer shows.
 const (
-	// MaxSources is how many ranked sources an answer reports.
-	MaxSources = 8
 	// maxCited bounds the references an extractive answer names.
 	maxCited = 3
 	// citeRatio keeps only references scoring close to the best one.
@@ -26,6 +25,31 @@ const (
 	maxClosest = 3
 )
 
+// Acquirer hands out loaded papers (package library).
+type Acquirer interface {
+	Acquire(ctx context.Context, id string) (*library.Loaded, error)
+}
+
+// Extractive answers questions without a model: from the paper's
+// abstract and references, quoting and citing what was retrieved. It is
+// safe for concurrent use.
+type Extractive struct {
+	papers    Acquirer
+	retriever *Retriever
+	summarize Summarize // nil: summary intents go through retrieval
+}
+
+var _ Answerer = (*Extractive)(nil)
+
+// NewExtractive returns an extractive answerer over papers.
+func NewExtractive(papers Acquirer, r *Retriever) *Extractive {
+	return &Extractive{papers: papers, retriever: r}
+}
+
+// SetSummarize makes summary questions ("What is this paper about?")
+// answered with fn's summary box. Call it before x answers.
+func (x *Extractive) SetSummarize(fn Summarize) { x.summarize = fn }
+
 // Ask answers q from the paper's abstract and references. A reader
 // intent (RecognizeIntent) is answered from the paper's structure; any
 // other question from retrieval, when the calibrated decision judges the
@@ -33,36 +57,52 @@ const (
 // retrieved reference of the paper, and a refusal says so with
 // Answerable false and no citations, listing the closest passages as
 // near misses (Answer.Closest).
-func (e *Engine) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error) {
-	q, err := normalizeQuestion(q)
+func (x *Extractive) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error) {
+	q, err := NormalizeQuestion(q)
 	if err != nil {
 		return nil, err
 	}
-	lp, err := e.load(ctx, q.PaperID)
+	lp, err := x.papers.Acquire(ctx, q.PaperID)
 	if err != nil {
 		return nil, err
 	}
-	defer e.release(lp)
+	defer lp.Release()
+	return x.AskLoaded(ctx, lp, q, emit)
+}
+
+// AskLoaded is Ask over a paper the caller holds, for a question already
+// normalised (NormalizeQuestion): model mode's fallback answers from the
+// version it retrieved from.
+func (x *Extractive) AskLoaded(ctx context.Context, lp *library.Loaded, q Question, emit Emit) (*Answer, error) {
 	if in := RecognizeIntent(q.Text); in.Kind != IntentNone {
-		if ans := intentAnswer(lp.paper, q, in); ans != nil {
-			if err := emitPieces(ans.Answer, emit); err != nil {
+		var sum *paper.Summary
+		if in.Kind == IntentSummary && x.summarize != nil {
+			s, err := x.summarize(ctx, q.PaperID, q.Lang)
+			if err != nil {
+				return nil, fmt.Errorf("ask %q: %w", q.PaperID, err)
+			}
+			sum = s
+		}
+		if ans := IntentAnswer(lp.Paper(), q, in, sum); ans != nil {
+			if err := EmitPieces(ans.Answer, emit); err != nil {
 				return nil, err
 			}
 			return ans, nil
 		}
 	}
-	ctxs, err := e.retrieveContext(ctx, lp, q.Text)
+	r, err := x.retriever.Retrieve(ctx, lp, q.Text)
 	if err != nil {
 		return nil, fmt.Errorf("ask %q: %w", q.PaperID, err)
 	}
-	ans := e.compose(lp, q, ctxs)
-	if err := emitPieces(ans.Answer, emit); err != nil {
+	ans := compose(lp, q, r)
+	if err := EmitPieces(ans.Answer, emit); err != nil {
 		return nil, err
 	}
 	return ans, nil
 }
 
-func emitPieces(text string, emit Emit) error {
+// EmitPieces streams text through emit (when not nil) as Pieces.
+func EmitPieces(text string, emit Emit) error {
 	if emit == nil {
 		return nil
 	}
@@ -74,86 +114,9 @@ func emitPieces(text string, emit Emit) error {
 	return nil
 }
 
-// Retrieved is the outcome of retrieval for one question: the ranked
-// sources, the decision's features and verdicts, and which sources are
-// relevant enough to answer from.
-type Retrieved struct {
-	Sources []Source
-	// Relevant holds the indexes into Sources judged relevant: empty
-	// unless the paper was judged to answer the question.
-	Relevant []int
-	// Features are what the decision was taken on, and Prob its
-	// probability that the paper answers the question.
-	Features Features
-	Prob     float64
-	// Plausible reports whether Prob reaches the model-mode floor: the
-	// sources are worth a model's judgement.
-	Plausible bool
-	terms     []string
-	ranks     []ranked
-}
-
-// Retrieve returns the paper and the sources retrieved for text, for
-// answerers that compose their own answer (model mode).
-func (e *Engine) Retrieve(ctx context.Context, paperID, text string) (*paper.Paper, *Retrieved, error) {
-	lp, err := e.load(ctx, paperID)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer e.release(lp)
-	r, err := e.retrieveContext(ctx, lp, text)
-	if err != nil {
-		return nil, nil, fmt.Errorf("retrieve %q: %w", paperID, err)
-	}
-	return lp.paper, r, nil
-}
-
-func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text string) (*Retrieved, error) {
-	q := parseQuery(text, !e.noGlosses, lp.lex.has)
-	r := &Retrieved{terms: q.terms}
-	if len(q.groups) == 0 {
-		return r, nil
-	}
-	ranks, feats, err := e.retrieve(ctx, lp, q)
-	if err != nil {
-		return nil, err
-	}
-	if e.reranker != nil {
-		if rr, err := e.rerank(ctx, lp, text, ranks); err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			e.log.Warn("reranker failed; answering from the fused ranking", "paper", lp.paper.ID, "err", err)
-		} else {
-			ranks = rr
-		}
-	}
-	if len(ranks) > MaxSources {
-		ranks = ranks[:MaxSources]
-	}
-	model := decisionFor(e.embedder.Name())
-	r.Features, r.Prob = feats, model.Prob(feats)
-	r.Plausible = r.Prob >= model.Floor
-	answerable := r.Prob >= model.Threshold
-	r.ranks = ranks
-	for i, rk := range ranks {
-		c := lp.chunks[rk.idx]
-		src := Source{Kind: SourceAbstract, Text: c.Text, Score: round3(rk.score)}
-		if c.Kind == paper.KindReference {
-			src.Kind, src.N = SourceReference, c.N
-		}
-		r.Sources = append(r.Sources, src)
-		if answerable && rk.lexical && rk.score > 0 {
-			r.Relevant = append(r.Relevant, i)
-		}
-	}
-	return r, nil
-}
-
-func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
-
 // compose builds the extractive answer from the relevant sources.
-func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
+func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
+	p, chunks := lp.Paper(), lp.Chunks()
 	ans := &Answer{Mode: ModeExtractive, Lang: q.Lang, Sources: r.Sources, Citations: []Citation{}}
 	if ans.Sources == nil {
 		ans.Sources = []Source{}
@@ -170,7 +133,7 @@ func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
 			if len(data.Refs) >= maxCited || src.Score < citeRatio*bestRef {
 				continue
 			}
-			ref, ok := lp.paper.Reference(src.N)
+			ref, ok := p.Reference(src.N)
 			if !ok {
 				continue // cannot happen: chunks come from the paper
 			}
@@ -179,7 +142,7 @@ func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
 		case SourceAbstract:
 			// Quote the abstract only when it ranks among the top
 			// sources; otherwise the references answer better.
-			if data.Quote == "" && i < 3 && lp.chunks[r.ranks[i].idx].Kind == paper.KindAbstract {
+			if data.Quote == "" && i < 3 && chunks[r.ranks[i].idx].Kind == paper.KindAbstract {
 				data.Quote = bestSentence(src.Text, r.terms)
 				data.QuoteLang = tokenize.Lang(data.Quote)
 			}
@@ -187,7 +150,7 @@ func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
 	}
 	ans.Answerable = data.Quote != "" || len(data.Refs) > 0
 	if !ans.Answerable {
-		ans.Closest, data.Closest = closest(lp.paper, r, q.Lang)
+		ans.Closest, data.Closest = Closest(p, r, q.Lang)
 	}
 	text, err := prompts.ExtractiveAnswer(q.Lang, data)
 	if err != nil {
@@ -198,10 +161,10 @@ func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
 	return ans
 }
 
-// closest returns the best-ranked sources that share a term with the
-// question, for a refusal to show as near misses, and their labels for
-// the refusal's text. They are not citations.
-func closest(p *paper.Paper, r *Retrieved, lang string) ([]Source, []prompts.CitedRef) {
+// Closest returns the best-ranked sources of r that share a term with
+// the question, for a refusal to show as near misses, and their labels
+// for the refusal's text. They are not citations.
+func Closest(p *paper.Paper, r *Retrieved, lang string) ([]Source, []prompts.CitedRef) {
 	var srcs []Source
 	var labels []prompts.CitedRef
 	for i, s := range r.Sources {
@@ -226,7 +189,7 @@ func closest(p *paper.Paper, r *Retrieved, lang string) ([]Source, []prompts.Cit
 // bestSentence returns the sentence of a window that contains most of
 // the query terms, so the quote is short and on point.
 func bestSentence(window string, terms []string) string {
-	sents := Sentences(window)
+	sents := library.Sentences(window)
 	if len(sents) <= 1 {
 		return window
 	}

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/search"
 )
@@ -118,15 +119,15 @@ func decisionFor(embedderName string) DecisionModel {
 
 // measure computes the features of query q against a paper's lexicon,
 // given each chunk's cosine and fused score.
-func measure(lx *lexicon, q *query, cos, fused []float64) Features {
+func measure(lx *search.Lexicon, q *search.Query, cos, fused []float64) Features {
 	var f Features
 	var all float64
-	inPaper := make([]float64, len(q.groups))
-	for gi, g := range q.groups {
+	inPaper := make([]float64, len(q.Groups))
+	for gi, g := range q.Groups {
 		var in, absent float64
 		for _, t := range g {
 			w := search.BackgroundIDF(t)
-			if lx.df[t] > 0 {
+			if lx.Has(t) {
 				in = max(in, w)
 			} else {
 				absent = max(absent, w)
@@ -148,49 +149,51 @@ func measure(lx *lexicon, q *query, cos, fused []float64) Features {
 	// covered by a paper that happens to contain them.
 	all = max(all, search.MaxBackgroundIDF())
 	f.PaperCoverage /= all
-	// BM25 under background IDF, normalised by its saturation value.
-	var sat float64
-	for _, t := range q.terms {
-		sat += q.weights[t] * search.BackgroundIDF(t) * (bm25K1 + 1)
+	n := lx.Len()
+	// have[d] sums, per group, the rarest member chunk d holds; bm[d] is
+	// the chunk's BM25 under background IDF.
+	have := make([]float64, n)
+	bm := make([]float64, n)
+	for gi, g := range q.Groups {
+		if inPaper[gi] == 0 {
+			continue
+		}
+		best := make(map[int32]float64)
+		for _, t := range g {
+			w := search.BackgroundIDF(t)
+			for _, p := range lx.Postings(t) {
+				best[p.Doc] = max(best[p.Doc], w)
+			}
+		}
+		for d, w := range best {
+			have[d] += w
+		}
 	}
-	for i, tf := range lx.docs {
-		var have float64
-		for gi, g := range q.groups {
-			if inPaper[gi] == 0 {
-				continue
-			}
-			var best float64
-			for _, t := range g {
-				if tf[t] > 0 {
-					best = max(best, search.BackgroundIDF(t))
-				}
-			}
-			have += best
+	var sat float64
+	k1 := lx.Params().K1
+	for _, t := range q.Terms {
+		idfw := q.Weights[t] * search.BackgroundIDF(t)
+		sat += idfw * (k1 + 1)
+		for _, p := range lx.Postings(t) {
+			bm[p.Doc] += lx.TermScore(idfw, float64(p.TF), int(p.Doc))
 		}
-		f.BestCoverage = max(f.BestCoverage, have/all)
+	}
+	for d := range n {
+		f.BestCoverage = max(f.BestCoverage, have[d]/all)
 		if sat > 0 {
-			var s float64
-			norm := bm25K1 * (1 - bm25B + bm25B*lx.lens[i]/lx.avgLen)
-			for _, t := range q.terms {
-				if x := tf[t]; x > 0 {
-					s += q.weights[t] * search.BackgroundIDF(t) * x * (bm25K1 + 1) / (x + norm)
-				}
-			}
-			f.BestBM25 = max(f.BestBM25, s/sat)
+			f.BestBM25 = max(f.BestBM25, bm[d]/sat)
 		}
-		if i < len(cos) {
-			f.BestCosine = max(f.BestCosine, min(max(cos[i], 0), 1))
+		if d < len(cos) {
+			f.BestCosine = max(f.BestCosine, min(max(cos[d], 0), 1))
 		}
 	}
 	if len(fused) > 0 {
 		s := append([]float64(nil), fused...)
 		sort.Sort(sort.Reverse(sort.Float64Slice(s)))
 		if s[0] > 0 {
-			f.Margin = s[0]
+			f.Margin = 1
 			if len(s) > 1 {
 				f.Margin = (s[0] - s[1]) / s[0]
-			} else {
-				f.Margin = 1
 			}
 		}
 	}
@@ -202,17 +205,17 @@ func measure(lx *lexicon, q *query, cos, fused []float64) Features {
 // question with emb. The calibration command measures benchmark pairs
 // with it.
 func MeasurePaper(ctx context.Context, p *paper.Paper, question string, emb embed.Embedder) (Features, error) {
-	chunks := Chunks(p)
+	chunks := library.Chunks(p)
 	texts := make([]string, len(chunks))
 	for i, c := range chunks {
 		texts[i] = c.Text
 	}
-	lx := newLexicon(texts)
-	q := parseQuery(question, true, lx.has)
-	if len(q.groups) == 0 || len(chunks) == 0 {
+	lx := search.NewLexicon(texts, search.Robertson)
+	q := search.ParseQuery(question, search.QueryOptions{Rarity: true, Vocabulary: lx.Has})
+	if len(q.Groups) == 0 || len(chunks) == 0 {
 		return Features{}, nil
 	}
-	vecs, err := emb.Embed(ctx, append(texts, q.embedText))
+	vecs, err := emb.Embed(ctx, append(texts, q.EmbedText))
 	if err != nil {
 		return Features{}, fmt.Errorf("measure: %w", err)
 	}
@@ -224,8 +227,7 @@ func MeasurePaper(ctx context.Context, p *paper.Paper, question string, emb embe
 	for i := range texts {
 		cos[i] = cosine(vecs[i], qv)
 	}
-	fused := fuse(fusionDefault, lx.scores(q), cos)
-	return measure(lx, q, cos, fused), nil
+	return measure(lx, q, cos, fuse(lx.Scores(q), cos)), nil
 }
 
 func cosine(a, b []float32) float64 {

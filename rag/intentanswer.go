@@ -1,30 +1,36 @@
 package rag
 
 import (
+	"context"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
 	"github.com/chatpaper/chatpaper/tokenize"
 )
 
-// intentAnswer answers a reader intent from the paper's structure, or
+// Summarize returns the summary box of a paper in a language (package
+// summary provides it).
+type Summarize func(ctx context.Context, paperID, lang string) (*paper.Summary, error)
+
+// IntentAnswer answers a reader intent from the paper's structure, or
 // returns nil when the paper has no part that answers it (methods or
-// results of a paper without a body): the question then goes through
-// retrieval like any other.
-func intentAnswer(p *paper.Paper, q Question, in Intent) *Answer {
+// results of a paper without a body, a summary intent without sum): the
+// question then goes through retrieval like any other. sum is the
+// paper's summary in q's language, needed for IntentSummary only.
+func IntentAnswer(p *paper.Paper, q Question, in Intent, sum *paper.Summary) *Answer {
 	ans := &Answer{Mode: ModeExtractive, Lang: q.Lang, Citations: []Citation{}, Sources: []Source{}}
 	var d prompts.IntentData
 	kind := string(in.Kind)
 	switch in.Kind {
 	case IntentSummary:
-		s := ExtractiveSummary(p, q.Lang)
-		if s.Summary == "" {
+		if sum == nil || sum.Summary == "" {
 			return nil
 		}
-		d.Text = strings.TrimPrefix(s.Summary, prompts.Summary(q.Lang).Untranslated)
+		d.Text = strings.TrimPrefix(sum.Summary, prompts.Summary(q.Lang).Untranslated)
 		d.TextLang = tokenize.Lang(d.Text)
 		ans.Sources = abstractSources(p, q.Lang)
 	case IntentConclusions:
@@ -33,7 +39,7 @@ func intentAnswer(p *paper.Paper, q Question, in Intent) *Answer {
 		if len(sents) == 0 {
 			return nil
 		}
-		d.Text = joinSentences(sents)
+		d.Text = library.JoinSentences(sents)
 		d.TextLang = tokenize.Lang(d.Text)
 		ans.Sources = []Source{{Kind: SourceAbstract, Text: d.Text, Score: 1}}
 	case IntentMetadata:
@@ -99,11 +105,13 @@ func readerAbstract(p *paper.Paper, lang string) string {
 
 func abstractSources(p *paper.Paper, lang string) []Source {
 	var out []Source
-	for i, w := range windows(Sentences(readerAbstract(p, lang)), WindowSentences) {
-		if i == MaxSources {
+	for _, c := range library.Chunks(&paper.Paper{Abstract: readerAbstract(p, lang)}) {
+		if len(out) == MaxSources {
 			break
 		}
-		out = append(out, Source{Kind: SourceAbstract, Text: w, Score: 1})
+		if c.Kind == paper.KindAbstract {
+			out = append(out, Source{Kind: SourceAbstract, Text: c.Text, Score: 1})
+		}
 	}
 	return out
 }
@@ -142,7 +150,7 @@ var (
 // results suggest", 综上…), or else its last sentence that is not a
 // statement of aim, which is where an unstructured abstract concludes.
 func ConclusionSentences(abstract string) []string {
-	sents := Sentences(abstract)
+	sents := library.Sentences(abstract)
 	var out []string
 	for _, s := range sents {
 		if conclusionCue.MatchString(s) {

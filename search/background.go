@@ -75,3 +75,7 @@ func BackgroundIDF(term string) float64 {
 // MaxBackgroundIDF is BackgroundIDF of a term the corpus lacks: the
 // largest value it returns.
 func MaxBackgroundIDF() float64 { return BackgroundIDF("\x00") }
+
+// Rarity is a term's query weight in question answering: its
+// BackgroundIDF relative to the largest, in (0,1].
+func Rarity(term string) float64 { return BackgroundIDF(term) / MaxBackgroundIDF() }

@@ -1,13 +1,15 @@
-package rag
+package library
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/search"
+	"github.com/chatpaper/chatpaper/tokenize"
 )
 
 // Search limits.
@@ -44,16 +46,17 @@ type SearchResult struct {
 	Papers []PaperHit `json:"papers"`
 }
 
-// PaperSearcher finds papers by what their title and abstract discuss.
-type PaperSearcher interface {
-	SearchPapers(ctx context.Context, r SearchRequest) (*SearchResult, error)
-}
+// ErrInvalidQuery is returned (wrapped) when a catalogue search cannot
+// be run: an empty or too long query, a limit out of range, an
+// unsupported language.
+var ErrInvalidQuery = errors.New("invalid query")
 
-var _ PaperSearcher = (*Engine)(nil)
+// MaxQueryRunes bounds a search query's length, as a question's.
+const MaxQueryRunes = 2000
 
-// corpusDoc is what the corpus index holds of a paper: both titles and
+// catalogueDoc is what the catalogue index holds of a paper: both titles and
 // both abstracts, so a query in either language finds it.
-func corpusDoc(p *paper.Paper) search.Doc {
+func catalogueDoc(p *paper.Paper) search.Doc {
 	return search.Doc{
 		ID:    p.ID,
 		Title: strings.TrimSpace(p.Title + " " + p.TitleZh),
@@ -62,82 +65,88 @@ func corpusDoc(p *paper.Paper) search.Doc {
 }
 
 // SearchPapers ranks every stored paper's title and abstract for the
-// request with the corpus index (search.DefaultOptions: BM25, term
+// request with the catalogue index (search.DefaultOptions: BM25, term
 // pairs and RM3, Chinese matched through the shipped dictionary).
-func (e *Engine) SearchPapers(ctx context.Context, r SearchRequest) (*SearchResult, error) {
+func (l *Library) SearchPapers(ctx context.Context, r SearchRequest) (*SearchResult, error) {
 	r.Text = strings.TrimSpace(r.Text)
 	if r.Text == "" {
-		return nil, fmt.Errorf("%w: query is empty", ErrInvalidQuestion)
+		return nil, fmt.Errorf("%w: query is empty", ErrInvalidQuery)
 	}
-	if n := utf8.RuneCountInString(r.Text); n > MaxQuestionRunes {
-		return nil, fmt.Errorf("%w: query has %d characters, at most %d are allowed", ErrInvalidQuestion, n, MaxQuestionRunes)
+	if n := utf8.RuneCountInString(r.Text); n > MaxQueryRunes {
+		return nil, fmt.Errorf("%w: query has %d characters, at most %d are allowed", ErrInvalidQuery, n, MaxQueryRunes)
 	}
 	if r.Limit < 0 || r.Limit > MaxSearchLimit {
-		return nil, fmt.Errorf("%w: limit %d must be between 1 and %d", ErrInvalidQuestion, r.Limit, MaxSearchLimit)
+		return nil, fmt.Errorf("%w: limit %d must be between 1 and %d", ErrInvalidQuery, r.Limit, MaxSearchLimit)
 	}
 	if r.Limit == 0 {
 		r.Limit = DefaultSearchLimit
 	}
-	q, err := normalizeQuestion(Question{Text: r.Text, Lang: r.Lang})
+	switch r.Lang {
+	case "":
+		r.Lang = paper.LangEN
+		if tokenize.Lang(r.Text) == "zh" {
+			r.Lang = paper.LangZH
+		}
+	case paper.LangEN, paper.LangZH:
+	default:
+		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", paper.ErrInvalidLang, r.Lang)
+	}
+	ix, err := l.catalogueIndex(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ix, err := e.corpusIndex(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res := &SearchResult{Query: r.Text, Lang: q.Lang, Papers: []PaperHit{}}
+	res := &SearchResult{Query: r.Text, Lang: r.Lang, Papers: []PaperHit{}}
 	hits := ix.Search(r.Text, r.Limit)
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for _, h := range hits {
-		p, ok := e.corpusPapers[h.ID]
+		p, ok := l.metas[h.ID]
 		if !ok {
 			continue // deleted between search and lookup
 		}
 		title := p.Title
-		if q.Lang == paper.LangZH && p.TitleZh != "" {
+		if r.Lang == paper.LangZH && p.TitleZh != "" {
 			title = p.TitleZh
 		}
-		res.Papers = append(res.Papers, PaperHit{ID: p.ID, Title: title, Journal: p.Journal, Year: p.Year, DOI: p.DOI, Score: round3(h.Score)})
+		res.Papers = append(res.Papers, PaperHit{ID: p.ID, Title: title, Journal: p.Journal, Year: p.Year, DOI: p.DOI, Score: Round3(h.Score)})
 	}
 	return res, nil
 }
 
-// corpusIndex returns the corpus index, building it from the store on
+// corpusIndex returns the catalogue index, building it from the store on
 // first use. Ingest and Delete keep it current afterwards.
-func (e *Engine) corpusIndex(ctx context.Context) (*search.Index, error) {
-	e.mu.Lock()
-	ix := e.corpus
-	e.mu.Unlock()
+func (l *Library) catalogueIndex(ctx context.Context) (*search.Index, error) {
+	l.mu.Lock()
+	ix := l.catalogue
+	l.mu.Unlock()
 	if ix != nil {
 		return ix, nil
 	}
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	e.mu.Lock()
-	ix = e.corpus
-	e.mu.Unlock()
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	l.mu.Lock()
+	ix = l.catalogue
+	l.mu.Unlock()
 	if ix != nil {
 		return ix, nil
 	}
-	infos, err := e.store.Papers(ctx)
+	infos, err := l.store.Papers(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("build search index: %w", err)
 	}
 	ix = search.New(search.DefaultOptions())
 	papers := make(map[string]paperMeta, len(infos))
 	for _, info := range infos {
-		p, err := e.store.Paper(ctx, info.ID)
+		p, err := l.store.Paper(ctx, info.ID)
 		if err != nil {
 			return nil, fmt.Errorf("build search index: %w", err)
 		}
-		ix.Add(corpusDoc(p))
+		ix.Add(catalogueDoc(p))
 		papers[p.ID] = metaOf(p)
 	}
-	e.mu.Lock()
-	e.corpus, e.corpusPapers = ix, papers
-	e.mu.Unlock()
+	l.mu.Lock()
+	l.catalogue, l.metas = ix, papers
+	l.mu.Unlock()
 	return ix, nil
 }
 
@@ -151,30 +160,33 @@ func metaOf(p *paper.Paper) paperMeta {
 	return paperMeta{ID: p.ID, Title: p.Title, TitleZh: p.TitleZh, Journal: p.Journal, DOI: p.DOI, Year: p.Year}
 }
 
-// corpusPut indexes a stored paper if the corpus index is built. The
-// caller holds writeMu.
-func (e *Engine) corpusPut(p *paper.Paper) {
-	e.mu.Lock()
-	ix := e.corpus
+// cataloguePut indexes a stored paper if the catalogue index is built.
+// The caller holds writeMu.
+func (l *Library) cataloguePut(p *paper.Paper) {
+	l.mu.Lock()
+	ix := l.catalogue
 	if ix != nil {
-		e.corpusPapers[p.ID] = metaOf(p)
+		l.metas[p.ID] = metaOf(p)
 	}
-	e.mu.Unlock()
+	l.mu.Unlock()
 	if ix != nil {
-		ix.Add(corpusDoc(p))
+		ix.Add(catalogueDoc(p))
 	}
 }
 
-// corpusDrop removes a paper from the corpus index if it is built. The
-// caller holds writeMu.
-func (e *Engine) corpusDrop(id string) {
-	e.mu.Lock()
-	ix := e.corpus
+// catalogueDrop removes a paper from the catalogue index if it is
+// built. The caller holds writeMu.
+func (l *Library) catalogueDrop(id string) {
+	l.mu.Lock()
+	ix := l.catalogue
 	if ix != nil {
-		delete(e.corpusPapers, id)
+		delete(l.metas, id)
 	}
-	e.mu.Unlock()
+	l.mu.Unlock()
 	if ix != nil {
 		ix.Remove(id)
 	}
 }
+
+// Round3 rounds a score to three decimals, as clients see scores.
+func Round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }

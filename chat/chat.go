@@ -1,4 +1,10 @@
-package rag
+// Package chat is model mode: it answers a question with a generative
+// model, grounded in what package rag retrieves from one loaded paper.
+// Per answer it acquires the paper once and passes that version down
+// through every step (condense a follow-up with the session's turns,
+// rewrite into the paper's language, retrieve, generate, fall back to
+// the extractive answer), so one answer never mixes two versions.
+package chat
 
 import (
 	"context"
@@ -10,77 +16,66 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
+	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
-	"github.com/chatpaper/chatpaper/tokenize"
 )
 
-// GeneratorStore is what model mode keeps: chat sessions and cached
-// model summaries, generated once across replicas.
-type GeneratorStore interface {
-	Summary(ctx context.Context, key store.SummaryKey) (*paper.Summary, error)
-	PutSummary(ctx context.Context, key store.SummaryKey, s *paper.Summary) error
+// Sessions is where chat sessions are kept (package store).
+type Sessions interface {
 	Session(ctx context.Context, id string) (*store.Session, error)
 	PutSession(ctx context.Context, s *store.Session) error
-	WithSummaryLock(ctx context.Context, key store.SummaryKey, fn func(ctx context.Context) error) error
 }
 
-// GeneratorOptions tune model mode. Zero fields take the defaults noted.
-type GeneratorOptions struct {
-	// MaxTurns is how many earlier turns a session keeps (default 6).
+// Options configure a Generator. Every field is explicit: package
+// config holds the defaults.
+type Options struct {
+	// MaxTurns is how many earlier turns a session keeps (> 0).
 	MaxTurns int
 	// HistoryRunes bounds the kept turns' questions and answers
-	// together, in characters (default 6000, about 2000 tokens), so a
-	// long conversation cannot crowd the paper out of the prompt.
+	// together, in characters (> 0), so a long conversation cannot
+	// crowd the paper out of the prompt.
 	HistoryRunes int
-	// SummaryCooldown is how long after a failed summary generation the
-	// extractive summary is served without asking the model again
-	// (default 1m).
-	SummaryCooldown time.Duration
+	// Log receives warnings; nil discards them.
+	Log *slog.Logger
+	// Summarize gives the summary box (the model's, in model mode) that
+	// answers "What is this paper about?"; nil answers it extractively.
+	Summarize rag.Summarize
 }
 
-// Generator answers and summarises with a generative model (model
-// mode), grounded in what Engine retrieves. Every citation it passes on
-// is a reference that was in the model's context; when the model cannot
-// be reached before its first token it falls back to Engine's extractive
-// answer. It is safe for concurrent use.
+// Generator answers with a generative model (model mode), grounded in
+// what rag retrieves. Every citation it passes on is a reference that
+// was in the model's context; when the model cannot be reached before
+// its first token it falls back to the extractive answer. It is safe
+// for concurrent use.
 type Generator struct {
-	engine *Engine
-	model  ChatModel
-	store  GeneratorStore
-	log    *slog.Logger
-	opts   GeneratorOptions
-
-	mu     sync.Mutex
-	failed map[store.SummaryKey]time.Time
+	papers    rag.Acquirer
+	retriever *rag.Retriever
+	fallback  *rag.Extractive
+	model     rag.ChatModel
+	sessions  Sessions
+	log       *slog.Logger
+	opts      Options
 }
 
-var (
-	_ Answerer   = (*Generator)(nil)
-	_ Summarizer = (*Generator)(nil)
-)
+var _ rag.Answerer = (*Generator)(nil)
 
-// NewGenerator returns a model-mode answerer over e's papers. A nil
-// logger discards logs.
-func NewGenerator(e *Engine, m ChatModel, st GeneratorStore, log *slog.Logger, o GeneratorOptions) *Generator {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// New returns a model-mode answerer over papers: r retrieves, fallback
+// answers when the model cannot, m writes the answers, sessions keeps
+// the conversations.
+func New(papers rag.Acquirer, r *rag.Retriever, fallback *rag.Extractive, m rag.ChatModel, sessions Sessions, o Options) (*Generator, error) {
+	if o.MaxTurns <= 0 || o.HistoryRunes <= 0 {
+		return nil, fmt.Errorf("chat: MaxTurns and HistoryRunes must be positive: %+v", o)
 	}
-	if o.MaxTurns <= 0 {
-		o.MaxTurns = 6
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.HistoryRunes <= 0 {
-		o.HistoryRunes = 6000
-	}
-	if o.SummaryCooldown <= 0 {
-		o.SummaryCooldown = time.Minute
-	}
-	return &Generator{engine: e, model: m, store: st, log: log, opts: o, failed: make(map[store.SummaryKey]time.Time)}
+	return &Generator{papers: papers, retriever: r, fallback: fallback, model: m, sessions: sessions, log: o.Log, opts: o}, nil
 }
 
 // NewSessionID returns a new random session id.
@@ -94,24 +89,16 @@ func NewSessionID() string {
 // as a paper id.
 func ValidSessionID(id string) bool { return paper.ValidID(id) }
 
-// langOf returns the reader language a text is written in.
-func langOf(text string) string {
-	if tokenize.Lang(text) == "zh" {
-		return paper.LangZH
-	}
-	return paper.LangEN
-}
-
 // paperLang is the language the paper's searchable text is in: its
 // abstract, or its title when it has none.
 func paperLang(p *paper.Paper) string {
 	if p.Abstract != "" {
-		return langOf(p.Abstract)
+		return rag.LangOf(p.Abstract)
 	}
 	if p.AbstractZh != "" {
 		return paper.LangZH
 	}
-	return langOf(p.Title)
+	return rag.LangOf(p.Title)
 }
 
 // Ask answers q with the model, streaming through emit. The answer is in
@@ -123,27 +110,32 @@ func paperLang(p *paper.Paper) string {
 // of all queries is merged; when it is below the calibrated floor (empty
 // or clearly irrelevant) the model is not called and the answer is
 // Answerable false; otherwise the model judges the numbered context,
-// answering from it (citations outside it are removed as they stream and
-// reported in DroppedCitations) or replying NOT_COVERED, which becomes
-// the refusal, with no citation.
+// answering from it (citations outside it are removed as they stream
+// and reported in DroppedCitations) or replying NOT_COVERED, which
+// becomes the refusal, with no citation.
 //
 // If the model fails before anything was streamed (refusals after
 // retries, no first token in time), the extractive answer is given
 // instead, with Mode "extractive". If the stream breaks after text was
 // streamed, Ask returns the partial answer and an error wrapping
 // ErrUpstream.
-func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error) {
-	q, err := normalizeQuestion(q)
+//
+// The paper is acquired once and every step reads that version, even if
+// the paper is replaced while the answer streams.
+func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*rag.Answer, error) {
+	q, err := rag.NormalizeQuestion(q)
 	if err != nil {
 		return nil, err
 	}
 	if q.SessionID != "" && !ValidSessionID(q.SessionID) {
-		return nil, fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", ErrInvalidQuestion, q.SessionID)
+		return nil, fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", rag.ErrInvalidQuestion, q.SessionID)
 	}
-	p, err := g.engine.Paper(ctx, q.PaperID)
+	lp, err := g.papers.Acquire(ctx, q.PaperID)
 	if err != nil {
 		return nil, err
 	}
+	defer lp.Release()
+	p := lp.Paper()
 	sess := g.session(ctx, q)
 
 	modelUp := true
@@ -160,11 +152,11 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 			standalone = s
 		}
 	}
-	var ans *Answer
-	if in := RecognizeIntent(standalone); in.Kind != IntentNone {
+	var ans *rag.Answer
+	if in := rag.RecognizeIntent(standalone); in.Kind != rag.IntentNone {
 		sq := q
 		sq.Text = standalone
-		ans, err = g.intent(ctx, p, sq, in, modelUp, emit)
+		ans, err = g.intent(ctx, lp, sq, in, modelUp, emit)
 		if err != nil {
 			return ans, err
 		}
@@ -178,14 +170,15 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 	if modelUp {
 		// Every question is rewritten into the paper's vocabulary (and
 		// language): readers paraphrase what papers name exactly.
-		rw, err := g.rewrite(ctx, p, paperLang(p), standalone)
+		pl := paperLang(p)
+		rw, err := g.rewrite(ctx, p, pl, standalone)
 		switch {
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		case err != nil:
 			g.log.Warn("rewriting the query failed; searching with the question as asked", "paper", p.ID, "err", err)
 			modelUp = false
-		case langOf(standalone) != paperLang(p):
+		case rag.LangOf(standalone) != pl:
 			// The paper-language queries first: they are what the
 			// extractive fallback searches with.
 			queries = append(rw, standalone)
@@ -199,8 +192,8 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 		// asked ("what drove it?") means nothing without the history.
 		sq := q
 		sq.Text = standalone
-		ans, err = g.generate(ctx, p, sq, queries, emit)
-		if err != nil && ans == nil && errors.Is(err, ErrUpstream) && ctx.Err() == nil {
+		ans, err = g.generate(ctx, lp, sq, queries, emit)
+		if err != nil && ans == nil && errors.Is(err, rag.ErrUpstream) && ctx.Err() == nil {
 			g.log.Warn("model failed before its first token; answering extractively", "paper", p.ID, "err", err)
 			err = nil
 		}
@@ -209,8 +202,11 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 		}
 	}
 	if ans == nil {
-		ans, err = g.engine.Ask(ctx, Question{PaperID: q.PaperID, Text: queries[0], Lang: q.Lang}, emit)
+		fq, err := rag.NormalizeQuestion(rag.Question{PaperID: q.PaperID, Text: queries[0], Lang: q.Lang})
 		if err != nil {
+			return nil, err
+		}
+		if ans, err = g.fallback.AskLoaded(ctx, lp, fq, emit); err != nil {
 			return nil, err
 		}
 	}
@@ -222,32 +218,33 @@ func (g *Generator) Ask(ctx context.Context, q Question, emit Emit) (*Answer, er
 // generate retrieves for queries and streams the model's answer. It
 // returns (nil, err wrapping ErrUpstream) when the model failed before
 // anything was emitted, so the caller can fall back.
-func (g *Generator) generate(ctx context.Context, p *paper.Paper, q Question, queries []string, emit Emit) (*Answer, error) {
-	r, err := g.retrieveAll(ctx, p.ID, queries)
+func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Question, queries []string, emit rag.Emit) (*rag.Answer, error) {
+	r, err := g.retrieveAll(ctx, lp, queries)
 	if err != nil {
 		return nil, err
 	}
-	return g.generateFrom(ctx, p, q, r, emit)
+	return g.generateFrom(ctx, lp, q, r, emit)
 }
 
 // generateFrom streams the model's answer from the sources of r. The
 // model judges them itself: only retrieval below the decision's floor
 // (empty or clearly irrelevant) is refused without asking it.
-func (g *Generator) generateFrom(ctx context.Context, p *paper.Paper, q Question, r *Retrieved, emit Emit) (*Answer, error) {
-	ans := &Answer{Mode: ModeLLM, Lang: q.Lang, Sources: r.Sources, Citations: []Citation{}}
+func (g *Generator) generateFrom(ctx context.Context, lp *library.Loaded, q rag.Question, r *rag.Retrieved, emit rag.Emit) (*rag.Answer, error) {
+	p := lp.Paper()
+	ans := &rag.Answer{Mode: rag.ModeLLM, Lang: q.Lang, Sources: r.Sources, Citations: []rag.Citation{}}
 	if ans.Sources == nil {
-		ans.Sources = []Source{}
+		ans.Sources = []rag.Source{}
 	}
 	if !r.Plausible || len(r.Sources) == 0 {
 		// Nothing plausible: the model would only be tempted to make
 		// something up. Say so, as the extractive path does (and is).
-		ans.Mode = ModeExtractive
+		ans.Mode = rag.ModeExtractive
 		return g.unanswerable(ans, p, r, q.Lang, emit)
 	}
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}
 	allowed := make(map[int]bool)
 	for _, s := range r.Sources {
-		if s.Kind == SourceReference {
+		if s.Kind == rag.SourceReference {
 			data.Refs = append(data.Refs, prompts.ContextRef{N: s.N, Text: s.Text})
 			allowed[s.N] = true
 		} else {
@@ -258,8 +255,8 @@ func (g *Generator) generateFrom(ctx context.Context, p *paper.Paper, q Question
 	if err != nil {
 		return nil, err
 	}
-	out := &answerStream{filter: newCiteFilter(allowed, emit)}
-	err = g.model.StreamChat(ctx, []ChatMessage{{RoleSystem, pr.System}, {RoleUser, pr.User}}, out.write)
+	out := &answerStream{filter: rag.NewCiteFilter(allowed, emit)}
+	err = g.model.StreamChat(ctx, []rag.ChatMessage{{Role: rag.RoleSystem, Content: pr.System}, {Role: rag.RoleUser, Content: pr.User}}, out.write)
 	if err == nil {
 		err = out.end()
 	}
@@ -272,7 +269,7 @@ func (g *Generator) generateFrom(ctx context.Context, p *paper.Paper, q Question
 		}
 		// Text reached the reader: end with what was received, and say
 		// it is incomplete.
-		_ = out.filter.end()
+		_ = out.filter.End()
 		g.fill(ans, p, out)
 		return ans, fmt.Errorf("answer of %q broke off: %w", p.ID, err)
 	}
@@ -284,32 +281,28 @@ func (g *Generator) generateFrom(ctx context.Context, p *paper.Paper, q Question
 	return ans, nil
 }
 
-func (g *Generator) fill(ans *Answer, p *paper.Paper, out *answerStream) {
-	ans.Answer = out.filter.out.String()
-	for _, n := range out.filter.kept {
+func (g *Generator) fill(ans *rag.Answer, p *paper.Paper, out *answerStream) {
+	ans.Answer = out.filter.Text()
+	for _, n := range out.filter.Kept() {
 		if ref, ok := p.Reference(n); ok {
-			ans.Citations = append(ans.Citations, Citation{N: ref.N, Text: ref.Text, DOI: ref.DOI})
+			ans.Citations = append(ans.Citations, rag.Citation{N: ref.N, Text: ref.Text, DOI: ref.DOI})
 		}
 	}
-	ans.DroppedCitations = out.filter.dropped
+	ans.DroppedCitations = out.filter.Dropped()
 }
 
 // unanswerable makes ans the refusal, listing r's closest sources as
 // near misses; it cites nothing.
-func (g *Generator) unanswerable(ans *Answer, p *paper.Paper, r *Retrieved, lang string, emit Emit) (*Answer, error) {
+func (g *Generator) unanswerable(ans *rag.Answer, p *paper.Paper, r *rag.Retrieved, lang string, emit rag.Emit) (*rag.Answer, error) {
 	var d prompts.AnswerData
-	ans.Closest, d.Closest = closest(p, r, lang)
+	ans.Closest, d.Closest = rag.Closest(p, r, lang)
 	text, err := prompts.ExtractiveAnswer(lang, d)
 	if err != nil {
 		return nil, err
 	}
-	ans.Answer, ans.Answerable, ans.Citations = text, false, []Citation{}
-	if emit != nil {
-		for _, d := range Pieces(text) {
-			if err := emit(d); err != nil {
-				return nil, err
-			}
-		}
+	ans.Answer, ans.Answerable, ans.Citations = text, false, []rag.Citation{}
+	if err := rag.EmitPieces(text, emit); err != nil {
+		return nil, err
 	}
 	return ans, nil
 }
@@ -317,7 +310,7 @@ func (g *Generator) unanswerable(ans *Answer, p *paper.Paper, r *Retrieved, lang
 // answerStream holds back the start of a reply while it may still be
 // the "not covered" marker, then passes it through the citation filter.
 type answerStream struct {
-	filter     *citeFilter
+	filter     *rag.CiteFilter
 	held       strings.Builder
 	holding    bool
 	started    bool
@@ -332,7 +325,7 @@ func (a *answerStream) write(d string) error {
 		if a.notCovered {
 			return nil
 		}
-		return a.filter.write(d)
+		return a.filter.Write(d)
 	}
 	a.held.WriteString(d)
 	t := strings.TrimSpace(a.held.String())
@@ -344,7 +337,7 @@ func (a *answerStream) write(d string) error {
 		return nil // still undecided
 	}
 	a.holding = false
-	return a.filter.write(strings.TrimLeft(a.held.String(), " \n\t"))
+	return a.filter.Write(strings.TrimLeft(a.held.String(), " \n\t"))
 }
 
 func (a *answerStream) end() error {
@@ -360,31 +353,31 @@ func (a *answerStream) end() error {
 			a.notCovered = true
 			return nil
 		}
-		if err := a.filter.write(t); err != nil {
+		if err := a.filter.Write(t); err != nil {
 			return err
 		}
 	}
 	if a.notCovered {
 		return nil
 	}
-	return a.filter.end()
+	return a.filter.End()
 }
 
-func (a *answerStream) emitted() bool { return a.filter.out.Len() > 0 }
+func (a *answerStream) emitted() bool { return a.filter.Text() != "" }
 
 // retrieveAll retrieves for each query and merges the results: a source
 // keeps its best score and is relevant if any query found it relevant.
-func (g *Generator) retrieveAll(ctx context.Context, paperID string, queries []string) (*Retrieved, error) {
+func (g *Generator) retrieveAll(ctx context.Context, lp *library.Loaded, queries []string) (*rag.Retrieved, error) {
 	type merged struct {
-		src      Source
+		src      rag.Source
 		relevant bool
 		lexical  bool
 	}
 	byKey := make(map[string]*merged)
 	var order []string
-	out := &Retrieved{}
+	out := &rag.Retrieved{}
 	for _, text := range queries {
-		_, r, err := g.engine.Retrieve(ctx, paperID, text)
+		r, err := g.retriever.Retrieve(ctx, lp, text)
 		if err != nil {
 			return nil, err
 		}
@@ -404,7 +397,7 @@ func (g *Generator) retrieveAll(ctx context.Context, paperID string, queries []s
 			if slices.Contains(r.Relevant, i) {
 				m.relevant = true
 			}
-			if i < len(r.ranks) && r.ranks[i].lexical {
+			if r.Lexical(i) {
 				m.lexical = true
 			}
 		}
@@ -421,31 +414,13 @@ func (g *Generator) retrieveAll(ctx context.Context, paperID string, queries []s
 		}
 		return all[a].src.Score > all[b].src.Score
 	})
-	if len(all) > MaxSources {
-		all = all[:MaxSources]
+	if len(all) > rag.MaxSources {
+		all = all[:rag.MaxSources]
 	}
-	for i, m := range all {
-		out.Sources = append(out.Sources, m.src)
-		out.ranks = append(out.ranks, ranked{lexical: m.lexical, score: m.src.Score})
-		if m.relevant {
-			out.Relevant = append(out.Relevant, i)
-		}
+	for _, m := range all {
+		out.Append(m.src, m.relevant, m.lexical)
 	}
 	return out, nil
-}
-
-// complete runs a short non-streamed task (rewrite, condense, summary)
-// and returns the model's whole reply.
-func (g *Generator) complete(ctx context.Context, pr prompts.Prompt) (string, error) {
-	var b strings.Builder
-	err := g.model.StreamChat(ctx, []ChatMessage{{RoleSystem, pr.System}, {RoleUser, pr.User}}, func(d string) error {
-		if b.Len() > 16<<10 {
-			return fmt.Errorf("%w: reply longer than 16 KiB", ErrUpstream)
-		}
-		b.WriteString(d)
-		return nil
-	})
-	return strings.TrimSpace(b.String()), err
 }
 
 // maxQueries bounds the search queries taken from a rewrite.
@@ -456,7 +431,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 	if err != nil {
 		return nil, err
 	}
-	reply, err := g.complete(ctx, pr)
+	reply, err := rag.Complete(ctx, g.model, pr)
 	if err != nil {
 		return nil, err
 	}
@@ -464,7 +439,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 	for _, line := range strings.Split(reply, "\n") {
 		line = strings.TrimSpace(strings.TrimLeft(line, "-*•0123456789.) "))
 		line = strings.Trim(line, `"“”`)
-		if line == "" || utf8.RuneCountInString(line) > MaxQuestionRunes {
+		if line == "" || utf8.RuneCountInString(line) > rag.MaxQuestionRunes {
 			continue
 		}
 		out = append(out, line)
@@ -473,7 +448,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: rewrite returned no query", ErrUpstream)
+		return nil, fmt.Errorf("%w: rewrite returned no query", rag.ErrUpstream)
 	}
 	return out, nil
 }
@@ -487,25 +462,25 @@ func (g *Generator) condense(ctx context.Context, p *paper.Paper, turns []store.
 	if err != nil {
 		return "", err
 	}
-	reply, err := g.complete(ctx, pr)
+	reply, err := rag.Complete(ctx, g.model, pr)
 	if err != nil {
 		return "", err
 	}
 	reply = strings.Trim(strings.TrimSpace(strings.SplitN(reply, "\n", 2)[0]), `"“”`)
-	if reply == "" || utf8.RuneCountInString(reply) > MaxQuestionRunes {
-		return "", fmt.Errorf("%w: condensation returned %d characters", ErrUpstream, utf8.RuneCountInString(reply))
+	if reply == "" || utf8.RuneCountInString(reply) > rag.MaxQuestionRunes {
+		return "", fmt.Errorf("%w: condensation returned %d characters", rag.ErrUpstream, utf8.RuneCountInString(reply))
 	}
 	return reply, nil
 }
 
 // session returns q's session, or a new empty one. A session of another
 // paper is not continued: its history would mislead condensation.
-func (g *Generator) session(ctx context.Context, q Question) *store.Session {
+func (g *Generator) session(ctx context.Context, q rag.Question) *store.Session {
 	fresh := &store.Session{ID: q.SessionID, PaperID: q.PaperID}
 	if q.SessionID == "" {
 		return fresh
 	}
-	s, err := g.store.Session(ctx, q.SessionID)
+	s, err := g.sessions.Session(ctx, q.SessionID)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			g.log.Warn("loading session failed; starting afresh", "session", q.SessionID, "err", err)
@@ -521,7 +496,7 @@ func (g *Generator) session(ctx context.Context, q Question) *store.Session {
 // remember appends the turn to its session and stores it, keeping the
 // last MaxTurns turns within HistoryRunes. A failure to store is logged:
 // the reader has the answer, only the next follow-up loses context.
-func (g *Generator) remember(ctx context.Context, s *store.Session, q Question, standalone string, ans *Answer) {
+func (g *Generator) remember(ctx context.Context, s *store.Session, q rag.Question, standalone string, ans *rag.Answer) {
 	if q.SessionID == "" {
 		return
 	}
@@ -534,7 +509,7 @@ func (g *Generator) remember(ctx context.Context, s *store.Session, q Question, 
 	s.Turns = append(s.Turns, store.Turn{Question: standalone, Answer: ans.Answer, Lang: q.Lang, Cited: cited})
 	s.Turns = trimTurns(s.Turns, g.opts.MaxTurns, g.opts.HistoryRunes)
 	s.Updated = time.Now().UTC()
-	if err := g.store.PutSession(context.WithoutCancel(ctx), s); err != nil {
+	if err := g.sessions.PutSession(context.WithoutCancel(ctx), s); err != nil {
 		g.log.Warn("storing session failed", "session", s.ID, "err", err)
 	}
 }
@@ -555,52 +530,47 @@ func trimTurns(turns []store.Turn, maxTurns, maxRunes int) []store.Turn {
 
 // intent answers a reader intent in model mode. Metadata, and a
 // reference the paper lacks, are answered exactly from the record; the
-// summary is the summary box's (the model's when one is configured); the
-// conclusions and a reference are judged by the model from that part of
-// the paper alone. It returns nil when the paper has no part answering
-// the intent, and the extractive intent answer when the model fails
-// before its first token.
-func (g *Generator) intent(ctx context.Context, p *paper.Paper, q Question, in Intent, modelUp bool, emit Emit) (*Answer, error) {
-	ext := intentAnswer(p, q, in)
+// summary is the summary box's (the model's when Options.Summarize is
+// set; without it the question goes through retrieval); the
+// conclusions and a reference are judged by the model from
+// that part of the paper alone. It returns nil when the paper has no
+// part answering the intent, and the extractive intent answer when the
+// model fails before its first token.
+func (g *Generator) intent(ctx context.Context, lp *library.Loaded, q rag.Question, in rag.Intent, modelUp bool, emit rag.Emit) (*rag.Answer, error) {
+	p := lp.Paper()
+	var sum *paper.Summary
+	if in.Kind == rag.IntentSummary && g.opts.Summarize != nil {
+		s, err := g.opts.Summarize(ctx, p.ID, q.Lang)
+		if err != nil {
+			return nil, err
+		}
+		sum = s
+	}
+	ext := rag.IntentAnswer(p, q, in, sum)
 	if ext == nil {
 		return nil, nil
 	}
-	emitAll := func(a *Answer) (*Answer, error) {
-		if emit != nil {
-			for _, d := range Pieces(a.Answer) {
-				if err := emit(d); err != nil {
-					return nil, err
-				}
-			}
-		}
-		return a, nil
+	if sum != nil && sum.Source == "llm" {
+		ext.Mode = rag.ModeLLM
 	}
-	switch {
-	case !modelUp || !ext.Answerable || in.Kind == IntentMetadata:
-		return emitAll(ext)
-	case in.Kind == IntentSummary:
-		s, err := g.Summary(ctx, p.ID, q.Lang)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return emitAll(ext)
-		}
-		if s.Source == "llm" {
-			ext.Mode = ModeLLM
-			ext.Answer = s.Summary
-		}
-		return emitAll(ext)
+	if !modelUp || !ext.Answerable || in.Kind == rag.IntentMetadata || in.Kind == rag.IntentSummary {
+		return emitted(ext, emit)
 	}
-	r := &Retrieved{Sources: ext.Sources, Plausible: true, Prob: 1}
-	for i := range ext.Sources {
-		r.Relevant = append(r.Relevant, i)
-		r.ranks = append(r.ranks, ranked{lexical: true, score: 1})
+	r := &rag.Retrieved{Plausible: true, Prob: 1}
+	for _, s := range ext.Sources {
+		r.Append(s, true, true)
 	}
-	ans, err := g.generateFrom(ctx, p, q, r, emit)
-	if err != nil && ans == nil && errors.Is(err, ErrUpstream) && ctx.Err() == nil {
+	ans, err := g.generateFrom(ctx, lp, q, r, emit)
+	if err != nil && ans == nil && errors.Is(err, rag.ErrUpstream) && ctx.Err() == nil {
 		g.log.Warn("model failed before its first token; answering the intent extractively", "paper", p.ID, "err", err)
-		return emitAll(ext)
+		return emitted(ext, emit)
 	}
 	return ans, err
+}
+
+func emitted(a *rag.Answer, emit rag.Emit) (*rag.Answer, error) {
+	if err := rag.EmitPieces(a.Answer, emit); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

@@ -1,4 +1,4 @@
-package rag
+package library
 
 import (
 	"strconv"
@@ -44,16 +44,18 @@ func windows(sents []string, size int) []string {
 		if len(sents) == 0 {
 			return nil
 		}
-		return []string{joinSentences(sents)}
+		return []string{JoinSentences(sents)}
 	}
 	out := make([]string, 0, len(sents)-size+1)
 	for i := 0; i+size <= len(sents); i++ {
-		out = append(out, joinSentences(sents[i:i+size]))
+		out = append(out, JoinSentences(sents[i:i+size]))
 	}
 	return out
 }
 
-func joinSentences(s []string) string {
+// JoinSentences joins sentences into text, with a space between them
+// unless the first ends in Chinese.
+func JoinSentences(s []string) string {
 	var b strings.Builder
 	for i, x := range s {
 		if i > 0 && !endsCJK(s[i-1]) {

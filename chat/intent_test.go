@@ -1,4 +1,4 @@
-package rag_test
+package chat_test
 
 import (
 	"context"
@@ -17,7 +17,7 @@ func TestIntentsOnDemo(t *testing.T) {
 	ctx := context.Background()
 	fake := llmtest.NewServer()
 	defer fake.Close()
-	eng, gen := newJudged(t, fake)
+	eng, _, _, gen := newJudged(t, fake)
 	demo := paper.Demo()
 	conclusion := rag.ConclusionSentences(demo.Abstract)[0]
 	tests := []struct {

@@ -1,32 +1,72 @@
-package rag_test
+package summary_test
 
 import (
 	"context"
 	"errors"
-	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/chatpaper/chatpaper/config"
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/llm"
 	"github.com/chatpaper/chatpaper/llm/llmtest"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
-	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
+	"github.com/chatpaper/chatpaper/store/sqlite"
+	"github.com/chatpaper/chatpaper/summary"
 )
 
-func newGenerator(t *testing.T, fake *llmtest.Server, o rag.GeneratorOptions) (*rag.Generator, store.Store) {
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// newModel returns model summaries of the demo paper from fake, with
+// options o (config's defaults when nil).
+func newModel(t *testing.T, fake *llmtest.Server, o *summary.ModelOptions) (*summary.Model, store.Store) {
 	t.Helper()
-	st := openStore(t, t.TempDir())
-	eng, _ := newEngine(t, st)
-	if err := eng.Ingest(context.Background(), paper.Demo()); err != nil {
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
 		t.Fatal(err)
 	}
-	c := llm.New(llm.Options{BaseURL: fake.BaseURL, Model: "fake-model", Retries: 0, FirstTokenTimeout: 5 * time.Second})
-	return rag.NewGenerator(eng, c, st, nil, o), st
+	t.Cleanup(func() { st.Close() })
+	lib := apptest.Library(t, st, nil, nil)
+	if err := lib.Ingest(context.Background(), paper.Demo()); err != nil {
+		t.Fatal(err)
+	}
+	c := apptest.LLM(t, fake.BaseURL, func(o *llm.Options) { o.Retries = 0; o.FirstTokenTimeout = 5 * time.Second })
+	return apptest.SummaryModel(t, lib, c, st, o), st
+}
+
+func newWarmer(t *testing.T, m *summary.Model, backoff time.Duration) *summary.Warmer {
+	t.Helper()
+	c := config.Defaults().Chat
+	if backoff == 0 {
+		backoff = c.WarmBackoff
+	}
+	w, err := summary.NewWarmer(m, summary.WarmerOptions{Workers: c.WarmWorkers, Queue: c.WarmQueue, Attempts: c.WarmAttempts, Backoff: backoff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
 
 // failing scripts summary requests to fail while on is set.
@@ -40,12 +80,14 @@ func failing(fake *llmtest.Server, on *atomic.Bool) {
 }
 
 func TestSummaryFallbackIsNotCachedAndRetried(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	var down atomic.Bool
 	down.Store(true)
 	failing(fake, &down)
-	g, st := newGenerator(t, fake, rag.GeneratorOptions{SummaryCooldown: 200 * time.Millisecond})
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	g, st := newModel(t, fake, &summary.ModelOptions{Cooldown: time.Minute, Now: clock.Now})
 	ctx := context.Background()
 	key := store.SummaryKey{PaperID: paper.DemoID, Lang: paper.LangZH, Model: "fake-model", PromptVersion: prompts.SummaryVersion}
 
@@ -65,7 +107,7 @@ func TestSummaryFallbackIsNotCachedAndRetried(t *testing.T) {
 	if s, _ := g.Summary(ctx, paper.DemoID, paper.LangZH); s.Source != "extractive" || len(fake.ChatsFor("summary")) != calls {
 		t.Errorf("during cooldown: source %q, %d new requests", s.Source, len(fake.ChatsFor("summary"))-calls)
 	}
-	time.Sleep(250 * time.Millisecond)
+	clock.Advance(time.Minute + time.Second)
 	s, err = g.Summary(ctx, paper.DemoID, paper.LangZH)
 	if err != nil || s.Source != "llm" || s.Model != "fake-model" || s.Heading != "文章概述" {
 		t.Fatalf("after cooldown: %+v, %v", s, err)
@@ -80,13 +122,14 @@ func TestSummaryFallbackIsNotCachedAndRetried(t *testing.T) {
 }
 
 func TestWarmerRetriesThenCaches(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	var down atomic.Bool
 	down.Store(true)
 	failing(fake, &down)
-	g, st := newGenerator(t, fake, rag.GeneratorOptions{})
-	w := rag.NewWarmer(g, rag.WarmerOptions{Backoff: 50 * time.Millisecond})
+	g, st := newModel(t, fake, nil)
+	w := newWarmer(t, g, 50*time.Millisecond)
 	defer w.Close()
 	w.Warm(paper.DemoID)
 	deadline := time.Now().Add(5 * time.Second)
@@ -118,8 +161,8 @@ func TestWarmerCloseCancelsGeneration(t *testing.T) {
 	fake.SetChatFn(func(llmtest.ChatRequest) *llmtest.Reply {
 		return &llmtest.Reply{Tokens: []string{"A ", "summary"}, Hold: true}
 	})
-	g, _ := newGenerator(t, fake, rag.GeneratorOptions{})
-	w := rag.NewWarmer(g, rag.WarmerOptions{})
+	g, _ := newModel(t, fake, nil)
+	w := newWarmer(t, g, 0)
 	w.Warm(paper.DemoID)
 	deadline := time.Now().Add(5 * time.Second)
 	for len(fake.ChatsFor("summary")) == 0 && time.Now().Before(deadline) {
@@ -139,47 +182,8 @@ func TestWarmerCloseCancelsGeneration(t *testing.T) {
 	fake.CloseClientConnections()
 }
 
-func TestGeneratorAskCancelLeavesNoGoroutine(t *testing.T) {
-	// Registered first, so it runs after every other cleanup (the store).
-	opt := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
-	fake := llmtest.NewServer()
-	defer fake.Close()
-	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
-		if r.Task() != "answer" {
-			return nil // the query rewrite
-		}
-		return &llmtest.Reply{Tokens: llmtest.Split("ExoCarta is a database [26] and more"), Hold: true}
-	})
-	g, _ := newGenerator(t, fake, rag.GeneratorOptions{})
-	ctx, cancel := context.WithCancel(context.Background())
-	got := make(chan string, 16)
-	errc := make(chan error, 1)
-	go func() {
-		_, err := g.Ask(ctx, rag.Question{PaperID: paper.DemoID, Text: "What is ExoCarta?"}, func(d string) error {
-			got <- d
-			return nil
-		})
-		errc <- err
-	}()
-	if d := <-got; !strings.HasPrefix(d, "ExoCarta") {
-		t.Errorf("first delta %q", d)
-	}
-	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for fake.Cancelled() == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if fake.Cancelled() != 1 {
-		t.Errorf("upstream cancelled streams = %d, want 1", fake.Cancelled())
-	}
-	fake.CloseClientConnections()
-}
-
 func TestConcurrentSummaryRequestsGenerateOnce(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
@@ -187,7 +191,7 @@ func TestConcurrentSummaryRequestsGenerateOnce(t *testing.T) {
 		rep.FirstDelay = 200 * time.Millisecond
 		return rep
 	})
-	g, _ := newGenerator(t, fake, rag.GeneratorOptions{})
+	g, _ := newModel(t, fake, nil)
 	errc := make(chan error, 5)
 	for range 5 {
 		go func() {

@@ -69,12 +69,6 @@ func (l *latencies) pct(p float64) time.Duration {
 	return l.d[min(max(i, 0), len(l.d)-1)]
 }
 
-func (l *latencies) n() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.d)
-}
-
 // readersResult is one run of concurrent websocket readers.
 type readersResult struct {
 	Readers, Questions int

@@ -1,4 +1,4 @@
-package rag_test
+package library_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/internal/apptest"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
@@ -34,7 +36,7 @@ func (c *countingIndex) Set(ctx context.Context, key string, vecs [][]float32) e
 	return c.inner.Set(ctx, key, vecs)
 }
 
-func (c *countingIndex) Query(ctx context.Context, key string, q []float32, k int) ([]rag.VectorHit, error) {
+func (c *countingIndex) Query(ctx context.Context, key string, q []float32, k int) ([]library.VectorHit, error) {
 	return c.inner.Query(ctx, key, q, k)
 }
 
@@ -61,9 +63,29 @@ func smallPaper(id, marker string) *paper.Paper {
 	return &p
 }
 
-func askMarker(t *testing.T, eng *rag.Engine, id string) *rag.Answer {
+// newLibrary returns a library over st and vi with the 256-dimension
+// local embedder, bounded to papers and bytes (0: the defaults),
+// revalidating after revalidate (0: never).
+func newLibrary(t *testing.T, st store.Store, vi library.VectorIndex, papers int, bytes int64, revalidate time.Duration) *library.Library {
 	t.Helper()
-	ans, err := eng.Ask(t.Context(), rag.Question{PaperID: id, Text: "Quillfeather lymphocyte atlas", Lang: paper.LangEN}, nil)
+	o := apptest.LibraryOptions()
+	if papers > 0 {
+		o.CachePapers = papers
+	}
+	if bytes > 0 {
+		o.CacheBytes = bytes
+	}
+	o.Revalidate = revalidate
+	l, err := library.New(st, embed.NewLocal(256), vi, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func askMarker(t *testing.T, lib *library.Library, id string) *rag.Answer {
+	t.Helper()
+	ans, err := apptest.Extractive(lib, nil).Ask(t.Context(), rag.Question{PaperID: id, Text: "Quillfeather lymphocyte atlas", Lang: paper.LangEN}, nil)
 	if err != nil {
 		t.Fatalf("ask %s: %v", id, err)
 	}
@@ -71,10 +93,10 @@ func askMarker(t *testing.T, eng *rag.Engine, id string) *rag.Answer {
 }
 
 func TestCacheBoundedByCount(t *testing.T) {
+	t.Parallel()
 	st := openStore(t, t.TempDir())
 	vi := newCountingIndex()
-	eng := rag.NewEngine(st, embed.NewLocal(256), vi, nil)
-	eng.SetCacheLimits(rag.CacheLimits{Papers: 3, Revalidate: -1})
+	eng := newLibrary(t, st, vi, 3, 0, 0)
 	for i := range 6 {
 		if err := eng.Ingest(t.Context(), smallPaper(fmt.Sprintf("p%d", i), "alpha")); err != nil {
 			t.Fatal(err)
@@ -100,17 +122,18 @@ func TestCacheBoundedByCount(t *testing.T) {
 }
 
 func TestCacheBoundedByBytes(t *testing.T) {
+	t.Parallel()
 	st := openStore(t, t.TempDir())
 	vi := newCountingIndex()
-	eng := rag.NewEngine(st, embed.NewLocal(256), vi, nil)
-	if err := eng.Ingest(t.Context(), smallPaper("probe", "alpha")); err != nil {
+	probe := newLibrary(t, openStore(t, t.TempDir()), newCountingIndex(), 0, 0, 0)
+	if err := probe.Ingest(t.Context(), smallPaper("probe", "alpha")); err != nil {
 		t.Fatal(err)
 	}
-	one := eng.CacheStats().Bytes
+	one := probe.CacheStats().Bytes
 	if one <= 0 {
 		t.Fatalf("a loaded paper has size %d", one)
 	}
-	eng.SetCacheLimits(rag.CacheLimits{Papers: 100, Bytes: 2*one + one/2, Revalidate: -1})
+	eng := newLibrary(t, st, vi, 100, 2*one+one/2, 0)
 	for i := range 5 {
 		id := fmt.Sprintf("p%d", i)
 		if err := eng.Ingest(t.Context(), smallPaper(id, "alpha")); err != nil {
@@ -132,22 +155,23 @@ func TestCacheBoundedByBytes(t *testing.T) {
 // readers use them: every answer must still succeed, and no vector
 // collection may leak.
 func TestCacheConcurrentEviction(t *testing.T) {
+	t.Parallel()
 	st := openStore(t, t.TempDir())
 	vi := newCountingIndex()
-	eng := rag.NewEngine(st, embed.NewLocal(256), vi, nil)
+	eng := newLibrary(t, st, vi, 2, 0, time.Nanosecond)
+	ask := apptest.Extractive(eng, nil)
 	const papers = 8
 	for i := range papers {
 		if err := eng.Ingest(t.Context(), smallPaper(fmt.Sprintf("p%d", i), "alpha")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	eng.SetCacheLimits(rag.CacheLimits{Papers: 2, Revalidate: time.Nanosecond})
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
 			for i := range 12 {
 				id := fmt.Sprintf("p%d", (g*5+i)%papers)
-				ans, err := eng.Ask(t.Context(), rag.Question{PaperID: id, Text: "Quillfeather lymphocyte atlas", Lang: paper.LangEN}, nil)
+				ans, err := ask.Ask(t.Context(), rag.Question{PaperID: id, Text: "Quillfeather lymphocyte atlas", Lang: paper.LangEN}, nil)
 				if err != nil {
 					t.Errorf("ask %s: %v", id, err)
 					return
@@ -172,10 +196,10 @@ func TestCacheConcurrentEviction(t *testing.T) {
 // share a database: a paper replaced or deleted through one is seen by
 // the other once its revalidation interval has passed.
 func TestCacheRevalidates(t *testing.T) {
+	t.Parallel()
 	st := openStore(t, t.TempDir())
-	a := rag.NewEngine(st, embed.NewLocal(256), vector.NewChromem(), nil)
-	b := rag.NewEngine(st, embed.NewLocal(256), vector.NewChromem(), nil)
-	b.SetCacheLimits(rag.CacheLimits{Revalidate: time.Nanosecond})
+	a := newLibrary(t, st, vector.NewChromem(), 0, 0, 0)
+	b := newLibrary(t, st, vector.NewChromem(), 0, 0, time.Nanosecond)
 	if err := a.Ingest(t.Context(), smallPaper("p", "alpha")); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +218,7 @@ func TestCacheRevalidates(t *testing.T) {
 	if err := a.Delete(t.Context(), "p"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Ask(t.Context(), rag.Question{PaperID: "p", Text: "Quillfeather"}, nil); !errors.Is(err, store.ErrNotFound) {
+	if _, err := apptest.Extractive(b, nil).Ask(t.Context(), rag.Question{PaperID: "p", Text: "Quillfeather"}, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("b after delete through a: err = %v, want not found", err)
 	}
 }

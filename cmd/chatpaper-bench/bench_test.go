@@ -2,20 +2,74 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
 	"reflect"
+	"syscall"
 	"testing"
 )
 
-// TestBenchTiny runs every bench step at a tiny size with the servers in
-// process, so the harness keeps working; the real runs are commands
+// TestMain lets this test binary stand in for chatpaper-bench when the
+// bench starts its echo floor as a child of its own executable.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "echo-floor" {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		err := run(ctx, os.Args, os.Stdout, os.Stderr)
+		stop()
+		if err != nil && !errors.Is(err, context.Canceled) {
+			fmt.Fprintln(os.Stderr, "echo-floor:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// chatpaperBinary builds chatpaper for the bench to start. The binary is
+// kept in the user cache, one per checkout, because go build skips the
+// link when the binary there is up to date: a rerun pays nothing for it.
+func chatpaperBinary(t *testing.T) string {
+	t.Helper()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(wd))
+	bin := filepath.Join(cache, "chatpaper-bench-test", hex.EncodeToString(sum[:8]), "chatpaper")
+	build := exec.CommandContext(t.Context(), "go", "build", "-ldflags=-s -w", "-o", bin, "github.com/chatpaper/chatpaper/cmd/chatpaper")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestBenchTiny builds chatpaper and runs every bench step at a tiny
+// size in this process, the servers as child processes as in a real run,
+// so the harness keeps working; the real runs are commands
 // (docs/BENCHMARKS.md), not tests.
 func TestBenchTiny(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds chatpaper and starts servers")
+	}
+	bin := chatpaperBinary(t)
 	var out, errb bytes.Buffer
-	args := []string{"chatpaper", "bench", "-inprocess", "-json",
+	args := []string{"chatpaper-bench", "-chatpaper", bin, "-json",
 		"-readers", "5", "-questions", "3", "-idle", "20", "-ingest", "3",
 		"-catalogue", "5", "-asks", "10", "-model", "5", "-model-tokens", "5", "-model-rate", "1000"}
-	if err := run(t.Context(), args, func(string) string { return "" }, &out, &errb); err != nil {
+	if err := run(t.Context(), args, &out, &errb); err != nil {
 		t.Fatalf("bench: %v\nstderr:\n%s", err, errb.String())
 	}
 	var rep struct {
@@ -70,6 +124,7 @@ func TestBenchTiny(t *testing.T) {
 // TestSynthPaperDeterministic guards the catalogue generator: the bench
 // regenerates papers to know the answer to each question it asks.
 func TestSynthPaperDeterministic(t *testing.T) {
+	t.Parallel()
 	a, b := synthPaper(7), synthPaper(7)
 	if !reflect.DeepEqual(a, b) {
 		t.Fatal("synthPaper(7) differs between calls")

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/store/sqlite"
 )
@@ -130,7 +130,7 @@ func generateCatalogue(ctx context.Context, dir string, n, dim int, progress fun
 			defer func() { embedNanos.Store(w, spent) }()
 			for i := range jobs {
 				p := synthPaper(i)
-				chunks := rag.Chunks(p)
+				chunks := library.Chunks(p)
 				texts := make([]string, len(chunks))
 				for k, c := range chunks {
 					texts[k] = c.Text

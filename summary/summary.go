@@ -1,10 +1,15 @@
-package rag
+// Package summary writes the summary box of a paper in one language:
+// extractively from the abstract, or in model mode by a generative model
+// (cached in the store, generated once across replicas, warmed in the
+// background after ingest).
+package summary
 
 import (
 	"context"
 	"fmt"
 	"sort"
 
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
 	"github.com/chatpaper/chatpaper/tokenize"
@@ -15,7 +20,18 @@ type Summarizer interface {
 	Summary(ctx context.Context, paperID, lang string) (*paper.Summary, error)
 }
 
-var _ Summarizer = (*Engine)(nil)
+// Papers returns stored papers (package library).
+type Papers interface {
+	Paper(ctx context.Context, id string) (*paper.Paper, error)
+}
+
+// Extractive summarises without a model.
+type Extractive struct{ papers Papers }
+
+var _ Summarizer = Extractive{}
+
+// NewExtractive returns the extractive summarizer over papers.
+func NewExtractive(papers Papers) Extractive { return Extractive{papers: papers} }
 
 // summarySentences is how many sentences the extractive summary keeps.
 const summarySentences = 3
@@ -25,11 +41,11 @@ const summarySentences = 3
 // order, and the remaining key sentences as key points. For zh_CN it uses
 // the Chinese abstract when the paper has one; otherwise it shows the
 // English extract under Chinese labels. Source is always "extractive".
-func (e *Engine) Summary(ctx context.Context, paperID, lang string) (*paper.Summary, error) {
+func (x Extractive) Summary(ctx context.Context, paperID, lang string) (*paper.Summary, error) {
 	if !paper.ValidLang(lang) {
-		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", ErrInvalidQuestion, lang)
+		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", paper.ErrInvalidLang, lang)
 	}
-	p, err := e.Paper(ctx, paperID)
+	p, err := x.papers.Paper(ctx, paperID)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +63,7 @@ func ExtractiveSummary(p *paper.Paper, lang string) *paper.Summary {
 	if abstract == "" {
 		abstract = p.AbstractZh
 	}
-	sents := Sentences(abstract)
+	sents := library.Sentences(abstract)
 	summary, rest := pickSentences(sents, summarySentences)
 	var points []string
 	for i, s := range rest {
@@ -59,7 +75,7 @@ func ExtractiveSummary(p *paper.Paper, lang string) *paper.Summary {
 	if n := len(p.References); n > 0 {
 		points = append(points, fmt.Sprintf(labels.RefCount, n))
 	}
-	text := joinSentences(summary)
+	text := library.JoinSentences(summary)
 	if lang == paper.LangZH && !translated && text != "" && tokenize.Lang(text) == "en" {
 		text = labels.Untranslated + text
 	}

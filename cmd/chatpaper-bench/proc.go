@@ -3,23 +3,24 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"runtime"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// servingPrefix starts the line every server mode prints once it listens.
+// servingPrefix starts the line chatpaper serve and the echo floor print
+// once they listen.
 const servingPrefix = "chatpaper: serving on "
 
-// target is a server the bench drives: a child process of this binary
-// (so its memory and CPU are its own), or a server running inside the
-// bench process (tests), or an external URL.
+// target is a server the bench drives: a child process (so its memory
+// and CPU are its own), or an external URL.
 type target struct {
 	base    string // http://host:port
 	pid     int    // child process id; 0 when not a child
@@ -27,14 +28,9 @@ type target struct {
 	stop    func() error
 }
 
-// startChild runs this binary with args as a child process and waits
-// for its "serving on" line. extraEnv is added to the inherited
-// environment.
-func startChild(ctx context.Context, args []string, extraEnv []string, stderr io.Writer) (*target, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("find own executable: %w", err)
-	}
+// startChild runs exe with args as a child process and waits for its
+// "serving on" line. extraEnv is added to the inherited environment.
+func startChild(ctx context.Context, exe string, args []string, extraEnv []string, stderr io.Writer) (*target, error) {
 	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), extraEnv...)
 	cmd.Stderr = stderr
@@ -89,53 +85,17 @@ func startChild(ctx context.Context, args []string, extraEnv []string, stderr io
 	}, nil
 }
 
-// startInProcess runs serve, the way main does, inside this process.
-func startInProcess(ctx context.Context, args []string, getenv func(string) string) (*target, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	t0 := time.Now()
-	go func() {
-		err := run(ctx, append([]string{"chatpaper"}, args...), getenv, pw, io.Discard)
-		pw.CloseWithError(fmt.Errorf("run returned: %v", err))
-		done <- err
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("server did not start: %w", err)
-	}
-	go io.Copy(io.Discard, pr)
-	return &target{
-		base:    strings.TrimSpace(strings.TrimPrefix(line, servingPrefix)),
-		started: time.Since(t0),
-		stop:    func() error { cancel(); return <-done },
-	}, nil
-}
-
 // procStats are a process's resident memory and CPU time so far.
 type procStats struct {
-	RSS        int64         // bytes
-	CPU        time.Duration // user + system
-	Goroutines int           // only known in process
-	HeapInuse  uint64        // only known in process
+	RSS int64         // bytes
+	CPU time.Duration // user + system
 }
 
-// statsOf reads the stats of the child pid from /proc, or of this
-// process when pid is 0.
+// statsOf reads the stats of the child pid from /proc. A target that is
+// not a child (pid 0: an external URL) has none.
 func statsOf(pid int) (procStats, error) {
 	if pid == 0 {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			return procStats{}, err
-		}
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		rss, _ := rssOf("self")
-		return procStats{
-			RSS: rss, CPU: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
-			Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse,
-		}, nil
+		return procStats{}, errors.New("not a child process: no stats")
 	}
 	rss, err := rssOf(strconv.Itoa(pid))
 	if err != nil {
@@ -185,4 +145,20 @@ func raiseNoFile() uint64 {
 		_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
 	}
 	return lim.Cur
+}
+
+// findChatpaper returns the chatpaper binary next to this one, or the
+// one on PATH.
+func findChatpaper() (string, error) {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "chatpaper")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath("chatpaper")
+	if err != nil {
+		return "", errors.New("no chatpaper binary next to chatpaper-bench or on PATH: build it (go build ./cmd/chatpaper) and pass -chatpaper")
+	}
+	return p, nil
 }

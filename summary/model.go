@@ -1,22 +1,75 @@
-package rag
+package summary
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
+	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
 )
 
 // SourceLLM marks a summary written by a model.
 const SourceLLM = "llm"
 
-func (g *Generator) summaryKey(paperID, lang string) store.SummaryKey {
+// Cache is where model summaries are kept (package store): looked up,
+// written, and generated under a lock every replica shares.
+type Cache interface {
+	Summary(ctx context.Context, key store.SummaryKey) (*paper.Summary, error)
+	PutSummary(ctx context.Context, key store.SummaryKey, s *paper.Summary) error
+	WithSummaryLock(ctx context.Context, key store.SummaryKey, fn func(ctx context.Context) error) error
+}
+
+// ModelOptions configure a Model. Every field is explicit: package
+// config holds the defaults.
+type ModelOptions struct {
+	// Cooldown is how long after a failed generation the extractive
+	// summary is served without asking the model again (> 0).
+	Cooldown time.Duration
+	// Log receives warnings; nil discards them.
+	Log *slog.Logger
+	// Now is the clock the cooldown reads; nil is time.Now.
+	Now func() time.Time
+}
+
+// Model writes summaries with a generative model, falling back to the
+// extractive summary when the model fails. It is safe for concurrent
+// use.
+type Model struct {
+	papers Papers
+	model  rag.ChatModel
+	cache  Cache
+	log    *slog.Logger
+	opts   ModelOptions
+
+	mu     sync.Mutex
+	failed map[store.SummaryKey]time.Time
+}
+
+var _ Summarizer = (*Model)(nil)
+
+// NewModel returns the model-mode summarizer.
+func NewModel(papers Papers, m rag.ChatModel, cache Cache, o ModelOptions) (*Model, error) {
+	if o.Cooldown <= 0 {
+		return nil, fmt.Errorf("summary: cooldown must be positive, got %v", o.Cooldown)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Model{papers: papers, model: m, cache: cache, log: o.Log, opts: o, failed: make(map[store.SummaryKey]time.Time)}, nil
+}
+
+func (g *Model) summaryKey(paperID, lang string) store.SummaryKey {
 	return store.SummaryKey{PaperID: paperID, Lang: lang, Model: g.model.Model(), PromptVersion: prompts.SummaryVersion}
 }
 
@@ -24,22 +77,22 @@ func (g *Generator) summaryKey(paperID, lang string) store.SummaryKey {
 // and caching it on first use (once across replicas, under the store's
 // summary lock). If the model fails, it returns the extractive summary,
 // which is not cached: the model is asked again after a cooldown.
-func (g *Generator) Summary(ctx context.Context, paperID, lang string) (*paper.Summary, error) {
+func (g *Model) Summary(ctx context.Context, paperID, lang string) (*paper.Summary, error) {
 	if !paper.ValidLang(lang) {
-		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", ErrInvalidQuestion, lang)
+		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", paper.ErrInvalidLang, lang)
 	}
-	p, err := g.engine.Paper(ctx, paperID)
+	p, err := g.papers.Paper(ctx, paperID)
 	if err != nil {
 		return nil, err
 	}
 	key := g.summaryKey(paperID, lang)
-	if s, err := g.store.Summary(ctx, key); err == nil {
+	if s, err := g.cache.Summary(ctx, key); err == nil {
 		return s, nil
 	}
 	g.mu.Lock()
 	at, failed := g.failed[key]
 	g.mu.Unlock()
-	if failed && time.Since(at) < g.opts.SummaryCooldown {
+	if failed && g.opts.Now().Sub(at) < g.opts.Cooldown {
 		return ExtractiveSummary(p, lang), nil
 	}
 	s, err := g.ensureSummary(ctx, p, lang)
@@ -55,12 +108,12 @@ func (g *Generator) Summary(ctx context.Context, paperID, lang string) (*paper.S
 
 // ensureSummary returns the cached model summary or generates, caches
 // and returns it. Failures are remembered for the cooldown.
-func (g *Generator) ensureSummary(ctx context.Context, p *paper.Paper, lang string) (*paper.Summary, error) {
+func (g *Model) ensureSummary(ctx context.Context, p *paper.Paper, lang string) (*paper.Summary, error) {
 	key := g.summaryKey(p.ID, lang)
 	var out *paper.Summary
-	err := g.store.WithSummaryLock(ctx, key, func(ctx context.Context) error {
+	err := g.cache.WithSummaryLock(ctx, key, func(ctx context.Context) error {
 		// Another replica may have written it while we waited.
-		if s, err := g.store.Summary(ctx, key); err == nil {
+		if s, err := g.cache.Summary(ctx, key); err == nil {
 			out = s
 			return nil
 		} else if !errors.Is(err, store.ErrNotFound) {
@@ -70,7 +123,7 @@ func (g *Generator) ensureSummary(ctx context.Context, p *paper.Paper, lang stri
 		if err != nil {
 			return err
 		}
-		if err := g.store.PutSummary(ctx, key, s); err != nil {
+		if err := g.cache.PutSummary(ctx, key, s); err != nil {
 			return fmt.Errorf("cache summary: %w", err)
 		}
 		out = s
@@ -78,7 +131,7 @@ func (g *Generator) ensureSummary(ctx context.Context, p *paper.Paper, lang stri
 	})
 	g.mu.Lock()
 	if err != nil && ctx.Err() == nil {
-		g.failed[key] = time.Now()
+		g.failed[key] = g.opts.Now()
 	} else if err == nil {
 		delete(g.failed, key)
 	}
@@ -86,7 +139,7 @@ func (g *Generator) ensureSummary(ctx context.Context, p *paper.Paper, lang stri
 	return out, err
 }
 
-func (g *Generator) generateSummary(ctx context.Context, p *paper.Paper, lang string) (*paper.Summary, error) {
+func (g *Model) generateSummary(ctx context.Context, p *paper.Paper, lang string) (*paper.Summary, error) {
 	abstract := p.Abstract
 	if lang == paper.LangZH && p.AbstractZh != "" {
 		abstract = p.AbstractZh
@@ -98,13 +151,13 @@ func (g *Generator) generateSummary(ctx context.Context, p *paper.Paper, lang st
 	if err != nil {
 		return nil, err
 	}
-	reply, err := g.complete(ctx, pr)
+	reply, err := rag.Complete(ctx, g.model, pr)
 	if err != nil {
 		return nil, err
 	}
 	text, points := parseSummary(reply)
 	if text == "" {
-		return nil, fmt.Errorf("%w: summary reply has no paragraph", ErrUpstream)
+		return nil, fmt.Errorf("%w: summary reply has no paragraph", rag.ErrUpstream)
 	}
 	return &paper.Summary{
 		PaperID: p.ID, Lang: lang, Heading: prompts.Summary(lang).Heading,
@@ -132,20 +185,20 @@ func parseSummary(reply string) (string, []string) {
 			para = append(para, strings.ReplaceAll(line, "**", ""))
 		}
 	}
-	return joinSentences(para), points
+	return library.JoinSentences(para), points
 }
 
-// WarmerOptions tune background summary generation.
+// WarmerOptions configure background summary generation. Every field is
+// explicit (all > 0): package config holds the defaults.
 type WarmerOptions struct {
-	// Workers bounds concurrent generations (default 2).
+	// Workers bounds concurrent generations.
 	Workers int
 	// Queue bounds waiting papers; more are dropped, since summaries
-	// are also generated on demand (default 64).
+	// are also generated on demand.
 	Queue int
-	// Attempts is how often a paper is tried (default 4).
+	// Attempts is how often a paper is tried.
 	Attempts int
-	// Backoff is the delay before the first retry, doubled after each
-	// (default 30s).
+	// Backoff is the delay before the first retry, doubled after each.
 	Backoff time.Duration
 }
 
@@ -153,7 +206,7 @@ type WarmerOptions struct {
 // the background, so the reader's language toggle is instant. Close
 // stops it and waits for its goroutines.
 type Warmer struct {
-	g      *Generator
+	g      *Model
 	opts   WarmerOptions
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -167,18 +220,9 @@ type warmJob struct {
 }
 
 // NewWarmer starts the background workers.
-func NewWarmer(g *Generator, o WarmerOptions) *Warmer {
-	if o.Workers <= 0 {
-		o.Workers = 2
-	}
-	if o.Queue <= 0 {
-		o.Queue = 64
-	}
-	if o.Attempts <= 0 {
-		o.Attempts = 4
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = 30 * time.Second
+func NewWarmer(g *Model, o WarmerOptions) (*Warmer, error) {
+	if o.Workers <= 0 || o.Queue <= 0 || o.Attempts <= 0 || o.Backoff <= 0 {
+		return nil, fmt.Errorf("summary: warmer options must be positive: %+v", o)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Warmer{g: g, opts: o, ctx: ctx, cancel: cancel, queue: make(chan warmJob, o.Queue)}
@@ -186,7 +230,7 @@ func NewWarmer(g *Generator, o WarmerOptions) *Warmer {
 		w.wg.Add(1)
 		go w.work()
 	}
-	return w
+	return w, nil
 }
 
 // Warm queues the paper for summary generation in both languages. It
@@ -223,9 +267,9 @@ func (w *Warmer) work() {
 }
 
 func (w *Warmer) run(j warmJob) {
-	p, err := w.g.engine.Paper(w.ctx, j.paperID)
+	p, err := w.g.papers.Paper(w.ctx, j.paperID)
 	if err != nil {
-		if !IsNotFound(err) && w.ctx.Err() == nil {
+		if !library.IsNotFound(err) && w.ctx.Err() == nil {
 			w.g.log.Warn("summary warm-up: load paper", "paper", j.paperID, "err", err)
 		}
 		return

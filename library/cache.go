@@ -1,4 +1,4 @@
-package rag
+package library
 
 import (
 	"container/list"
@@ -6,31 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync/atomic"
-	"time"
 )
-
-// Default cache limits. A paper of ~150 chunks embedded in 1024
-// dimensions takes about 0.7 MB loaded, so the byte limit binds first on
-// large catalogues; the count limit bounds the per-paper overhead of
-// many small papers.
-const (
-	DefaultCachePapers = 1000
-	DefaultCacheBytes  = 512 << 20
-	// DefaultRevalidate is how long a loaded paper is trusted before the
-	// next use checks (one indexed query) that the store still holds the
-	// same content, so a paper replaced or deleted by another process is
-	// seen within this bound.
-	DefaultRevalidate = 2 * time.Second
-)
-
-// CacheLimits bound the papers an Engine keeps loaded. Zero or negative
-// fields take the defaults above; Revalidate < 0 disables revalidation
-// (a single process that alone writes its store needs none).
-type CacheLimits struct {
-	Papers     int
-	Bytes      int64
-	Revalidate time.Duration
-}
 
 // CacheStats describe the loaded-paper cache at one moment.
 type CacheStats struct {
@@ -42,21 +18,14 @@ type CacheStats struct {
 	Reloads   int64 `json:"reloads"` // entries found stale on revalidation
 }
 
-// PaperVersioner is the optional store method the cache uses to
-// revalidate a loaded paper cheaply: the store.ContentHash recorded when
-// the paper was stored, or an error wrapping store.ErrNotFound.
-type PaperVersioner interface {
-	PaperHash(ctx context.Context, id string) (string, error)
-}
-
 // paperCache is a least-recently-used set of loaded papers bounded by
 // count and by approximate bytes. It is not safe for concurrent use: the
-// Engine guards it with e.mu.
+// Library guards it with l.mu.
 type paperCache struct {
 	maxPapers int
 	maxBytes  int64
 	bytes     int64
-	ll        *list.List // of *loadedPaper, most recently used first
+	ll        *list.List // of *Loaded, most recently used first
 	items     map[string]*list.Element
 
 	hits, misses, evictions, reloads atomic.Int64
@@ -67,27 +36,27 @@ func newPaperCache(maxPapers int, maxBytes int64) *paperCache {
 }
 
 // get returns the paper's entry, marking it most recently used.
-func (c *paperCache) get(id string) *loadedPaper {
+func (c *paperCache) get(id string) *Loaded {
 	el, ok := c.items[id]
 	if !ok {
 		return nil
 	}
 	c.ll.MoveToFront(el)
-	return el.Value.(*loadedPaper)
+	return el.Value.(*Loaded)
 }
 
 // put adds lp as the most recently used entry, replacing any entry for
 // the same paper, and returns the entries that no longer fit (the
 // replaced one first). The newest entry is never evicted, so a paper
 // larger than the byte limit is still answerable while it is in use.
-func (c *paperCache) put(lp *loadedPaper) (evicted []*loadedPaper) {
+func (c *paperCache) put(lp *Loaded) (evicted []*Loaded) {
 	if old := c.remove(lp.paper.ID); old != nil {
 		evicted = append(evicted, old)
 	}
 	c.items[lp.paper.ID] = c.ll.PushFront(lp)
 	c.bytes += lp.size
 	for c.ll.Len() > 1 && (c.ll.Len() > c.maxPapers || c.bytes > c.maxBytes) {
-		victim := c.ll.Back().Value.(*loadedPaper)
+		victim := c.ll.Back().Value.(*Loaded)
 		c.remove(victim.paper.ID)
 		c.evictions.Add(1)
 		evicted = append(evicted, victim)
@@ -96,14 +65,14 @@ func (c *paperCache) put(lp *loadedPaper) (evicted []*loadedPaper) {
 }
 
 // remove deletes the paper's entry and returns it, or nil.
-func (c *paperCache) remove(id string) *loadedPaper {
+func (c *paperCache) remove(id string) *Loaded {
 	el, ok := c.items[id]
 	if !ok {
 		return nil
 	}
 	c.ll.Remove(el)
 	delete(c.items, id)
-	lp := el.Value.(*loadedPaper)
+	lp := el.Value.(*Loaded)
 	c.bytes -= lp.size
 	return lp
 }
@@ -139,109 +108,70 @@ func approxSize(texts []string, vecs [][]float32) int64 {
 	return n
 }
 
-// SetCacheLimits changes the bounds of the loaded-paper cache, evicting
-// at once what no longer fits.
-func (e *Engine) SetCacheLimits(l CacheLimits) {
-	if l.Papers <= 0 {
-		l.Papers = DefaultCachePapers
-	}
-	if l.Bytes <= 0 {
-		l.Bytes = DefaultCacheBytes
-	}
-	switch {
-	case l.Revalidate == 0:
-		l.Revalidate = DefaultRevalidate
-	case l.Revalidate < 0:
-		l.Revalidate = 0
-	}
-	e.mu.Lock()
-	e.cache.maxPapers, e.cache.maxBytes = l.Papers, l.Bytes
-	e.revalidate = l.Revalidate
-	var evicted []*loadedPaper
-	for e.cache.ll.Len() > 0 && (e.cache.ll.Len() > l.Papers || e.cache.bytes > l.Bytes) {
-		victim := e.cache.ll.Back().Value.(*loadedPaper)
-		e.cache.remove(victim.paper.ID)
-		e.cache.evictions.Add(1)
-		evicted = append(evicted, victim)
-	}
-	e.retireLocked(evicted)
-	e.mu.Unlock()
-}
-
 // CacheStats reports the loaded-paper cache's size and counters.
-func (e *Engine) CacheStats() CacheStats {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+func (l *Library) CacheStats() CacheStats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	return CacheStats{
-		Papers: e.cache.ll.Len(), Bytes: e.cache.bytes,
-		Hits: e.cache.hits.Load(), Misses: e.cache.misses.Load(),
-		Evictions: e.cache.evictions.Load(), Reloads: e.cache.reloads.Load(),
+		Papers: l.cache.ll.Len(), Bytes: l.cache.bytes,
+		Hits: l.cache.hits.Load(), Misses: l.cache.misses.Load(),
+		Evictions: l.cache.evictions.Load(), Reloads: l.cache.reloads.Load(),
 	}
 }
 
 // retireLocked drops the vectors of entries that left the cache, or,
 // for entries a reader still holds, marks them so the last release
-// drops them. e.mu must be held.
-func (e *Engine) retireLocked(lps []*loadedPaper) {
+// drops them. l.mu must be held.
+func (l *Library) retireLocked(lps []*Loaded) {
 	for _, lp := range lps {
 		lp.retired = true
 		if lp.pins == 0 {
-			e.vectors.Drop(lp.key)
+			l.vectors.Drop(lp.key)
 		}
 	}
 }
 
-// release ends a use of lp begun by load.
-func (e *Engine) release(lp *loadedPaper) {
-	e.mu.Lock()
-	lp.pins--
-	if lp.pins == 0 && lp.retired {
-		e.vectors.Drop(lp.key)
-	}
-	e.mu.Unlock()
-}
-
 // cached returns the paper's cache entry pinned for use, or nil when it
 // is not loaded or the store holds another version of it by now.
-func (e *Engine) cached(ctx context.Context, id string) (*loadedPaper, error) {
-	e.mu.Lock()
-	lp := e.cache.get(id)
+func (l *Library) cached(ctx context.Context, id string) (*Loaded, error) {
+	l.mu.Lock()
+	lp := l.cache.get(id)
 	if lp == nil {
-		e.mu.Unlock()
+		l.mu.Unlock()
 		return nil, nil
 	}
 	lp.pins++
 	check := false
-	if e.revalidate > 0 && e.versions != nil && time.Since(lp.checked) > e.revalidate {
+	if now := l.now(); l.revalidate > 0 && now.Sub(lp.checked) > l.revalidate {
 		// Claim the check so concurrent readers keep using the entry
 		// instead of all querying the store.
-		lp.checked, check = time.Now(), true
+		lp.checked, check = now, true
 	}
-	e.mu.Unlock()
+	l.mu.Unlock()
 	if !check {
-		e.cache.hits.Add(1)
+		l.cache.hits.Add(1)
 		return lp, nil
 	}
-	hash, err := e.versions.PaperHash(ctx, id)
+	hash, err := l.store.PaperHash(ctx, id)
 	switch {
 	case err == nil && hash == lp.hash:
-		e.cache.hits.Add(1)
+		l.cache.hits.Add(1)
 		return lp, nil
 	case err != nil && !IsNotFound(err):
 		// A store hiccup must not fail answers from a loaded paper.
-		e.log.Warn("revalidate cached paper", "paper", id, "err", err)
-		e.cache.hits.Add(1)
+		l.log.Warn("revalidate cached paper", "paper", id, "err", err)
+		l.cache.hits.Add(1)
 		return lp, nil
 	}
 	// Replaced or deleted by another process: forget this version.
-	e.cache.reloads.Add(1)
-	e.mu.Lock()
-	if cur := e.cache.get(id); cur == lp {
-		e.cache.remove(id)
-		e.retireLocked([]*loadedPaper{lp})
+	l.cache.reloads.Add(1)
+	l.mu.Lock()
+	if cur := l.cache.get(id); cur == lp {
+		l.cache.remove(id)
+		l.retireLocked([]*Loaded{lp})
 	}
-	e.mu.Unlock()
-	e.release(lp)
+	l.mu.Unlock()
+	lp.Release()
 	if err != nil {
 		return nil, fmt.Errorf("load paper %q: %w", id, err)
 	}

@@ -1,4 +1,4 @@
-package rag
+package search
 
 import (
 	"slices"
@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseQuery(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in string
 		// want are groups that must be present (each a subset of one group).
@@ -24,9 +25,9 @@ func TestParseQuery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			q := parseQuery(tt.in, true, nil)
+			q := ParseQuery(tt.in, QueryOptions{Rarity: true})
 			for _, w := range tt.want {
-				if !slices.ContainsFunc(q.groups, func(g []string) bool {
+				if !slices.ContainsFunc(q.Groups, func(g []string) bool {
 					for _, x := range w {
 						if !slices.Contains(g, x) {
 							return false
@@ -34,41 +35,41 @@ func TestParseQuery(t *testing.T) {
 					}
 					return true
 				}) {
-					t.Errorf("no group holds %q; groups %q", w, q.groups)
+					t.Errorf("no group holds %q; groups %q", w, q.Groups)
 				}
 			}
-			for _, g := range q.groups {
+			for _, g := range q.Groups {
 				for _, x := range tt.absent {
 					if slices.Contains(g, x) {
-						t.Errorf("group %q holds %q, which only frames the question", g, x)
+						t.Errorf("group %q holds %q, a function word", g, x)
 					}
 				}
 			}
 			for _, l := range tt.light {
 				for _, w := range tt.want {
-					if q.weights[l] >= q.weights[w[0]] {
-						t.Errorf("weight of %q is %.3f, of %q %.3f: want the common word lighter", l, q.weights[l], w[0], q.weights[w[0]])
+					if q.Weights[l] >= q.Weights[w[0]] {
+						t.Errorf("weight of %q is %.3f, of %q %.3f: want the common word lighter", l, q.Weights[l], w[0], q.Weights[w[0]])
 					}
 				}
 			}
-			if len(q.terms) != len(q.weights) {
-				t.Errorf("%d ordered terms for %d weights", len(q.terms), len(q.weights))
+			if len(q.Terms) != len(q.Weights) {
+				t.Errorf("%d ordered terms for %d weights", len(q.Terms), len(q.Weights))
 			}
 		})
 	}
-	if q := parseQuery("树突状细胞", false, nil); len(q.groups) == 0 || q.groups[0][0] != "树突" {
-		t.Errorf("without glosses: groups %q, want character bigrams", q.groups)
+	if q := ParseQuery("树突状细胞", QueryOptions{NoGlosses: true}); len(q.Groups) == 0 || q.Groups[0][0] != "树突" {
+		t.Errorf("without glosses: groups %q, want character bigrams", q.Groups)
 	}
 }
 
-// TestGlossesFromPaperVocabulary: a polysemous word is searched by the
-// senses the paper uses, and by its first-listed ones otherwise.
-func TestGlossesFromPaperVocabulary(t *testing.T) {
+// TestGlossesFromVocabulary: a polysemous word is searched by the senses
+// the document uses, and by its first-listed ones otherwise.
+func TestGlossesFromVocabulary(t *testing.T) {
 	t.Parallel()
 	bio := func(term string) bool { return term == "lysi" || term == "cell" }
 	tests := []struct {
 		name  string
-		vocab vocabulary
+		vocab func(string) bool
 		want  string
 		not   string
 	}{
@@ -78,13 +79,13 @@ func TestGlossesFromPaperVocabulary(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			q := parseQuery("细胞裂解", true, tt.vocab)
+			q := ParseQuery("细胞裂解", QueryOptions{Vocabulary: tt.vocab})
 			var all []string
-			for _, g := range q.groups {
+			for _, g := range q.Groups {
 				all = append(all, g...)
 			}
 			if !slices.Contains(all, tt.want) || (tt.not != "" && slices.Contains(all, tt.not)) {
-				t.Errorf("groups %q, want %q and not %q", q.groups, tt.want, tt.not)
+				t.Errorf("groups %q, want %q and not %q", q.Groups, tt.want, tt.not)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -13,14 +14,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/rag"
 )
 
 // benchOptions are the bench command's flags.
@@ -37,18 +36,20 @@ type benchOptions struct {
 	modelRate          float64
 	modelRamp          time.Duration
 	url                string
-	inProcess          bool
 	asJSON             bool
-	// Child modes, run by the bench itself as separate processes.
-	serveEcho string
+	// chatpaper is the built chatpaper binary the bench starts servers
+	// of.
+	chatpaper string
+	embedDim  int
 }
 
-// runBench is "chatpaper bench": load tests on loopback, each measured
-// against a floor in the same run. Servers run as child processes of
-// this binary so their memory and CPU are measured apart from the
-// clients (-inprocess runs them inside, for tests).
-func runBench(ctx context.Context, cfg config.Config, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", stderr)
+// runBench runs the load tests on loopback, each measured against a
+// floor in the same run. Servers run as child processes (a built
+// "chatpaper serve", and this binary's echo-floor command) so their
+// memory and CPU are measured apart from the clients.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("chatpaper-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var o benchOptions
 	fs.IntVar(&o.readers, "readers", 200, "concurrent websocket readers (0: skip)")
 	fs.IntVar(&o.questions, "questions", 10, "questions each reader asks, one after another")
@@ -63,19 +64,25 @@ func runBench(ctx context.Context, cfg config.Config, args []string, getenv func
 	fs.Float64Var(&o.modelRate, "model-rate", 50, "upstream tokens per second per answer")
 	fs.DurationVar(&o.modelRamp, "model-ramp", 0, "also measure model mode with the answers' starts spread over this time (0: burst only)")
 	fs.StringVar(&o.url, "url", "", "drive this running server instead of starting one (readers only)")
-	fs.BoolVar(&o.inProcess, "inprocess", false, "run the servers inside the bench process (memory and CPU then include the clients)")
 	fs.BoolVar(&o.asJSON, "json", false, "print the report as JSON")
-	fs.StringVar(&o.serveEcho, "serve-echo", "", "internal: serve the echo floor replaying the frames in this file")
+	fs.StringVar(&o.chatpaper, "chatpaper", "", "the built chatpaper binary to start servers of (default: chatpaper next to this binary, else on PATH)")
+	fs.IntVar(&o.embedDim, "embed-dim", 1024, "the local embedder's dimension for -catalogue (the server's CHATPAPER_EMBED_DIM)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	switch {
-	case o.serveEcho != "":
-		return runEchoChild(ctx, o.serveEcho, stdout)
+	if o.chatpaper == "" {
+		p, err := findChatpaper()
+		if err != nil {
+			return err
+		}
+		o.chatpaper = p
 	}
 	nofile := raiseNoFile()
-	b := &bench{o: o, cfg: cfg, getenv: getenv, stderr: stderr, report: map[string]any{}}
-	b.report["machine"] = map[string]any{"cpus": runtime.NumCPU(), "gomaxprocs": runtime.GOMAXPROCS(0), "nofile": nofile, "inprocess": o.inProcess}
+	// The bench's own log lines and its children's stderr share one
+	// writer: lock it, since exec copies a child's stderr on a goroutine
+	// of its own whenever the writer is not a file.
+	b := &bench{o: o, stderr: &syncWriter{w: stderr}, report: map[string]any{}}
+	b.report["machine"] = map[string]any{"cpus": runtime.NumCPU(), "gomaxprocs": runtime.GOMAXPROCS(0), "nofile": nofile}
 	steps := []struct {
 		on   bool
 		name string
@@ -113,8 +120,6 @@ func runBench(ctx context.Context, cfg config.Config, args []string, getenv func
 
 type bench struct {
 	o      benchOptions
-	cfg    config.Config
-	getenv func(string) string
 	stderr io.Writer
 	report map[string]any
 	lines  []string
@@ -135,23 +140,10 @@ func (b *bench) logf(format string, a ...any) { fmt.Fprintf(b.stderr, "bench: "+
 var childEnv = []string{"CHATPAPER_LOG_LEVEL=warn", "CHATPAPER_ASK_RATE=0", "CHATPAPER_MAX_SOCKETS_PER_IP=0"}
 
 // startServe starts "chatpaper serve" on a free loopback port over
-// dataDir, as a child process or in process.
+// dataDir, as a child process.
 func (b *bench) startServe(ctx context.Context, dataDir string, extraEnv ...string) (*target, error) {
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}
-	if b.o.inProcess {
-		env := map[string]string{}
-		for _, kv := range append(childEnv, extraEnv...) {
-			k, v, _ := strings.Cut(kv, "=")
-			env[k] = v
-		}
-		return startInProcess(ctx, args, func(k string) string {
-			if v, ok := env[k]; ok {
-				return v
-			}
-			return b.getenv(k)
-		})
-	}
-	return startChild(ctx, args, append(childEnv, extraEnv...), b.stderr)
+	return startChild(ctx, b.o.chatpaper, args, append(childEnv, extraEnv...), b.stderr)
 }
 
 // mainServer returns the ChatPaper server the readers, idle and ingest
@@ -180,17 +172,12 @@ func (b *bench) mainServer(ctx context.Context) (*target, error) {
 	return t, nil
 }
 
-// startEcho starts the echo floor replaying frames.
+// startEcho starts the echo floor replaying frames, as a child process
+// of this binary (its echo-floor command).
 func (b *bench) startEcho(ctx context.Context) (*target, error) {
-	if b.o.inProcess {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ectx, cancel := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- serveEcho(ectx, ln, b.frames) }()
-		return &target{base: "http://" + ln.Addr().String(), stop: func() error { cancel(); return <-done }}, nil
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find own executable: %w", err)
 	}
 	f, err := os.CreateTemp("", "chatpaper-echo-*.json")
 	if err != nil {
@@ -200,7 +187,7 @@ func (b *bench) startEcho(ctx context.Context) (*target, error) {
 	if err := json.NewEncoder(f).Encode(b.frames); err != nil {
 		return nil, err
 	}
-	t, err := startChild(ctx, []string{"bench", "-serve-echo", f.Name()}, childEnv, b.stderr)
+	t, err := startChild(ctx, exe, []string{"echo-floor", f.Name()}, childEnv, b.stderr)
 	if err != nil {
 		os.Remove(f.Name())
 		return nil, err
@@ -210,7 +197,10 @@ func (b *bench) startEcho(ctx context.Context) (*target, error) {
 	return t, nil
 }
 
-func runEchoChild(ctx context.Context, file string, stdout io.Writer) error {
+// runEchoFloor is the echo-floor command: a bare gorilla websocket
+// server replaying the frames in file, the floor the readers and idle
+// steps measure ChatPaper against.
+func runEchoFloor(ctx context.Context, file string, stdout io.Writer) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -348,10 +338,6 @@ func (b *bench) idleSockets(ctx context.Context) error {
 			"rss_before_mb": float64(before.RSS) / (1 << 20), "rss_after_mb": float64(after.RSS) / (1 << 20),
 			"rss_per_conn_kb": per(after.RSS, before.RSS) / 1024,
 		}
-		if t.pid == 0 {
-			m["heap_inuse_per_conn_kb"] = per(int64(after.HeapInuse), int64(before.HeapInuse)) / 1024
-			m["goroutines_per_conn"] = per(int64(after.Goroutines), int64(before.Goroutines))
-		}
 		if firstErr != nil {
 			m["first_error"] = firstErr.Error()
 		}
@@ -384,7 +370,7 @@ func (b *bench) ingestThroughput(ctx context.Context) error {
 	for i := range bodies {
 		p := synthPaper(100000 + i)
 		bodies[i], _ = json.Marshal(p)
-		cs := rag.Chunks(p)
+		cs := library.Chunks(p)
 		chunks += len(cs)
 		t := make([]string, len(cs))
 		for k, c := range cs {
@@ -424,7 +410,7 @@ func (b *bench) ingestThroughput(ctx context.Context) error {
 	wg.Wait()
 	elapsed := time.Since(t0)
 
-	emb := embed.NewLocal(b.cfg.EmbedDim)
+	emb := embed.NewLocal(b.o.embedDim)
 	t1 := time.Now()
 	next = make(chan int)
 	for range workers {
@@ -473,7 +459,7 @@ func (b *bench) catalogueRun(ctx context.Context) error {
 		os.RemoveAll(filepath.Join(dir, "chatpaper.db-shm"))
 		b.logf("catalogue: generating %d papers into %s", b.o.catalogue, dir)
 		last := time.Now()
-		gen, err := generateCatalogue(ctx, dir, b.o.catalogue, b.cfg.EmbedDim, func(done int) {
+		gen, err := generateCatalogue(ctx, dir, b.o.catalogue, b.o.embedDim, func(done int) {
 			if time.Since(last) > 10*time.Second {
 				b.logf("catalogue: %d papers stored", done)
 				last = time.Now()
@@ -591,4 +577,16 @@ func (b *bench) catalogueRun(ctx context.Context) error {
 		return errors.New("catalogue asks failed")
 	}
 	return nil
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
