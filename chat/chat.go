@@ -244,10 +244,18 @@ func (g *Generator) generateFrom(ctx context.Context, lp *library.Loaded, q rag.
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}
 	allowed := make(map[int]bool)
 	for _, s := range r.Sources {
-		if s.Kind == rag.SourceReference {
+		switch s.Kind {
+		case rag.SourceReference:
 			data.Refs = append(data.Refs, prompts.ContextRef{N: s.N, Text: s.Text})
 			allowed[s.N] = true
-		} else {
+		case rag.SourceBody, rag.SourceCaption:
+			// A passage that cites [n] makes [n] citable: the model
+			// sees the number with the passage.
+			data.Body = append(data.Body, prompts.ContextPassage{Section: s.Section, Text: s.Text, Cites: s.Cites})
+			for _, n := range s.Cites {
+				allowed[n] = true
+			}
+		default:
 			data.Abstract = append(data.Abstract, s.Text)
 		}
 	}
@@ -294,7 +302,7 @@ func (g *Generator) fill(ans *rag.Answer, p *paper.Paper, out *answerStream) {
 // unanswerable makes ans the refusal, listing r's closest sources as
 // near misses; it cites nothing.
 func (g *Generator) unanswerable(ans *rag.Answer, p *paper.Paper, r *rag.Retrieved, lang string, emit rag.Emit) (*rag.Answer, error) {
-	var d prompts.AnswerData
+	d := prompts.AnswerData{FullText: p.Body != nil}
 	ans.Closest, d.Closest = rag.Closest(p, r, lang)
 	text, err := prompts.ExtractiveAnswer(lang, d)
 	if err != nil {

@@ -16,7 +16,17 @@ var files embed.FS
 
 var extractive = template.Must(template.New("").Funcs(template.FuncMap{
 	"join": strings.Join,
+	"nums": nums,
 }).ParseFS(files, "extractive/*.tmpl"))
+
+// nums writes reference numbers as a bracket list: "[12]", "[3, 5]".
+func nums(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = fmt.Sprint(n)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
 
 // CitedRef is a reference as an extractive answer names it.
 type CitedRef struct {
@@ -26,8 +36,28 @@ type CitedRef struct {
 	Label string
 }
 
+// BodyQuote is a sentence of the paper's body an extractive answer
+// quotes, with where it stands.
+type BodyQuote struct {
+	// Section is the title of the section the sentence is in, or the
+	// label of the figure or table whose caption it is.
+	Section string
+	// Caption is true for a caption, false for a passage of a section.
+	Caption bool
+	Text    string
+	// Lang is "en" or "zh", the language of Text.
+	Lang string
+	// Cites are the numbers the sentence cites that its text does not
+	// already show in brackets (author–year citations, for instance).
+	Cites []int
+}
+
 // AnswerData is what an extractive answer template is filled with.
 type AnswerData struct {
+	// Body holds the sentences of the paper's body that answer the
+	// question, best first; empty for papers without a body or when the
+	// body does not address it.
+	Body []BodyQuote
 	// Quote is the most relevant abstract passage, empty when the
 	// abstract does not address the question.
 	Quote string
@@ -40,14 +70,21 @@ type AnswerData struct {
 	// passages (N == 0). The answer says they were not judged relevant
 	// and names references as "ref. N", not as citations "[N]".
 	Closest []CitedRef
+	// FullText says the paper has a body, so a refusal speaks of the
+	// whole paper rather than of its abstract and reference list.
+	FullText bool
 }
 
 // ExtractiveAnswer renders the answer for lang (en_US or zh_CN). With no
-// quote and no references it renders the "not covered" answer.
+// body quote, no abstract quote and no references it renders the "not
+// covered" answer.
 func ExtractiveAnswer(lang string, d AnswerData) (string, error) {
 	name := "answer_" + lang
-	if d.Quote == "" && len(d.Refs) == 0 {
+	if len(d.Body) == 0 && d.Quote == "" && len(d.Refs) == 0 {
 		name = "unanswerable_" + lang
+		if d.FullText {
+			name = "unanswerable_fulltext_" + lang
+		}
 	}
 	return render(name, d)
 }
@@ -86,9 +123,17 @@ type IntentData struct {
 	Text string
 	// TextLang is "en" or "zh", the language of Text.
 	TextLang string
-	// FromBody says the conclusions come from a conclusion section
-	// rather than the abstract.
+	// FromBody says the conclusions come from a section of the body
+	// (Section) rather than the abstract; Quotes then hold them.
 	FromBody bool
+	// Section is the title of the body section a conclusions, methods or
+	// results answer comes from, and Parts the titles of its
+	// subsections.
+	Section string
+	Parts   []string
+	// Quotes are the body sentences a conclusions, methods or results
+	// answer quotes, with the sections they stand in.
+	Quotes []BodyQuote
 	// Fields are the metadata asked for, in order; an empty Value says
 	// the record lacks it.
 	Fields []MetaField
@@ -96,16 +141,17 @@ type IntentData struct {
 	// asked for, whether the paper has it, and its reference numbering.
 	N, First, Last int
 	Found          bool
-	// Citing is a sentence of the paper that cites the reference, when
-	// the paper's body is known.
-	Citing string
+	// Citing are sentences of the paper's body that cite the reference,
+	// in document order; empty for papers without a body.
+	Citing []BodyQuote
 }
 
 // MetaField is one metadata field of a metadata answer.
 type MetaField struct{ Name, Value string }
 
 // IntentAnswer renders the answer to a reader intent of the given kind
-// (summary, conclusions, metadata or reference) in lang.
+// (summary, conclusions, metadata, reference, methods or results) in
+// lang.
 func IntentAnswer(lang, kind string, d IntentData) (string, error) {
 	return render("intent_"+kind+"_"+lang, d)
 }

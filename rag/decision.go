@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/library"
@@ -18,13 +19,19 @@ import (
 // chosen on public benchmark pairs applies to any paper.
 type Features struct {
 	// PaperCoverage is the share of the question's rare-term mass that
-	// occurs anywhere in the paper. A term's mass is its background IDF
+	// occurs in one part of the paper: its abstract and references
+	// together, or one section of its body, or one caption, whichever
+	// holds most. A term's mass is its background IDF
 	// (search.BackgroundIDF), so "study" or "show" weigh little and
 	// "exosome" or "Eiffel" much; a group of alternatives (a Chinese
 	// word's translations) counts once, by its rarest member the paper
 	// contains. The mass is at
 	// least that of one term the background corpus lacks, so a question
-	// of common words alone never counts as covered.
+	// of common words alone never counts as covered. A paper without a
+	// body is one part, as every calibration article is; a body is split
+	// by section because the decision was fitted on abstract-sized
+	// texts, and a whole body of thousands of words holds most of an
+	// on-topic question's terms somewhere whether or not it answers it.
 	PaperCoverage float64 `json:"paper_coverage"`
 	// BestCoverage is the same share in the single best-covering chunk.
 	BestCoverage float64 `json:"best_coverage"`
@@ -94,18 +101,18 @@ var (
 	// built-in local embedder.
 	CalibratedLocal = DecisionModel{
 		Embedder:  "local-hash-v1-1024",
-		Weights:   []float64{6.363, 4.0757, -1.7106, 0.967},
-		Bias:      -4.5622,
-		Threshold: 0.6582,
-		Floor:     0.0994,
+		Weights:   []float64{6.3641, 4.0305, -1.6372, 0.9642},
+		Bias:      -4.5599,
+		Threshold: 0.6536,
+		Floor:     0.0992,
 	}
 	// CalibratedLexical uses the lexical features only, for any other
 	// embedder.
 	CalibratedLexical = DecisionModel{
-		Weights:   []float64{6.5068, 4.432, -1.7869, 0},
-		Bias:      -4.5177,
-		Threshold: 0.5594,
-		Floor:     0.1006,
+		Weights:   []float64{6.5068, 4.3868, -1.7131, 0},
+		Bias:      -4.5156,
+		Threshold: 0.5596,
+		Floor:     0.1004,
 	}
 )
 
@@ -117,18 +124,57 @@ func decisionFor(embedderName string) DecisionModel {
 	return CalibratedLexical
 }
 
+// Parts returns, for each chunk, the part of the paper PaperCoverage
+// measures it in: 0 for the title, abstract and references (the whole of
+// a paper without a body), and one part per body section and per
+// caption, numbered from 1 in order of first appearance. It returns the
+// number of parts too.
+func Parts(chunks []paper.Chunk) ([]int, int) {
+	out := make([]int, len(chunks))
+	ids := map[string]int{}
+	for i, c := range chunks {
+		if c.Kind != paper.KindBody && c.Kind != paper.KindCaption {
+			continue
+		}
+		// A body chunk's id starts with its section's ("sec3.p2.s4+2");
+		// a caption's is its own ("fig1").
+		key, _, _ := strings.Cut(c.ID, ".")
+		k, ok := ids[key]
+		if !ok {
+			k = len(ids) + 1
+			ids[key] = k
+		}
+		out[i] = k
+	}
+	return out, len(ids) + 1
+}
+
 // measure computes the features of query q against a paper's lexicon,
-// given each chunk's cosine and fused score.
-func measure(lx *search.Lexicon, q *search.Query, cos, fused []float64) Features {
+// given each chunk's cosine and fused score and its part (Parts; nil
+// when the paper is one part).
+func measure(lx *search.Lexicon, q *search.Query, cos, fused []float64, parts []int, nParts int) Features {
 	var f Features
 	var all float64
+	nParts = max(nParts, 1)
+	partOf := func(d int32) int {
+		if int(d) < len(parts) {
+			return parts[d]
+		}
+		return 0
+	}
 	inPaper := make([]float64, len(q.Groups))
+	inPart := make([]float64, nParts)
 	for gi, g := range q.Groups {
 		var in, absent float64
+		best := make([]float64, nParts)
 		for _, t := range g {
 			w := search.BackgroundIDF(t)
 			if lx.Has(t) {
 				in = max(in, w)
+				for _, p := range lx.Postings(t) {
+					k := partOf(p.Doc)
+					best[k] = max(best[k], w)
+				}
 			} else {
 				absent = max(absent, w)
 			}
@@ -136,7 +182,9 @@ func measure(lx *search.Lexicon, q *search.Query, cos, fused []float64) Features
 		inPaper[gi] = in
 		if in > 0 {
 			all += in
-			f.PaperCoverage += in
+			for k, w := range best {
+				inPart[k] += w
+			}
 		} else {
 			all += absent
 		}
@@ -148,7 +196,9 @@ func measure(lx *search.Lexicon, q *search.Query, cos, fused []float64) Features
 	// one made of common words only ("Which studies?") cannot be fully
 	// covered by a paper that happens to contain them.
 	all = max(all, search.MaxBackgroundIDF())
-	f.PaperCoverage /= all
+	for _, c := range inPart {
+		f.PaperCoverage = max(f.PaperCoverage, c/all)
+	}
 	n := lx.Len()
 	// have[d] sums, per group, the rarest member chunk d holds; bm[d] is
 	// the chunk's BM25 under background IDF.
@@ -227,7 +277,8 @@ func MeasurePaper(ctx context.Context, p *paper.Paper, question string, emb embe
 	for i := range texts {
 		cos[i] = cosine(vecs[i], qv)
 	}
-	return measure(lx, q, cos, fuse(lx.Scores(q), cos)), nil
+	parts, nParts := Parts(chunks)
+	return measure(lx, q, cos, fuse(lx.Scores(q), cos), parts, nParts), nil
 }
 
 func cosine(a, b []float32) float64 {

@@ -21,6 +21,12 @@ type Summarize func(ctx context.Context, paperID, lang string) (*paper.Summary, 
 // results of a paper without a body, a summary intent without sum): the
 // question then goes through retrieval like any other. sum is the
 // paper's summary in q's language, needed for IntentSummary only.
+//
+// With a body, conclusions come from its conclusion section (else the
+// conclusion sentences of its discussion, else the abstract's), methods
+// and results from those sections, and a reference's answer quotes the
+// sentences citing it; the answer cites what the quoted sentences cite,
+// and its sources are the passages holding them.
 func IntentAnswer(p *paper.Paper, q Question, in Intent, sum *paper.Summary) *Answer {
 	ans := &Answer{Mode: ModeExtractive, Lang: q.Lang, Citations: []Citation{}, Sources: []Source{}}
 	var d prompts.IntentData
@@ -34,12 +40,18 @@ func IntentAnswer(p *paper.Paper, q Question, in Intent, sum *paper.Summary) *An
 		d.TextLang = tokenize.Lang(d.Text)
 		ans.Sources = abstractSources(p, q.Lang)
 	case IntentConclusions:
+		if bd, srcs, ok := bodyConclusions(p); ok {
+			d = bd
+			ans.Sources = srcs
+			citeQuotes(p, ans, d.Quotes)
+			break
+		}
 		abs := readerAbstract(p, q.Lang)
 		sents := ConclusionSentences(abs)
 		if len(sents) == 0 {
 			return nil
 		}
-		d.Text = library.JoinSentences(sents)
+		d.Text = paper.JoinSentences(sents)
 		d.TextLang = tokenize.Lang(d.Text)
 		ans.Sources = []Source{{Kind: SourceAbstract, Text: d.Text, Score: 1}}
 	case IntentMetadata:
@@ -78,9 +90,23 @@ func IntentAnswer(p *paper.Paper, q Question, in Intent, sum *paper.Summary) *An
 		ans.Citations = []Citation{{N: ref.N, Text: ref.Text, DOI: ref.DOI}}
 		ans.Sources = []Source{{Kind: SourceReference, N: ref.N, Text: ref.Text, Score: 1}}
 		d.TextLang = "en"
-	default:
+		var srcs []Source
+		d.Citing, srcs = citingSentences(p, ref.N)
+		ans.Sources = append(ans.Sources, srcs...)
+	case IntentMethods, IntentResults:
 		// Methods and results are sections of a paper's body; without
-		// one, retrieval over the abstract answers as it can.
+		// one (or without such a section), retrieval answers as it can.
+		re := methodsTitle
+		if in.Kind == IntentResults {
+			re = resultsTitle
+		}
+		bd, srcs, ok := sectionIntent(p, re)
+		if !ok {
+			return nil
+		}
+		d, ans.Sources = bd, srcs
+		citeQuotes(p, ans, d.Quotes)
+	default:
 		return nil
 	}
 	text, err := prompts.IntentAnswer(q.Lang, kind, d)
@@ -150,11 +176,21 @@ var (
 // results suggest", 综上…), or else its last sentence that is not a
 // statement of aim, which is where an unstructured abstract concludes.
 func ConclusionSentences(abstract string) []string {
-	sents := library.Sentences(abstract)
+	sents := paper.Sentences(abstract)
 	var out []string
-	for _, s := range sents {
+	for _, i := range conclusionIndexes(sents) {
+		out = append(out, sents[i])
+	}
+	return out
+}
+
+// conclusionIndexes returns the positions of the sentences stating a
+// conclusion, as ConclusionSentences chooses them.
+func conclusionIndexes(sents []string) []int {
+	var out []int
+	for i, s := range sents {
 		if conclusionCue.MatchString(s) {
-			out = append(out, s)
+			out = append(out, i)
 		}
 	}
 	if len(out) > 0 {
@@ -162,7 +198,7 @@ func ConclusionSentences(abstract string) []string {
 	}
 	for i := len(sents) - 1; i >= 0; i-- {
 		if !aimCue.MatchString(sents[i]) {
-			return []string{sents[i]}
+			return []int{i}
 		}
 	}
 	return nil

@@ -7,7 +7,6 @@ import (
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/library"
-	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/search"
 )
 
@@ -103,14 +102,8 @@ func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text stri
 	r.Plausible = r.Prob >= model.Floor
 	answerable := r.Prob >= model.Threshold
 	r.ranks = ranks
-	chunks := lp.Chunks()
 	for i, rk := range ranks {
-		c := chunks[rk.idx]
-		src := Source{Kind: SourceAbstract, Text: c.Text, Score: library.Round3(rk.score)}
-		if c.Kind == paper.KindReference {
-			src.Kind, src.N = SourceReference, c.N
-		}
-		r.Sources = append(r.Sources, src)
+		r.Sources = append(r.Sources, source(lp, rk))
 		if answerable && rk.lexical && rk.score > 0 {
 			r.Relevant = append(r.Relevant, i)
 		}
@@ -154,7 +147,8 @@ func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Que
 	for i, c := range top {
 		out[i] = ranked{idx: c.Doc, score: c.Score, lexical: bm[c.Doc] > 0}
 	}
-	return out, measure(lex, q, cos, fused), nil
+	parts, nParts := Parts(lp.Chunks())
+	return out, measure(lex, q, cos, fused, parts, nParts), nil
 }
 
 // fuse returns each chunk's fused score from its BM25 score and cosine.

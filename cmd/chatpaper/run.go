@@ -257,14 +257,22 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	calibrate := fs.String("calibrate", "", "folder with pubmedqa/ and beir-scifact/ to fit the answerability decision on (its train split) and score it")
 	calTable := fs.String("calibrate-table", "", "with --calibrate: also write the measured feature table (CSV) here")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	bodies := fs.String("bodies", "on", "QA with the papers' full text (on), with abstract and references only (off), or both in one run")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	switch *bodies {
+	case "on", "off", "both":
+	default:
+		return fmt.Errorf("eval: -bodies %q must be on, off or both", *bodies)
 	}
 	if *qa == "" && *beir == "" && *pairs == "" && *calibrate == "" {
 		return errors.New("eval: give at least one of --qa FILE, --beir FOLDER, --pairs FOLDER, --calibrate FOLDER")
 	}
 	var out struct {
-		QA          *eval.Report          `json:"qa,omitempty"`
+		QA *eval.Report `json:"qa,omitempty"`
+		// QANoBody is the QA set run with bodies switched off.
+		QANoBody    *eval.Report          `json:"qa_no_body,omitempty"`
 		BEIR        *eval.RetrievalReport `json:"beir,omitempty"`
 		Pairs       *eval.PairReport      `json:"pairs,omitempty"`
 		Calibration *eval.Calibration     `json:"calibration,omitempty"`
@@ -301,8 +309,15 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 			return err
 		}
 		defer a.close()
-		if out.QA, err = eval.RunQA(ctx, a.answerer, items, *pid); err != nil {
-			return fmt.Errorf("eval: %w", err)
+		if *bodies != "off" {
+			if out.QA, err = eval.RunQA(ctx, a.answerer, items, *pid); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
+		}
+		if *bodies != "on" {
+			if out.QANoBody, err = runQANoBody(ctx, cfg, a, items, *pid); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
 		}
 	}
 	if *beir != "" {
@@ -334,6 +349,13 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	if out.QA != nil {
 		fmt.Fprintln(stdout, "QA set", *qa)
 		if err := out.QA.WriteTable(stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
+	if out.QANoBody != nil {
+		fmt.Fprintln(stdout, "QA set", *qa, "with bodies switched off (abstract and references only)")
+		if err := out.QANoBody.WriteTable(stdout); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)
