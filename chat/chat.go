@@ -41,6 +41,9 @@ type Options struct {
 	// together, in characters (> 0), so a long conversation cannot
 	// crowd the paper out of the prompt.
 	HistoryRunes int
+	// MaxTokens caps an answer's length in tokens; 0 leaves it to the
+	// endpoint. An answer cut there is marked Truncated.
+	MaxTokens int
 	// Log receives warnings; nil discards them.
 	Log *slog.Logger
 	// Summarize gives the summary box (the model's, in model mode) that
@@ -130,6 +133,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 	if q.SessionID != "" && !ValidSessionID(q.SessionID) {
 		return nil, fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", rag.ErrInvalidQuestion, q.SessionID)
 	}
+	rag.ReportStage(ctx, rag.StageSearching)
 	lp, err := g.papers.Acquire(ctx, q.PaperID)
 	if err != nil {
 		return nil, err
@@ -141,6 +145,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 	modelUp := true
 	standalone := q.Text
 	if len(sess.Turns) > 0 {
+		rag.ReportStage(ctx, rag.StageCondensing)
 		s, err := g.condense(ctx, p, sess.Turns, q.Text)
 		switch {
 		case ctx.Err() != nil:
@@ -171,6 +176,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 		// Every question is rewritten into the paper's vocabulary (and
 		// language): readers paraphrase what papers name exactly.
 		pl := paperLang(p)
+		rag.ReportStage(ctx, rag.StageRewriting)
 		rw, err := g.rewrite(ctx, p, pl, standalone)
 		switch {
 		case ctx.Err() != nil:
@@ -219,6 +225,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 // returns (nil, err wrapping ErrUpstream) when the model failed before
 // anything was emitted, so the caller can fall back.
 func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Question, queries []string, emit rag.Emit) (*rag.Answer, error) {
+	rag.ReportStage(ctx, rag.StageSearching)
 	r, err := g.retrieveAll(ctx, lp, queries)
 	if err != nil {
 		return nil, err
@@ -264,7 +271,8 @@ func (g *Generator) generateFrom(ctx context.Context, lp *library.Loaded, q rag.
 		return nil, err
 	}
 	out := &answerStream{filter: rag.NewCiteFilter(allowed, emit)}
-	err = g.model.StreamChat(ctx, []rag.ChatMessage{{Role: rag.RoleSystem, Content: pr.System}, {Role: rag.RoleUser, Content: pr.User}}, out.write)
+	rag.ReportStage(ctx, rag.StageWriting)
+	res, err := g.model.StreamChat(ctx, rag.ChatRequest{Messages: []rag.ChatMessage{{Role: rag.RoleSystem, Content: pr.System}, {Role: rag.RoleUser, Content: pr.User}}, MaxTokens: g.opts.MaxTokens}, out.write)
 	if err == nil {
 		err = out.end()
 	}
@@ -286,6 +294,7 @@ func (g *Generator) generateFrom(ctx context.Context, lp *library.Loaded, q rag.
 	}
 	g.fill(ans, p, out)
 	ans.Answerable = true
+	ans.Truncated = res.Truncated
 	return ans, nil
 }
 
@@ -431,6 +440,11 @@ func (g *Generator) retrieveAll(ctx context.Context, lp *library.Loaded, queries
 	return out, nil
 }
 
+// taskMaxTokens caps the reply to a rewrite (three queries) or a
+// condensation (one question), far above what either needs: it stops a
+// model that rambles from holding the endpoint.
+const taskMaxTokens = 256
+
 // maxQueries bounds the search queries taken from a rewrite.
 const maxQueries = 3
 
@@ -439,7 +453,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 	if err != nil {
 		return nil, err
 	}
-	reply, err := rag.Complete(ctx, g.model, pr)
+	reply, _, err := rag.Complete(ctx, g.model, pr, rag.ChatRequest{MaxTokens: taskMaxTokens})
 	if err != nil {
 		return nil, err
 	}
@@ -470,7 +484,7 @@ func (g *Generator) condense(ctx context.Context, p *paper.Paper, turns []store.
 	if err != nil {
 		return "", err
 	}
-	reply, err := rag.Complete(ctx, g.model, pr)
+	reply, _, err := rag.Complete(ctx, g.model, pr, rag.ChatRequest{MaxTokens: taskMaxTokens})
 	if err != nil {
 		return "", err
 	}

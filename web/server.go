@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -60,6 +61,9 @@ type Deps struct {
 	// Ready are the dependencies /readyz checks, by name ("store",
 	// "model"); none means /readyz only says the server is up.
 	Ready map[string]Checker
+	// SSEHeartbeat is how often ask?stream=1 sends a comment while it
+	// has nothing else to send (default 15s).
+	SSEHeartbeat time.Duration
 }
 
 // MaxBodyBytes bounds request bodies; a paper with a long reference list
@@ -70,6 +74,9 @@ const MaxBodyBytes = "4M"
 func New(d Deps) *echo.Echo {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.SSEHeartbeat <= 0 {
+		d.SSEHeartbeat = defaultSSEHeartbeat
 	}
 	e := echo.New()
 	e.HideBanner = true
