@@ -166,7 +166,11 @@ func citingSentences(p *paper.Paper, n int) ([]prompts.BodyQuote, []Source) {
 			if containsInt(s.Cites, n) {
 				name := paper.CaptionName(c)
 				qs = append(qs, quoteSentence(p, name, true, s))
-				srcs = append(srcs, Source{Kind: SourceCaption, ID: c.ID, Section: name, Text: c.Text(), Cites: captionCites(c), Score: 1})
+				src := Source{Kind: SourceCaption, ID: c.ID, Section: name, Text: c.Text(), Score: 1}
+				if x, ok := paper.PassageByID(p, library.WindowSentences, c.ID); ok {
+					src.Cites = x.Cites
+				}
+				srcs = append(srcs, src)
 			}
 		}
 	}
@@ -205,18 +209,6 @@ func sentenceSource(p *paper.Paper, i, k int) Source {
 		src.Text, src.Cites = x.Text, x.Cites
 	}
 	return src
-}
-
-func captionCites(c paper.Caption) []int {
-	var out []int
-	for _, s := range c.Sentences {
-		for _, n := range s.Cites {
-			if !containsInt(out, n) {
-				out = append(out, n)
-			}
-		}
-	}
-	return out
 }
 
 func containsInt(xs []int, n int) bool {
