@@ -34,6 +34,6 @@ func routes(e *echo.Echo, d Deps, g guards) {
 
 	e.GET("/", handlePage(), g.page)
 	e.GET("/papers/:id", handlePage(), g.page)
-	e.GET("/static/*", handleStatic())
+	e.GET("/static/*", handleStatic(), g.page)
 	e.GET("/widget.js", handleWidget())
 }
