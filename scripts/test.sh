@@ -75,6 +75,8 @@ if [ "$FUZZTIME" != "0" ]; then
 		./paper/crossref:FuzzParse \
 		./paper/pdf:FuzzText \
 		./rag:FuzzCitationFilter \
+		./rag:FuzzRecognizeIntent \
+		./rag:FuzzAbbreviations \
 		./llm:FuzzCleaner \
 		./web:FuzzDecodeFrame; do
 		pkg=${target%%:*} name=${target##*:}
