@@ -110,7 +110,7 @@ func promote(ranks []ranked, named []int) []ranked {
 	out := make([]ranked, 0, len(named)+len(ranks))
 	seen := make(map[int]bool, len(named))
 	for _, i := range named {
-		out = append(out, ranked{idx: i, score: top, coverage: 1})
+		out = append(out, ranked{idx: i, score: top, lexical: true, named: true})
 		seen[i] = true
 	}
 	for _, rk := range ranks {

@@ -77,6 +77,8 @@ if [ "$FUZZTIME" != "0" ]; then
 		./crossref:FuzzDecode \
 		./paper/pdf:FuzzText \
 		./rag:FuzzCitationFilter \
+		./rag:FuzzRecognizeIntent \
+		./rag:FuzzAbbreviations \
 		./llm:FuzzCleaner \
 		./web:FuzzDecodeFrame; do
 		pkg=${target%%:*} name=${target##*:}
