@@ -68,6 +68,27 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_paper ON sessions (paper_id);
 `,
 	},
+	{
+		version: 2,
+		name:    "questions report",
+		// No foreign key to papers: the history of a deleted or
+		// re-ingested paper is kept until retention prunes it.
+		sql: `
+CREATE TABLE questions (
+	id         text NOT NULL PRIMARY KEY,
+	paper_id   text COLLATE "C" NOT NULL,
+	question   text NOT NULL,
+	lang       text NOT NULL DEFAULT '',
+	mode       text NOT NULL DEFAULT '',
+	answerable boolean NOT NULL DEFAULT false,
+	rating     smallint NOT NULL DEFAULT 0,
+	note       text NOT NULL DEFAULT '',
+	asked_at   timestamptz NOT NULL
+);
+CREATE INDEX questions_paper_asked ON questions (paper_id, asked_at);
+CREATE INDEX questions_asked ON questions (asked_at);
+`,
+	},
 }
 
 // migrateLockID is the advisory lock that serialises migrations of
