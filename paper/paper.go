@@ -68,6 +68,13 @@ type Summary struct {
 	// "llm" when a model wrote it.
 	Source string `json:"source"`
 	Model  string `json:"model,omitempty"`
+	// TextLang, when set, is the language the summary text is really in
+	// when it differs from Lang: an English summary served for zh_CN
+	// because there is neither a Chinese abstract nor a model.
+	TextLang string `json:"text_lang,omitempty"`
+	// Notice, when set, tells the reader in Lang why the summary is not
+	// in their language and what would make it so.
+	Notice string `json:"notice,omitempty"`
 }
 
 // Languages the reader can choose.

@@ -235,6 +235,9 @@ func (w *Warmer) run(j warmJob) {
 		if _, err := w.g.ensureSummary(w.ctx, p, lang); err != nil {
 			failed = err
 		}
+		if _, err := w.g.ensureSuggestions(w.ctx, p, lang); err != nil {
+			failed = err
+		}
 	}
 	if failed == nil || w.ctx.Err() != nil {
 		return

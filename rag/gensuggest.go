@@ -1,0 +1,121 @@
+package rag
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/prompts"
+	"github.com/chatpaper/chatpaper/store"
+)
+
+var _ Suggester = (*Generator)(nil)
+
+// maxSuggestionRunes drops a model's "question" that is really a paragraph.
+const maxSuggestionRunes = 200
+
+// suggestionsKey is where a model's suggested questions are cached: the
+// summaries' table, under the questions prompt's version, so they are
+// generated once across replicas and dropped with the paper.
+func (g *Generator) suggestionsKey(paperID, lang string) store.SummaryKey {
+	return store.SummaryKey{PaperID: paperID, Lang: lang, Model: g.model.Model(), PromptVersion: prompts.QuestionsVersion}
+}
+
+// Suggestions returns the model's suggested questions for the paper in
+// lang, generating and caching them on first use. If the model fails it
+// returns the questions built without a model, uncached.
+func (g *Generator) Suggestions(ctx context.Context, paperID, lang string) (*Suggestions, error) {
+	if !paper.ValidLang(lang) {
+		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", ErrInvalidQuestion, lang)
+	}
+	p, err := g.engine.Paper(ctx, paperID)
+	if err != nil {
+		return nil, err
+	}
+	s, err := g.ensureSuggestions(ctx, p, lang)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		g.log.Warn("model suggestions failed; serving the extractive ones", "paper", paperID, "lang", lang, "err", err)
+		return ExtractiveSuggestions(p, lang), nil
+	}
+	return s, nil
+}
+
+// ensureSuggestions returns the cached suggestions or generates, caches
+// and returns them, under the store's summary lock.
+func (g *Generator) ensureSuggestions(ctx context.Context, p *paper.Paper, lang string) (*Suggestions, error) {
+	key := g.suggestionsKey(p.ID, lang)
+	asSuggestions := func(s *paper.Summary) *Suggestions {
+		return &Suggestions{PaperID: p.ID, Lang: lang, Questions: s.KeyPoints, Source: SourceLLM, Model: s.Model}
+	}
+	if s, err := g.store.Summary(ctx, key); err == nil {
+		return asSuggestions(s), nil
+	}
+	var out *Suggestions
+	err := g.store.WithSummaryLock(ctx, key, func(ctx context.Context) error {
+		if s, err := g.store.Summary(ctx, key); err == nil {
+			out = asSuggestions(s)
+			return nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		qs, err := g.generateSuggestions(ctx, p, lang)
+		if err != nil {
+			return err
+		}
+		s := &paper.Summary{PaperID: p.ID, Lang: lang, KeyPoints: qs, Source: SourceLLM, Model: g.model.Model()}
+		if err := g.store.PutSummary(ctx, key, s); err != nil {
+			return fmt.Errorf("cache suggestions: %w", err)
+		}
+		out = asSuggestions(s)
+		return nil
+	})
+	return out, err
+}
+
+func (g *Generator) generateSuggestions(ctx context.Context, p *paper.Paper, lang string) ([]string, error) {
+	abstract := p.Abstract
+	if lang == paper.LangZH && p.AbstractZh != "" || abstract == "" {
+		abstract = p.AbstractZh
+	}
+	pr, err := prompts.ModelQuestions(prompts.QuestionsData{Lang: lang, Title: p.Title, Abstract: abstract, Max: MaxSuggestions})
+	if err != nil {
+		return nil, err
+	}
+	reply, err := g.complete(ctx, pr)
+	if err != nil {
+		return nil, err
+	}
+	qs := parseSuggestions(reply)
+	if len(qs) == 0 {
+		return nil, fmt.Errorf("%w: suggestions reply has no question", ErrUpstream)
+	}
+	return qs, nil
+}
+
+// parseSuggestions takes the "- " lines of a reply (numbered lines too:
+// models number them anyway), at most MaxSuggestions.
+func parseSuggestions(reply string) []string {
+	var out []string
+	for _, line := range strings.Split(reply, "\n") {
+		line = strings.TrimSpace(line)
+		b := strings.TrimLeft(line, "-*•·0123456789.) ")
+		if b == line && !strings.HasSuffix(line, "?") && !strings.HasSuffix(line, "？") {
+			continue // prose around the list
+		}
+		b = strings.TrimSpace(strings.Trim(strings.ReplaceAll(b, "**", ""), `"“”`))
+		if b == "" || utf8.RuneCountInString(b) > maxSuggestionRunes {
+			continue
+		}
+		out = append(out, b)
+		if len(out) == MaxSuggestions {
+			break
+		}
+	}
+	return out
+}

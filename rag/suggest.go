@@ -1,0 +1,182 @@
+package rag
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/prompts"
+	"github.com/chatpaper/chatpaper/tokenize"
+)
+
+// Suggestions are questions a reader might ask about a paper, shown in
+// the empty chat in the reader's language.
+type Suggestions struct {
+	PaperID   string   `json:"paper_id"`
+	Lang      string   `json:"lang"`
+	Questions []string `json:"questions"`
+	// Source is "extractive" when the questions were built from the
+	// paper's own terms and "llm" when a model wrote them.
+	Source string `json:"source"`
+	Model  string `json:"model,omitempty"`
+}
+
+// Suggester produces the suggested questions of a paper in one language.
+type Suggester interface {
+	Suggestions(ctx context.Context, paperID, lang string) (*Suggestions, error)
+}
+
+var _ Suggester = (*Engine)(nil)
+
+// MaxSuggestions bounds the suggested questions of one paper.
+const MaxSuggestions = 4
+
+// Suggestions returns questions built from the paper itself: its main
+// finding, its key terms (the title's and the abstract's most repeated
+// phrases) and, when it has a reference list, the works it cites.
+func (e *Engine) Suggestions(ctx context.Context, paperID, lang string) (*Suggestions, error) {
+	if !paper.ValidLang(lang) {
+		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", ErrInvalidQuestion, lang)
+	}
+	p, err := e.Paper(ctx, paperID)
+	if err != nil {
+		return nil, err
+	}
+	return ExtractiveSuggestions(p, lang), nil
+}
+
+// ExtractiveSuggestions builds p's suggested questions in lang without a
+// model.
+func ExtractiveSuggestions(p *paper.Paper, lang string) *Suggestions {
+	terms := KeyTerms(p, 2)
+	w := prompts.SuggestionWording(lang)
+	qs := []string{w.MainFinding}
+	if len(terms) > 0 {
+		qs = append(qs, fmt.Sprintf(w.About, terms[0]))
+	}
+	qs = append(qs, w.Methods)
+	if len(p.References) > 0 {
+		if len(terms) > 1 {
+			qs = append(qs, fmt.Sprintf(w.CitedOn, terms[1]))
+		} else {
+			qs = append(qs, w.Cited)
+		}
+	} else if len(terms) > 1 {
+		qs = append(qs, fmt.Sprintf(w.About, terms[1]))
+	}
+	if len(qs) > MaxSuggestions {
+		qs = qs[:MaxSuggestions]
+	}
+	return &Suggestions{PaperID: p.ID, Lang: lang, Questions: qs, Source: "extractive"}
+}
+
+var (
+	wordRE   = regexp.MustCompile(`[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*`)
+	clauseRE = regexp.MustCompile(`[.,;:()\[\]!?"“”]`)
+)
+
+// KeyTerms returns up to n display phrases that name what p is about:
+// two-word phrases and single words of the title and English abstract,
+// scored by how often they occur (title occurrences count triple) with
+// phrases preferred, and none contained in a better one. Stop words never
+// start or end a phrase.
+func KeyTerms(p *paper.Paper, n int) []string {
+	type cand struct {
+		display string
+		score   float64
+		words   int
+		first   int
+	}
+	cands := map[string]*cand{}
+	order := 0
+	add := func(text string, weight float64) {
+		// Phrases do not run across punctuation: split into clauses first.
+		for _, clause := range clauseRE.Split(text, -1) {
+			words := wordRE.FindAllString(clause, -1)
+			stems := make([]string, len(words))
+			for i, w := range words {
+				// A stop word has no terms; miR-21 has two.
+				if ts := tokenize.Terms(w); len(ts) > 0 && len(w) >= 3 {
+					stems[i] = strings.Join(ts, "-")
+				}
+			}
+			see := func(key, display string, nw int) {
+				c := cands[key]
+				if c == nil {
+					order++
+					c = &cand{display: display, words: nw, first: order}
+					cands[key] = c
+				}
+				c.score += weight
+			}
+			for i, w := range words {
+				if stems[i] == "" {
+					continue
+				}
+				if len(w) >= 5 || isAcronym(w) {
+					see(stems[i], displayWord(w), 1)
+				}
+				if i+1 < len(words) && stems[i+1] != "" {
+					see(stems[i]+" "+stems[i+1], displayWord(w)+" "+displayWord(words[i+1]), 2)
+				}
+			}
+		}
+	}
+	add(p.Title, 3)
+	add(p.Abstract, 1)
+	var list []*cand
+	for _, c := range cands {
+		// A phrase must recur (or be in the title) to be a key term.
+		if c.score >= 2 {
+			list = append(list, c)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		si, sj := list[i].score*float64(list[i].words), list[j].score*float64(list[j].words)
+		if si != sj {
+			return si > sj
+		}
+		return list[i].first < list[j].first
+	})
+	var out []string
+	for _, c := range list {
+		if len(out) == n {
+			break
+		}
+		overlap := false
+		for _, o := range out {
+			if strings.Contains(strings.ToLower(o), strings.ToLower(c.display)) || strings.Contains(strings.ToLower(c.display), strings.ToLower(o)) {
+				overlap = true
+				break
+			}
+		}
+		if !overlap {
+			out = append(out, c.display)
+		}
+	}
+	return out
+}
+
+func isAcronym(w string) bool {
+	up := 0
+	for _, r := range w {
+		if r >= 'A' && r <= 'Z' {
+			up++
+		}
+	}
+	return len(w) >= 2 && up >= 2
+}
+
+// displayWord keeps acronyms and gene names (any capital after the first
+// letter, or a digit) as written and lower-cases ordinary words.
+func displayWord(w string) string {
+	for i, r := range w {
+		if i > 0 && (r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return w
+		}
+	}
+	return strings.ToLower(w)
+}

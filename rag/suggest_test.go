@@ -1,0 +1,138 @@
+package rag_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/chatpaper/chatpaper/llm/llmtest"
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/rag"
+)
+
+func TestKeyTerms(t *testing.T) {
+	t.Parallel()
+	p := &paper.Paper{
+		ID:       "k",
+		Title:    "Exosomal miR-21 in radiation resistance",
+		Abstract: "Radiation resistance limits therapy. Exosomal miR-21 transfers radiation resistance to nearby cells. We measured miR-21 in the serum of 40 patients.",
+	}
+	got := rag.KeyTerms(p, 2)
+	if len(got) != 2 || got[0] != "radiation resistance" {
+		t.Fatalf("KeyTerms = %q, want radiation resistance first (title and repeated)", got)
+	}
+	for _, term := range got {
+		if strings.Contains(term, "the") || strings.Contains(term, " in") {
+			t.Errorf("term %q starts or ends with a stop word", term)
+		}
+	}
+	if !strings.Contains(strings.Join(got, "|"), "miR-21") {
+		t.Errorf("KeyTerms = %q: the gene name miR-21 keeps its case and hyphen", got)
+	}
+}
+
+func TestExtractiveSuggestions(t *testing.T) {
+	t.Parallel()
+	p := paper.Demo()
+	for _, tt := range []struct {
+		lang string
+		han  bool
+	}{{paper.LangEN, false}, {paper.LangZH, true}} {
+		s := rag.ExtractiveSuggestions(p, tt.lang)
+		if s.Source != "extractive" || s.Lang != tt.lang || s.PaperID != p.ID {
+			t.Errorf("%s: %+v", tt.lang, s)
+		}
+		if len(s.Questions) < 3 || len(s.Questions) > rag.MaxSuggestions {
+			t.Fatalf("%s: %d questions, want 3..%d: %q", tt.lang, len(s.Questions), rag.MaxSuggestions, s.Questions)
+		}
+		terms := rag.KeyTerms(p, 1)
+		if !strings.Contains(strings.Join(s.Questions, " "), terms[0]) {
+			t.Errorf("%s: questions %q do not name the paper's key term %q", tt.lang, s.Questions, terms[0])
+		}
+		for _, q := range s.Questions {
+			if strings.ContainsFunc(q, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) != tt.han {
+				t.Errorf("%s: question %q is not in the reader's language", tt.lang, q)
+			}
+		}
+	}
+	// A paper without references is not asked about what it cites.
+	bare := &paper.Paper{ID: "b", Title: "Gravity field of Greenland", Abstract: "Satellite gravimetry maps the gravity field. The gravity field changes."}
+	for _, q := range rag.ExtractiveSuggestions(bare, paper.LangEN).Questions {
+		if strings.Contains(q, "cite") || strings.Contains(q, "build on") {
+			t.Errorf("suggestion %q asks about references the paper does not have", q)
+		}
+	}
+}
+
+func TestEngineSuggestions(t *testing.T) {
+	t.Parallel()
+	eng, _ := newEngine(t, openStore(t, t.TempDir()))
+	ctx := context.Background()
+	if err := eng.Ingest(ctx, paper.Demo()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Suggestions(ctx, paper.DemoID, "fr_FR"); !errors.Is(err, rag.ErrInvalidQuestion) {
+		t.Errorf("lang fr_FR: %v, want ErrInvalidQuestion", err)
+	}
+	if _, err := eng.Suggestions(ctx, "nope", paper.LangEN); !rag.IsNotFound(err) {
+		t.Errorf("unknown paper: %v, want not found", err)
+	}
+}
+
+func TestModelSuggestionsCachedAndFallBack(t *testing.T) {
+	fake := llmtest.NewServer()
+	defer fake.Close()
+	g, _ := newGenerator(t, fake, rag.GeneratorOptions{})
+	ctx := context.Background()
+	s, err := g.Suggestions(ctx, paper.DemoID, paper.LangZH)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Source != rag.SourceLLM || s.Model != "fake-model" || len(s.Questions) != 3 || s.Questions[0] != "本文有什么发现？" {
+		t.Fatalf("model suggestions = %+v", s)
+	}
+	again, err := g.Suggestions(ctx, paper.DemoID, paper.LangZH)
+	if err != nil || strings.Join(again.Questions, "|") != strings.Join(s.Questions, "|") {
+		t.Fatalf("second call = %+v, %v", again, err)
+	}
+	if n := len(fake.ChatsFor("questions")); n != 1 {
+		t.Errorf("the model was asked %d times for the same suggestions, want 1 (cached)", n)
+	}
+	en, err := g.Suggestions(ctx, paper.DemoID, paper.LangEN)
+	if err != nil || en.Questions[0] != "What does this paper find?" || len(en.Questions) != 3 {
+		t.Errorf("English suggestions = %+v, %v (the prose line before the list is dropped)", en, err)
+	}
+
+	down := llmtest.NewServer()
+	defer down.Close()
+	down.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+		return &llmtest.Reply{Status: 503, ErrMessage: "overloaded"}
+	})
+	g2, _ := newGenerator(t, down, rag.GeneratorOptions{})
+	fb, err := g2.Suggestions(ctx, paper.DemoID, paper.LangEN)
+	if err != nil || fb.Source != "extractive" || len(fb.Questions) == 0 {
+		t.Errorf("with the model down: %+v, %v; want the extractive suggestions", fb, err)
+	}
+}
+
+func TestChineseSummaryWithoutChineseAbstractSaysSo(t *testing.T) {
+	t.Parallel()
+	p := paper.Demo()
+	p.AbstractZh = ""
+	s := rag.ExtractiveSummary(p, paper.LangZH)
+	if s.TextLang != paper.LangEN || !strings.Contains(s.Notice, "中文摘要") || !strings.Contains(s.Notice, "语言模型") {
+		t.Errorf("zh summary without a Chinese abstract: text_lang %q notice %q", s.TextLang, s.Notice)
+	}
+	if strings.ContainsFunc(s.Summary, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+		t.Errorf("the English text carries Chinese: %q", s.Summary)
+	}
+	p.AbstractZh = "目的：评估乏氧显像能否预测放疗失败。方法：回顾性分析。"
+	s = rag.ExtractiveSummary(p, paper.LangZH)
+	if s.TextLang != "" || s.Notice != "" || !strings.Contains(s.Summary, "乏氧") {
+		t.Errorf("zh summary from a Chinese abstract: %+v", s)
+	}
+	if en := rag.ExtractiveSummary(p, paper.LangEN); en.Notice != "" || en.TextLang != "" {
+		t.Errorf("English summary has a notice: %+v", en)
+	}
+}
