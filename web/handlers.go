@@ -144,7 +144,7 @@ type askRequest struct {
 }
 
 // handleAsk answers one question; with ?stream=1 as server-sent events.
-func handleAsk(ps Papers, a rag.Answerer, log *slog.Logger) echo.HandlerFunc {
+func handleAsk(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := paperID(c)
 		if err != nil {
@@ -157,13 +157,13 @@ func handleAsk(ps Papers, a rag.Answerer, log *slog.Logger) echo.HandlerFunc {
 		}
 		q := rag.Question{PaperID: id, Text: req.Question, Lang: req.Lang, SessionID: req.SessionID}
 		if c.QueryParam("stream") == "1" {
-			return streamAsk(c, a, q, log)
+			return streamAsk(c, a, q, rec, log)
 		}
 		ans, err := a.Ask(c.Request().Context(), q, nil)
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, ans)
+		return c.JSON(http.StatusOK, answerResponse{Answer: ans, QuestionID: rec.record(c.Request().Context(), q, ans)})
 	}
 }
 

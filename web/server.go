@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -33,6 +34,14 @@ type Deps struct {
 	Summarizer rag.Summarizer
 	// Searcher serves GET /api/v1/search; nil leaves the route out.
 	Searcher rag.PaperSearcher
+	// Suggester serves a paper's suggested questions; nil leaves the
+	// route out.
+	Suggester rag.Suggester
+	// Questions records answered questions and readers' feedback for
+	// the questions report; nil records nothing.
+	Questions store.QuestionLog
+	// Now is the clock of the questions log; nil means time.Now.
+	Now func() time.Time
 	Log      *slog.Logger
 	// WS tunes the websocket; zero values take defaults. Its
 	// CheckOrigin, Sockets, AskLimit and Metrics are filled from the
@@ -88,7 +97,10 @@ func New(d Deps) *echo.Echo {
 	e.Use(cors(origins))
 	// The batch route sets its own, larger limit.
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBodyBytes, Skipper: isBatch}))
-	routes(e, d, guards{
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	routes(e, d, origins, guards{
 		admin:  requireAdmin(d.Security),
 		reader: requireSiteKey(d.Security),
 		ask:    limitAsks(asks, d.Metrics),

@@ -42,7 +42,7 @@ func (w *sseWriter) event(name string, data any) error {
 
 // streamAsk answers with server-sent events mirroring the websocket
 // frames: delta events, then citations and done, or an error event.
-func streamAsk(c echo.Context, a rag.Answerer, q rag.Question, log *slog.Logger) error {
+func streamAsk(c echo.Context, a rag.Answerer, q rag.Question, rec questionRecorder, log *slog.Logger) error {
 	w := &sseWriter{c: c}
 	ctx := c.Request().Context()
 	ans, err := a.Ask(ctx, q, func(d string) error {
@@ -64,6 +64,6 @@ func streamAsk(c echo.Context, a rag.Answerer, q rag.Question, log *slog.Logger)
 	if err := w.event("citations", map[string]any{"citations": nonNilCitations(ans.Citations)}); err != nil {
 		return nil
 	}
-	_ = w.event("done", ans)
+	_ = w.event("done", answerResponse{Answer: ans, QuestionID: rec.record(ctx, q, ans)})
 	return nil
 }

@@ -114,6 +114,7 @@ type outFrame struct {
 	Message          string         `json:"message,omitempty"`
 	SessionID        string         `json:"session_id,omitempty"`
 	RetryAfter       int            `json:"retry_after,omitempty"`
+	QuestionID       string         `json:"question_id,omitempty"`
 
 	// closeCode, when set, makes the writer send a close frame with
 	// closeText and stop; such a frame carries nothing else.
@@ -125,7 +126,7 @@ func errorFrame(id, code, msg string) outFrame {
 	return outFrame{Type: "error", ID: id, Code: code, Message: msg}
 }
 
-func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.HandlerFunc {
+func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger, opts WSOptions) echo.HandlerFunc {
 	opts = opts.withDefaults()
 	up := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: opts.CheckOrigin}
 	return func(c echo.Context) error {
@@ -153,7 +154,7 @@ func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.
 			return nil
 		}
 		s := &wsSession{
-			conn: conn, paperID: id, answerer: a, log: log, opts: opts, ip: ip,
+			conn: conn, paperID: id, answerer: a, rec: rec, log: log, opts: opts, ip: ip,
 			frames: rate.NewLimiter(rate.Limit(opts.FramesPerSecond), int(2*opts.FramesPerSecond)+1),
 			send:   make(chan outFrame, 64), closed: make(chan struct{}), asks: make(map[string]context.CancelCauseFunc),
 		}
@@ -192,6 +193,7 @@ type wsSession struct {
 	conn     *websocket.Conn
 	paperID  string
 	answerer rag.Answerer
+	rec      questionRecorder
 	log      *slog.Logger
 	opts     WSOptions
 	ip       string
@@ -390,7 +392,7 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 	s.emit(ctx, outFrame{Type: "citations", ID: f.ID, Citations: nonNilCitations(cits)})
 	s.emit(ctx, outFrame{
 		Type: "done", ID: f.ID, Answer: &ans.Answer, Answerable: &ans.Answerable, Mode: ans.Mode,
-		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations,
+		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations, QuestionID: s.rec.record(ctx, q, ans),
 	})
 }
 

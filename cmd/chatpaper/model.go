@@ -64,12 +64,12 @@ func (w warmingPapers) Ingest(ctx context.Context, p *paper.Paper) error {
 // modelMode wires the generator over eng when client is set; otherwise
 // the engine answers and summarises extractively.
 func modelMode(a *app, client *llm.Client, st rag.GeneratorStore, log *slog.Logger) {
-	a.answerer, a.summarizer, a.papers = a.engine, a.engine, a.engine
+	a.answerer, a.summarizer, a.suggester, a.papers = a.engine, a.engine, a.engine, a.engine
 	if client == nil {
 		return
 	}
 	gen := rag.NewGenerator(a.engine, client, st, log, rag.GeneratorOptions{})
 	a.warmer = rag.NewWarmer(gen, rag.WarmerOptions{})
-	a.answerer, a.summarizer, a.papers = gen, gen, warmingPapers{a.engine, a.warmer}
+	a.answerer, a.summarizer, a.suggester, a.papers = gen, gen, gen, warmingPapers{a.engine, a.warmer}
 	log.Info("model mode", "model", client.Model(), "embed_model", client.EmbedModel())
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/rerank"
+	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/vector"
 	"github.com/chatpaper/chatpaper/web"
 )
@@ -90,7 +91,10 @@ type app struct {
 	// model-mode generator over it (see modelMode).
 	answerer   rag.Answerer
 	summarizer rag.Summarizer
+	suggester  rag.Suggester
 	papers     web.Papers
+	// questions is the store's questions log, for the report.
+	questions store.QuestionLog
 	warmer     *rag.Warmer // nil unless model mode
 	// store is the engine's store, for content hashes (bulk ingest
 	// skips unchanged papers).
@@ -129,7 +133,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 	eng.SetCacheLimits(rag.CacheLimits{
 		Papers: cfg.CachePapers, Bytes: int64(cfg.CacheMB) << 20, Revalidate: revalidate(cfg.CacheRevalidate),
 	})
-	a := &app{engine: eng, ping: st.Ping, llm: client}
+	a := &app{engine: eng, ping: st.Ping, llm: client, questions: st}
 	if h, ok := st.(ingest.Hasher); ok {
 		a.store = h
 	}
@@ -190,8 +194,15 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	sockets := web.NewSockets(cfg.MaxSocketsPerIP, m)
 	life, endLife := context.WithCancel(context.Background())
 	defer endLife()
+	var questions store.QuestionLog
+	if cfg.QuestionRetentionDays > 0 {
+		questions = a.questions
+		stopPrune := pruneQuestions(ctx, a.questions, time.Duration(cfg.QuestionRetentionDays)*24*time.Hour, log)
+		defer stopPrune()
+	}
 	handler := web.New(web.Deps{
-		Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.engine, Log: log,
+		Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Suggester: a.suggester, Searcher: a.engine, Log: log,
+		Questions: questions,
 		WS:      web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets},
 		Hashes:  a.store,
 		Metrics: m,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -54,4 +55,33 @@ func revalidate(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// pruneEvery is how often the questions log drops records past retention.
+const pruneEvery = time.Hour
+
+// pruneQuestions deletes questions older than retention now and then
+// every pruneEvery until ctx ends or the returned stop is called (which
+// waits for a prune in progress).
+func pruneQuestions(ctx context.Context, ql store.QuestionLog, retention time.Duration, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(pruneEvery)
+		defer t.Stop()
+		for {
+			if n, err := ql.PruneQuestions(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+				log.Warn("prune the questions log", "err", err)
+			} else if n > 0 {
+				log.Info("pruned the questions log", "deleted", n, "retention", retention.String())
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
