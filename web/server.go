@@ -42,7 +42,7 @@ type Deps struct {
 	Questions store.QuestionLog
 	// Now is the clock of the questions log; nil means time.Now.
 	Now func() time.Time
-	Log      *slog.Logger
+	Log *slog.Logger
 	// WS tunes the websocket; zero values take defaults. Its
 	// CheckOrigin, Sockets, AskLimit and Metrics are filled from the
 	// fields below when nil.

@@ -95,7 +95,7 @@ type app struct {
 	papers     web.Papers
 	// questions is the store's questions log, for the report.
 	questions store.QuestionLog
-	warmer     *rag.Warmer // nil unless model mode
+	warmer    *rag.Warmer // nil unless model mode
 	// store is the engine's store, for content hashes (bulk ingest
 	// skips unchanged papers).
 	store ingest.Hasher
@@ -203,9 +203,9 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	handler := web.New(web.Deps{
 		Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Suggester: a.suggester, Searcher: a.engine, Log: log,
 		Questions: questions,
-		WS:      web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets},
-		Hashes:  a.store,
-		Metrics: m,
+		WS:        web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets},
+		Hashes:    a.store,
+		Metrics:   m,
 		Security: web.Security{
 			AdminKeys: cfg.AdminKeys, SiteKeys: cfg.SiteKeys, AllowedOrigins: cfg.AllowedOrigins,
 			AskRate: cfg.AskRate, MaxSocketsPerIP: cfg.MaxSocketsPerIP, TrustedProxies: cfg.TrustedProxies,
