@@ -254,6 +254,265 @@
     return list;
   }
 
+  // ---------------------------------------------------------------------
+  // Safe Markdown. Model answers use a little Markdown; parseMarkdown turns
+  // it into a tree of plain objects (no HTML strings anywhere), and
+  // buildMarkdown makes DOM nodes from that tree with a fixed set of tags,
+  // text nodes and one attribute (href, only http/https). Raw HTML in the
+  // text therefore stays text, images become their alt text, and links to
+  // any other scheme become plain text. The tree is rebuilt from the whole
+  // text on every streamed delta, so formatting and citation buttons
+  // appear as soon as their closing mark arrives.
+  //
+  // Blocks:  {t:'p', c:[inline]} {t:'h', c} {t:'ul'|'ol', start, items:[[inline]]}
+  //          {t:'pre', v} {t:'quote', c}
+  // Inlines: {t:'text', v} {t:'strong'|'em', c} {t:'code', v} {t:'link', href, c} {t:'br'}
+
+  var MD_MAX_DEPTH = 8;
+  var SAFE_URL_RE = /^https?:\/\/[^\s<>"'`]+$/i;
+
+  function safeHref(url) {
+    url = String(url || '').trim();
+    if (!SAFE_URL_RE.test(url)) return '';
+    try {
+      var u = new URL(url);
+      return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : '';
+    } catch (e) {
+      return '';
+    }
+  }
+
+  function parseInline(s, depth) {
+    var out = [];
+    var buf = '';
+    depth = depth || 0;
+    function flush() { if (buf) { out.push({ t: 'text', v: buf }); buf = ''; } }
+    function push(node) { flush(); out.push(node); }
+    var i = 0;
+    var n = s.length;
+    while (i < n) {
+      var ch = s.charAt(i);
+      var rest;
+      if (ch === '\\' && i + 1 < n && /[\\`*_\[\]()#>!~-]/.test(s.charAt(i + 1))) {
+        buf += s.charAt(i + 1);
+        i += 2;
+        continue;
+      }
+      if (ch === '\n') { push({ t: 'br' }); i++; continue; }
+      if (ch === '`') {
+        var ticks = /^`+/.exec(s.slice(i))[0];
+        var close = s.indexOf(ticks, i + ticks.length);
+        if (close > i) {
+          push({ t: 'code', v: s.slice(i + ticks.length, close).replace(/\n/g, ' ') });
+          i = close + ticks.length;
+          continue;
+        }
+        buf += ticks;
+        i += ticks.length;
+        continue;
+      }
+      if (depth < MD_MAX_DEPTH && (s.substr(i, 2) === '**' || s.substr(i, 2) === '__')) {
+        var mark = s.substr(i, 2);
+        var end = s.indexOf(mark, i + 2);
+        if (end > i + 2 && !/\s/.test(s.charAt(i + 2)) && !/\s/.test(s.charAt(end - 1))) {
+          push({ t: 'strong', c: parseInline(s.slice(i + 2, end), depth + 1) });
+          i = end + 2;
+          continue;
+        }
+      }
+      if (depth < MD_MAX_DEPTH && (ch === '*' || ch === '_') && s.charAt(i + 1) !== ch) {
+        var prev = i > 0 ? s.charAt(i - 1) : ' ';
+        // "_" inside a word (snake_case, miR_21) is not emphasis.
+        var opens = !/\s/.test(s.charAt(i + 1) || ' ') && (ch === '*' || !/[A-Za-z0-9]/.test(prev));
+        if (opens) {
+          var j = i + 1;
+          var found = -1;
+          while ((j = s.indexOf(ch, j)) > i + 1) {
+            var after = s.charAt(j + 1);
+            if (s.charAt(j - 1) !== ' ' && s.charAt(j + 1) !== ch && (ch === '*' || !/[A-Za-z0-9]/.test(after))) { found = j; break; }
+            j++;
+          }
+          if (found > 0) {
+            push({ t: 'em', c: parseInline(s.slice(i + 1, found), depth + 1) });
+            i = found + 1;
+            continue;
+          }
+        }
+      }
+      if (ch === '!' && s.charAt(i + 1) === '[') {
+        // An image: only its alt text is shown.
+        rest = /^!\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s+"[^"]*")?\)/.exec(s.slice(i));
+        if (rest) {
+          if (rest[1]) buf += rest[1];
+          i += rest[0].length;
+          continue;
+        }
+      }
+      if (ch === '[') {
+        rest = /^\[([^\]\n]+)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s+"[^"]*")?\)/.exec(s.slice(i));
+        if (rest) {
+          var href = safeHref(rest[2]);
+          var label = depth < MD_MAX_DEPTH ? parseInline(rest[1], depth + 1) : [{ t: 'text', v: rest[1] }];
+          if (href) push({ t: 'link', href: href, c: label });
+          else { flush(); out.push.apply(out, label); }
+          i += rest[0].length;
+          continue;
+        }
+      }
+      if ((ch === 'h' || ch === 'H') && /[\s(]/.test(i > 0 ? s.charAt(i - 1) : ' ')) {
+        rest = /^https?:\/\/[^\s<>"'`\[\]]+/i.exec(s.slice(i));
+        if (rest) {
+          var url = rest[0].replace(/[.,;:!?)]+$/, '');
+          var h2 = safeHref(url);
+          if (h2) {
+            push({ t: 'link', href: h2, c: [{ t: 'text', v: url }] });
+            i += url.length;
+            continue;
+          }
+        }
+      }
+      buf += ch;
+      i++;
+    }
+    flush();
+    return out;
+  }
+
+  function parseMarkdown(text) {
+    var lines = String(text || '').replace(/\r\n?/g, '\n').split('\n');
+    var blocks = [];
+    var para = null;
+    var list = null;
+    function endPara() {
+      if (para) { blocks.push({ t: 'p', c: parseInline(para.join('\n')) }); para = null; }
+    }
+    function endList() {
+      if (list) {
+        blocks.push({ t: list.t, start: list.start, items: list.items.map(function (it) { return parseInline(it); }) });
+        list = null;
+      }
+    }
+    for (var k = 0; k < lines.length; k++) {
+      var line = lines[k];
+      var m;
+      if ((m = /^\s*(```|~~~)/.exec(line))) {
+        endPara(); endList();
+        var fence = m[1];
+        var code = [];
+        k++;
+        while (k < lines.length && lines[k].trim().indexOf(fence) !== 0) { code.push(lines[k]); k++; }
+        blocks.push({ t: 'pre', v: code.join('\n') });
+        continue;
+      }
+      if (!line.trim()) { endPara(); endList(); continue; }
+      if ((m = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line))) {
+        endPara(); endList();
+        blocks.push({ t: 'h', c: parseInline(m[2]) });
+        continue;
+      }
+      if ((m = /^\s*[-*+•]\s+(.*)$/.exec(line)) && !/^\s*([-*_])\s*\1\s*\1[\s\1]*$/.test(line)) {
+        endPara();
+        if (!list || list.t !== 'ul') { endList(); list = { t: 'ul', start: 1, items: [] }; }
+        list.items.push(m[1]);
+        continue;
+      }
+      if ((m = /^\s*(\d{1,9})[.)]\s+(.*)$/.exec(line))) {
+        endPara();
+        if (!list || list.t !== 'ol') { endList(); list = { t: 'ol', start: parseInt(m[1], 10), items: [] }; }
+        list.items.push(m[2]);
+        continue;
+      }
+      if ((m = /^\s*>\s?(.*)$/.exec(line))) {
+        endPara(); endList();
+        var last = blocks[blocks.length - 1];
+        if (last && last.t === 'quote' && last.open) last.src.push(m[1]);
+        else blocks.push({ t: 'quote', src: [m[1]], open: true });
+        continue;
+      }
+      if (list && /^\s{2,}\S/.test(line)) {
+        list.items[list.items.length - 1] += ' ' + line.trim();
+        continue;
+      }
+      endList();
+      if (!para) para = [];
+      para.push(line);
+    }
+    endPara(); endList();
+    return blocks.map(function (b) {
+      if (b.t === 'quote') return { t: 'quote', c: parseInline(b.src.join('\n')) };
+      return b;
+    });
+  }
+
+  // plainMarkdown is the text of a Markdown answer without its marks, for
+  // copying.
+  function plainMarkdown(text) {
+    function inl(nodes) {
+      return nodes.map(function (x) {
+        if (x.t === 'text' || x.t === 'code') return x.v;
+        if (x.t === 'br') return '\n';
+        if (x.t === 'link') return inl(x.c) + (inl(x.c) === x.href ? '' : ' (' + x.href + ')');
+        return inl(x.c || []);
+      }).join('');
+    }
+    return parseMarkdown(text).map(function (b) {
+      if (b.t === 'pre') return b.v;
+      if (b.t === 'ul') return b.items.map(function (it) { return '- ' + inl(it); }).join('\n');
+      if (b.t === 'ol') return b.items.map(function (it, i) { return (b.start + i) + '. ' + inl(it); }).join('\n');
+      return inl(b.c);
+    }).join('\n\n');
+  }
+
+  // buildMarkdown appends the DOM of parseMarkdown(text) to parent. text
+  // leaves go through textNode(doc, text, parent), which the chat uses to
+  // turn citation markers into buttons.
+  function buildMarkdown(doc, parent, text, textNode) {
+    function inline(el, nodes) {
+      nodes.forEach(function (x) {
+        var e;
+        switch (x.t) {
+          case 'text': textNode(doc, x.v, el); return;
+          case 'br': el.appendChild(doc.createElement('br')); return;
+          case 'code': e = doc.createElement('code'); e.textContent = x.v; break;
+          case 'strong': e = doc.createElement('strong'); inline(e, x.c); break;
+          case 'em': e = doc.createElement('em'); inline(e, x.c); break;
+          case 'link':
+            e = doc.createElement('a');
+            e.setAttribute('href', x.href);
+            e.setAttribute('target', '_blank');
+            e.setAttribute('rel', 'noopener noreferrer nofollow');
+            e.className = 'cp-link';
+            inline(e, x.c);
+            break;
+          default: return;
+        }
+        el.appendChild(e);
+      });
+    }
+    parseMarkdown(text).forEach(function (b) {
+      var e;
+      if (b.t === 'pre') {
+        e = doc.createElement('pre');
+        var c = doc.createElement('code');
+        c.textContent = b.v;
+        e.appendChild(c);
+      } else if (b.t === 'ul' || b.t === 'ol') {
+        e = doc.createElement(b.t);
+        if (b.t === 'ol' && b.start !== 1) e.setAttribute('start', String(b.start));
+        b.items.forEach(function (it) {
+          var li = doc.createElement('li');
+          inline(li, it);
+          e.appendChild(li);
+        });
+      } else {
+        e = doc.createElement(b.t === 'h' ? 'p' : b.t === 'quote' ? 'blockquote' : 'p');
+        if (b.t === 'h') e.className = 'cp-md-h';
+        inline(e, b.c);
+      }
+      parent.appendChild(e);
+    });
+  }
+
   function errorKind(code) {
     var c = String(code || '').toLowerCase();
     if (!c) return 'generic';
@@ -1473,6 +1732,10 @@
     pageOptions: pageOptions,
     parseCitations: parseCitations,
     citedNumbers: citedNumbers,
+    parseMarkdown: parseMarkdown,
+    plainMarkdown: plainMarkdown,
+    buildMarkdown: buildMarkdown,
+    safeHref: safeHref,
     doiURL: doiURL
   };
   global.ChatPaper = ChatPaper;
