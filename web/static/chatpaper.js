@@ -64,6 +64,30 @@
       stopped: 'Answer stopped.',
       interrupted: 'This answer was interrupted.',
       retryIn: 'Please try again in {s} s.',
+      suggested: 'Try asking',
+      sources: 'Sources ({n})',
+      closest: 'Closest passages ({n}), not judged relevant',
+      notRelevant: 'not judged relevant',
+      kinds: { abstract: 'Abstract', abstract_zh: 'Chinese abstract', title: 'Title', reference: 'Reference', body: 'Body', section: 'Section', figure: 'Figure', table: 'Table' },
+      sourceCites: 'Cites {list}',
+      copy: 'Copy',
+      copied: 'Copied',
+      copyFailed: 'Copy failed',
+      copyRefs: 'References',
+      helpful: 'Helpful',
+      notHelpful: 'Not helpful',
+      notePrompt: 'What was wrong or missing? (optional)',
+      notePromptUp: 'Anything to add? (optional)',
+      sendNote: 'Send',
+      thanks: 'Thanks for your feedback.',
+      feedbackFailed: 'Your feedback could not be sent.',
+      showSummary: 'Show summary',
+      hideSummary: 'Hide summary',
+      allRefs: 'References ({n})',
+      etAl: 'et al.',
+      inEnglish: 'English',
+      truncated: 'This answer was cut short.',
+      retryQuestion: 'Ask again',
       errorTitle: 'Error:',
       sp: ' ',
       err: {
@@ -75,7 +99,8 @@
         bad_request: 'The question could not be processed.',
         too_long: 'The question is too long. Please shorten it.',
         timeout: 'The answer took too long.',
-        unavailable: 'The answering service is temporarily unavailable.'
+        unavailable: 'The answering service is temporarily unavailable.',
+        origin: 'The chat is not available on this site.'
       }
     },
     zh_CN: {
@@ -118,6 +143,30 @@
       stopped: '已停止回答。',
       interrupted: '回答被中断。',
       retryIn: '请在 {s} 秒后重试。',
+      suggested: '试着问问',
+      sources: '来源（{n}）',
+      closest: '最接近的段落（{n}），未被判定为相关',
+      notRelevant: '未被判定为相关',
+      kinds: { abstract: '摘要', abstract_zh: '中文摘要', title: '标题', reference: '参考文献', body: '正文', section: '章节', figure: '图', table: '表' },
+      sourceCites: '引用 {list}',
+      copy: '复制',
+      copied: '已复制',
+      copyFailed: '复制失败',
+      copyRefs: '参考文献',
+      helpful: '有帮助',
+      notHelpful: '没有帮助',
+      notePrompt: '哪里有误或缺少什么？（可选）',
+      notePromptUp: '还有什么要补充的吗？（可选）',
+      sendNote: '发送',
+      thanks: '感谢您的反馈。',
+      feedbackFailed: '反馈未能发送。',
+      showSummary: '展开概述',
+      hideSummary: '收起概述',
+      allRefs: '参考文献（{n}）',
+      etAl: '等',
+      inEnglish: '英文',
+      truncated: '回答被截断。',
+      retryQuestion: '重新提问',
       errorTitle: '错误：',
       sp: '',
       err: {
@@ -129,7 +178,8 @@
         bad_request: '无法处理该问题。',
         too_long: '问题过长，请缩短后再试。',
         timeout: '回答超时。',
-        unavailable: '问答服务暂时不可用。'
+        unavailable: '问答服务暂时不可用。',
+        origin: '本网站无法使用此问答功能。'
       }
     }
   };
@@ -568,6 +618,7 @@
       refs: {},
       summaries: {},
       summaryErrors: {},
+      suggestions: {},
       messages: [],
       pending: null,
       cooldownUntil: 0,
@@ -627,9 +678,11 @@
     var pickerSelect = h('select', { className: 'cp-select', id: uid('picker'), 'data-testid': 'cp-paper-picker' });
     var picker = h('label', { className: 'cp-picker', 'for': uid('picker'), hidden: true }, [pickerLabelText, pickerSelect]);
     var titleEl = h('p', { className: 'cp-title', 'data-testid': 'cp-paper-title' });
+    var authorsEl = h('p', { className: 'cp-authors', hidden: true, 'data-testid': 'cp-authors' });
     var metaEl = h('p', { className: 'cp-meta' });
     header.appendChild(picker);
     header.appendChild(titleEl);
+    header.appendChild(authorsEl);
     header.appendChild(metaEl);
 
     // Summary box
@@ -640,19 +693,41 @@
     var keyPoints = h('ul', { className: 'cp-keypoints', 'aria-labelledby': uid('kp-h') });
     var summaryNote = h('p', { className: 'cp-note', 'data-testid': 'cp-summary-note' });
     var summaryRetry = h('button', { type: 'button', className: 'cp-btn cp-btn--link', hidden: true });
-    var summaryBox = h('section', { className: 'cp-summary', 'aria-labelledby': uid('sum-h'), 'aria-busy': 'false' }, [
-      h('div', { className: 'cp-summary-head' }, [summaryHeading, langToggle]),
+    var summaryToggle = h('button', {
+      type: 'button', className: 'cp-btn cp-btn--link cp-summary-toggle', 'aria-expanded': 'true',
+      'aria-controls': uid('sum-body'), 'data-testid': 'cp-summary-toggle'
+    });
+    // Shown when the summary is not in the reader's language: why, and
+    // what would give one (a Chinese abstract or a configured model).
+    var summaryNotice = h('p', { className: 'cp-summary-notice', hidden: true, 'data-testid': 'cp-summary-notice' });
+    var summaryTextLang = h('p', { className: 'cp-textlang', hidden: true, 'data-testid': 'cp-summary-textlang' });
+    var summaryBody = h('div', { className: 'cp-summary-body', id: uid('sum-body'), 'data-testid': 'cp-summary-body' }, [
+      summaryNotice,
+      summaryTextLang,
       summaryText,
       summaryRetry,
       keyPointsTitle,
       keyPoints,
       summaryNote
     ]);
+    var summaryBox = h('section', { className: 'cp-summary', 'aria-labelledby': uid('sum-h'), 'aria-busy': 'false', 'data-testid': 'cp-summary' }, [
+      h('div', { className: 'cp-summary-head' }, [summaryHeading, h('span', { className: 'cp-summary-tools' }, [summaryToggle, langToggle])]),
+      summaryBody
+    ]);
+
+    // The paper's whole reference list, collapsed.
+    var refsBrowserTitle = h('summary', { className: 'cp-allrefs-title' });
+    var refsBrowserList = h('ol', { className: 'cp-ref-list' });
+    var refsBrowser = h('details', { className: 'cp-allrefs', hidden: true, 'data-testid': 'cp-references' }, [refsBrowserTitle, refsBrowserList]);
 
     // Chat
     var chatTitle = h('h3', { className: 'cp-sr-only', id: uid('chat-h') });
     var clearBtn = h('button', { type: 'button', className: 'cp-btn cp-btn--link cp-clear', hidden: true });
     var emptyEl = h('p', { className: 'cp-empty' });
+    var suggestTitle = h('p', { className: 'cp-suggest-title', id: uid('sug-h') });
+    var suggestList = h('div', { className: 'cp-suggest-list', role: 'group', 'aria-labelledby': uid('sug-h') });
+    var suggestBox = h('div', { className: 'cp-suggest', hidden: true, 'data-testid': 'cp-suggestions' }, [suggestTitle, suggestList]);
+    var emptyBox = h('div', { className: 'cp-empty-box' }, [emptyEl, suggestBox]);
     var list = h('div', {
       className: 'cp-messages',
       role: 'log',
@@ -698,6 +773,7 @@
 
     root.appendChild(header);
     root.appendChild(summaryBox);
+    root.appendChild(refsBrowser);
     root.appendChild(chat);
     root.appendChild(popover);
     rootElement.appendChild(root);
@@ -718,6 +794,7 @@
       chatTitle.textContent = t.chatLabel;
       clearBtn.textContent = t.clear;
       emptyEl.textContent = t.empty;
+      suggestTitle.textContent = t.suggested;
       questionLabel.textContent = t.questionLabel;
       textarea.setAttribute('placeholder', t.placeholder);
       hintEl.textContent = t.hint;
@@ -725,6 +802,8 @@
       askBtn.textContent = t.ask;
       renderHeader();
       renderSummary();
+      renderRefsBrowser();
+      renderSuggestions();
       renderMessages();
       updateControls();
     }
@@ -735,10 +814,13 @@
       var t = T();
       var p = state.paper;
       metaEl.textContent = '';
+      authorsEl.textContent = '';
+      authorsEl.hidden = true;
       titleEl.classList.remove('cp-error-text');
       if (state.paperError) {
         titleEl.textContent = state.paperError === 'not_found' ? t.paperNotFound :
-          state.paperError === 'no_papers' ? t.noPapers : t.paperError;
+          state.paperError === 'no_papers' ? t.noPapers :
+            state.paperError === 'origin' ? t.err.origin : t.paperError;
         titleEl.classList.add('cp-error-text');
         return;
       }
@@ -748,6 +830,14 @@
       }
       var title = state.lang === 'zh_CN' && p.title_zh ? p.title_zh : p.title;
       titleEl.textContent = title || p.id;
+      var authors = Array.isArray(p.authors) ? p.authors.filter(Boolean).map(String) : [];
+      if (authors.length) {
+        // Long author lists are shortened; the full list is in the title.
+        var shown = authors.length > 6 ? authors.slice(0, 3).join(', ') + ' ' + t.etAl : authors.join(', ');
+        authorsEl.textContent = shown;
+        authorsEl.setAttribute('title', authors.join(', '));
+        authorsEl.hidden = false;
+      }
       var bits = [];
       if (p.journal) bits.push(p.journal);
       if (p.year) bits.push(String(p.year));
@@ -758,6 +848,81 @@
         metaEl.appendChild(h('a', { href: href, target: '_blank', rel: 'noopener', className: 'cp-link', text: 'doi:' + doiText(p.doi) }));
       }
     }
+
+    function renderRefsBrowser() {
+      var t = T();
+      var refs = state.paper && Array.isArray(state.paper.references) ? state.paper.references.filter(function (r) { return r && r.n !== undefined; }) : [];
+      refsBrowser.hidden = refs.length === 0;
+      refsBrowserTitle.textContent = fmt(t.allRefs, { n: refs.length });
+      refsBrowserList.textContent = '';
+      refs.forEach(function (r) {
+        refsBrowserList.appendChild(h('li', { className: 'cp-ref', id: uid('ref-' + r.n), 'data-ref': String(r.n) },
+          refContent({ n: r.n, text: String(r.text || ''), doi: r.doi || '' })));
+      });
+    }
+
+    // -- suggested questions ---------------------------------------------
+
+    function loadSuggestions(lang) {
+      var id = state.paperId;
+      var gen = state.gen;
+      if (!id || state.suggestions[lang] !== undefined) { renderSuggestions(); return; }
+      state.suggestions[lang] = null; // in flight
+      requestJSON(api('/papers/' + encodeURIComponent(id) + '/questions?lang=' + encodeURIComponent(lang))).then(function (s) {
+        if (!current(gen)) return;
+        state.suggestions[lang] = Array.isArray(s.questions) ? s.questions.filter(function (q) { return typeof q === 'string' && q; }).slice(0, 6) : [];
+        renderSuggestions();
+      }, function () {
+        // Suggestions are a convenience: without them the chat still works.
+        if (!current(gen)) return;
+        state.suggestions[lang] = [];
+        renderSuggestions();
+      });
+    }
+
+    function renderSuggestions() {
+      var qs = state.suggestions[state.lang];
+      suggestList.textContent = '';
+      var show = Array.isArray(qs) && qs.length > 0 && !state.paperError;
+      suggestBox.hidden = !show;
+      if (!show) return;
+      qs.forEach(function (q) {
+        suggestList.appendChild(h('button', { type: 'button', className: 'cp-chip', 'data-testid': 'cp-suggestion', text: q }));
+      });
+    }
+
+    on(suggestList, 'click', function (e) {
+      var b = e.target && e.target.closest ? e.target.closest('.cp-chip') : null;
+      if (!b || askBtn.disabled) return;
+      ask(b.textContent);
+    });
+
+    // -- summary collapse --------------------------------------------------
+
+    function narrow() {
+      try { return !!(global.matchMedia && global.matchMedia('(max-width: 520px)').matches); } catch (e) { return false; }
+    }
+
+    // The summary starts collapsed on a narrow screen, so the chat gets
+    // the room; the reader's own choice is kept for the tab.
+    state.summaryOpen = (function () {
+      var saved = storageGet('summary-open');
+      return typeof saved === 'boolean' ? saved : !narrow();
+    })();
+
+    function applySummaryOpen() {
+      var t = T();
+      summaryBody.hidden = !state.summaryOpen;
+      summaryToggle.setAttribute('aria-expanded', state.summaryOpen ? 'true' : 'false');
+      summaryToggle.textContent = state.summaryOpen ? t.hideSummary : t.showSummary;
+      summaryBox.setAttribute('data-open', state.summaryOpen ? 'true' : 'false');
+    }
+
+    on(summaryToggle, 'click', function () {
+      state.summaryOpen = !state.summaryOpen;
+      storageSet('summary-open', state.summaryOpen);
+      applySummaryOpen();
+    });
 
     function renderPicker() {
       var show = state.pickMode && state.papers.length > 1;
@@ -843,15 +1008,19 @@
       state.refs = {};
       state.summaries = {};
       state.summaryErrors = {};
+      state.suggestions = {};
       state.messages = loadConversation(id);
       if (state.pickMode) storageSet('picked', id);
       renderPicker();
       renderHeader();
       renderSummary();
+      renderRefsBrowser();
+      renderSuggestions();
       renderMessages();
       updateControls();
       loadPaper(id);
       loadSummary(state.lang);
+      loadSuggestions(state.lang);
       connect();
       if (changed && typeof opts.onPaperChange === 'function') {
         try { opts.onPaperChange(id); } catch (e) { /* ignore */ }
@@ -870,6 +1039,7 @@
           if (r && r.n !== undefined) state.refs[r.n] = r;
         });
         renderHeader();
+        renderRefsBrowser();
         // Citation markers depend on the reference list: re-render answers.
         renderMessages();
         if (typeof opts.onPaperLoad === 'function') {
@@ -880,7 +1050,30 @@
         state.paperError = err.code === 'not_found' || err.status === 404 ? 'not_found' : 'error';
         renderHeader();
         updateControls();
+        if (err.code === 'network') checkOrigin(gen);
       });
+    }
+
+    // checkOrigin asks the server whether this page's origin may use it:
+    // a browser hides a refused cross-origin answer behind the same
+    // error as a network failure, and the reader should not be told to
+    // check a connection that is fine.
+    function checkOrigin(gen) {
+      global.fetch(api('/origin'), { headers: { Accept: 'application/json' } }).then(function (res) {
+        return res.json();
+      }).then(function (o) {
+        if (!current(gen) || !o || o.allowed !== false) return;
+        state.paperError = 'origin';
+        disconnect();
+        if (global.console && global.console.error) {
+          global.console.error('ChatPaper: ' + (o.message || ('origin ' + o.origin + ' is not allowed')) +
+            ' [setting: ' + (o.setting || 'CHATPAPER_ALLOWED_ORIGINS') + '; server: ' + (base || global.location.origin) + ']');
+        }
+        renderHeader();
+        renderSummary();
+        renderSuggestions();
+        updateControls();
+      }, function () { /* the server is unreachable: the network message stands */ });
     }
 
     // -- summary -----------------------------------------------------------
@@ -913,11 +1106,18 @@
       keyPoints.textContent = '';
       summaryNote.textContent = '';
       summaryRetry.hidden = true;
+      summaryNotice.hidden = true;
+      summaryTextLang.hidden = true;
+      summaryText.removeAttribute('lang');
+      keyPoints.removeAttribute('lang');
       summaryText.classList.remove('cp-error-text', 'cp-muted');
       summaryBox.setAttribute('aria-busy', s === null ? 'true' : 'false');
+      applySummaryOpen();
       if (!s) {
         summaryHeading.textContent = t.summaryHeading;
-        if (err) {
+        if (state.paperError === 'origin') {
+          summaryText.textContent = '';
+        } else if (err) {
           summaryText.textContent = t.summaryError;
           summaryText.classList.add('cp-error-text');
           summaryRetry.hidden = false;
@@ -931,6 +1131,19 @@
         return;
       }
       summaryHeading.textContent = s.heading || t.summaryHeading;
+      if (s.notice) {
+        summaryNotice.textContent = String(s.notice);
+        summaryNotice.hidden = false;
+      }
+      // Text in another language than the reader's is labelled and
+      // marked up as such (screen readers switch voice on lang).
+      var textLang = s.text_lang && s.text_lang !== state.lang && I18N[s.text_lang] ? s.text_lang : '';
+      if (textLang) {
+        summaryTextLang.textContent = t.inEnglish;
+        summaryTextLang.hidden = false;
+        summaryText.setAttribute('lang', I18N[textLang].htmlLang);
+        keyPoints.setAttribute('lang', I18N[textLang].htmlLang);
+      }
       summaryText.textContent = s.summary || '';
       var points = Array.isArray(s.key_points) ? s.key_points : [];
       points.forEach(function (kp) { keyPoints.appendChild(h('li', { text: String(kp) })); });
@@ -956,7 +1169,12 @@
       clearTimeout(saveTimer);
       saveTimer = null;
       if (!state.paperId) return;
-      var msgs = state.messages.slice(-MAX_STORED_MESSAGES);
+      var msgs = state.messages.slice(-MAX_STORED_MESSAGES).map(function (m) {
+        if (!m.copied && !m.feedbackOpen && !m.progress) return m;
+        var c = {};
+        Object.keys(m).forEach(function (k) { if (k !== 'copied' && k !== 'feedbackOpen' && k !== 'progress') c[k] = m[k]; });
+        return c;
+      });
       storageSet(convKey(state.paperId), msgs.length ? { v: 1, messages: msgs } : null);
     }
 
@@ -995,35 +1213,58 @@
       list.scrollTop = list.scrollHeight;
     }
 
+    // listScrolls reports whether the messages scroll inside their own
+    // box (wide screens) rather than with the page (narrow screens, one
+    // scroll).
+    function listScrolls() {
+      var cs = global.getComputedStyle ? global.getComputedStyle(list) : null;
+      return !!cs && (cs.overflowY === 'auto' || cs.overflowY === 'scroll');
+    }
+
+    // scrollToMsg brings a message's start to the top of the view, so a
+    // new answer is read from its beginning, not its end.
+    function scrollToMsg(el) {
+      if (!el) return;
+      if (listScrolls()) {
+        list.scrollTop = Math.max(0, el.offsetTop - 8);
+      } else if (el.scrollIntoView) {
+        try { el.scrollIntoView({ block: 'start' }); } catch (e) { el.scrollIntoView(true); }
+      }
+    }
+
     function renderMessages() {
       hidePopover();
       msgEls = {};
       list.textContent = '';
       if (!state.messages.length) {
-        list.appendChild(emptyEl);
+        list.appendChild(emptyBox);
       } else {
         state.messages.forEach(function (m, i) { list.appendChild(renderMessage(m, i)); });
       }
       clearBtn.hidden = state.messages.length === 0;
-      scrollToBottom();
+      if (listScrolls()) scrollToBottom();
     }
 
     function appendMessage(m) {
-      if (emptyEl.parentNode === list) list.removeChild(emptyEl);
-      var stick = nearBottom();
-      list.appendChild(renderMessage(m, state.messages.length - 1));
+      if (emptyBox.parentNode === list) list.removeChild(emptyBox);
+      var el = renderMessage(m, state.messages.length - 1);
+      list.appendChild(el);
       clearBtn.hidden = false;
-      if (stick || m.role === 'user') scrollToBottom();
+      if (m.role === 'user') scrollToMsg(el);
+      else if (m.role === 'error' && listScrolls() && nearBottom()) scrollToBottom();
     }
 
+    var textTimers = {}; // message key -> pending streamed re-render
+
     function rerenderMessage(m) {
+      clearTimeout(textTimers[m.key]);
+      delete textTimers[m.key];
       var rec = msgEls[m.key];
-      var stick = nearBottom();
       var idx = state.messages.indexOf(m);
+      if (rec && pop.anchor && rec.el.contains(pop.anchor)) hidePopover();
       var el = renderMessage(m, idx);
       if (rec && rec.el.parentNode === list) list.replaceChild(el, rec.el);
       else list.appendChild(el);
-      if (stick) scrollToBottom();
     }
 
     function renderMessage(m, idx) {
@@ -1039,7 +1280,7 @@
         return el;
       }
       if (m.role === 'error') {
-        var kind = errorKind(m.code);
+        var kind = m.code === 'origin' ? 'origin' : errorKind(m.code);
         var children = [
           h('span', { className: 'cp-error-icon', 'aria-hidden': 'true', text: '!' }),
           h('span', { className: 'cp-sr-only', text: t.errorTitle + t.sp }),
@@ -1049,9 +1290,14 @@
           children.push(h('span', { className: 'cp-error-detail', text: ' ' + m.message }));
         }
         if (m.retryAfter > 0) children.push(h('span', { text: t.sp + fmt(t.retryIn, { s: Math.ceil(m.retryAfter) }) }));
-        el = h('div', { className: 'cp-msg cp-msg--error', 'data-testid': 'cp-error' }, [
+        el = h('div', { className: 'cp-msg cp-msg--error', 'data-testid': 'cp-error', 'data-code': m.code || null }, [
           h('p', { className: 'cp-error-note' }, children)
         ]);
+        if (m.question && kind !== 'too_long' && kind !== 'not_found' && kind !== 'bad_request') {
+          el.appendChild(h('div', { className: 'cp-answer-actions' }, [
+            h('button', { type: 'button', className: 'cp-btn cp-btn--secondary cp-retry', 'data-cp-action': 'retry', 'data-msg': m.key, 'data-testid': 'cp-retry', text: t.retryQuestion })
+          ]));
+        }
         msgEls[m.key] = { el: el };
         return el;
       }
@@ -1076,38 +1322,119 @@
           t.notCovered
         ]));
       }
-      var textEl = h('div', { className: 'cp-answer-text' });
+      var textEl = h('div', { className: 'cp-answer-text cp-md' });
       bubble.appendChild(textEl);
       if (streaming && !m.text) {
         textEl.appendChild(h('span', { className: 'cp-thinking', 'data-testid': 'cp-thinking' }, [
           h('span', { className: 'cp-dots', 'aria-hidden': 'true' }, [h('span'), h('span'), h('span')]),
-          t.thinking
+          m.progress ? String(m.progress) : t.thinking
         ]));
-      } else if (streaming) {
-        textEl.appendChild(doc.createTextNode(m.text));
       } else {
         renderAnswerText(textEl, m);
       }
       if (m.status === 'stopped' || m.status === 'interrupted') {
         bubble.appendChild(h('p', { className: 'cp-status-note', text: m.status === 'stopped' ? t.stopped : t.interrupted }));
       }
+      if (m.truncated) bubble.appendChild(h('p', { className: 'cp-status-note', 'data-testid': 'cp-truncated', text: t.truncated }));
       if (!streaming) {
         var refsEl = renderRefList(m);
         if (refsEl) bubble.appendChild(refsEl);
-        if (m.status === 'done' && m.mode) {
+        var srcEl = renderSources(m);
+        if (srcEl) bubble.appendChild(srcEl);
+        // A refusal quotes nothing: it is not footed as a quotation.
+        if (m.status === 'done' && m.mode && m.answerable !== false) {
           bubble.appendChild(h('p', { className: 'cp-answer-meta', text: m.mode === 'llm' ? t.modeLLM : t.modeExtractive }));
         }
+        el.appendChild(renderActions(m));
       }
       msgEls[m.key] = { el: el, textEl: textEl };
       return el;
     }
 
-    function renderAnswerText(textEl, m) {
+    function renderActions(m) {
       var t = T();
+      var bar = h('div', { className: 'cp-answer-actions' });
+      if (m.text) {
+        bar.appendChild(h('button', {
+          type: 'button', className: 'cp-btn cp-btn--ghost cp-copy', 'data-cp-action': 'copy', 'data-msg': m.key,
+          'data-testid': 'cp-copy', text: m.copied === 'ok' ? t.copied : m.copied === 'fail' ? t.copyFailed : t.copy
+        }));
+      }
+      if ((m.status === 'interrupted' || m.status === 'stopped') && m.question) {
+        bar.appendChild(h('button', { type: 'button', className: 'cp-btn cp-btn--secondary cp-retry', 'data-cp-action': 'retry', 'data-msg': m.key, 'data-testid': 'cp-retry', text: t.retryQuestion }));
+      }
+      if (m.status === 'done' && m.questionId) {
+        var rate = h('span', { className: 'cp-rate', role: 'group' });
+        [['up', '👍', t.helpful], ['down', '👎', t.notHelpful]].forEach(function (r) {
+          rate.appendChild(h('button', {
+            type: 'button', className: 'cp-btn cp-btn--ghost cp-rate-btn', 'data-cp-action': 'rate-' + r[0], 'data-msg': m.key,
+            'data-testid': 'cp-rate-' + r[0], 'aria-pressed': m.rating === r[0] ? 'true' : 'false', 'aria-label': r[2], title: r[2], text: r[1]
+          }));
+        });
+        bar.appendChild(rate);
+      }
+      var wrap = h('div', { className: 'cp-answer-foot' }, [bar]);
+      if (m.feedbackOpen) {
+        var note = h('textarea', { className: 'cp-input cp-note-input', rows: '2', maxlength: '2000', 'data-testid': 'cp-feedback-note',
+          'aria-label': m.rating === 'down' ? t.notePrompt : t.notePromptUp, placeholder: m.rating === 'down' ? t.notePrompt : t.notePromptUp });
+        wrap.appendChild(h('div', { className: 'cp-feedback' }, [
+          note,
+          h('button', { type: 'button', className: 'cp-btn cp-btn--primary', 'data-cp-action': 'send-note', 'data-msg': m.key, 'data-testid': 'cp-feedback-send', text: t.sendNote })
+        ]));
+      }
+      if (m.feedbackSent || m.feedbackError) {
+        wrap.appendChild(h('p', { className: 'cp-note' + (m.feedbackError ? ' cp-error-text' : ''), role: 'status', 'data-testid': 'cp-feedback-status',
+          text: m.feedbackError ? t.feedbackFailed : t.thanks }));
+      }
+      return wrap;
+    }
+
+    // renderSources shows the passages an answer was drawn from, collapsed;
+    // for a refusal, the closest passages, each marked as not judged
+    // relevant.
+    function renderSources(m) {
+      var refused = m.status === 'done' && m.answerable === false;
+      var src = refused && Array.isArray(m.closest) && m.closest.length ? m.closest : (Array.isArray(m.sources) ? m.sources : []);
+      src = src.filter(function (x) { return x && typeof x === 'object' && x.text; });
+      if (!src.length) return null;
+      var t = T();
+      var ol = h('ol', { className: 'cp-source-list' });
+      src.forEach(function (x) {
+        var kind = String(x.kind || '');
+        var label = t.kinds[kind] || kind;
+        if (kind === 'reference' && x.n) label += ' [' + x.n + ']';
+        var head = [h('span', { className: 'cp-source-kind', text: label })];
+        var section = x.section || x.heading;
+        if (section) head.push(h('span', { className: 'cp-source-section', text: String(section) }));
+        if (refused || x.relevant === false) head.push(h('span', { className: 'cp-badge', 'data-testid': 'cp-not-relevant', text: t.notRelevant }));
+        var li = h('li', { className: 'cp-source', 'data-kind': kind || null, 'data-testid': 'cp-source' }, [
+          h('p', { className: 'cp-source-head' }, head),
+          h('p', { className: 'cp-source-text', text: String(x.text) })
+        ]);
+        var cites = Array.isArray(x.citations) ? x.citations.map(function (c) { return c && typeof c === 'object' ? c.n : c; }).filter(function (n) { return Number(n) > 0; }) : [];
+        if (cites.length) {
+          li.appendChild(h('p', { className: 'cp-source-cites', text: fmt(t.sourceCites, { list: cites.map(function (n) { return '[' + n + ']'; }).join(' ') }) }));
+        }
+        ol.appendChild(li);
+      });
+      return h('details', { className: 'cp-sources' + (refused ? ' cp-sources--closest' : ''), 'data-testid': 'cp-sources' }, [
+        h('summary', { className: 'cp-sources-title', text: fmt(refused ? t.closest : t.sources, { n: src.length }) }),
+        ol
+      ]);
+    }
+
+    function renderAnswerText(textEl, m) {
       var known = knownRef(m);
-      parseCitations(m.text || '', known).forEach(function (seg) {
+      buildMarkdown(doc, textEl, m.text || '', function (d, text, parent) { appendCited(parent, text, m, known); });
+    }
+
+    // appendCited appends text to parent with its citation markers as
+    // buttons that open the reference popover.
+    function appendCited(parent, text, m, known) {
+      var t = T();
+      parseCitations(text, known).forEach(function (seg) {
         if (seg.type === 'text') {
-          textEl.appendChild(doc.createTextNode(seg.text));
+          parent.appendChild(doc.createTextNode(seg.text));
           return;
         }
         var group = h('span', { className: 'cp-cite-group' });
@@ -1137,11 +1464,11 @@
           }));
         });
         group.appendChild(doc.createTextNode(seg.trail || ']'));
-        textEl.appendChild(group);
+        parent.appendChild(group);
       });
     }
 
-    function renderRefList(m) {
+    function citedEntries(m) {
       var known = knownRef(m);
       var nums = citedNumbers(m.text || '', known);
       var seen = {};
@@ -1151,7 +1478,101 @@
         if (n && !seen[n]) { seen[n] = true; nums.push(n); }
       });
       nums.sort(function (a, b) { return a - b; });
-      var entries = nums.map(function (n) { return refEntry(m, n); }).filter(Boolean);
+      return nums.map(function (n) { return refEntry(m, n); }).filter(Boolean);
+    }
+
+    // copyText is an answer as text: without Markdown marks, followed by
+    // the references it cites.
+    function copyText(m) {
+      var t = T();
+      var out = plainMarkdown(m.text || '');
+      var refs = citedEntries(m);
+      if (refs.length) {
+        out += '\n\n' + t.copyRefs + ':\n' + refs.map(function (r) {
+          var href = doiURL(r.doi);
+          return '[' + r.n + '] ' + r.text + (href ? ' ' + href : '');
+        }).join('\n');
+      }
+      return out;
+    }
+
+    function writeClipboard(text) {
+      var nav = global.navigator;
+      if (nav && nav.clipboard && typeof nav.clipboard.writeText === 'function') {
+        return nav.clipboard.writeText(text);
+      }
+      return new Promise(function (resolve, reject) {
+        var ta = h('textarea', { className: 'cp-sr-only', 'aria-hidden': 'true' });
+        ta.value = text;
+        root.appendChild(ta);
+        ta.select();
+        var ok = false;
+        try { ok = doc.execCommand('copy'); } catch (e) { ok = false; }
+        root.removeChild(ta);
+        if (ok) resolve(); else reject(new Error('copy refused'));
+      });
+    }
+
+    function sendFeedback(m, note) {
+      return requestJSON(api('/papers/' + encodeURIComponent(state.paperId) + '/feedback'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
+        body: JSON.stringify({ question_id: m.questionId, rating: m.rating || 'none', note: note || '' })
+      });
+    }
+
+    function retry(m) {
+      var q = m.question;
+      if (!q || state.pending) return;
+      // The failed attempt gives way to the new one.
+      state.messages = state.messages.filter(function (x) {
+        return x !== m && !(m.id && x.id === m.id && (x.role === 'user' || x.role === 'assistant'));
+      });
+      renderMessages();
+      if (textarea.value.trim() === q) { textarea.value = ''; autosize(); }
+      ask(q);
+    }
+
+    on(list, 'click', function (e) {
+      var b = e.target && e.target.closest ? e.target.closest('[data-cp-action]') : null;
+      if (!b) return;
+      var m = msgByKey(b.getAttribute('data-msg'));
+      if (!m) return;
+      var action = b.getAttribute('data-cp-action');
+      if (action === 'copy') {
+        writeClipboard(copyText(m)).then(function () { m.copied = 'ok'; }, function () { m.copied = 'fail'; }).then(function () {
+          rerenderMessage(m);
+          setTimeout(function () { if (m.copied) { delete m.copied; if (msgEls[m.key]) rerenderMessage(m); } }, 2000);
+        });
+      } else if (action === 'retry') {
+        retry(m);
+      } else if (action === 'rate-up' || action === 'rate-down') {
+        var r = action === 'rate-up' ? 'up' : 'down';
+        m.rating = m.rating === r ? 'none' : r;
+        m.feedbackOpen = m.rating !== 'none';
+        m.feedbackSent = false;
+        m.feedbackError = false;
+        rerenderMessage(m);
+        saveConversation();
+        sendFeedback(m, '').then(null, function () { m.feedbackError = true; rerenderMessage(m); });
+        if (m.feedbackOpen) {
+          var ta = msgEls[m.key] && msgEls[m.key].el.querySelector('.cp-note-input');
+          if (ta) ta.focus();
+        }
+      } else if (action === 'send-note') {
+        var input = msgEls[m.key] && msgEls[m.key].el.querySelector('.cp-note-input');
+        sendFeedback(m, input ? input.value : '').then(function () {
+          m.feedbackOpen = false;
+          m.feedbackSent = true;
+          m.feedbackError = false;
+          rerenderMessage(m);
+          saveConversation();
+        }, function () { m.feedbackError = true; rerenderMessage(m); });
+      }
+    });
+
+    function renderRefList(m) {
+      var entries = citedEntries(m);
       if (!entries.length) return null;
       var t = T();
       var ol = h('ol', { className: 'cp-ref-list' });
@@ -1323,7 +1744,7 @@
     function updateControls() {
       var t = T();
       var busy = !!state.pending;
-      var blocked = !state.paperId || state.paperError === 'not_found' || state.paperError === 'no_papers';
+      var blocked = !state.paperId || state.paperError === 'not_found' || state.paperError === 'no_papers' || state.paperError === 'origin';
       var wait = cooldownLeft();
       stopBtn.hidden = !busy;
       askBtn.disabled = busy || blocked || wait > 0;
@@ -1385,8 +1806,8 @@
 
     // -- asking -------------------------------------------------------------------
 
-    function pushError(code, message, retryAfter) {
-      var m = { role: 'error', code: code || 'generic', message: message || '', retryAfter: retryAfter || 0, key: newId() };
+    function pushError(code, message, retryAfter, question, id) {
+      var m = { role: 'error', id: id || '', code: code || 'generic', message: message || '', retryAfter: retryAfter || 0, question: question || '', key: newId() };
       state.messages.push(m);
       appendMessage(m);
       if (retryAfter > 0) startCooldown(retryAfter);
@@ -1397,7 +1818,7 @@
       if (!question || state.pending || !state.paperId || state.destroyed || cooldownLeft() > 0) return false;
       var id = newId();
       var userMsg = { role: 'user', id: id, text: question, key: id + ':q' };
-      var msg = { role: 'assistant', id: id, text: '', status: 'streaming', citations: [], lang: state.lang, key: id + ':a' };
+      var msg = { role: 'assistant', id: id, question: question, text: '', status: 'streaming', citations: [], lang: state.lang, key: id + ':a' };
       state.messages.push(userMsg);
       appendMessage(userMsg);
       state.messages.push(msg);
@@ -1448,7 +1869,7 @@
       }).then(function (res) {
         if (state.pending !== p) return;
         p.msg.citations = Array.isArray(res.citations) ? res.citations : [];
-        finish(p, { answer: res.answer, answerable: res.answerable, mode: res.mode });
+        finish(p, res);
       }, function (err) {
         if (state.pending !== p) return;
         if (err && err.name === 'AbortError') return;
@@ -1462,6 +1883,13 @@
       if (typeof done.answer === 'string' && done.answer) m.text = done.answer;
       m.answerable = done.answerable !== false;
       m.mode = done.mode || '';
+      m.sources = Array.isArray(done.sources) ? done.sources : [];
+      // Refusals may carry the passages that came closest.
+      var closest = done.closest || done.closest_passages || done.near_misses;
+      if (Array.isArray(closest)) m.closest = closest;
+      if (done.question_id) m.questionId = String(done.question_id);
+      if (done.truncated) m.truncated = true;
+      delete m.progress;
       m.status = 'done';
       state.pending = null;
       rerenderMessage(m);
@@ -1482,7 +1910,14 @@
         var rec = msgEls[m.key];
         if (rec && rec.el.parentNode === list) list.removeChild(rec.el);
       }
-      pushError(code, message, retryAfter);
+      // After a lost connection the question goes back in the box, so
+      // the reader can send it again as it was.
+      var kind = errorKind(code);
+      if ((kind === 'connection_lost' || kind === 'network' || kind === 'timeout') && !textarea.value.trim() && m.question) {
+        textarea.value = m.question;
+        autosize();
+      }
+      pushError(code, message, retryAfter, m.question, m.id);
       updateControls();
       saveConversation();
     }
@@ -1522,7 +1957,7 @@
       clearTimeout(wsTimer);
       wsTimer = null;
       if (state.destroyed || !state.paperId || typeof global.WebSocket !== 'function') return;
-      if (state.paperError === 'not_found') return; // nothing to talk about
+      if (state.paperError === 'not_found' || state.paperError === 'origin') return; // nothing to talk about
       if (ws && (ws.readyState === 0 || ws.readyState === 1)) return;
       var url = wsURLFor(base, state.paperId);
       if (!url) return;
@@ -1608,6 +2043,14 @@
           armWatchdog();
           p.msg.citations = Array.isArray(f.citations) ? f.citations : [];
           break;
+        case 'status':
+          // Progress before the first token (retrieving, asking the model).
+          armWatchdog();
+          if (!p.msg.text && (f.message || f.text)) {
+            p.msg.progress = String(f.message || f.text);
+            rerenderMessage(p.msg);
+          }
+          break;
         case 'done':
           finish(p, f);
           break;
@@ -1619,16 +2062,27 @@
       }
     }
 
+    // STREAM_RENDER_MS batches re-rendering a streaming answer: the whole
+    // text is parsed again, so Markdown and citation buttons appear as
+    // soon as their closing mark arrives.
+    var STREAM_RENDER_MS = 40;
+
     function appendDelta(m, text) {
       var wasEmpty = !m.text;
       m.text += text;
+      delete m.progress;
       var rec = msgEls[m.key];
       if (!rec || !rec.textEl || wasEmpty) {
         rerenderMessage(m);
-      } else {
-        var stick = nearBottom();
-        rec.textEl.appendChild(doc.createTextNode(text));
-        if (stick) scrollToBottom();
+      } else if (!textTimers[m.key]) {
+        textTimers[m.key] = setTimeout(function () {
+          delete textTimers[m.key];
+          var r = msgEls[m.key];
+          if (!r || !r.textEl) return;
+          if (pop.anchor && r.textEl.contains(pop.anchor)) hidePopover();
+          r.textEl.textContent = '';
+          renderAnswerText(r.textEl, m);
+        }, STREAM_RENDER_MS);
       }
       saveSoon();
     }
@@ -1642,6 +2096,7 @@
       storageSet('lang', lang);
       applyLabels();
       loadSummary(lang);
+      loadSuggestions(lang);
       if (typeof opts.onLangChange === 'function') {
         try { opts.onLangChange(lang); } catch (e) { /* ignore */ }
       }
@@ -1656,6 +2111,7 @@
       clearInterval(cooldownTimer);
       clearTimeout(saveTimer);
       clearTimeout(pop.hideTimer);
+      Object.keys(textTimers).forEach(function (k) { clearTimeout(textTimers[k]); });
       cleanups.forEach(function (fn) { fn(); });
       cleanups = [];
       if (root.parentNode) root.parentNode.removeChild(root);
