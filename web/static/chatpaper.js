@@ -1250,11 +1250,32 @@
       var el = renderMessage(m, state.messages.length - 1);
       list.appendChild(el);
       clearBtn.hidden = false;
-      if (m.role === 'user') scrollToMsg(el);
+      // After the composer has settled (it empties and shrinks on send).
+      if (m.role === 'user') {
+        answerStart = { el: el, moved: false };
+        setTimeout(keepStart, 0);
+      }
       else if (m.role === 'error' && listScrolls() && nearBottom()) scrollToBottom();
     }
 
     var textTimers = {}; // message key -> pending streamed re-render
+
+    // answerStart is the question whose answer is being read. While the
+    // answer grows the view keeps the question at its top (at the end of
+    // the page it cannot get there until the answer is long enough), and
+    // never follows the answer's end; once the reader scrolls, it stays
+    // where they put it.
+    var answerStart = { el: null, moved: true };
+
+    function keepStart() {
+      if (answerStart.moved || !answerStart.el || !answerStart.el.isConnected) return;
+      scrollToMsg(answerStart.el);
+    }
+
+    function readerScrolled() { answerStart.moved = true; }
+    on(global, 'wheel', readerScrolled, true);
+    on(global, 'touchmove', readerScrolled, true);
+    on(list, 'keydown', function (e) { if (/^(Page|Arrow|Home|End)/.test(e.key || '')) readerScrolled(); });
 
     function rerenderMessage(m) {
       clearTimeout(textTimers[m.key]);
@@ -1765,8 +1786,12 @@
     }
 
     function autosize() {
+      // Measuring at height:auto shrinks the page for a moment, which
+      // would clamp the page's scroll position: keep it.
+      var y = global.pageYOffset;
       textarea.style.height = 'auto';
       textarea.style.height = Math.min(textarea.scrollHeight + 2, 180) + 'px';
+      if (typeof y === 'number' && global.pageYOffset !== y && global.scrollTo) global.scrollTo(global.pageXOffset, y);
     }
 
     on(textarea, 'input', autosize);
@@ -1893,6 +1918,8 @@
       m.status = 'done';
       state.pending = null;
       rerenderMessage(m);
+      keepStart();
+      answerStart.moved = true;
       updateControls();
       saveConversation();
     }
@@ -2082,6 +2109,7 @@
           if (pop.anchor && r.textEl.contains(pop.anchor)) hidePopover();
           r.textEl.textContent = '';
           renderAnswerText(r.textEl, m);
+          keepStart();
         }, STREAM_RENDER_MS);
       }
       saveSoon();
