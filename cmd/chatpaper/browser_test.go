@@ -430,7 +430,7 @@ func TestBrowserWidget(t *testing.T) {
 			chromedp.Navigate(host.URL + "/article-model"),
 			until("the model-mode box is ready", text("[data-testid=cp-summary-heading]")+` === "Summary" && `+q(".cp-root")+`.getAttribute("data-cp-ws") === "open"`),
 			// The same paper was discussed on the offline server in this tab.
-			eval(`(() => { const c = `+q(".cp-clear")+`; if (c && !c.hidden) c.click(); return true; })()`),
+			eval(`(() => { const c = ` + q(".cp-clear") + `; if (c && !c.hidden) c.click(); return true; })()`),
 			eval(`window.__cpCiteStreaming = false; new MutationObserver(() => { if (` + shadow + `.querySelector("[data-testid=cp-answer][data-status=streaming] [data-testid=cp-cite]")) window.__cpCiteStreaming = true; }).observe(` + shadow + `, {subtree: true, childList: true, attributes: true}); true`),
 			chromedp.SendKeys(node("[data-testid=cp-question]"), "How do exosomes change after irradiation?"),
 			pressEnter(),
