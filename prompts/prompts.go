@@ -74,10 +74,10 @@ func render(name string, data any) (string, error) {
 }
 
 // SuggestionWords are the templates of the suggested questions built
-// without a model; About and CitedOn take a key term.
+// without a model; About, Role, Known, Discuss and CitedOn take a key term.
 type SuggestionWords struct {
-	MainFinding, Methods, Cited string
-	About, CitedOn              string
+	MainFinding, Methods, Cited          string
+	About, Role, Known, Discuss, CitedOn string
 }
 
 // SuggestionWording returns the suggested-question templates for lang.
@@ -87,8 +87,11 @@ func SuggestionWording(lang string) SuggestionWords {
 			MainFinding: "这篇文章的主要发现是什么？",
 			Methods:     "作者使用了哪些方法？",
 			Cited:       "文章引用了哪些相关研究？",
-			About:       "文章关于“%s”得出了什么结论？",
-			CitedOn:     "文章引用了哪些关于“%s”的研究？",
+			About:       "本文关于 %s 有哪些发现？",
+			Role:        "%s 如何影响结果？",
+			Known:       "什么是 %s？",
+			Discuss:     "本文如何讨论 %s？",
+			CitedOn:     "文章引用了哪些关于 %s 的研究？",
 		}
 	}
 	return SuggestionWords{
@@ -96,6 +99,9 @@ func SuggestionWording(lang string) SuggestionWords {
 		Methods:     "What methods did the authors use?",
 		Cited:       "Which earlier studies does the paper build on?",
 		About:       "What does the paper conclude about %s?",
+		Role:        "What role does %s play in this paper?",
+		Known:       "What is known about %s?",
+		Discuss:     "How does the paper discuss %s?",
 		CitedOn:     "Which studies does the paper cite on %s?",
 	}
 }

@@ -25,8 +25,9 @@ func (g *Generator) suggestionsKey(paperID, lang string) store.SummaryKey {
 }
 
 // Suggestions returns the model's suggested questions for the paper in
-// lang, generating and caching them on first use. If the model fails it
-// returns the questions built without a model, uncached.
+// lang, generating and caching them on first use, less those the paper
+// would not answer. If the model fails, or none of its questions is
+// answerable, it returns the questions built without a model, uncached.
 func (g *Generator) Suggestions(ctx context.Context, paperID, lang string) (*Suggestions, error) {
 	if !paper.ValidLang(lang) {
 		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", ErrInvalidQuestion, lang)
@@ -41,9 +42,18 @@ func (g *Generator) Suggestions(ctx context.Context, paperID, lang string) (*Sug
 			return nil, ctx.Err()
 		}
 		g.log.Warn("model suggestions failed; serving the extractive ones", "paper", paperID, "lang", lang, "err", err)
-		return ExtractiveSuggestions(p, lang), nil
+		return g.engine.Suggestions(ctx, paperID, lang)
 	}
-	return s, nil
+	// A model's question the paper would refuse is no suggestion: keep
+	// those retrieval finds answerable (no model call), else fall back.
+	out := *s
+	if out.Questions, err = g.engine.answerable(ctx, paperID, lang, s.Questions); err != nil {
+		return nil, err
+	}
+	if len(out.Questions) == 0 {
+		return g.engine.Suggestions(ctx, paperID, lang)
+	}
+	return &out, nil
 }
 
 // ensureSuggestions returns the cached suggestions or generates, caches

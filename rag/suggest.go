@@ -34,9 +34,11 @@ var _ Suggester = (*Engine)(nil)
 // MaxSuggestions bounds the suggested questions of one paper.
 const MaxSuggestions = 4
 
-// Suggestions returns questions built from the paper itself: its main
-// finding, its key terms (the title's and the abstract's most repeated
-// phrases) and, when it has a reference list, the works it cites.
+// Suggestions returns questions built from the paper itself (its key
+// terms, what it cites, its main finding and methods) that the paper
+// answers: each candidate is asked, and only those judged answerable are
+// suggested, so a reader who clicks one gets an answer rather than a
+// refusal. Asking is retrieval only, well under a millisecond each.
 func (e *Engine) Suggestions(ctx context.Context, paperID, lang string) (*Suggestions, error) {
 	if !paper.ValidLang(lang) {
 		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", ErrInvalidQuestion, lang)
@@ -45,30 +47,67 @@ func (e *Engine) Suggestions(ctx context.Context, paperID, lang string) (*Sugges
 	if err != nil {
 		return nil, err
 	}
-	return ExtractiveSuggestions(p, lang), nil
+	s := ExtractiveSuggestions(p, lang)
+	if s.Questions, err = e.answerable(ctx, paperID, lang, s.Questions); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
-// ExtractiveSuggestions builds p's suggested questions in lang without a
-// model.
+// answerable keeps, in order, up to MaxSuggestions of qs that the paper
+// answers.
+func (e *Engine) answerable(ctx context.Context, paperID, lang string, qs []string) ([]string, error) {
+	out := []string{}
+	for _, q := range qs {
+		if len(out) == MaxSuggestions {
+			break
+		}
+		ans, err := e.Ask(ctx, Question{PaperID: paperID, Text: q, Lang: lang}, nil)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			continue
+		}
+		if ans.Answerable {
+			out = append(out, q)
+		}
+	}
+	return out, nil
+}
+
+// ExtractiveSuggestions lists the candidate questions for p in lang,
+// best first, built without a model from p's key terms and reference
+// list. They are not yet checked against the paper: Engine.Suggestions
+// keeps those it answers.
 func ExtractiveSuggestions(p *paper.Paper, lang string) *Suggestions {
 	terms := KeyTerms(p, 2)
 	w := prompts.SuggestionWording(lang)
-	qs := []string{w.MainFinding}
-	if len(terms) > 0 {
-		qs = append(qs, fmt.Sprintf(w.About, terms[0]))
+	refs := len(p.References) > 0
+	type cand struct {
+		tmpl string
+		term int // 0: none, else the 1-based key term it takes
+		refs bool
 	}
-	qs = append(qs, w.Methods)
-	if len(p.References) > 0 {
-		if len(terms) > 1 {
-			qs = append(qs, fmt.Sprintf(w.CitedOn, terms[1]))
-		} else {
-			qs = append(qs, w.Cited)
+	cands := []cand{
+		{w.About, 1, false}, {w.Discuss, 1, false}, {w.Role, 1, false}, {w.CitedOn, 2, true},
+		{w.Methods, 0, false}, {w.MainFinding, 0, false}, {w.About, 2, false}, {w.Discuss, 2, false},
+		{w.Known, 1, false}, {w.Role, 2, false}, {w.Cited, 0, true},
+	}
+	var qs []string
+	seen := map[string]bool{}
+	for _, c := range cands {
+		if c.refs && !refs || c.term > len(terms) {
+			continue
 		}
-	} else if len(terms) > 1 {
-		qs = append(qs, fmt.Sprintf(w.About, terms[1]))
-	}
-	if len(qs) > MaxSuggestions {
-		qs = qs[:MaxSuggestions]
+		q := c.tmpl
+		if c.term > 0 {
+			q = fmt.Sprintf(c.tmpl, terms[c.term-1])
+		}
+		if !seen[q] {
+			seen[q] = true
+			qs = append(qs, q)
+		}
 	}
 	return &Suggestions{PaperID: p.ID, Lang: lang, Questions: qs, Source: "extractive"}
 }

@@ -43,8 +43,8 @@ func TestExtractiveSuggestions(t *testing.T) {
 		if s.Source != "extractive" || s.Lang != tt.lang || s.PaperID != p.ID {
 			t.Errorf("%s: %+v", tt.lang, s)
 		}
-		if len(s.Questions) < 3 || len(s.Questions) > rag.MaxSuggestions {
-			t.Fatalf("%s: %d questions, want 3..%d: %q", tt.lang, len(s.Questions), rag.MaxSuggestions, s.Questions)
+		if len(s.Questions) < rag.MaxSuggestions {
+			t.Fatalf("%s: %d candidates, want at least %d: %q", tt.lang, len(s.Questions), rag.MaxSuggestions, s.Questions)
 		}
 		terms := rag.KeyTerms(p, 1)
 		if !strings.Contains(strings.Join(s.Questions, " "), terms[0]) {
@@ -78,6 +78,22 @@ func TestEngineSuggestions(t *testing.T) {
 	if _, err := eng.Suggestions(ctx, "nope", paper.LangEN); !rag.IsNotFound(err) {
 		t.Errorf("unknown paper: %v, want not found", err)
 	}
+	// Every suggestion is one the paper answers: clicking one never gets
+	// a refusal.
+	for _, lang := range []string{paper.LangEN, paper.LangZH} {
+		s, err := eng.Suggestions(ctx, paper.DemoID, lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Questions) < 3 || len(s.Questions) > rag.MaxSuggestions {
+			t.Errorf("%s: %d suggestions, want 3..%d: %q", lang, len(s.Questions), rag.MaxSuggestions, s.Questions)
+		}
+		for _, q := range s.Questions {
+			if a, err := eng.Ask(ctx, rag.Question{PaperID: paper.DemoID, Text: q, Lang: lang}, nil); err != nil || !a.Answerable {
+				t.Errorf("%s: suggestion %q is not answerable (%v)", lang, q, err)
+			}
+		}
+	}
 }
 
 func TestModelSuggestionsCachedAndFallBack(t *testing.T) {
@@ -89,8 +105,15 @@ func TestModelSuggestionsCachedAndFallBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Source != rag.SourceLLM || s.Model != "fake-model" || len(s.Questions) != 3 || s.Questions[0] != "本文有什么发现？" {
+	// The fake writes three; those the paper would refuse are dropped.
+	model := map[string]bool{"本文有什么发现？": true, "研究是如何进行的？": true, "本文基于哪些参考文献？": true}
+	if s.Source != rag.SourceLLM || s.Model != "fake-model" || len(s.Questions) == 0 {
 		t.Fatalf("model suggestions = %+v", s)
+	}
+	for _, q := range s.Questions {
+		if !model[q] {
+			t.Errorf("suggestion %q is not one the model wrote", q)
+		}
 	}
 	again, err := g.Suggestions(ctx, paper.DemoID, paper.LangZH)
 	if err != nil || strings.Join(again.Questions, "|") != strings.Join(s.Questions, "|") {
@@ -100,8 +123,23 @@ func TestModelSuggestionsCachedAndFallBack(t *testing.T) {
 		t.Errorf("the model was asked %d times for the same suggestions, want 1 (cached)", n)
 	}
 	en, err := g.Suggestions(ctx, paper.DemoID, paper.LangEN)
-	if err != nil || en.Questions[0] != "What does this paper find?" || len(en.Questions) != 3 {
+	if err != nil || len(en.Questions) == 0 || strings.Contains(strings.Join(en.Questions, "|"), "Here are") {
 		t.Errorf("English suggestions = %+v, %v (the prose line before the list is dropped)", en, err)
+	}
+
+	// A model whose questions the paper cannot answer: the extractive
+	// suggestions stand in.
+	offTopic := llmtest.NewServer()
+	defer offTopic.Close()
+	offTopic.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+		if r.Task() == "questions" {
+			return &llmtest.Reply{Tokens: []string{"- What is the boiling point of liquid nitrogen?\n", "- Who won the 1998 World Cup?"}}
+		}
+		return nil
+	})
+	g3, _ := newGenerator(t, offTopic, rag.GeneratorOptions{})
+	if s, err := g3.Suggestions(ctx, paper.DemoID, paper.LangEN); err != nil || s.Source != "extractive" || len(s.Questions) == 0 {
+		t.Errorf("with only unanswerable model questions: %+v, %v; want the extractive suggestions", s, err)
 	}
 
 	down := llmtest.NewServer()

@@ -21,7 +21,7 @@ apt_install() {
 
 echo "== browser for the widget test"
 if ! command -v chromium >/dev/null 2>&1; then
-	apt_install chromium fonts-noto-cjk || echo "chromium unavailable: TestBrowserWidget will skip"
+	apt_install chromium fonts-noto-cjk fonts-noto-color-emoji || echo "chromium unavailable: TestBrowserWidget will skip"
 elif ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
 	apt_install fonts-noto-cjk || echo "fonts-noto-cjk unavailable: Chinese text may render as boxes in screenshots"
 fi

@@ -1389,8 +1389,8 @@
         [['up', '👍', t.helpful], ['down', '👎', t.notHelpful]].forEach(function (r) {
           rate.appendChild(h('button', {
             type: 'button', className: 'cp-btn cp-btn--ghost cp-rate-btn', 'data-cp-action': 'rate-' + r[0], 'data-msg': m.key,
-            'data-testid': 'cp-rate-' + r[0], 'aria-pressed': m.rating === r[0] ? 'true' : 'false', 'aria-label': r[2], title: r[2], text: r[1]
-          }));
+            'data-testid': 'cp-rate-' + r[0], 'aria-pressed': m.rating === r[0] ? 'true' : 'false', title: r[2]
+          }, [h('span', { 'aria-hidden': 'true', text: r[1] }), h('span', { className: 'cp-rate-label', text: r[2] })]));
         });
         bar.appendChild(rate);
       }
