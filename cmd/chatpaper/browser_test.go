@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -477,6 +478,14 @@ func TestBrowserWidget(t *testing.T) {
 			until("the summary opens", `!`+q("[data-testid=cp-summary-body]")+`.hidden && `+q("[data-testid=cp-summary-toggle]")+`.getAttribute("aria-expanded") === "true"`),
 			chromedp.EmulateViewport(900, 1200),
 		}},
+		step{"dark mode follows prefers-color-scheme", []chromedp.Action[chromedp.Void]{
+			colorScheme("dark"),
+			chromedp.Navigate(host.URL + "/article2"),
+			until("the box is dark", `(() => { const m = getComputedStyle(`+q(".cp-root")+`).backgroundColor.match(/\d+/g).map(Number); return m[0] + m[1] + m[2] < 150; })() && `+
+				text("[data-testid=cp-summary-heading]")+` === "Summary"`),
+			shot("16-dark"),
+			colorScheme(""),
+		}},
 		step{"the widget on a refused origin says so", []chromedp.Action[chromedp.Void]{
 			chromedp.Navigate(refused.URL + "/article"),
 			until("the reader sees the chat is unavailable on this site", text("[data-testid=cp-paper-title]")+` === "The chat is not available on this site."`),
@@ -501,6 +510,15 @@ func TestBrowserWidget(t *testing.T) {
 			t.Errorf("CSP violation in the browser: %s", m)
 		}
 	}
+}
+
+// colorScheme emulates prefers-color-scheme ("" ends the emulation).
+func colorScheme(v string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v}}})
+		return err
+	})
 }
 
 // pressEnter presses Enter as a keyboard does: one keydown carrying the
