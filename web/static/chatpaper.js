@@ -68,7 +68,7 @@
       sources: 'Sources ({n})',
       closest: 'Closest passages ({n}), not judged relevant',
       notRelevant: 'not judged relevant',
-      kinds: { abstract: 'Abstract', abstract_zh: 'Chinese abstract', title: 'Title', reference: 'Reference', body: 'Body', section: 'Section', figure: 'Figure', table: 'Table' },
+      kinds: { abstract: 'Abstract', title: 'Title', reference: 'Reference', body: 'Full text', caption: 'Caption' },
       sourceCites: 'Cites {list}',
       copy: 'Copy',
       copied: 'Copied',
@@ -86,7 +86,13 @@
       allRefs: 'References ({n})',
       etAl: 'et al.',
       inEnglish: 'English',
-      truncated: 'This answer was cut short.',
+      truncated: 'The answer reached its length limit and stops here; ask about one part of it for more.',
+      stage: {
+        searching: 'Searching the paper…',
+        condensing: 'Reading the conversation…',
+        rewriting: 'Translating the question…',
+        writing: 'Writing the answer…'
+      },
       retryQuestion: 'Ask again',
       errorTitle: 'Error:',
       sp: ' ',
@@ -147,7 +153,7 @@
       sources: '来源（{n}）',
       closest: '最接近的段落（{n}），未被判定为相关',
       notRelevant: '未被判定为相关',
-      kinds: { abstract: '摘要', abstract_zh: '中文摘要', title: '标题', reference: '参考文献', body: '正文', section: '章节', figure: '图', table: '表' },
+      kinds: { abstract: '摘要', title: '标题', reference: '参考文献', body: '正文', caption: '图表说明' },
       sourceCites: '引用 {list}',
       copy: '复制',
       copied: '已复制',
@@ -165,7 +171,13 @@
       allRefs: '参考文献（{n}）',
       etAl: '等',
       inEnglish: '英文',
-      truncated: '回答被截断。',
+      truncated: '回答已达长度上限，到此为止；可以就其中一部分继续提问。',
+      stage: {
+        searching: '正在检索论文…',
+        condensing: '正在理解上下文…',
+        rewriting: '正在翻译问题…',
+        writing: '正在撰写回答…'
+      },
       retryQuestion: '重新提问',
       errorTitle: '错误：',
       sp: '',
@@ -1170,9 +1182,9 @@
       saveTimer = null;
       if (!state.paperId) return;
       var msgs = state.messages.slice(-MAX_STORED_MESSAGES).map(function (m) {
-        if (!m.copied && !m.feedbackOpen && !m.progress) return m;
+        if (!m.copied && !m.feedbackOpen && !m.stage) return m;
         var c = {};
-        Object.keys(m).forEach(function (k) { if (k !== 'copied' && k !== 'feedbackOpen' && k !== 'progress') c[k] = m[k]; });
+        Object.keys(m).forEach(function (k) { if (k !== 'copied' && k !== 'feedbackOpen' && k !== 'stage') c[k] = m[k]; });
         return c;
       });
       storageSet(convKey(state.paperId), msgs.length ? { v: 1, messages: msgs } : null);
@@ -1346,9 +1358,9 @@
       var textEl = h('div', { className: 'cp-answer-text cp-md' });
       bubble.appendChild(textEl);
       if (streaming && !m.text) {
-        textEl.appendChild(h('span', { className: 'cp-thinking', 'data-testid': 'cp-thinking' }, [
+        textEl.appendChild(h('span', { className: 'cp-thinking', 'data-testid': 'cp-thinking', 'data-stage': m.stage || null }, [
           h('span', { className: 'cp-dots', 'aria-hidden': 'true' }, [h('span'), h('span'), h('span')]),
-          m.progress ? String(m.progress) : t.thinking
+          (m.stage && t.stage[m.stage]) || t.thinking
         ]));
       } else {
         renderAnswerText(textEl, m);
@@ -1356,7 +1368,9 @@
       if (m.status === 'stopped' || m.status === 'interrupted') {
         bubble.appendChild(h('p', { className: 'cp-status-note', text: m.status === 'stopped' ? t.stopped : t.interrupted }));
       }
-      if (m.truncated) bubble.appendChild(h('p', { className: 'cp-status-note', 'data-testid': 'cp-truncated', text: t.truncated }));
+      if (m.status === 'done' && m.truncated) {
+        bubble.appendChild(h('p', { className: 'cp-status-note', 'data-testid': 'cp-truncated', text: t.truncated }));
+      }
       if (!streaming) {
         var refsEl = renderRefList(m);
         if (refsEl) bubble.appendChild(refsEl);
@@ -1425,14 +1439,19 @@
         var label = t.kinds[kind] || kind;
         if (kind === 'reference' && x.n) label += ' [' + x.n + ']';
         var head = [h('span', { className: 'cp-source-kind', text: label })];
-        var section = x.section || x.heading;
-        if (section) head.push(h('span', { className: 'cp-source-section', text: String(section) }));
+        // A body passage's section title, or a caption's label ("Figure 1").
+        if (x.section) head.push(h('span', { className: 'cp-source-section', 'data-testid': 'cp-source-section', text: (kind === 'body' ? '§' : '') + String(x.section) }));
         if (refused || x.relevant === false) head.push(h('span', { className: 'cp-badge', 'data-testid': 'cp-not-relevant', text: t.notRelevant }));
-        var li = h('li', { className: 'cp-source', 'data-kind': kind || null, 'data-testid': 'cp-source' }, [
+        var body = h('p', { className: 'cp-source-text' });
+        // Citation markers in a body passage work as in the answer.
+        if (kind === 'body' || kind === 'caption') appendCited(body, String(x.text), m, knownRef(m));
+        else body.textContent = String(x.text);
+        var li = h('li', { className: 'cp-source', 'data-kind': kind || null, 'data-passage': x.id || null, 'data-testid': 'cp-source' }, [
           h('p', { className: 'cp-source-head' }, head),
-          h('p', { className: 'cp-source-text', text: String(x.text) })
+          body
         ]);
-        var cites = Array.isArray(x.citations) ? x.citations.map(function (c) { return c && typeof c === 'object' ? c.n : c; }).filter(function (n) { return Number(n) > 0; }) : [];
+        var list0 = Array.isArray(x.cites) ? x.cites : Array.isArray(x.citations) ? x.citations : [];
+        var cites = list0.map(function (c) { return c && typeof c === 'object' ? c.n : c; }).filter(function (n) { return Number(n) > 0; });
         if (cites.length) {
           li.appendChild(h('p', { className: 'cp-source-cites', text: fmt(t.sourceCites, { list: cites.map(function (n) { return '[' + n + ']'; }).join(' ') }) }));
         }
@@ -1913,8 +1932,8 @@
       var closest = done.closest || done.closest_passages || done.near_misses;
       if (Array.isArray(closest)) m.closest = closest;
       if (done.question_id) m.questionId = String(done.question_id);
-      if (done.truncated) m.truncated = true;
-      delete m.progress;
+      m.truncated = done.truncated === true;
+      delete m.stage;
       m.status = 'done';
       state.pending = null;
       rerenderMessage(m);
@@ -2071,12 +2090,12 @@
           p.msg.citations = Array.isArray(f.citations) ? f.citations : [];
           break;
         case 'status':
-          // Progress before the first token (retrieving, asking the model).
+          // What the server is doing before the first delta
+          // ("searching", "writing"…), shown in place of "Thinking…".
           armWatchdog();
-          if (!p.msg.text && (f.message || f.text)) {
-            p.msg.progress = String(f.message || f.text);
-            rerenderMessage(p.msg);
-          }
+          if (p.msg.text || typeof f.stage !== 'string' || p.msg.stage === f.stage) return;
+          p.msg.stage = f.stage;
+          rerenderMessage(p.msg);
           break;
         case 'done':
           finish(p, f);
@@ -2097,7 +2116,7 @@
     function appendDelta(m, text) {
       var wasEmpty = !m.text;
       m.text += text;
-      delete m.progress;
+      delete m.stage;
       var rec = msgEls[m.key];
       if (!rec || !rec.textEl || wasEmpty) {
         rerenderMessage(m);
