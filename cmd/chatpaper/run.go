@@ -28,7 +28,6 @@ import (
 	"github.com/chatpaper/chatpaper/web"
 )
 
-
 // run is the whole program: it parses args, builds the dependencies and
 // runs one command until it finishes or ctx is cancelled.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -60,7 +59,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fmt.Fprint(stderr, overview())
 	return fmt.Errorf("unknown command %q: run \"chatpaper help\" for the commands", cmd)
 }
-
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
