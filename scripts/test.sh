@@ -73,7 +73,9 @@ if [ "$FUZZTIME" != "0" ]; then
 		./paper/jats:FuzzParse \
 		./paper/crossref:FuzzParse \
 		./paper/pdf:FuzzText \
-		./web:FuzzDecodeFrame; do
+		./rag:FuzzParseSuggestions \
+		./web:FuzzDecodeFrame \
+		./web:FuzzRequestHeaders; do
 		pkg=${target%%:*} name=${target##*:}
 		go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 1s
 	done
