@@ -1790,6 +1790,10 @@
       askBtn.disabled = busy || blocked || wait > 0;
       askBtn.textContent = wait > 0 ? t.ask + ' (' + wait + ')' : t.ask;
       textarea.disabled = blocked;
+      // On a refused origin there is no summary to load and nothing to ask.
+      var refused = state.paperError === 'origin';
+      summaryBox.hidden = refused;
+      emptyEl.hidden = refused;
       root.setAttribute('data-cp-busy', busy ? 'true' : 'false');
     }
 
