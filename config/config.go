@@ -27,7 +27,7 @@ type Config struct {
 	// LogLevel is debug, info, warn or error (CHATPAPER_LOG_LEVEL,
 	// default info).
 	LogLevel string
-	// RerankURL, when set, is a reranking endpoint the engine reorders
+	// RerankURL, when set, is a reranking endpoint retrieval reorders
 	// its best passages with (CHATPAPER_RERANK_URL, e.g.
 	// http://127.0.0.1:8081/rerank; default none).
 	RerankURL string
@@ -58,6 +58,9 @@ type Config struct {
 
 	// LLM configures model mode; see LLMConfig.
 	LLM LLMConfig
+	// Chat configures model mode's sessions and summaries; see
+	// ChatConfig.
+	Chat ChatConfig
 
 	// AdminKeys are the API keys that may ingest and delete papers
 	// (CHATPAPER_ADMIN_KEYS, comma-separated). With none, the admin
@@ -118,15 +121,42 @@ type LLMConfig struct {
 	// Retries is how many times a request refused with 429 or 5xx is
 	// retried before its first token (CHATPAPER_LLM_RETRIES, default 2).
 	Retries int
+	// Backoff is the first retry's delay, doubled each retry with
+	// jitter (CHATPAPER_LLM_BACKOFF, default 500ms).
+	Backoff time.Duration
+	// Temperature of chat completions (default 0.2: answers should
+	// stick to the context).
+	Temperature float32
+}
+
+// ChatConfig tunes model mode beyond the endpoint. It is not read from
+// the environment; its defaults are the one place these values live.
+type ChatConfig struct {
+	// MaxTurns is how many earlier turns a session keeps (default 6).
+	MaxTurns int
+	// HistoryRunes bounds the kept turns' questions and answers
+	// together, in characters (default 6000, about 2000 tokens).
+	HistoryRunes int
+	// SummaryCooldown is how long after a failed model summary the
+	// extractive one is served without asking again (default 1m).
+	SummaryCooldown time.Duration
+	// WarmWorkers, WarmQueue, WarmAttempts and WarmBackoff bound the
+	// background summary warmer: concurrent generations (default 2),
+	// waiting papers (default 64), tries per paper (default 4) and the
+	// first retry's delay, doubled after each (default 30s).
+	WarmWorkers  int
+	WarmQueue    int
+	WarmAttempts int
+	WarmBackoff  time.Duration
 }
 
 // Enabled reports whether model mode is configured.
 func (l LLMConfig) Enabled() bool { return l.BaseURL != "" }
 
-// Load reads the configuration: defaults first, then the environment
-// through getenv, then validation. Errors name the offending variable.
-func Load(getenv func(string) string) (Config, error) {
-	c := Config{
+// Defaults returns the configuration with every default and nothing
+// read from the environment.
+func Defaults() Config {
+	return Config{
 		Addr:            "127.0.0.1:8080",
 		DataDir:         "./data",
 		EmbedDim:        1024,
@@ -141,6 +171,12 @@ func Load(getenv func(string) string) (Config, error) {
 			Timeout:           120 * time.Second,
 			FirstTokenTimeout: 15 * time.Second,
 			Retries:           2,
+			Backoff:           500 * time.Millisecond,
+			Temperature:       0.2,
+		},
+		Chat: ChatConfig{
+			MaxTurns: 6, HistoryRunes: 6000, SummaryCooldown: time.Minute,
+			WarmWorkers: 2, WarmQueue: 64, WarmAttempts: 4, WarmBackoff: 30 * time.Second,
 		},
 		RerankAPI:       "tei",
 		RerankTimeout:   5 * time.Second,
@@ -149,6 +185,12 @@ func Load(getenv func(string) string) (Config, error) {
 
 		QuestionRetentionDays: 180,
 	}
+}
+
+// Load reads the configuration: defaults first, then the environment
+// through getenv, then validation. Errors name the offending variable.
+func Load(getenv func(string) string) (Config, error) {
+	c := Defaults()
 	str(getenv, "CHATPAPER_ADDR", &c.Addr)
 	str(getenv, "CHATPAPER_DATA", &c.DataDir)
 	str(getenv, "CHATPAPER_LOG_LEVEL", &c.LogLevel)
@@ -199,6 +241,9 @@ func loadLLM(getenv func(string) string, l *LLMConfig) error {
 		return err
 	}
 	if err := duration(getenv, "CHATPAPER_LLM_TIMEOUT", &l.Timeout); err != nil {
+		return err
+	}
+	if err := duration(getenv, "CHATPAPER_LLM_BACKOFF", &l.Backoff); err != nil {
 		return err
 	}
 	return duration(getenv, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", &l.FirstTokenTimeout)
@@ -307,6 +352,9 @@ func (l LLMConfig) validate() error {
 	}
 	if l.Retries < 0 || l.Retries > 10 {
 		return fmt.Errorf("config: CHATPAPER_LLM_RETRIES %d must be between 0 and 10", l.Retries)
+	}
+	if l.Backoff <= 0 {
+		return fmt.Errorf("config: CHATPAPER_LLM_BACKOFF must be positive")
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +33,7 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadEnv(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(map[string]string{"CHATPAPER_ADDR": ":9000", "CHATPAPER_DATA": "/d", "CHATPAPER_EMBED_DIM": "512", "CHATPAPER_SHUTDOWN_TIMEOUT": "3s"}))
 	if err != nil {
 		t.Fatal(err)
@@ -42,6 +44,7 @@ func TestLoadEnv(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -57,6 +60,7 @@ func TestLoadErrors(t *testing.T) {
 		{"embed model without endpoint", map[string]string{"CHATPAPER_EMBED_MODEL": "text-embedding-3-small"}, "CHATPAPER_EMBED_MODEL"},
 		{"embed batch zero", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_EMBED_BATCH": "0"}, "CHATPAPER_EMBED_BATCH"},
 		{"bad llm timeout", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_TIMEOUT": "long"}, "CHATPAPER_LLM_TIMEOUT"},
+		{"bad llm backoff", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_BACKOFF": "0s"}, "CHATPAPER_LLM_BACKOFF"},
 		{"first token over timeout", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_TIMEOUT": "5s", "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT": "10s"}, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT"},
 	}
 	for _, tt := range tests {
@@ -70,6 +74,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestLoadLLM(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -80,13 +85,13 @@ func TestLoadLLM(t *testing.T) {
 	c, err = Load(env(map[string]string{
 		"CHATPAPER_LLM_BASE_URL": "http://localhost:11434/v1", "OPENAI_API_KEY": "sk-fallback",
 		"CHATPAPER_LLM_MODEL": "qwen2.5:7b", "CHATPAPER_EMBED_MODEL": "bge-m3", "CHATPAPER_EMBED_BATCH": "16",
-		"CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT": "2s",
+		"CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT": "2s", "CHATPAPER_LLM_BACKOFF": "50ms",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.LLM.Enabled() || c.LLM.APIKey != "sk-fallback" || c.LLM.Model != "qwen2.5:7b" || c.LLM.EmbedModel != "bge-m3" ||
-		c.LLM.EmbedBatch != 16 || c.LLM.FirstTokenTimeout != 2*time.Second || c.LLM.Timeout != 120*time.Second {
+		c.LLM.EmbedBatch != 16 || c.LLM.FirstTokenTimeout != 2*time.Second || c.LLM.Timeout != 120*time.Second || c.LLM.Backoff != 50*time.Millisecond {
 		t.Errorf("llm config = %+v", c.LLM)
 	}
 	c, err = Load(env(map[string]string{"CHATPAPER_LLM_BASE_URL": "https://api.openai.com/v1", "OPENAI_API_KEY": "sk-a", "CHATPAPER_LLM_API_KEY": "sk-b"}))
@@ -99,6 +104,7 @@ func TestLoadLLM(t *testing.T) {
 }
 
 func TestLoadRerank(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(map[string]string{"CHATPAPER_RERANK_URL": "http://127.0.0.1:8081/rerank", "CHATPAPER_RERANK_API": "cohere",
 		"CHATPAPER_RERANK_MODEL": "bge-reranker-v2-m3", "CHATPAPER_RERANK_TIMEOUT": "2s"}))
 	if err != nil {
@@ -115,6 +121,7 @@ func TestLoadRerank(t *testing.T) {
 }
 
 func TestLoadScaleSettings(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +150,7 @@ func TestLoadScaleSettings(t *testing.T) {
 }
 
 func TestLoadSecurity(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(nil))
 	if err != nil {
 		t.Fatal(err)

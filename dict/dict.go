@@ -118,19 +118,6 @@ func Translate(text string) []Word {
 	return out
 }
 
-// English returns the glosses of Translate(text) joined into one English
-// pseudo-text, for embedders and lexical indexes that only speak English.
-func English(text string) string {
-	var b strings.Builder
-	for _, w := range Translate(text) {
-		for _, g := range w.En {
-			b.WriteString(g)
-			b.WriteByte(' ')
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
 // stopWords are Chinese function words and question words whose glosses
 // ("of", "which", "have") only add noise to a query.
 var stopWords = func() map[string]struct{} {

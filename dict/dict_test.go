@@ -6,6 +6,7 @@ import (
 )
 
 func TestTranslate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want map[string]string // Chinese word → one gloss it must have
@@ -33,6 +34,7 @@ func TestTranslate(t *testing.T) {
 }
 
 func TestTranslateSkipsNonHan(t *testing.T) {
+	t.Parallel()
 	ws := Translate("miR-1246 与 DNA 损伤")
 	var zh []string
 	for _, w := range ws {

@@ -13,19 +13,3 @@ type Embedder interface {
 	// embedders with different names are not comparable.
 	Name() string
 }
-
-// Func adapts a function to the Embedder interface.
-type Func struct {
-	ID string
-	Fn func(ctx context.Context, texts []string) ([][]float32, error)
-}
-
-// Embed calls f.Fn.
-func (f Func) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	return f.Fn(ctx, texts)
-}
-
-// Name returns f.ID.
-func (f Func) Name() string { return f.ID }
-
-var _ Embedder = Func{}

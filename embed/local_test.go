@@ -19,6 +19,7 @@ func cosine(a, b []float32) float64 {
 }
 
 func TestLocalProperties(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	l := NewLocal(0)
 	texts := []string{
@@ -61,6 +62,7 @@ func TestLocalProperties(t *testing.T) {
 }
 
 func TestLocalCancelled(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := NewLocal(0).Embed(ctx, []string{"a"}); err == nil {

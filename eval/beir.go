@@ -157,7 +157,7 @@ type Config struct {
 	Options search.Options
 	// EmbedWeight, when positive, rescores the top 100 hits by fusing the
 	// max-normalised index score with the local embedder's cosine (the
-	// per-paper engine's vector side) at this weight.
+	// per-paper retrieval's vector side) at this weight.
 	EmbedWeight float64
 }
 
@@ -243,7 +243,7 @@ func embedCorpus(docs []search.Doc) *embedded {
 	return &embedded{e: e, pos: pos, vec: vec}
 }
 
-// fuse rescores hits: (1-w)·score/max + w·cosine.
+// fuse rescores hits with search.Fuse: (1-w)·score/max + w·cosine.
 func (m *embedded) fuse(query string, hits []search.Hit, w float64) []search.Hit {
 	if len(hits) == 0 {
 		return hits
@@ -256,7 +256,7 @@ func (m *embedded) fuse(query string, hits []search.Hit, w float64) []search.Hit
 		for j, x := range m.vec[m.pos[h.ID]] {
 			dot += float64(x * qv[0][j])
 		}
-		out[i] = search.Hit{ID: h.ID, Score: (1-w)*h.Score/best + w*dot}
+		out[i] = search.Hit{ID: h.ID, Score: search.Fuse(h.Score, best, dot, w)}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
 	return out

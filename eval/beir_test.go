@@ -13,6 +13,7 @@ import (
 // holds the ordering the full run showed: the default beats the BM25
 // baseline in the same run.
 func TestBEIRSlice(t *testing.T) {
+	t.Parallel()
 	b, err := eval.LoadBEIR("testdata/beir-scifact-slice")
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +45,7 @@ func TestBEIRSlice(t *testing.T) {
 }
 
 func TestNDCG(t *testing.T) {
+	t.Parallel()
 	rel := map[string]int{"a": 1, "b": 1}
 	tests := []struct {
 		ranked []string
@@ -66,6 +68,7 @@ func TestNDCG(t *testing.T) {
 func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
 
 func TestLoadBEIRMissing(t *testing.T) {
+	t.Parallel()
 	if _, err := eval.LoadBEIR(t.TempDir()); err == nil {
 		t.Error("LoadBEIR of an empty folder succeeded, want an error")
 	}
@@ -76,6 +79,7 @@ func TestLoadBEIRMissing(t *testing.T) {
 // showed: the dictionary links the languages beyond shared digits and
 // Latin names, and whole abstracts find their twin.
 func TestPairsSlice(t *testing.T) {
+	t.Parallel()
 	ps, err := eval.LoadPairs("testdata/wmt-pairs-slice")
 	if err != nil {
 		t.Fatal(err)

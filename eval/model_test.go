@@ -6,14 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/eval"
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/llm"
 	"github.com/chatpaper/chatpaper/llm/llmtest"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store/sqlite"
-	"github.com/chatpaper/chatpaper/vector"
 )
 
 // devTranslations stand in for the model's query rewriting of the dev
@@ -31,6 +30,7 @@ var devTranslations = map[string]string{
 // the English paper retrieve and cite gold references, and unanswerable
 // questions are still refused without asking the model.
 func TestDevQAModelMode(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fake := llmtest.NewServer()
 	defer fake.Close()
@@ -42,12 +42,17 @@ func TestDevQAModelMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	eng := rag.NewEngine(st, embed.NewLocal(0), vector.NewChromem(), nil)
-	if err := eng.Ingest(ctx, paper.Demo()); err != nil {
+	lib := apptest.Library(t, st, nil, nil)
+	if err := lib.Ingest(ctx, paper.Demo()); err != nil {
 		t.Fatal(err)
 	}
-	client := llm.New(llm.Options{BaseURL: fake.BaseURL, Model: "fake-model", FirstTokenTimeout: 10 * time.Second})
-	gen := rag.NewGenerator(eng, client, st, nil, rag.GeneratorOptions{})
+	lc := config.Defaults().LLM
+	client, err := llm.New(llm.Options{BaseURL: fake.BaseURL, Model: "fake-model", EmbedBatch: lc.EmbedBatch, Timeout: lc.Timeout,
+		FirstTokenTimeout: 10 * time.Second, Retries: lc.Retries, Backoff: lc.Backoff, Temperature: lc.Temperature})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := apptest.Chat(t, lib, client, st)
 	f, err := os.Open("testdata/exosome-irradiation-dev.jsonl")
 	if err != nil {
 		t.Fatal(err)

@@ -5,19 +5,18 @@ import (
 	"os"
 	"testing"
 
-	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/eval"
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store/sqlite"
-	"github.com/chatpaper/chatpaper/vector"
 )
 
-// TestDevQA runs the dev QA set on the demo paper and holds the floor
-// of issue 4: at least 9 in 10 English and 7 in 10 Chinese answerable
+// TestDevQA runs the dev QA set on the demo paper and holds its floor:
+// at least 9 in 10 English and 7 in 10 Chinese answerable
 // questions cite a gold reference, and every unanswerable question is
 // refused.
 func TestDevQA(t *testing.T) {
+	t.Parallel()
 	rep := runQAFile(t, "testdata/exosome-irradiation-dev.jsonl")
 	for _, l := range rep.Langs {
 		t.Log(l)
@@ -38,6 +37,7 @@ func TestDevQA(t *testing.T) {
 // about the English demo paper find gold references, and off-topic
 // questions in either language are refused.
 func TestHeldOutQA(t *testing.T) {
+	t.Parallel()
 	rep := runQAFile(t, "testdata/exosome-irradiation-heldout.jsonl")
 	for _, l := range rep.Langs {
 		t.Log(l)
@@ -58,8 +58,9 @@ func runQAFile(t *testing.T, path string) *eval.Report {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	eng := rag.NewEngine(st, embed.NewLocal(0), vector.NewChromem(), nil)
-	if err := eng.Ingest(ctx, paper.Demo()); err != nil {
+	lib := apptest.Library(t, st, nil, nil)
+	eng := apptest.Extractive(lib, nil)
+	if err := lib.Ingest(ctx, paper.Demo()); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
@@ -82,6 +83,7 @@ func runQAFile(t *testing.T, path string) *eval.Report {
 }
 
 func TestLoadQAErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in string }{
 		{"malformed", `{"id":"x",`},
 		{"unknown field", `{"id":"x","question":"q","bogus":1}`},

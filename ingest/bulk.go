@@ -15,23 +15,10 @@ import (
 	"github.com/chatpaper/chatpaper/store"
 )
 
-// Ingester stores and indexes a paper (rag.Engine does).
+// Ingester stores and indexes a paper (library.Library does).
 type Ingester interface {
 	Ingest(ctx context.Context, p *paper.Paper) error
 }
-
-// Hasher reports the content hash of a stored paper (store.ContentHash at
-// the time it was stored) or an error wrapping store.ErrNotFound;
-// sqlite.Store does. Bulk ingest uses it to skip unchanged papers.
-type Hasher interface {
-	PaperHash(ctx context.Context, id string) (string, error)
-}
-
-// HasherFunc adapts a function to Hasher.
-type HasherFunc func(ctx context.Context, id string) (string, error)
-
-// PaperHash calls f.
-func (f HasherFunc) PaperHash(ctx context.Context, id string) (string, error) { return f(ctx, id) }
 
 // Item is one input: a file on disk (Path) or bytes in memory (Data).
 type Item struct {
@@ -72,8 +59,8 @@ type Options struct {
 	// zero or less means GOMAXPROCS.
 	Workers int
 	// Hashes, when set, lets Run skip papers whose stored content hash
-	// equals the parsed paper's.
-	Hashes Hasher
+	// (store.Store.PaperHash) equals the parsed paper's.
+	Hashes store.Store
 	// Progress, when set, is called after each item with the number done
 	// so far and that item's result, from one goroutine at a time.
 	Progress func(done int, r Result)

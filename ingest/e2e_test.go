@@ -4,12 +4,11 @@ import (
 	"context"
 	"testing"
 
-	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/ingest"
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper/pdf/pdftest"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store/sqlite"
-	"github.com/chatpaper/chatpaper/vector"
 )
 
 // TestSamplesAnswerFromReferences ingests each published sample through
@@ -17,13 +16,15 @@ import (
 // and asks a question only one of its references answers: the answer
 // must cite that reference's number.
 func TestSamplesAnswerFromReferences(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	eng := rag.NewEngine(st, embed.NewLocal(0), vector.NewChromem(), nil)
+	lib := apptest.Library(t, st, nil, nil)
+	eng := apptest.Extractive(lib, nil)
 	tests := []struct {
 		file, format, id string
 		refs             int
@@ -49,7 +50,7 @@ func TestSamplesAnswerFromReferences(t *testing.T) {
 			if tt.format == ingest.FormatPDF {
 				item = ingest.Item{Name: tt.file, Data: pdftest.Make(pdftest.Article())}
 			}
-			rs := ingest.Run(ctx, []ingest.Item{item}, eng, ingest.Options{Hashes: st})
+			rs := ingest.Run(ctx, []ingest.Item{item}, lib, ingest.Options{Hashes: st})
 			r := rs[0]
 			if r.Status != ingest.StatusIngested || r.Format != tt.format || r.ID != tt.id || r.References != tt.refs {
 				t.Fatalf("result %+v (err %v), want %s ingested as %s with %d references", r, r.Err, tt.id, tt.format, tt.refs)

@@ -11,13 +11,11 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/ingest"
 	"github.com/chatpaper/chatpaper/ingest/ingesttest"
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store/sqlite"
-	"github.com/chatpaper/chatpaper/vector"
 )
 
 func readTestdata(t testing.TB, path string) []byte {
@@ -30,6 +28,7 @@ func readTestdata(t testing.TB, path string) []byte {
 }
 
 func TestDetect(t *testing.T) {
+	t.Parallel()
 	jatsXML := readTestdata(t, "../paper/jats/testdata/pntd.0002065.nxml")
 	cr := readTestdata(t, "../paper/crossref/testdata/10.3389_fgene.2017.00147.json")
 	own := []byte(`{"id":"p","title":"T","abstract":"A","references":[]}`)
@@ -69,6 +68,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestParseIDs(t *testing.T) {
+	t.Parallel()
 	jatsXML := readTestdata(t, "../paper/jats/testdata/elife06003.xml")
 	tests := []struct {
 		name, id, fallback string
@@ -104,6 +104,7 @@ func TestParseIDs(t *testing.T) {
 }
 
 func TestFallbackID(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"dir/pone.0046493.nxml":     "pone.0046493",
 		"a/b/exosome.page.txt":      "exosome",
@@ -144,6 +145,7 @@ func (f *fakeIngester) Ingest(ctx context.Context, p *paper.Paper) error {
 }
 
 func TestRunCorpusWithBrokenFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad, err := ingesttest.WriteCorpus(dir, 1, 50, 5)
 	if err != nil {
@@ -194,13 +196,14 @@ func TestRunCorpusWithBrokenFiles(t *testing.T) {
 }
 
 func TestRunSkipsUnchanged(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	eng := rag.NewEngine(st, embed.NewLocal(0), vector.NewChromem(), nil)
+	eng := apptest.Library(t, st, nil, nil)
 	dir := t.TempDir()
 	if _, err := ingesttest.WriteCorpus(dir, 2, 8, 0); err != nil {
 		t.Fatal(err)
@@ -236,6 +239,7 @@ func TestRunSkipsUnchanged(t *testing.T) {
 }
 
 func TestRunCancelled(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	items := []ingest.Item{{Name: "a", Data: []byte(`{"id":"a","title":"T","abstract":"A"}`)}, {Name: "b", Data: []byte("x")}}

@@ -28,8 +28,8 @@ import (
 	"github.com/chatpaper/chatpaper/rag"
 )
 
-// Options configure a Client. Zero durations and sizes take the
-// defaults noted.
+// Options configure a Client. Every limit is explicit: package config
+// holds the defaults.
 type Options struct {
 	BaseURL string
 	APIKey  string
@@ -37,21 +37,20 @@ type Options struct {
 	Model string
 	// EmbedModel is the embedding model; empty disables Embedder.
 	EmbedModel string
-	// EmbedBatch is the most inputs per embeddings request (default 10).
+	// EmbedBatch is the most inputs per embeddings request.
 	EmbedBatch int
-	// Timeout bounds one whole request, retries included (default 120s).
+	// Timeout bounds one whole request, retries included.
 	Timeout time.Duration
 	// FirstTokenTimeout bounds the wait for a stream's first content
-	// token, retries included (default 15s).
+	// token, retries included.
 	FirstTokenTimeout time.Duration
 	// Retries is how many times a 429 or 5xx is retried before the
 	// first token.
 	Retries int
 	// Backoff is the first retry's delay, doubled each retry with
-	// jitter (default 500ms).
+	// jitter.
 	Backoff time.Duration
-	// Temperature of chat completions (default 0.2: answers should
-	// stick to the context).
+	// Temperature of chat completions.
 	Temperature float32
 	// HTTPClient sends the requests (default: a client with no overall
 	// timeout, since streams are bounded by Timeout).
@@ -73,21 +72,13 @@ type Client struct {
 var _ rag.ChatModel = (*Client)(nil)
 
 // New returns a client for the endpoint in o.
-func New(o Options) *Client {
-	if o.EmbedBatch <= 0 {
-		o.EmbedBatch = 10
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = 120 * time.Second
-	}
-	if o.FirstTokenTimeout <= 0 {
-		o.FirstTokenTimeout = 15 * time.Second
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = 500 * time.Millisecond
-	}
-	if o.Temperature == 0 {
-		o.Temperature = 0.2
+// Every limit in o is explicit (package config holds the defaults): a
+// non-positive batch, timeout or backoff, a negative retry count or
+// temperature is an error.
+func New(o Options) (*Client, error) {
+	if o.EmbedBatch <= 0 || o.Timeout <= 0 || o.FirstTokenTimeout <= 0 || o.Backoff <= 0 || o.Retries < 0 || o.Temperature < 0 {
+		return nil, fmt.Errorf("llm: batch, timeouts and backoff must be positive, retries and temperature not negative: batch %d timeout %v first token %v backoff %v retries %d temperature %v",
+			o.EmbedBatch, o.Timeout, o.FirstTokenTimeout, o.Backoff, o.Retries, o.Temperature)
 	}
 	hc := o.HTTPClient
 	if hc == nil {
@@ -104,7 +95,7 @@ func New(o Options) *Client {
 	if o.Tokens != nil {
 		c.CountTokens(o.Tokens)
 	}
-	return c
+	return c, nil
 }
 
 func transport(hc *http.Client) http.RoundTripper {

@@ -13,13 +13,18 @@ import (
 	"github.com/chatpaper/chatpaper/rag"
 )
 
-func newClient(fake *llmtest.Server, mod func(*llm.Options)) *llm.Client {
-	o := llm.Options{BaseURL: fake.BaseURL, APIKey: "sk-test", Model: "fake-model", EmbedModel: "fake-embed",
-		Retries: 2, Backoff: 5 * time.Millisecond, FirstTokenTimeout: 5 * time.Second, Timeout: 10 * time.Second}
+func newClient(t testing.TB, fake *llmtest.Server, mod func(*llm.Options)) *llm.Client {
+	t.Helper()
+	o := llm.Options{BaseURL: fake.BaseURL, APIKey: "sk-test", Model: "fake-model", EmbedModel: "fake-embed", EmbedBatch: 10,
+		Retries: 2, Backoff: 5 * time.Millisecond, FirstTokenTimeout: 5 * time.Second, Timeout: 10 * time.Second, Temperature: 0.2}
 	if mod != nil {
 		mod(&o)
 	}
-	return llm.New(o)
+	c, err := llm.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func collect(t *testing.T, c *llm.Client, ctx context.Context) ([]string, error) {
@@ -33,6 +38,7 @@ func collect(t *testing.T, c *llm.Client, ctx context.Context) ([]string, error)
 }
 
 func TestStreamChatQuirks(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	tokens := llmtest.Split("The answer is [1] and [2].")
@@ -41,7 +47,7 @@ func TestStreamChatQuirks(t *testing.T) {
 		// a usage chunk with "choices": [] all come with every stream.
 		return &llmtest.Reply{Reasoning: "secret chain of thought", Tokens: tokens}
 	}
-	deltas, err := collect(t, newClient(fake, nil), context.Background())
+	deltas, err := collect(t, newClient(t, fake, nil), context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +63,7 @@ func TestStreamChatQuirks(t *testing.T) {
 }
 
 func TestStreamChatFaults(t *testing.T) {
+	t.Parallel()
 	tokens := llmtest.Split("one two three four five six")
 	tests := []struct {
 		name      string
@@ -94,7 +101,7 @@ func TestStreamChatFaults(t *testing.T) {
 				i++
 				return &r
 			}
-			deltas, err := collect(t, newClient(fake, tt.opts), context.Background())
+			deltas, err := collect(t, newClient(t, fake, tt.opts), context.Background())
 			if got := strings.Join(deltas, ""); got != tt.wantText {
 				t.Errorf("text = %q, want %q", got, tt.wantText)
 			}
@@ -112,13 +119,14 @@ func TestStreamChatFaults(t *testing.T) {
 }
 
 func TestStreamChatCancelReachesUpstream(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	fake.ChatFn = func(llmtest.ChatRequest) *llmtest.Reply {
 		return &llmtest.Reply{Tokens: llmtest.Split("a b c"), Hold: true}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := newClient(fake, nil)
+	c := newClient(t, fake, nil)
 	errc := make(chan error, 1)
 	got := make(chan string, 8)
 	go func() {
@@ -142,10 +150,11 @@ func TestStreamChatCancelReachesUpstream(t *testing.T) {
 }
 
 func TestStreamChatSinkErrorIsNotUpstream(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	gone := errors.New("reader gone")
-	err := newClient(fake, nil).StreamChat(context.Background(), []rag.ChatMessage{{Role: rag.RoleUser, Content: "x"}},
+	err := newClient(t, fake, nil).StreamChat(context.Background(), []rag.ChatMessage{{Role: rag.RoleUser, Content: "x"}},
 		func(string) error { return gone })
 	if !errors.Is(err, gone) || errors.Is(err, rag.ErrUpstream) {
 		t.Errorf("err = %v, want the sink's error, not upstream", err)
@@ -153,13 +162,14 @@ func TestStreamChatSinkErrorIsNotUpstream(t *testing.T) {
 }
 
 func TestEmbedBatches(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	texts := make([]string, 23)
 	for i := range texts {
 		texts[i] = strings.Repeat("word ", i+1) + "glacier"
 	}
-	e := newClient(fake, nil).Embedder()
+	e := newClient(t, fake, nil).Embedder()
 	vecs, err := e.Embed(context.Background(), texts)
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +188,7 @@ func TestEmbedBatches(t *testing.T) {
 
 	// A larger batch than the endpoint takes is refused, not split up by
 	// the endpoint: the limit must be configured.
-	big := newClient(fake, func(o *llm.Options) { o.EmbedBatch = 16 }).Embedder()
+	big := newClient(t, fake, func(o *llm.Options) { o.EmbedBatch = 16 }).Embedder()
 	if _, err := big.Embed(context.Background(), texts); !errors.Is(err, rag.ErrUpstream) {
 		t.Errorf("embed over the endpoint's batch limit: err = %v, want upstream error", err)
 	}
@@ -200,10 +210,11 @@ func equal(a, b []int) bool {
 }
 
 func TestReasoningModelsGetNoTemperature(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	for _, model := range []string{"o3-mini", "gpt-5-mini", "deepseek-reasoner"} {
-		c := newClient(fake, func(o *llm.Options) { o.Model = model })
+		c := newClient(t, fake, func(o *llm.Options) { o.Model = model })
 		if _, err := collect(t, c, context.Background()); err != nil {
 			t.Errorf("%s: %v", model, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chatpaper/chatpaper/llm"
 	"github.com/chatpaper/chatpaper/llm/llmtest"
@@ -24,11 +25,12 @@ func (t *tokenTally) AddTokens(model, kind string, n int) {
 }
 
 func TestStreamChatCountsTokens(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	tokens := llmtest.Split("Meltwater from Greenland [1].")
 	fake.ChatFn = func(llmtest.ChatRequest) *llmtest.Reply { return &llmtest.Reply{Tokens: tokens} }
-	c := newClient(fake, nil)
+	c := newClient(t, fake, nil)
 	tally := &tokenTally{n: map[string]int{}}
 	c.CountTokens(tally)
 	for range 2 {
@@ -47,6 +49,7 @@ func TestStreamChatCountsTokens(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	var status int
 	var auth string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +59,11 @@ func TestCheck(t *testing.T) {
 		auth = r.Header.Get("Authorization")
 		w.WriteHeader(status)
 	}))
-	c := llm.New(llm.Options{BaseURL: srv.URL + "/v1", APIKey: "sk-x", Model: "m"})
+	c, err := llm.New(llm.Options{BaseURL: srv.URL + "/v1", APIKey: "sk-x", Model: "m", EmbedBatch: 10,
+		Timeout: 10 * time.Second, FirstTokenTimeout: 5 * time.Second, Backoff: time.Millisecond, Temperature: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		status int
 		ok     bool

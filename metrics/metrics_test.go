@@ -17,6 +17,7 @@ func scrape(t *testing.T, m *Metrics) string {
 }
 
 func TestMetricsMove(t *testing.T) {
+	t.Parallel()
 	m := New()
 	m.ObserveHTTP("/api/v1/papers/:id", "GET", 200, 5*time.Millisecond)
 	m.ObserveAsk("extractive", "ws", 10*time.Millisecond, 0)
@@ -44,6 +45,7 @@ func TestMetricsMove(t *testing.T) {
 }
 
 func TestNilMetricsRecordNothing(t *testing.T) {
+	t.Parallel()
 	var m *Metrics
 	m.ObserveHTTP("/", "GET", 200, time.Millisecond)
 	m.ObserveAsk("extractive", "rest", time.Millisecond, 1)

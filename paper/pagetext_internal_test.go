@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseAuthorLine(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		line string
 		want []string // nil when the line is not an author line
@@ -33,6 +34,7 @@ func TestParseAuthorLine(t *testing.T) {
 }
 
 func TestLooksLikeCitation(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text string
 		want bool
@@ -58,6 +60,7 @@ func TestLooksLikeCitation(t *testing.T) {
 }
 
 func TestIsNoise(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		line string
 		want bool
@@ -88,6 +91,7 @@ func TestIsNoise(t *testing.T) {
 }
 
 func TestFindDOI(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ text, want string }{
 		{"Nat Rev Cancer. 2004; 4: 437-47. doi:10.1038/nrc1367.", "10.1038/nrc1367"},
 		{"Lancet. 2020; 395: 497-506 (https://doi.org/10.1016/S0140-6736(20)30183-5).", "10.1016/S0140-6736(20)30183-5"},

@@ -5,6 +5,7 @@
 package paper
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -77,6 +78,18 @@ type Summary struct {
 	Notice string `json:"notice,omitempty"`
 }
 
+// Suggestions are questions a reader might ask about a paper, shown in
+// the empty chat in the reader's language.
+type Suggestions struct {
+	PaperID   string   `json:"paper_id"`
+	Lang      string   `json:"lang"`
+	Questions []string `json:"questions"`
+	// Source is "extractive" when the questions were built from the
+	// paper's own terms and "llm" when a model wrote them.
+	Source string `json:"source"`
+	Model  string `json:"model,omitempty"`
+}
+
 // Languages the reader can choose.
 const (
 	LangEN = "en_US"
@@ -85,6 +98,11 @@ const (
 
 // ValidLang reports whether lang is one of the supported reader languages.
 func ValidLang(lang string) bool { return lang == LangEN || lang == LangZH }
+
+// ErrInvalidLang is returned (wrapped) for a reader language other than
+// en_US and zh_CN, wherever one is given: a question, a summary, a
+// search. Clients see code "invalid_lang".
+var ErrInvalidLang = errors.New("invalid lang")
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 

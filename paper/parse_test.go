@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,10 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chatpaper/chatpaper/internal/golden"
 	"github.com/chatpaper/chatpaper/paper"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the parser's output")
 
 const exosomePage = "testdata/exosome-irradiation.page.txt"
 
@@ -51,6 +49,7 @@ func canonicalJSON(t testing.TB, p *paper.Paper) []byte {
 }
 
 func TestParsePageTextExosome(t *testing.T) {
+	t.Parallel()
 	p := parseExosome(t)
 	ref := func(n int) string {
 		r, ok := p.Reference(n)
@@ -96,6 +95,7 @@ func TestParsePageTextExosome(t *testing.T) {
 }
 
 func TestParsePageTextNumbered(t *testing.T) {
+	t.Parallel()
 	p, err := paper.ParsePageText(readFile(t, "testdata/numbered.page.txt"), "numbered")
 	if err != nil {
 		t.Fatalf("ParsePageText: %v", err)
@@ -130,6 +130,7 @@ func TestParsePageTextNumbered(t *testing.T) {
 }
 
 func TestParsePageTextNumberStyles(t *testing.T) {
+	t.Parallel()
 	const page = `Oxygen and radiation
 
 Ann Lee1, Bo Chen2
@@ -182,6 +183,7 @@ func blankLines(data []byte, from, to int) []byte {
 }
 
 func TestParsePageTextErrors(t *testing.T) {
+	t.Parallel()
 	page := readFile(t, exosomePage)
 	numberedPage := readFile(t, "testdata/numbered.page.txt")
 	tests := []struct {
@@ -231,6 +233,7 @@ const validJSON = `{
 }`
 
 func TestParseJSON(t *testing.T) {
+	t.Parallel()
 	p, err := paper.ParseJSON([]byte(validJSON))
 	if err != nil {
 		t.Fatalf("ParseJSON: %v", err)
@@ -261,6 +264,7 @@ func TestParseJSON(t *testing.T) {
 }
 
 func TestParseJSONErrors(t *testing.T) {
+	t.Parallel()
 	swap := func(old, new string) string {
 		if !strings.Contains(validJSON, old) {
 			panic("test input does not contain " + old)
@@ -316,6 +320,7 @@ func TestParseJSONErrors(t *testing.T) {
 }
 
 func TestParseJSONValidationErrorUnwraps(t *testing.T) {
+	t.Parallel()
 	_, err := paper.ParseJSON([]byte(`{"id":"p","title":"T"}`))
 	var ve *paper.ValidationError
 	if !errors.As(err, &ve) {
@@ -327,6 +332,7 @@ func TestParseJSONValidationErrorUnwraps(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	page := readFile(t, exosomePage)
 	noID := strings.Replace(validJSON, `"id": "p1",`, ``, 1)
 	tests := []struct {
@@ -380,6 +386,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	d := paper.Demo()
 	tests := []struct {
 		name      string
@@ -438,6 +445,7 @@ func TestDemo(t *testing.T) {
 // "go test ./paper -run TestGolden -update" after an intended change and
 // review the diff.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	pages, err := filepath.Glob("testdata/*.page.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -452,17 +460,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParsePageText: %v", err)
 			}
-			got := canonicalJSON(t, p)
-			golden := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if want := readFile(t, golden); !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s; rerun with -update and review the diff", golden)
-			}
+			golden.Check(t, name+".golden.json", canonicalJSON(t, p))
 		})
 	}
 }
@@ -470,6 +468,7 @@ func TestGolden(t *testing.T) {
 // TestParsePageTextVariants checks that the page parses the same after
 // changes a different browser, site layout or copy could make.
 func TestParsePageTextVariants(t *testing.T) {
+	t.Parallel()
 	page := string(readFile(t, exosomePage))
 	want := parseExosome(t)
 	lines := strings.Split(page, "\n")
@@ -548,6 +547,7 @@ func TestParsePageTextVariants(t *testing.T) {
 }
 
 func TestParsePageTextLayouts(t *testing.T) {
+	t.Parallel()
 	const gray = "Gray LH, Conger AD. The concentration of oxygen dissolved in tissues. Br J Radiol. 1953; 26: 638-48."
 	const brown = "Brown JM, Wilson WR. Exploiting tumour hypoxia in cancer treatment. Nat Rev Cancer. 2004; 4: 437-47."
 	tests := []struct {

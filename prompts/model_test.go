@@ -1,34 +1,19 @@
 package prompts
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chatpaper/chatpaper/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, name string, p Prompt) {
+func checkPrompt(t *testing.T, name string, p Prompt) {
 	t.Helper()
-	got := "=== system\n" + p.System + "\n=== user\n" + p.User + "\n"
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./prompts -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s:\n%s", name, path, got)
-	}
+	golden.Check(t, name+".golden", []byte("=== system\n"+p.System+"\n=== user\n"+p.User+"\n"))
 }
 
 func TestModelPromptsGolden(t *testing.T) {
+	t.Parallel()
 	refs := []ContextRef{
 		{N: 26, Text: "Valadi H, Ekström K, Bossios A. Exosome-mediated transfer of mRNAs and microRNAs is a novel mechanism of genetic exchange between cells. Nat Cell Biol. 2007; 9: 654-9."},
 		{N: 3, Text: "Kalluri R, LeBleu VS. The biology, function, and biomedical applications of exosomes. Science. 2020; 367: eaau6977."},
@@ -74,7 +59,7 @@ func TestModelPromptsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.name, p)
+			checkPrompt(t, tt.name, p)
 		})
 	}
 }
@@ -86,6 +71,7 @@ func TestQuestionsVersion(t *testing.T) {
 }
 
 func TestSummaryVersion(t *testing.T) {
+	t.Parallel()
 	if !strings.HasPrefix(SummaryVersion, "summary-") || len(SummaryVersion) != len("summary-")+12 {
 		t.Errorf("SummaryVersion = %q", SummaryVersion)
 	}

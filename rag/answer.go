@@ -7,121 +7,89 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
 	"github.com/chatpaper/chatpaper/tokenize"
 )
 
-// Answer-selection thresholds, tuned on the dev QA set (docs/BENCHMARKS.md).
+// Extractive-answer settings, measured on the dev and held-out QA sets
+// (docs/BENCHMARKS.md).
 const (
-	// MaxSources is how many ranked sources an answer reports.
-	MaxSources = 8
-	// minCoverage is the share of the question's IDF mass a chunk must
-	// contain to count as relevant. Below it the paper is judged not to
-	// cover the question: saying so beats citing a weak match.
-	minCoverage = 0.34
 	// maxCited bounds the references an extractive answer names.
 	maxCited = 3
 	// citeRatio keeps only references scoring close to the best one.
 	citeRatio = 0.7
 )
 
+// Acquirer hands out loaded papers (package library).
+type Acquirer interface {
+	Acquire(ctx context.Context, id string) (*library.Loaded, error)
+}
+
+// Extractive answers questions without a model: from the paper's
+// abstract and references, quoting and citing what was retrieved. It is
+// safe for concurrent use.
+type Extractive struct {
+	papers    Acquirer
+	retriever *Retriever
+}
+
+var _ Answerer = (*Extractive)(nil)
+
+// NewExtractive returns an extractive answerer over papers.
+func NewExtractive(papers Acquirer, r *Retriever) *Extractive {
+	return &Extractive{papers: papers, retriever: r}
+}
+
 // Ask answers q from the paper's abstract and references. It never
 // invents: every cited number is a retrieved reference of the paper, and
 // when nothing relevant is retrieved the answer says so with Answerable
 // false and no citations.
-func (e *Engine) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error) {
-	q, err := normalizeQuestion(q)
+func (x *Extractive) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error) {
+	q, err := NormalizeQuestion(q)
 	if err != nil {
 		return nil, err
 	}
-	lp, err := e.load(ctx, q.PaperID)
+	lp, err := x.papers.Acquire(ctx, q.PaperID)
 	if err != nil {
 		return nil, err
 	}
-	defer e.release(lp)
-	ctxs, err := e.retrieveContext(ctx, lp, q.Text)
+	defer lp.Release()
+	return x.AskLoaded(ctx, lp, q, emit)
+}
+
+// AskLoaded is Ask over a paper the caller holds, for a question already
+// normalised (NormalizeQuestion): model mode's fallback answers from the
+// version it retrieved from.
+func (x *Extractive) AskLoaded(ctx context.Context, lp *library.Loaded, q Question, emit Emit) (*Answer, error) {
+	r, err := x.retriever.Retrieve(ctx, lp, q.Text)
 	if err != nil {
 		return nil, fmt.Errorf("ask %q: %w", q.PaperID, err)
 	}
-	ans := e.compose(lp, q, ctxs)
-	if emit != nil {
-		for _, d := range Pieces(ans.Answer) {
-			if err := emit(d); err != nil {
-				return nil, err
-			}
-		}
+	ans := compose(lp, q, r)
+	if err := EmitPieces(ans.Answer, emit); err != nil {
+		return nil, err
 	}
 	return ans, nil
 }
 
-// Retrieved is the outcome of retrieval for one question: the ranked
-// sources and which of them are relevant enough to answer from.
-type Retrieved struct {
-	Sources []Source
-	// Relevant holds the indexes into Sources judged relevant.
-	Relevant []int
-	terms    []string
-	ranks    []ranked
-}
-
-// Retrieve returns the paper and the sources retrieved for text, for
-// answerers that compose their own answer (model mode).
-func (e *Engine) Retrieve(ctx context.Context, paperID, text string) (*paper.Paper, *Retrieved, error) {
-	lp, err := e.load(ctx, paperID)
-	if err != nil {
-		return nil, nil, err
+// EmitPieces streams text through emit (when not nil) as Pieces.
+func EmitPieces(text string, emit Emit) error {
+	if emit == nil {
+		return nil
 	}
-	defer e.release(lp)
-	r, err := e.retrieveContext(ctx, lp, text)
-	if err != nil {
-		return nil, nil, fmt.Errorf("retrieve %q: %w", paperID, err)
-	}
-	return lp.paper, r, nil
-}
-
-func (e *Engine) retrieveContext(ctx context.Context, lp *loadedPaper, text string) (*Retrieved, error) {
-	q := parseQuery(text, !e.noGlosses)
-	r := &Retrieved{terms: q.terms}
-	if len(q.groups) == 0 {
-		return r, nil
-	}
-	ranks, err := e.retrieve(ctx, lp, q)
-	if err != nil {
-		return nil, err
-	}
-	if e.reranker != nil {
-		if rr, err := e.rerank(ctx, lp, text, ranks); err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			e.log.Warn("reranker failed; answering from the fused ranking", "paper", lp.paper.ID, "err", err)
-		} else {
-			ranks = rr
+	for _, d := range Pieces(text) {
+		if err := emit(d); err != nil {
+			return err
 		}
 	}
-	if len(ranks) > MaxSources {
-		ranks = ranks[:MaxSources]
-	}
-	r.ranks = ranks
-	for i, rk := range ranks {
-		c := lp.chunks[rk.idx]
-		src := Source{Kind: SourceAbstract, Text: c.Text, Score: round3(rk.score)}
-		if c.Kind == paper.KindReference {
-			src.Kind, src.N = SourceReference, c.N
-		}
-		r.Sources = append(r.Sources, src)
-		if rk.coverage >= minCoverage && rk.score > 0 {
-			r.Relevant = append(r.Relevant, i)
-		}
-	}
-	return r, nil
+	return nil
 }
-
-func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 
 // compose builds the extractive answer from the relevant sources.
-func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
+func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
+	p, chunks := lp.Paper(), lp.Chunks()
 	ans := &Answer{Mode: ModeExtractive, Lang: q.Lang, Sources: r.Sources, Citations: []Citation{}}
 	if ans.Sources == nil {
 		ans.Sources = []Source{}
@@ -138,7 +106,7 @@ func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
 			if len(data.Refs) >= maxCited || src.Score < citeRatio*bestRef {
 				continue
 			}
-			ref, ok := lp.paper.Reference(src.N)
+			ref, ok := p.Reference(src.N)
 			if !ok {
 				continue // cannot happen: chunks come from the paper
 			}
@@ -147,7 +115,7 @@ func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
 		case SourceAbstract:
 			// Quote the abstract only when it ranks among the top
 			// sources; otherwise the references answer better.
-			if data.Quote == "" && i < 3 && lp.chunks[r.ranks[i].idx].Kind == paper.KindAbstract {
+			if data.Quote == "" && i < 3 && chunks[r.ranks[i].idx].Kind == paper.KindAbstract {
 				data.Quote = bestSentence(src.Text, r.terms)
 				data.QuoteLang = tokenize.Lang(data.Quote)
 			}
@@ -166,7 +134,7 @@ func (e *Engine) compose(lp *loadedPaper, q Question, r *Retrieved) *Answer {
 // bestSentence returns the sentence of a window that contains most of
 // the query terms, so the quote is short and on point.
 func bestSentence(window string, terms []string) string {
-	sents := Sentences(window)
+	sents := library.Sentences(window)
 	if len(sents) <= 1 {
 		return window
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/vector"
@@ -14,7 +15,7 @@ import (
 // paper, retrieval included, once the paper is loaded.
 func BenchmarkAskExtractive(b *testing.B) {
 	ctx := context.Background()
-	eng, _ := newEngine(b, openStore(b, b.TempDir()))
+	eng := newEngine(b)
 	if err := eng.Ingest(ctx, paper.Demo()); err != nil {
 		b.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func BenchmarkAskExtractive(b *testing.B) {
 // query vector, nothing else.
 func BenchmarkBareChromemQuery(b *testing.B) {
 	ctx := context.Background()
-	chunks := rag.Chunks(paper.Demo())
+	chunks := library.Chunks(paper.Demo())
 	texts := make([]string, len(chunks))
 	for i, c := range chunks {
 		texts[i] = c.Text
@@ -60,7 +61,7 @@ func BenchmarkBareChromemQuery(b *testing.B) {
 // before the same retrieval.
 func BenchmarkAskExtractiveChinese(b *testing.B) {
 	ctx := context.Background()
-	eng, _ := newEngine(b, openStore(b, b.TempDir()))
+	eng := newEngine(b)
 	if err := eng.Ingest(ctx, paper.Demo()); err != nil {
 		b.Fatal(err)
 	}

@@ -15,16 +15,15 @@ const maxCiteGroup = 64
 // "range" like [1-2020] is not a citation.
 const maxRange = 30
 
-// citeFilter validates a model's citations while the answer streams.
+// CiteFilter validates a model's citations while the answer streams.
 // Text outside brackets passes through; a bracket group of reference
 // numbers ([12], [3, 5], [3–5], [3-5], full-width ［12］) is held until it
 // closes, then rewritten to keep only numbers in allowed, as "[3, 5]".
 // A group with no allowed number is removed with the space before it,
 // so a hallucinated citation never reaches the reader and the streamed
 // text equals the final answer.
-type citeFilter struct {
+type CiteFilter struct {
 	allowed map[int]bool
-	all     bool // allow every number (ParseCitations)
 	emit    func(string) error
 
 	out     strings.Builder // everything emitted so far
@@ -36,12 +35,15 @@ type citeFilter struct {
 	dropped []int // sorted, unique
 }
 
-func newCiteFilter(allowed map[int]bool, emit func(string) error) *citeFilter {
-	return &citeFilter{allowed: allowed, emit: emit}
+// NewCiteFilter returns a filter passing only the numbers in allowed on
+// to emit (which may be nil: the filtered text is still kept).
+func NewCiteFilter(allowed map[int]bool, emit func(string) error) *CiteFilter {
+	return &CiteFilter{allowed: allowed, emit: emit}
 }
 
-// write filters s and emits what can be emitted now.
-func (f *citeFilter) write(s string) error {
+// Write filters s and emits what can be emitted now. An error from emit
+// is returned.
+func (f *CiteFilter) Write(s string) error {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -68,8 +70,8 @@ func (f *citeFilter) write(s string) error {
 	return f.send(b.String())
 }
 
-// end flushes held text, except trailing whitespace.
-func (f *citeFilter) end() error {
+// End flushes held text, except trailing whitespace.
+func (f *CiteFilter) End() error {
 	var b strings.Builder
 	if f.inGroup {
 		f.inGroup = false
@@ -79,7 +81,16 @@ func (f *citeFilter) end() error {
 	return f.send(b.String())
 }
 
-func (f *citeFilter) send(s string) error {
+// Text is everything emitted so far.
+func (f *CiteFilter) Text() string { return f.out.String() }
+
+// Kept are the allowed numbers cited, in order of first appearance.
+func (f *CiteFilter) Kept() []int { return f.kept }
+
+// Dropped are the numbers removed, sorted and unique.
+func (f *CiteFilter) Dropped() []int { return f.dropped }
+
+func (f *CiteFilter) send(s string) error {
 	if s == "" {
 		return nil
 	}
@@ -91,13 +102,13 @@ func (f *citeFilter) send(s string) error {
 }
 
 // text appends s after any held whitespace.
-func (f *citeFilter) text(b *strings.Builder, s string) {
+func (f *CiteFilter) text(b *strings.Builder, s string) {
 	b.WriteString(f.space.String())
 	f.space.Reset()
 	b.WriteString(s)
 }
 
-func (f *citeFilter) closeGroup(b *strings.Builder) {
+func (f *CiteFilter) closeGroup(b *strings.Builder) {
 	raw := f.group.String()
 	f.group.Reset()
 	nums, ok := parseCiteGroup(raw)
@@ -107,7 +118,7 @@ func (f *citeFilter) closeGroup(b *strings.Builder) {
 	}
 	var keep []string
 	for _, n := range nums {
-		if !f.all && !f.allowed[n] {
+		if !f.allowed[n] {
 			if i, found := slices.BinarySearch(f.dropped, n); !found {
 				f.dropped = slices.Insert(f.dropped, i, n)
 			}
@@ -166,14 +177,4 @@ func parseCiteGroup(g string) ([]int, bool) {
 		}
 	}
 	return out, len(out) > 0
-}
-
-// ParseCitations returns the reference numbers cited in text, in order
-// of first appearance, each once.
-func ParseCitations(text string) []int {
-	f := newCiteFilter(nil, nil)
-	f.all = true
-	_ = f.write(text)
-	_ = f.end()
-	return f.kept
 }

@@ -3,6 +3,10 @@ package rag
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/chatpaper/chatpaper/prompts"
 )
 
 // Chat roles.
@@ -40,3 +44,21 @@ var ErrUpstream = errors.New("model endpoint failed")
 // ErrFirstTokenTimeout is wrapped (with ErrUpstream) when the model sent
 // no token within the first-token timeout.
 var ErrFirstTokenTimeout = errors.New("no token from the model in time")
+
+// maxReply bounds a reply Complete collects.
+const maxReply = 16 << 10
+
+// Complete runs a short non-streamed task (rewrite, condense, summary)
+// on m and returns the model's whole reply, trimmed. A reply longer than
+// 16 KiB is an error wrapping ErrUpstream.
+func Complete(ctx context.Context, m ChatModel, pr prompts.Prompt) (string, error) {
+	var b strings.Builder
+	err := m.StreamChat(ctx, []ChatMessage{{Role: RoleSystem, Content: pr.System}, {Role: RoleUser, Content: pr.User}}, func(d string) error {
+		if b.Len() > maxReply {
+			return fmt.Errorf("%w: reply longer than 16 KiB", ErrUpstream)
+		}
+		b.WriteString(d)
+		return nil
+	})
+	return strings.TrimSpace(b.String()), err
+}

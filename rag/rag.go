@@ -1,16 +1,25 @@
-// Package rag turns a question about a paper into a grounded answer:
-// it chunks and indexes papers, retrieves the passages and references
-// relevant to a question, decides whether the paper answers it, and
-// composes the answer with citations that were really retrieved.
+// Package rag answers one question over one loaded paper: it parses the
+// question, retrieves and ranks the paper's passages and references
+// (BM25 fused with vector similarity, optionally reranked), decides
+// whether the paper answers it, composes the extractive answer, and
+// filters a model's citations down to those really retrieved. It also
+// holds the vocabulary of questions and answers the rest shares.
 package rag
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/tokenize"
 )
 
 // ErrInvalidQuestion is returned (wrapped) when a question cannot be
-// asked: empty, too long, or in an unsupported language.
+// asked: empty, too long, or with a malformed session id. An
+// unsupported language is paper.ErrInvalidLang.
 var ErrInvalidQuestion = errors.New("invalid question")
 
 // MaxQuestionRunes bounds a question's length; longer ones are refused
@@ -79,4 +88,33 @@ type Answerer interface {
 	// Ask answers q. When emit is non-nil the answer text is also
 	// streamed through it; the concatenated deltas equal Answer.Answer.
 	Ask(ctx context.Context, q Question, emit Emit) (*Answer, error)
+}
+
+// NormalizeQuestion validates q and fills in its language: an empty or
+// too long question is an error wrapping ErrInvalidQuestion, a language
+// other than en_US and zh_CN one wrapping paper.ErrInvalidLang.
+func NormalizeQuestion(q Question) (Question, error) {
+	q.Text = strings.TrimSpace(q.Text)
+	if q.Text == "" {
+		return q, fmt.Errorf("%w: question is empty", ErrInvalidQuestion)
+	}
+	if n := utf8.RuneCountInString(q.Text); n > MaxQuestionRunes {
+		return q, fmt.Errorf("%w: question has %d characters, at most %d are allowed", ErrInvalidQuestion, n, MaxQuestionRunes)
+	}
+	switch q.Lang {
+	case "":
+		q.Lang = LangOf(q.Text)
+	case paper.LangEN, paper.LangZH:
+	default:
+		return q, fmt.Errorf("%w: lang %q must be en_US or zh_CN", paper.ErrInvalidLang, q.Lang)
+	}
+	return q, nil
+}
+
+// LangOf returns the reader language a text is written in.
+func LangOf(text string) string {
+	if tokenize.Lang(text) == "zh" {
+		return paper.LangZH
+	}
+	return paper.LangEN
 }

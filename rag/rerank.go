@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/chatpaper/chatpaper/library"
 )
 
 // Reranker scores passages for a query with a stronger model than the
@@ -21,28 +23,21 @@ type Reranker interface {
 // few enough to keep one question to one short model call.
 const RerankDepth = 20
 
-// SetReranker makes the engine reorder its best RerankDepth chunks with
-// r before answering. Call it before the engine serves questions; nil
-// turns reranking off. When r fails, the engine logs it and answers
-// from the fused ranking: a reranker is an improvement, not a
-// dependency.
-func (e *Engine) SetReranker(r Reranker) { e.reranker = r }
-
 // rerank reorders the head of ranks by the reranker's scores. The
 // answerability gate keeps using lexical coverage, which the reranker
 // does not change, so a reranker can reorder but not make an off-topic
 // question answerable.
-func (e *Engine) rerank(ctx context.Context, lp *loadedPaper, text string, ranks []ranked) ([]ranked, error) {
+func (rt *Retriever) rerank(ctx context.Context, lp *library.Loaded, text string, ranks []ranked) ([]ranked, error) {
 	n := min(len(ranks), RerankDepth)
-	if e.reranker == nil || n < 2 {
+	if rt.reranker == nil || n < 2 {
 		return ranks, nil
 	}
 	head := ranks[:n]
 	texts := make([]string, n)
 	for i, rk := range head {
-		texts[i] = lp.chunks[rk.idx].Text
+		texts[i] = lp.Chunks()[rk.idx].Text
 	}
-	scores, err := e.reranker.Rerank(ctx, text, texts)
+	scores, err := rt.reranker.Rerank(ctx, text, texts)
 	if err != nil {
 		return nil, fmt.Errorf("rerank: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 )
@@ -24,8 +25,9 @@ func (f *fakeReranker) Rerank(_ context.Context, q string, texts []string) ([]fl
 var _ rag.Reranker = (*fakeReranker)(nil)
 
 func TestRerankerReorders(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	eng, _ := newEngine(t, openStore(t, t.TempDir()))
+	eng := newEngine(t)
 	if err := eng.Ingest(ctx, paper.Demo()); err != nil {
 		t.Fatal(err)
 	}
@@ -45,8 +47,8 @@ func TestRerankerReorders(t *testing.T) {
 		}
 		return out, nil
 	}}
-	eng.SetReranker(fr)
-	after, err := eng.Ask(ctx, q, nil)
+	reranked := apptest.Extractive(eng.Library, fr)
+	after, err := reranked.Ask(ctx, q, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +68,7 @@ func TestRerankerReorders(t *testing.T) {
 	}
 
 	// Reranking cannot make an off-topic question answerable.
-	off, err := eng.Ask(ctx, rag.Question{PaperID: paper.DemoID, Text: "What is the boiling point of liquid nitrogen?"}, nil)
+	off, err := reranked.Ask(ctx, rag.Question{PaperID: paper.DemoID, Text: "What is the boiling point of liquid nitrogen?"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +78,7 @@ func TestRerankerReorders(t *testing.T) {
 
 	// A failing reranker falls back to the fused ranking.
 	fr.RerankFn = func(string, []string) ([]float64, error) { return nil, errors.New("model down") }
-	fallback, err := eng.Ask(ctx, q, nil)
+	fallback, err := reranked.Ask(ctx, q, nil)
 	if err != nil {
 		t.Fatalf("Ask with a failing reranker: %v", err)
 	}
@@ -85,7 +87,7 @@ func TestRerankerReorders(t *testing.T) {
 	}
 	// So does one returning the wrong number of scores.
 	fr.RerankFn = func(string, []string) ([]float64, error) { return []float64{1}, nil }
-	if _, err := eng.Ask(ctx, q, nil); err != nil {
+	if _, err := reranked.Ask(ctx, q, nil); err != nil {
 		t.Errorf("Ask with a short reranker reply: %v", err)
 	}
 }

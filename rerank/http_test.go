@@ -11,6 +11,7 @@ import (
 )
 
 func TestHTTPRerank(t *testing.T) {
+	t.Parallel()
 	texts := []string{"exosome biogenesis", "glacier melt", "exosome secretion"}
 	tests := []struct {
 		name, api, reply string
@@ -54,6 +55,7 @@ func TestHTTPRerank(t *testing.T) {
 }
 
 func TestHTTPRerankErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		status int
@@ -90,6 +92,7 @@ func TestHTTPRerankErrors(t *testing.T) {
 }
 
 func TestHTTPRerankCancelled(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 	}))

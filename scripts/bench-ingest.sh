@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bulk-ingest benchmark (docs/BENCHMARKS.md, "Bulk ingest (issue 6)").
+# Bulk-ingest benchmark (docs/BENCHMARKS.md, "Bulk ingest").
 # Writes N synthetic papers with 5 broken files, then times in one run:
 #   1. parse only (chatpaper ingest -n): the baseline,
 #   2. a full ingest with the local embedder into an empty data folder,

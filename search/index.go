@@ -18,10 +18,9 @@ import (
 // Options tune ranking. The zero value is not useful; start from
 // DefaultOptions or BM25Only.
 type Options struct {
-	// K1 and B are the BM25 term-saturation and length-normalisation
+	// BM25 holds the term-saturation and length-normalisation
 	// parameters.
-	K1 float64 `json:"k1"`
-	B  float64 `json:"b"`
+	BM25
 	// FeedbackDocs and FeedbackTerms configure RM3: the top
 	// FeedbackDocs documents of a first BM25 pass contribute their
 	// FeedbackTerms most likely terms to a second pass. Zero disables it.
@@ -48,14 +47,14 @@ type Options struct {
 
 // BM25Only is plain BM25 with the Anserini parameters BEIR reports: the
 // baseline the fused default is measured against.
-func BM25Only() Options { return Options{K1: 0.9, B: 0.4, TitleRepeat: 1} }
+func BM25Only() Options { return Options{BM25: BM25{K1: 0.9, B: 0.4}, TitleRepeat: 1} }
 
 // DefaultOptions is the configuration measured best on BEIR SciFact
 // (docs/BENCHMARKS.md): BM25 with the Robertson parameters, adjacent
 // term pairs and RM3 feedback. A TF-IDF cosine fused on top measured no
 // gain there, so it is off.
 func DefaultOptions() Options {
-	return Options{K1: 1.2, B: 0.75, FeedbackDocs: 5, FeedbackTerms: 30, OrigWeight: 0.7, BigramWeight: 0.1, TitleRepeat: 1}
+	return Options{BM25: Robertson, FeedbackDocs: 5, FeedbackTerms: 30, OrigWeight: 0.7, BigramWeight: 0.1, TitleRepeat: 1}
 }
 
 // Doc is one document to index.
@@ -71,11 +70,6 @@ type Hit struct {
 	Score float64 `json:"score"`
 }
 
-type posting struct {
-	doc int32
-	tf  float32
-}
-
 // Index is an in-memory inverted index. It is safe for concurrent use:
 // searches share a read lock, Add and Remove take the write lock.
 type Index struct {
@@ -87,7 +81,7 @@ type Index struct {
 	lens     []float32
 	terms    [][]string // ordinal → distinct terms, for removal and RM3
 	tfs      [][]float32
-	post     map[string][]posting
+	post     map[string][]Posting
 	live     int
 	totalLen float64
 	norms    []float64 // TF-IDF vector norms; nil when stale
@@ -98,7 +92,7 @@ func New(opts Options) *Index {
 	if opts.TitleRepeat < 1 {
 		opts.TitleRepeat = 1
 	}
-	return &Index{opts: opts, ord: make(map[string]int), post: make(map[string][]posting)}
+	return &Index{opts: opts, ord: make(map[string]int), post: make(map[string][]Posting)}
 }
 
 // Options returns the ranking configuration.
@@ -158,7 +152,7 @@ func (ix *Index) Add(d Doc) {
 	ix.tfs = append(ix.tfs, tfs)
 	ix.ord[d.ID] = o
 	for i, t := range terms {
-		ix.post[t] = append(ix.post[t], posting{doc: int32(o), tf: tfs[i]})
+		ix.post[t] = append(ix.post[t], Posting{Doc: int32(o), TF: tfs[i]})
 	}
 	ix.live++
 	ix.totalLen += float64(n)
@@ -181,7 +175,7 @@ func (ix *Index) removeLocked(id string) {
 	for _, t := range ix.terms[o] {
 		ps := ix.post[t]
 		for i, p := range ps {
-			if int(p.doc) == o {
+			if int(p.Doc) == o {
 				ps = append(ps[:i], ps[i+1:]...)
 				break
 			}
@@ -199,12 +193,9 @@ func (ix *Index) removeLocked(id string) {
 	ix.norms = nil
 }
 
-// idf is the non-negative BM25 inverse document frequency.
-func (ix *Index) idf(term string) float64 {
-	df := float64(len(ix.post[term]))
-	n := float64(ix.live)
-	return math.Log(1 + (n-df+0.5)/(df+0.5))
-}
+// idf is the inverse document frequency of term among the live
+// documents.
+func (ix *Index) idf(term string) float64 { return IDF(ix.live, len(ix.post[term])) }
 
 // IDF returns term's inverse document frequency in the index (0 for a
 // term no document contains).
@@ -217,12 +208,12 @@ func (ix *Index) IDF(term string) float64 {
 	return ix.idf(term)
 }
 
-// Query is a weighted bag of terms, as tokenize.Terms produces them.
-type Query map[string]float64
+// weights is a weighted bag of index terms.
+type weights map[string]float64
 
 // sorted returns the terms in order, so scores are summed in the same
 // order on every run and ties break the same way.
-func (q Query) sorted() []string {
+func (q weights) sorted() []string {
 	ts := make([]string, 0, len(q))
 	for t := range q {
 		ts = append(ts, t)
@@ -237,19 +228,16 @@ func pair(a, b string) string { return a + "\x00" + b }
 
 func isPair(t string) bool { return strings.IndexByte(t, 0) >= 0 }
 
-// queryOf returns the terms of text, with adjacent pairs when the index
-// has them.
-func (ix *Index) queryOf(text string) Query {
-	q := Query{}
-	ts := tokenize.Terms(text)
-	for i, t := range ts {
-		q[t]++
-		if w := ix.opts.BigramWeight; w > 0 && i > 0 {
-			q[pair(ts[i-1], t)] += w
-		}
+// weightsOf returns the weighted index terms of text: ParseQuery's,
+// with adjacent pairs when the index has them.
+func (ix *Index) weightsOf(text string) weights {
+	pq := ParseQuery(text, QueryOptions{NoGlosses: ix.opts.NoGlosses, Pairs: ix.opts.BigramWeight > 0})
+	q := make(weights, len(pq.Weights)+len(pq.Pairs))
+	for t, w := range pq.Weights {
+		q[t] = w
 	}
-	if !ix.opts.NoGlosses {
-		addGlosses(text, func(t string, w float64) { q[t] += w })
+	for _, p := range pq.Pairs {
+		q[p] += ix.opts.BigramWeight
 	}
 	return q
 }
@@ -257,11 +245,10 @@ func (ix *Index) queryOf(text string) Query {
 // Search ranks the documents for the query text and returns up to k
 // hits, best first. Chinese words in the text also search for their
 // English translations.
-func (ix *Index) Search(text string, k int) []Hit { return ix.SearchQuery(ix.queryOf(text), k) }
+// Documents sharing no term with the text are not returned.
+func (ix *Index) Search(text string, k int) []Hit { return ix.search(ix.weightsOf(text), k) }
 
-// SearchQuery ranks the documents for q and returns up to k hits, best
-// first. Documents sharing no term with q are not returned.
-func (ix *Index) SearchQuery(q Query, k int) []Hit {
+func (ix *Index) search(q weights, k int) []Hit {
 	if len(q) == 0 || k <= 0 {
 		return nil
 	}
@@ -298,38 +285,29 @@ func (ix *Index) SearchQuery(q Query, k int) []Hit {
 	}
 	if w := ix.opts.VectorWeight; w > 0 {
 		cos := ix.cosine(q)
-		maxBM := math.SmallestNonzeroFloat64
+		var maxBM float64
 		for _, s := range scores {
 			maxBM = max(maxBM, s)
 		}
 		for d, s := range scores {
-			scores[d] = (1 - w) * s / maxBM
-		}
-		for d, c := range cos {
-			scores[d] += w * c
+			scores[d] = Fuse(s, maxBM, cos[d], w)
 		}
 	}
 	return topK(ix.ids, scores, k)
 }
 
 // bm25 scores every document containing a query term.
-func (ix *Index) bm25(q Query) map[int]float64 {
-	k1, b := ix.opts.K1, ix.opts.B
+func (ix *Index) bm25(q weights) map[int]float64 {
 	avg := ix.totalLen / float64(ix.live)
 	scores := make(map[int]float64, 256)
+	add := func(d int32, s float64) { scores[int(d)] += s }
 	for _, t := range q.sorted() {
 		w := q[t]
 		ps := ix.post[t]
 		if len(ps) == 0 || w == 0 {
 			continue
 		}
-		idf := ix.idf(t) * w
-		for _, p := range ps {
-			d := int(p.doc)
-			tf := float64(p.tf)
-			norm := k1 * (1 - b + b*float64(ix.lens[d])/avg)
-			scores[d] += idf * tf * (k1 + 1) / (tf + norm)
-		}
+		ix.opts.BM25.accumulate(ps, ix.idf(t), w, ix.lens, avg, add)
 	}
 	return scores
 }
@@ -337,7 +315,7 @@ func (ix *Index) bm25(q Query) map[int]float64 {
 // rm3 builds the expanded query: the original terms (normalised to sum
 // one) interpolated with the relevance model estimated from the top
 // documents of the first pass.
-func (ix *Index) rm3(q Query, first map[int]float64) Query {
+func (ix *Index) rm3(q weights, first map[int]float64) weights {
 	top := topOrdinals(ix.ids, first, ix.opts.FeedbackDocs)
 	if len(top) == 0 {
 		return nil
@@ -388,7 +366,7 @@ func (ix *Index) rm3(q Query, first map[int]float64) Query {
 		return nil
 	}
 	a := ix.opts.OrigWeight
-	out := make(Query, len(q)+len(cand))
+	out := make(weights, len(q)+len(cand))
 	for t, w := range q {
 		out[t] += a * w / qSum
 	}
@@ -411,8 +389,8 @@ func (ix *Index) computeNorms() {
 	for t, ps := range ix.post {
 		idf := ix.idf(t)
 		for _, p := range ps {
-			w := tfidf(float64(p.tf), idf)
-			norms[p.doc] += w * w
+			w := tfidf(float64(p.TF), idf)
+			norms[p.Doc] += w * w
 		}
 	}
 	for i := range norms {
@@ -422,7 +400,7 @@ func (ix *Index) computeNorms() {
 }
 
 // cosine is the TF-IDF cosine of q with every document sharing a term.
-func (ix *Index) cosine(q Query) map[int]float64 {
+func (ix *Index) cosine(q weights) map[int]float64 {
 	out := make(map[int]float64, 256)
 	var qn float64
 	for _, t := range q.sorted() {
@@ -435,7 +413,7 @@ func (ix *Index) cosine(q Query) map[int]float64 {
 		qw := tfidf(max(qtf, 1), idf) * min(qtf, 1)
 		qn += qw * qw
 		for _, p := range ps {
-			out[int(p.doc)] += qw * tfidf(float64(p.tf), idf)
+			out[int(p.Doc)] += qw * tfidf(float64(p.TF), idf)
 		}
 	}
 	if qn == 0 {
@@ -451,22 +429,18 @@ func (ix *Index) cosine(q Query) map[int]float64 {
 }
 
 func topOrdinals(ids []string, scores map[int]float64, k int) []int {
-	ds := make([]int, 0, len(scores))
+	cands := make([]Scored, 0, len(scores))
 	for d, s := range scores {
 		if s > 0 && ids[d] != "" {
-			ds = append(ds, d)
+			cands = append(cands, Scored{Doc: d, Score: s})
 		}
 	}
-	sort.Slice(ds, func(i, j int) bool {
-		if scores[ds[i]] != scores[ds[j]] {
-			return scores[ds[i]] > scores[ds[j]]
-		}
-		return ds[i] < ds[j]
-	})
-	if len(ds) > k {
-		ds = ds[:k]
+	top := TopK(cands, k)
+	out := make([]int, len(top))
+	for i, c := range top {
+		out[i] = c.Doc
 	}
-	return ds
+	return out
 }
 
 func topK(ids []string, scores map[int]float64, k int) []Hit {

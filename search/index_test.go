@@ -22,7 +22,8 @@ func ids(hs []Hit) []string {
 }
 
 func TestSearchRanks(t *testing.T) {
-	for name, opts := range map[string]Options{"bm25": BM25Only(), "default": DefaultOptions(), "cosine": {K1: 1.2, B: 0.75, VectorWeight: 0.5}} {
+	t.Parallel()
+	for name, opts := range map[string]Options{"bm25": BM25Only(), "default": DefaultOptions(), "cosine": {BM25: Robertson, VectorWeight: 0.5}} {
 		t.Run(name, func(t *testing.T) {
 			ix := New(opts)
 			for _, d := range docs {
@@ -48,6 +49,7 @@ func TestSearchRanks(t *testing.T) {
 }
 
 func TestAddReplaceRemove(t *testing.T) {
+	t.Parallel()
 	ix := New(DefaultOptions())
 	for _, d := range docs {
 		ix.Add(d)
@@ -79,7 +81,8 @@ func TestAddReplaceRemove(t *testing.T) {
 
 // TestConcurrent exercises searches racing with updates under -race.
 func TestConcurrent(t *testing.T) {
-	ix := New(Options{K1: 1.2, B: 0.75, VectorWeight: 0.3, FeedbackDocs: 2, FeedbackTerms: 5, OrigWeight: 0.5})
+	t.Parallel()
+	ix := New(Options{BM25: Robertson, VectorWeight: 0.3, FeedbackDocs: 2, FeedbackTerms: 5, OrigWeight: 0.5})
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Add(1)

@@ -53,6 +53,14 @@ type Store interface {
 	PutPaper(ctx context.Context, p *paper.Paper, embedder string, chunks []EmbeddedChunk) error
 	// Paper returns the paper with the given id or ErrNotFound.
 	Paper(ctx context.Context, id string) (*paper.Paper, error)
+	// PaperHash returns the ContentHash recorded when the paper was
+	// stored, or ErrNotFound: one cheap lookup that tells whether a
+	// paper changed (cache revalidation, bulk ingest skipping unchanged
+	// papers).
+	PaperHash(ctx context.Context, id string) (string, error)
+	// HasPapers reports whether any paper is stored, without listing
+	// them (start-up decides on the demo paper with it).
+	HasPapers(ctx context.Context) (bool, error)
 	// Papers lists all papers ordered by id.
 	Papers(ctx context.Context) ([]PaperInfo, error)
 	// Chunks returns the paper's chunks in stored order and the name of

@@ -6,6 +6,7 @@ import (
 )
 
 func TestTerms(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -31,6 +32,7 @@ func TestTerms(t *testing.T) {
 }
 
 func TestLang(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"Which databases describe RNA content?", "en"},
 		{"哪些文献研究了树突状细胞来源的外泌体用于癌症治疗？", "zh"},

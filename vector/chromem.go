@@ -1,5 +1,5 @@
 // Package vector adapts chromem-go, the in-process vector store, to the
-// small interface the rag package needs: one collection per paper, built
+// small interface package library needs: one collection per paper, built
 // from vectors the caller already has.
 package vector
 
@@ -11,7 +11,7 @@ import (
 
 	"github.com/philippgille/chromem-go"
 
-	"github.com/chatpaper/chatpaper/rag"
+	"github.com/chatpaper/chatpaper/library"
 )
 
 // Chromem keeps one chromem-go collection per paper in memory.
@@ -20,7 +20,7 @@ type Chromem struct {
 	db *chromem.DB
 }
 
-var _ rag.VectorIndex = (*Chromem)(nil)
+var _ library.VectorIndex = (*Chromem)(nil)
 
 // NewChromem returns an empty in-memory index.
 func NewChromem() *Chromem { return &Chromem{db: chromem.NewDB()} }
@@ -59,7 +59,7 @@ func (c *Chromem) Drop(paperID string) { _ = c.db.DeleteCollection(paperID) }
 
 // Query returns up to k hits for the paper, best first. A paper with no
 // collection yields an error.
-func (c *Chromem) Query(ctx context.Context, paperID string, query []float32, k int) ([]rag.VectorHit, error) {
+func (c *Chromem) Query(ctx context.Context, paperID string, query []float32, k int) ([]library.VectorHit, error) {
 	col := c.db.GetCollection(paperID, noEmbed)
 	if col == nil {
 		return nil, fmt.Errorf("no vector collection for paper %q", paperID)
@@ -74,13 +74,13 @@ func (c *Chromem) Query(ctx context.Context, paperID string, query []float32, k 
 	if err != nil {
 		return nil, fmt.Errorf("query %q: %w", paperID, err)
 	}
-	hits := make([]rag.VectorHit, len(res))
+	hits := make([]library.VectorHit, len(res))
 	for i, r := range res {
 		idx, err := strconv.Atoi(r.ID)
 		if err != nil {
 			return nil, fmt.Errorf("query %q: bad document id %q", paperID, r.ID)
 		}
-		hits[i] = rag.VectorHit{Index: idx, Score: r.Similarity}
+		hits[i] = library.VectorHit{Index: idx, Score: r.Similarity}
 	}
 	return hits, nil
 }

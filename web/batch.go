@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/chatpaper/chatpaper/ingest"
+	"github.com/chatpaper/chatpaper/store"
 )
 
 // BatchPath is the bulk ingest route. Echo reads ":" as the start of a
@@ -48,16 +49,16 @@ type batchResponse struct {
 // part's format comes from its Content-Type and its bytes; its id from
 // its content (JSON id, DOI) or else its file name. Failing parts do not
 // stop the others. hashes, when not nil, lets unchanged papers be skipped.
-func handleBatch(ps Papers, hashes ingest.Hasher, log *slog.Logger) echo.HandlerFunc {
+func handleBatch(ps Papers, hashes store.Store, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 		if mt != echo.MIMEMultipartForm {
-			return &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
+			return &apiError{status: http.StatusUnsupportedMediaType, code: CodeUnsupportedMediaType,
 				msg: fmt.Sprintf("content type %q is not supported: send multipart/form-data with one part per file", mt)}
 		}
 		mr, err := c.Request().MultipartReader()
 		if err != nil {
-			return badRequest("bad_request", "malformed multipart body: "+err.Error())
+			return badRequest(CodeBadRequest, "malformed multipart body: "+err.Error())
 		}
 		var items []ingest.Item
 		for {
@@ -75,7 +76,7 @@ func handleBatch(ps Papers, hashes ingest.Hasher, log *slog.Logger) echo.Handler
 				continue
 			}
 			if len(items) == MaxBatchFiles {
-				return badRequest("too_many_files", fmt.Sprintf("a batch holds at most %d files", MaxBatchFiles))
+				return badRequest(CodeTooManyFiles, fmt.Sprintf("a batch holds at most %d files", MaxBatchFiles))
 			}
 			data, err := io.ReadAll(part)
 			part.Close()
@@ -86,7 +87,7 @@ func handleBatch(ps Papers, hashes ingest.Hasher, log *slog.Logger) echo.Handler
 			items = append(items, ingest.Item{Name: name, Data: data, ContentType: ct})
 		}
 		if len(items) == 0 {
-			return badRequest("no_files", "the batch has no file parts")
+			return badRequest(CodeNoFiles, "the batch has no file parts")
 		}
 		results := ingest.Run(c.Request().Context(), items, ps, ingest.Options{Workers: runtime.GOMAXPROCS(0), Hashes: hashes})
 		out := batchResponse{Results: make([]batchItem, len(results))}
@@ -101,7 +102,7 @@ func handleBatch(ps Papers, hashes ingest.Hasher, log *slog.Logger) echo.Handler
 				out.Results[i].Error = &e
 			}
 		}
-		return c.JSON(http.StatusOK, out)
+		return writeJSON(c, http.StatusOK, out)
 	}
 }
 

@@ -12,11 +12,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper/pdf/pdftest"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store/sqlite"
-	"github.com/chatpaper/chatpaper/vector"
 	"github.com/chatpaper/chatpaper/web"
 )
 
@@ -50,8 +49,8 @@ func newServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	eng := rag.NewEngine(st, embed.NewLocal(0), vector.NewChromem(), nil)
-	srv := httptest.NewServer(web.New(web.Deps{Papers: eng, Answerer: eng, Summarizer: eng, Hashes: st}))
+	a := apptest.Offline(t, st)
+	srv := httptest.NewServer(web.New(web.Deps{Papers: a.Library, Answerer: a.Answerer, Summarizer: a.Summarizer, Hashes: st}))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -66,6 +65,7 @@ type batchResult struct {
 }
 
 func TestBatch(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	jats, err := os.ReadFile("../paper/jats/testdata/pntd.0002065.nxml")
 	if err != nil {
@@ -139,6 +139,7 @@ func TestBatch(t *testing.T) {
 }
 
 func TestBatchErrors(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	ctEmpty, empty := multipartBody(t, nil)
 	tests := []struct {
@@ -171,6 +172,7 @@ func TestBatchErrors(t *testing.T) {
 }
 
 func TestIngestFormats(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cr, err := os.ReadFile("../paper/crossref/testdata/10.3389_fgene.2017.00147.json")
 	if err != nil {
@@ -205,6 +207,7 @@ func TestIngestFormats(t *testing.T) {
 // The batch route has its own body limit, larger than the 4 MiB of the
 // others.
 func TestBatchBodyLimit(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	big := strings.Repeat("not a paper line\n", (5<<20)/17)
 	for _, tt := range []struct {

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/chatpaper/chatpaper/ingest"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
@@ -50,29 +51,31 @@ func classify(err error) (status int, e Error) {
 	case errors.As(err, &ae):
 		return ae.status, Error{Code: ae.code, Message: ae.msg, RetryAfter: ae.retryAfter}
 	case errors.Is(err, store.ErrNotFound):
-		return http.StatusNotFound, Error{Code: "not_found", Message: "paper not found"}
+		return http.StatusNotFound, Error{Code: CodeNotFound, Message: "paper not found"}
 	case errors.Is(err, ingest.ErrUnsupportedType):
-		return http.StatusUnsupportedMediaType, Error{Code: "unsupported_media_type", Message: err.Error()}
+		return http.StatusUnsupportedMediaType, Error{Code: CodeUnsupportedMediaType, Message: err.Error()}
 	case errors.Is(err, paper.ErrInvalid):
-		return http.StatusBadRequest, Error{Code: "invalid_paper", Message: err.Error()}
-	case errors.Is(err, rag.ErrInvalidQuestion):
-		return http.StatusBadRequest, Error{Code: "invalid_question", Message: err.Error()}
+		return http.StatusBadRequest, Error{Code: CodeInvalidPaper, Message: err.Error()}
+	case errors.Is(err, paper.ErrInvalidLang):
+		return http.StatusBadRequest, Error{Code: CodeInvalidLang, Message: err.Error()}
+	case errors.Is(err, rag.ErrInvalidQuestion), errors.Is(err, library.ErrInvalidQuery):
+		return http.StatusBadRequest, Error{Code: CodeInvalidQuestion, Message: err.Error()}
 	case errors.Is(err, rag.ErrUpstream):
 		// The detail may name the endpoint's address: logged, not shown.
-		return http.StatusBadGateway, Error{Code: "upstream", Message: "the model endpoint failed; the answer is incomplete"}
+		return http.StatusBadGateway, Error{Code: CodeUpstream, Message: "the model endpoint failed; the answer is incomplete"}
 	case errors.As(err, &he):
 		code := map[int]string{
-			http.StatusNotFound:              "not_found",
-			http.StatusMethodNotAllowed:      "method_not_allowed",
-			http.StatusRequestEntityTooLarge: "too_large",
-			http.StatusUnsupportedMediaType:  "unsupported_media_type",
-			http.StatusBadRequest:            "bad_request",
-			http.StatusUnauthorized:          "unauthorized",
-			http.StatusForbidden:             "forbidden",
-			http.StatusTooManyRequests:       "rate_limited",
+			http.StatusNotFound:              CodeNotFound,
+			http.StatusMethodNotAllowed:      CodeMethodNotAllowed,
+			http.StatusRequestEntityTooLarge: CodeTooLarge,
+			http.StatusUnsupportedMediaType:  CodeUnsupportedMediaType,
+			http.StatusBadRequest:            CodeBadRequest,
+			http.StatusUnauthorized:          CodeUnauthorized,
+			http.StatusForbidden:             CodeForbidden,
+			http.StatusTooManyRequests:       CodeRateLimited,
 		}[he.Code]
 		if code == "" {
-			code = "error"
+			code = CodeError
 		}
 		msg := http.StatusText(he.Code)
 		if s, ok := he.Message.(string); ok && s != "" {
@@ -83,7 +86,7 @@ func classify(err error) (status int, e Error) {
 		}
 		return he.Code, Error{Code: code, Message: lower(msg)}
 	}
-	return http.StatusInternalServerError, Error{Code: "internal", Message: "internal error"}
+	return http.StatusInternalServerError, Error{Code: CodeInternal, Message: "internal error"}
 }
 
 func lower(s string) string {
@@ -112,7 +115,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if c.Request().Method == http.MethodHead {
 			err = c.NoContent(status)
 		} else {
-			err = c.JSON(status, errorBody{body})
+			err = writeJSON(c, status, errorBody{body})
 		}
 		if err != nil {
 			log.Warn("write error response", "err", err)

@@ -19,7 +19,7 @@ import (
 
 func handleHealth() echo.HandlerFunc {
 	return func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+		return writeJSON(c, http.StatusOK, map[string]string{"status": "ok"})
 	}
 }
 
@@ -32,7 +32,7 @@ func handleListPapers(ps Papers) echo.HandlerFunc {
 		if list == nil {
 			list = []store.PaperInfo{}
 		}
-		return c.JSON(http.StatusOK, map[string]any{"papers": list})
+		return writeJSON(c, http.StatusOK, map[string]any{"papers": list})
 	}
 }
 
@@ -60,7 +60,7 @@ func handleGetPaper(ps Papers) echo.HandlerFunc {
 		if out.References == nil {
 			out.References = []paper.Reference{}
 		}
-		return c.JSON(http.StatusOK, out)
+		return writeJSON(c, http.StatusOK, out)
 	}
 }
 
@@ -98,7 +98,7 @@ func handleIngest(ps Papers) echo.HandlerFunc {
 		if err := ps.Ingest(c.Request().Context(), p); err != nil {
 			return err
 		}
-		return c.JSON(http.StatusCreated, map[string]any{"id": p.ID, "references": len(p.References), "format": format})
+		return writeJSON(c, http.StatusCreated, map[string]any{"id": p.ID, "references": len(p.References), "format": format})
 	}
 }
 
@@ -112,10 +112,10 @@ func bodyError(err error) error {
 	if strings.Contains(err.Error(), "too large") {
 		return echo.ErrStatusRequestEntityTooLarge
 	}
-	return badRequest("bad_request", "could not read request body")
+	return badRequest(CodeBadRequest, "could not read request body")
 }
 
-func handleSummary(s rag.Summarizer) echo.HandlerFunc {
+func handleSummary(s Summarizer) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := paperID(c)
 		if err != nil {
@@ -126,13 +126,13 @@ func handleSummary(s rag.Summarizer) echo.HandlerFunc {
 			lang = paper.LangEN
 		}
 		if !paper.ValidLang(lang) {
-			return badRequest("invalid_lang", fmt.Sprintf("lang %q must be en_US or zh_CN", lang))
+			return badRequest(CodeInvalidLang, fmt.Sprintf("lang %q must be en_US or zh_CN", lang))
 		}
 		sum, err := s.Summary(c.Request().Context(), id, lang)
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, sum)
+		return writeJSON(c, http.StatusOK, sum)
 	}
 }
 
@@ -163,7 +163,7 @@ func handleAsk(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, answerResponse{Answer: ans, QuestionID: rec.record(c.Request().Context(), q, ans)})
+		return writeJSON(c, http.StatusOK, answerResponse{Answer: ans, QuestionID: rec.record(c.Request().Context(), q, ans)})
 	}
 }
 
@@ -173,13 +173,13 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return badRequest("malformed_json", fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, err))
+		return badRequest(CodeMalformedJSON, fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, err))
 	case errors.As(err, &typ):
-		return badRequest("malformed_json", fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type))
+		return badRequest(CodeMalformedJSON, fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type))
 	case errors.Is(err, io.EOF):
-		return badRequest("malformed_json", "request body is empty")
+		return badRequest(CodeMalformedJSON, "request body is empty")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return badRequest("malformed_json", "request body ends in the middle of JSON")
+		return badRequest(CodeMalformedJSON, "request body ends in the middle of JSON")
 	}
 	return bodyError(err)
 }

@@ -10,13 +10,14 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/chatpaper/chatpaper/rag"
+	"github.com/chatpaper/chatpaper/library"
 )
 
 // TestOpenAPIMatchesRoutes checks that docs/openapi.yaml describes
 // exactly the routes the server registers, method by method, and that
 // every operation documents its error responses with the error schema.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../docs/openapi.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -91,8 +92,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 
 type fakeSearcher struct{}
 
-func (fakeSearcher) SearchPapers(ctx context.Context, r rag.SearchRequest) (*rag.SearchResult, error) {
-	return &rag.SearchResult{Query: r.Text, Lang: r.Lang}, nil
+func (fakeSearcher) SearchPapers(ctx context.Context, r library.SearchRequest) (*library.SearchResult, error) {
+	return &library.SearchResult{Query: r.Text, Lang: r.Lang}, nil
 }
 
 func sorted(m map[string]bool) []string {

@@ -16,6 +16,7 @@ import (
 )
 
 func TestMetricsMoveWithAsks(t *testing.T) {
+	t.Parallel()
 	m := metrics.New()
 	srv, _ := newTestServer(t, Deps{Metrics: m, Answerer: fakeAnswerer{AskFn: func(ctx context.Context, q rag.Question, emit rag.Emit) (*rag.Answer, error) {
 		if q.Text == "fail" {
@@ -64,6 +65,7 @@ func TestMetricsMoveWithAsks(t *testing.T) {
 }
 
 func TestReady(t *testing.T) {
+	t.Parallel()
 	var modelErr error
 	srv, _ := newTestServer(t, Deps{Ready: map[string]Checker{
 		"store": CheckerFunc(func(ctx context.Context) error { return nil }),
@@ -130,6 +132,7 @@ func serveWithShutdown(t *testing.T, d Deps) (string, *Sockets, func(timeout tim
 }
 
 func TestShutdownFinishesAnswerInFlight(t *testing.T) {
+	t.Parallel()
 	started := make(chan struct{})
 	url, ss, shutdown := serveWithShutdown(t, Deps{Answerer: slowAnswerer(8, 40*time.Millisecond, started)})
 	c := dial(t, "ws"+strings.TrimPrefix(url, "http")+"/api/v1/papers/p1/ws", nil)
@@ -175,6 +178,7 @@ func TestShutdownFinishesAnswerInFlight(t *testing.T) {
 }
 
 func TestShutdownEndsLongAnswerWithErrorFrame(t *testing.T) {
+	t.Parallel()
 	started := make(chan struct{})
 	// 1000 deltas of 20 ms would take 20 s, far past the 1.5 s deadline.
 	url, ss, shutdown := serveWithShutdown(t, Deps{Answerer: slowAnswerer(1000, 20*time.Millisecond, started)})

@@ -42,6 +42,6 @@ func handleOriginCheck(p originPolicy) echo.HandlerFunc {
 			out.Message = "origin " + out.Origin + " is not allowed by this ChatPaper server: add it to " + OriginsSetting +
 				" (comma-separated origins, e.g. https://journal.example.org) and restart the server"
 		}
-		return c.JSON(http.StatusOK, out)
+		return writeJSON(c, http.StatusOK, out)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -88,26 +89,26 @@ func handleFeedback(ql store.QuestionLog) echo.HandlerFunc {
 		}
 		rating, ok := ratings[req.Rating]
 		if !ok {
-			return badRequest("invalid_feedback", fmt.Sprintf(`rating %q must be "up", "down" or "none"`, req.Rating))
+			return badRequest(CodeInvalidFeedback, fmt.Sprintf(`rating %q must be "up", "down" or "none"`, req.Rating))
 		}
 		note := strings.TrimSpace(req.Note)
 		if n := utf8.RuneCountInString(note); n > store.MaxNoteRunes {
-			return badRequest("invalid_feedback", fmt.Sprintf("note of %d characters exceeds the limit of %d", n, store.MaxNoteRunes))
+			return badRequest(CodeInvalidFeedback, fmt.Sprintf("note of %d characters exceeds the limit of %d", n, store.MaxNoteRunes))
 		}
 		if req.QuestionID == "" || len(req.QuestionID) > 64 {
-			return badRequest("invalid_feedback", "question_id is required: the id the answer came with")
+			return badRequest(CodeInvalidFeedback, "question_id is required: the id the answer came with")
 		}
 		if ql == nil {
-			return &apiError{status: http.StatusNotFound, code: "not_found", msg: "questions are not recorded on this server"}
+			return &apiError{status: http.StatusNotFound, code: CodeNotFound, msg: "questions are not recorded on this server"}
 		}
 		if err := ql.RateQuestion(c.Request().Context(), id, req.QuestionID, rating, note); err != nil {
-			if rag.IsNotFound(err) {
-				return &apiError{status: http.StatusNotFound, code: "not_found",
+			if errors.Is(err, store.ErrNotFound) {
+				return &apiError{status: http.StatusNotFound, code: CodeNotFound,
 					msg: fmt.Sprintf("no answered question %q about paper %q", req.QuestionID, id)}
 			}
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"question_id": req.QuestionID, "rating": req.Rating, "note": note})
+		return writeJSON(c, http.StatusOK, map[string]any{"question_id": req.QuestionID, "rating": req.Rating, "note": note})
 	}
 }
 
@@ -120,7 +121,7 @@ func handleQuestionsReport(ql store.QuestionLog, ps Papers, now func() time.Time
 	return func(c echo.Context) error {
 		f := store.QuestionFilter{PaperID: c.QueryParam("paper"), Limit: maxReportRecords}
 		if f.PaperID != "" && !paper.ValidID(f.PaperID) {
-			return badRequest("invalid_paper", fmt.Sprintf("paper %q is not a valid paper id", f.PaperID))
+			return badRequest(CodeInvalidPaper, fmt.Sprintf("paper %q is not a valid paper id", f.PaperID))
 		}
 		var since *time.Time
 		if s := c.QueryParam("since"); s != "" {
@@ -135,14 +136,14 @@ func handleQuestionsReport(ql store.QuestionLog, ps Papers, now func() time.Time
 			sortBy = report.SortAsked
 		}
 		if !report.ValidSort(sortBy) {
-			return badRequest("invalid_sort", fmt.Sprintf("sort %q must be asked, refused or down", sortBy))
+			return badRequest(CodeInvalidSort, fmt.Sprintf("sort %q must be asked, refused or down", sortBy))
 		}
 		format := c.QueryParam("format")
 		if format == "" && strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/csv") {
 			format = "csv"
 		}
 		if format != "" && format != "json" && format != "csv" {
-			return badRequest("invalid_format", fmt.Sprintf("format %q must be json or csv", format))
+			return badRequest(CodeInvalidFormat, fmt.Sprintf("format %q must be json or csv", format))
 		}
 		ctx := c.Request().Context()
 		var recs []store.QuestionRecord
@@ -169,7 +170,7 @@ func handleQuestionsReport(ql store.QuestionLog, ps Papers, now func() time.Time
 			c.Response().WriteHeader(http.StatusOK)
 			return rep.WriteCSV(c.Response())
 		}
-		return c.JSON(http.StatusOK, rep)
+		return writeJSON(c, http.StatusOK, rep)
 	}
 }
 
@@ -186,11 +187,11 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, badRequest("invalid_since", fmt.Sprintf("since %q must be an RFC 3339 time, a date (2026-03-01) or days back (30d)", s))
+	return time.Time{}, badRequest(CodeInvalidSince, fmt.Sprintf("since %q must be an RFC 3339 time, a date (2026-03-01) or days back (30d)", s))
 }
 
 // handleSuggestions serves a paper's suggested questions in ?lang=.
-func handleSuggestions(s rag.Suggester) echo.HandlerFunc {
+func handleSuggestions(s Suggester) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := paperID(c)
 		if err != nil {
@@ -201,12 +202,12 @@ func handleSuggestions(s rag.Suggester) echo.HandlerFunc {
 			lang = paper.LangEN
 		}
 		if !paper.ValidLang(lang) {
-			return badRequest("invalid_lang", fmt.Sprintf("lang %q must be en_US or zh_CN", lang))
+			return badRequest(CodeInvalidLang, fmt.Sprintf("lang %q must be en_US or zh_CN", lang))
 		}
 		sug, err := s.Suggestions(c.Request().Context(), id, lang)
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, sug)
+		return writeJSON(c, http.StatusOK, sug)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
 )
@@ -61,11 +62,11 @@ func (m *memQuestions) PruneQuestions(ctx context.Context, before time.Time) (in
 
 type fakeSuggester struct{}
 
-func (fakeSuggester) Suggestions(ctx context.Context, id, lang string) (*rag.Suggestions, error) {
+func (fakeSuggester) Suggestions(ctx context.Context, id, lang string) (*paper.Suggestions, error) {
 	if id != "p1" {
 		return nil, store.ErrNotFound
 	}
-	return &rag.Suggestions{PaperID: id, Lang: lang, Questions: []string{"Why?"}, Source: "extractive"}, nil
+	return &paper.Suggestions{PaperID: id, Lang: lang, Questions: []string{"Why?"}, Source: "extractive"}, nil
 }
 
 func TestQuestionsRecordedRatedAndReported(t *testing.T) {

@@ -64,6 +64,6 @@ func handleReady(checks map[string]Checker, log *slog.Logger) echo.HandlerFunc {
 				status, word = http.StatusServiceUnavailable, "unavailable"
 			}
 		}
-		return c.JSON(status, map[string]any{"status": word, "checks": results})
+		return writeJSON(c, status, map[string]any{"status": word, "checks": results})
 	}
 }

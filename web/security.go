@@ -121,12 +121,12 @@ func requireAdmin(sec Security) echo.MiddlewareFunc {
 				if loopbackClient(c, sec.TrustedProxies) {
 					return next(c)
 				}
-				return &apiError{status: http.StatusForbidden, code: "forbidden",
+				return &apiError{status: http.StatusForbidden, code: CodeForbidden,
 					msg: "admin endpoints serve loopback clients only until CHATPAPER_ADMIN_KEYS is set"}
 			}
 			if !keys.match(bearer(c.Request())) {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="chatpaper"`)
-				return &apiError{status: http.StatusUnauthorized, code: "unauthorized",
+				return &apiError{status: http.StatusUnauthorized, code: CodeUnauthorized,
 					msg: "a valid admin API key is required: Authorization: Bearer KEY"}
 			}
 			return next(c)
@@ -152,7 +152,7 @@ func requireSiteKey(sec Security) echo.MiddlewareFunc {
 				k = c.QueryParam("key")
 			}
 			if !keys.match(k) {
-				return &apiError{status: http.StatusUnauthorized, code: "unauthorized",
+				return &apiError{status: http.StatusUnauthorized, code: CodeUnauthorized,
 					msg: "a valid site key is required: header " + SiteKeyHeader + " or ?key="}
 			}
 			return next(c)
@@ -269,7 +269,7 @@ func retryAfterSeconds(d time.Duration) int {
 
 func rateLimited(d time.Duration) error {
 	s := retryAfterSeconds(d)
-	return &apiError{status: http.StatusTooManyRequests, code: "rate_limited",
+	return &apiError{status: http.StatusTooManyRequests, code: CodeRateLimited,
 		msg: fmt.Sprintf("too many questions from this address: try again in %d s", s), retryAfter: s}
 }
 

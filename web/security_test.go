@@ -17,6 +17,7 @@ import (
 const ingestBody = `{"id":"p2","title":"T2","abstract":"Some abstract text.","references":[]}`
 
 func TestAdminKeys(t *testing.T) {
+	t.Parallel()
 	loopbackProxy := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	tests := []struct {
 		name       string
@@ -81,6 +82,7 @@ func TestAdminKeys(t *testing.T) {
 }
 
 func TestSiteKeys(t *testing.T) {
+	t.Parallel()
 	srv, _ := newTestServer(t, Deps{Security: Security{SiteKeys: []string{"site1"}, AdminKeys: []string{"adm"}}})
 	tests := []struct {
 		name string
@@ -111,6 +113,7 @@ func TestSiteKeys(t *testing.T) {
 }
 
 func TestOriginAllowlist(t *testing.T) {
+	t.Parallel()
 	const allowed = "https://journal.example.org"
 	srv, _ := newTestServer(t, Deps{Security: Security{AllowedOrigins: []string{allowed}}})
 	t.Run("CORS for an allowed origin", func(t *testing.T) {
@@ -185,6 +188,7 @@ func (c *clock) add(d time.Duration) {
 }
 
 func TestAskRateLimit(t *testing.T) {
+	t.Parallel()
 	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	m := metrics.New()
 	srv, _ := newTestServer(t, Deps{Metrics: m, Security: Security{AskRate: 3, Now: clk.now}})
@@ -243,6 +247,7 @@ func TestAskRateLimit(t *testing.T) {
 }
 
 func TestAskRateOff(t *testing.T) {
+	t.Parallel()
 	srv, _ := newTestServer(t, Deps{Security: Security{AskRate: 0}})
 	for i := range 50 {
 		resp, body := request(t, "POST", srv.URL+"/api/v1/papers/p1/ask", `{"question":"why?"}`, map[string]string{"Content-Type": "application/json"})
@@ -253,6 +258,7 @@ func TestAskRateOff(t *testing.T) {
 }
 
 func TestSocketsPerIP(t *testing.T) {
+	t.Parallel()
 	m := metrics.New()
 	srv, _ := newTestServer(t, Deps{Metrics: m, Security: Security{MaxSocketsPerIP: 2}})
 	c1 := dial(t, wsURL(srv, "p1"), nil)
@@ -282,6 +288,7 @@ func TestSocketsPerIP(t *testing.T) {
 }
 
 func TestFramesPerSecond(t *testing.T) {
+	t.Parallel()
 	srv, _ := newTestServer(t, Deps{WS: WSOptions{FramesPerSecond: 1}})
 	c := dial(t, wsURL(srv, "p1"), nil)
 	// Burst is 3 frames; the 4th and 5th in the same instant are refused.
@@ -300,6 +307,7 @@ func TestFramesPerSecond(t *testing.T) {
 }
 
 func TestBodyTooLarge(t *testing.T) {
+	t.Parallel()
 	srv, fp := newTestServer(t, Deps{})
 	big := `{"id":"p2","abstract":"` + strings.Repeat("a", 5<<20) + `"}`
 	resp, body := request(t, "POST", srv.URL+"/api/v1/papers", big, map[string]string{"Content-Type": "application/json"})
@@ -319,6 +327,7 @@ func TestBodyTooLarge(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	srv, _ := newTestServer(t, Deps{})
 	resp, _ := request(t, "GET", srv.URL+"/papers/p1", "", nil)
 	csp := resp.Header.Get("Content-Security-Policy")
@@ -358,6 +367,7 @@ func grep(s, sub string) string {
 }
 
 func TestRedactKey(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"/api/v1/papers/p1/ws?key=s3cret&x=1": "/api/v1/papers/p1/ws?key=REDACTED&x=1",
 		"/api/v1/papers?lang=en_US":           "/api/v1/papers?lang=en_US",
@@ -370,6 +380,7 @@ func TestRedactKey(t *testing.T) {
 }
 
 func TestAskRatePerClientBehindTrustedProxy(t *testing.T) {
+	t.Parallel()
 	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	srv, _ := newTestServer(t, Deps{Security: Security{AskRate: 1, Now: clk.now,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
@@ -393,6 +404,7 @@ func TestAskRatePerClientBehindTrustedProxy(t *testing.T) {
 }
 
 func TestBatchIngestNeedsAdminKey(t *testing.T) {
+	t.Parallel()
 	srv, fp := newTestServer(t, Deps{Security: Security{AdminKeys: []string{"k1"}}})
 	body := "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.json\"\r\nContent-Type: application/json\r\n\r\n" +
 		ingestBody + "\r\n--b--\r\n"

@@ -11,7 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"github.com/chatpaper/chatpaper/ingest"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/metrics"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
@@ -27,16 +27,34 @@ type Papers interface {
 	Delete(ctx context.Context, id string) error
 }
 
+// Summarizer writes the summary box of a paper in one language
+// (package summary).
+type Summarizer interface {
+	Summary(ctx context.Context, paperID, lang string) (*paper.Summary, error)
+}
+
+// Suggester writes the suggested questions of a paper in one language
+// (package summary).
+type Suggester interface {
+	Suggestions(ctx context.Context, paperID, lang string) (*paper.Suggestions, error)
+}
+
+// Searcher finds papers by what their title and abstract discuss
+// (library.Library).
+type Searcher interface {
+	SearchPapers(ctx context.Context, r library.SearchRequest) (*library.SearchResult, error)
+}
+
 // Deps are the server's dependencies.
 type Deps struct {
 	Papers     Papers
 	Answerer   rag.Answerer
-	Summarizer rag.Summarizer
+	Summarizer Summarizer
 	// Searcher serves GET /api/v1/search; nil leaves the route out.
-	Searcher rag.PaperSearcher
+	Searcher Searcher
 	// Suggester serves a paper's suggested questions; nil leaves the
 	// route out.
-	Suggester rag.Suggester
+	Suggester Suggester
 	// Questions records answered questions and readers' feedback for
 	// the questions report; nil records nothing.
 	Questions store.QuestionLog
@@ -48,7 +66,7 @@ type Deps struct {
 	// fields below when nil.
 	WS WSOptions
 	// Hashes, when set, lets batch ingest skip papers stored unchanged.
-	Hashes ingest.Hasher
+	Hashes store.Store
 	// Security is the access policy: keys, origins, rate limits.
 	Security Security
 	// Metrics records request, ask and socket metrics and serves
@@ -72,7 +90,6 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(d.Log)
-	e.JSONSerializer = jsonSerializer{}
 	e.IPExtractor = ipExtractor(d.Security.TrustedProxies)
 	origins := newOriginPolicy(d.Security.AllowedOrigins)
 	if d.WS.CheckOrigin == nil {

@@ -44,11 +44,11 @@ func (ss *Sockets) reserve(ip string) error {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.closing {
-		return &apiError{status: http.StatusServiceUnavailable, code: "shutting_down", msg: "server is shutting down; reconnect shortly"}
+		return &apiError{status: http.StatusServiceUnavailable, code: CodeShuttingDown, msg: "server is shutting down; reconnect shortly"}
 	}
 	if ss.maxPerIP > 0 && ss.perIP[ip] >= ss.maxPerIP {
 		ss.metrics.RateLimited("sockets")
-		return &apiError{status: http.StatusTooManyRequests, code: "too_many_sockets",
+		return &apiError{status: http.StatusTooManyRequests, code: CodeTooManySockets,
 			msg: fmt.Sprintf("at most %d websockets may be open from one address", ss.maxPerIP), retryAfter: 5}
 	}
 	ss.perIP[ip]++

@@ -1,7 +1,7 @@
 package web
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -29,11 +29,11 @@ func (w *sseWriter) event(name string, data any) error {
 		w.c.Response().WriteHeader(http.StatusOK)
 		w.started = true
 	}
-	b, err := json.Marshal(data)
-	if err != nil {
+	var b bytes.Buffer
+	if err := encodeJSON(&b, data, ""); err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(w.c.Response(), "event: %s\ndata: %s\n\n", name, b); err != nil {
+	if _, err := fmt.Fprintf(w.c.Response(), "event: %s\ndata: %s\n\n", name, bytes.TrimSuffix(b.Bytes(), []byte("\n"))); err != nil {
 		return err
 	}
 	w.c.Response().Flush()
@@ -46,7 +46,7 @@ func streamAsk(c echo.Context, a rag.Answerer, q rag.Question, rec questionRecor
 	w := &sseWriter{c: c}
 	ctx := c.Request().Context()
 	ans, err := a.Ask(ctx, q, func(d string) error {
-		return w.event("delta", map[string]string{"text": d})
+		return w.event(FrameDelta, map[string]string{"text": d})
 	})
 	if err != nil {
 		if !w.started {
@@ -59,11 +59,11 @@ func streamAsk(c echo.Context, a rag.Answerer, q rag.Question, rec questionRecor
 		if status >= 500 {
 			log.Error("streamed ask failed", "paper", q.PaperID, "err", err)
 		}
-		return w.event("error", e)
+		return w.event(FrameError, e)
 	}
-	if err := w.event("citations", map[string]any{"citations": nonNilCitations(ans.Citations)}); err != nil {
+	if err := w.event(FrameCitations, map[string]any{"citations": nonNilCitations(ans.Citations)}); err != nil {
 		return nil
 	}
-	_ = w.event("done", answerResponse{Answer: ans, QuestionID: rec.record(ctx, q, ans)})
+	_ = w.event(FrameDone, answerResponse{Answer: ans, QuestionID: rec.record(ctx, q, ans)})
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
 
+	"github.com/chatpaper/chatpaper/chat"
 	"github.com/chatpaper/chatpaper/metrics"
 	"github.com/chatpaper/chatpaper/rag"
 )
@@ -123,7 +124,7 @@ type outFrame struct {
 }
 
 func errorFrame(id, code, msg string) outFrame {
-	return outFrame{Type: "error", ID: id, Code: code, Message: msg}
+	return outFrame{Type: FrameError, ID: id, Code: code, Message: msg}
 }
 
 func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger, opts WSOptions) echo.HandlerFunc {
@@ -166,11 +167,11 @@ func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger,
 		defer opts.Sockets.remove(s)
 		if opts.Sessions {
 			s.sessionID = c.QueryParam("session_id")
-			if !rag.ValidSessionID(s.sessionID) {
-				s.sessionID = rag.NewSessionID()
+			if !chat.ValidSessionID(s.sessionID) {
+				s.sessionID = chat.NewSessionID()
 			}
 			// Queued before serve starts reading, so it is the first frame.
-			s.send <- outFrame{Type: "session", SessionID: s.sessionID}
+			s.send <- outFrame{Type: FrameSession, SessionID: s.sessionID}
 		}
 		// The connection outlives the request context (keeping its
 		// values) until the server shuts down: http.Server.Shutdown does
@@ -250,22 +251,22 @@ func (s *wsSession) readLoop(ctx context.Context) {
 		}
 		if !s.frames.Allow() {
 			s.opts.Metrics.RateLimited("frames")
-			f := errorFrame("", "rate_limited", fmt.Sprintf("more than %g frames per second; frame ignored", s.opts.FramesPerSecond))
+			f := errorFrame("", CodeRateLimited, fmt.Sprintf("more than %g frames per second; frame ignored", s.opts.FramesPerSecond))
 			f.RetryAfter = 1
 			s.emit(ctx, f)
 			continue
 		}
 		if typ != websocket.TextMessage {
-			s.emit(ctx, errorFrame("", "bad_frame", "frames must be JSON text messages"))
+			s.emit(ctx, errorFrame("", CodeBadFrame, "frames must be JSON text messages"))
 			continue
 		}
 		if int64(len(data)) > s.opts.MaxMessage {
-			s.emit(ctx, errorFrame("", "too_large", fmt.Sprintf("frame of %d bytes exceeds the limit of %d bytes", len(data), s.opts.MaxMessage)))
+			s.emit(ctx, errorFrame("", CodeTooLarge, fmt.Sprintf("frame of %d bytes exceeds the limit of %d bytes", len(data), s.opts.MaxMessage)))
 			continue
 		}
 		f, err := decodeFrame(data)
 		if err != nil {
-			s.emit(ctx, errorFrame("", "malformed_json", "frame is not valid JSON: "+err.Error()))
+			s.emit(ctx, errorFrame("", CodeMalformedJSON, "frame is not valid JSON: "+err.Error()))
 			continue
 		}
 		s.dispatch(ctx, f)
@@ -292,33 +293,33 @@ func (s *wsSession) drain() {
 
 func (s *wsSession) dispatch(ctx context.Context, f inFrame) {
 	switch f.Type {
-	case "ask":
+	case FrameAsk:
 		s.startAsk(ctx, f)
-	case "cancel":
+	case FrameCancel:
 		s.mu.Lock()
 		cancel, ok := s.asks[f.ID]
 		s.mu.Unlock()
 		if !ok {
-			s.emit(ctx, errorFrame(f.ID, "unknown_id", fmt.Sprintf("no answer with id %q is in progress", f.ID)))
+			s.emit(ctx, errorFrame(f.ID, CodeUnknownID, fmt.Sprintf("no answer with id %q is in progress", f.ID)))
 			return
 		}
 		cancel(nil)
 	case "":
-		s.emit(ctx, errorFrame(f.ID, "bad_frame", `frame has no "type"`))
+		s.emit(ctx, errorFrame(f.ID, CodeBadFrame, `frame has no "type"`))
 	default:
-		s.emit(ctx, errorFrame(f.ID, "unknown_type", fmt.Sprintf("unknown frame type %q: expected ask or cancel", f.Type)))
+		s.emit(ctx, errorFrame(f.ID, CodeUnknownType, fmt.Sprintf("unknown frame type %q: expected ask or cancel", f.Type)))
 	}
 }
 
 func (s *wsSession) startAsk(ctx context.Context, f inFrame) {
 	if f.ID == "" {
-		s.emit(ctx, errorFrame("", "bad_frame", `ask frame needs an "id"`))
+		s.emit(ctx, errorFrame("", CodeBadFrame, `ask frame needs an "id"`))
 		return
 	}
 	if s.opts.AskLimit != nil {
 		if ok, wait := s.opts.AskLimit(s.ip); !ok {
 			s.opts.Metrics.RateLimited("ask")
-			fr := errorFrame(f.ID, "rate_limited", fmt.Sprintf("too many questions from this address: try again in %d s", retryAfterSeconds(wait)))
+			fr := errorFrame(f.ID, CodeRateLimited, fmt.Sprintf("too many questions from this address: try again in %d s", retryAfterSeconds(wait)))
 			fr.RetryAfter = retryAfterSeconds(wait)
 			s.emit(ctx, fr)
 			return
@@ -327,17 +328,17 @@ func (s *wsSession) startAsk(ctx context.Context, f inFrame) {
 	s.mu.Lock()
 	if s.draining {
 		s.mu.Unlock()
-		s.emit(ctx, errorFrame(f.ID, "shutting_down", "server is shutting down; ask again after reconnecting"))
+		s.emit(ctx, errorFrame(f.ID, CodeShuttingDown, "server is shutting down; ask again after reconnecting"))
 		return
 	}
 	if _, dup := s.asks[f.ID]; dup {
 		s.mu.Unlock()
-		s.emit(ctx, errorFrame(f.ID, "duplicate_id", fmt.Sprintf("an answer with id %q is already in progress", f.ID)))
+		s.emit(ctx, errorFrame(f.ID, CodeDuplicateID, fmt.Sprintf("an answer with id %q is already in progress", f.ID)))
 		return
 	}
 	if len(s.asks) >= s.opts.MaxInFlight {
 		s.mu.Unlock()
-		s.emit(ctx, errorFrame(f.ID, "busy", fmt.Sprintf("at most %d answers may be in progress on one connection", s.opts.MaxInFlight)))
+		s.emit(ctx, errorFrame(f.ID, CodeBusy, fmt.Sprintf("at most %d answers may be in progress on one connection", s.opts.MaxInFlight)))
 		return
 	}
 	actx, cancel := context.WithCancelCause(ctx)
@@ -364,16 +365,16 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 	}
 	q := rag.Question{PaperID: s.paperID, Text: f.Question, Lang: f.Lang, SessionID: sid}
 	ans, err := s.answerer.Ask(ctx, q, func(d string) error {
-		return s.emit(ctx, outFrame{Type: "delta", ID: f.ID, Text: d})
+		return s.emit(ctx, outFrame{Type: FrameDelta, ID: f.ID, Text: d})
 	})
 	if err != nil {
 		switch {
 		case errors.Is(context.Cause(ctx), errShuttingDown):
-			s.emit(context.Background(), errorFrame(f.ID, "shutting_down", "server is shutting down; answer stopped, ask again shortly"))
+			s.emit(context.Background(), errorFrame(f.ID, CodeShuttingDown, "server is shutting down; answer stopped, ask again shortly"))
 		case ctx.Err() != nil:
 			// Cancelled by the reader or a closed socket: tell the
 			// reader if it is still there.
-			s.emit(context.Background(), errorFrame(f.ID, "cancelled", "answer cancelled"))
+			s.emit(context.Background(), errorFrame(f.ID, CodeCancelled, "answer cancelled"))
 		default:
 			status, e := classify(err)
 			if status >= 500 {
@@ -389,9 +390,9 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 	}
 	// Citations always go out, even empty, so clients can rely on the
 	// delta…citations…done sequence.
-	s.emit(ctx, outFrame{Type: "citations", ID: f.ID, Citations: nonNilCitations(cits)})
+	s.emit(ctx, outFrame{Type: FrameCitations, ID: f.ID, Citations: nonNilCitations(cits)})
 	s.emit(ctx, outFrame{
-		Type: "done", ID: f.ID, Answer: &ans.Answer, Answerable: &ans.Answerable, Mode: ans.Mode,
+		Type: FrameDone, ID: f.ID, Answer: &ans.Answer, Answerable: &ans.Answerable, Mode: ans.Mode,
 		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations, QuestionID: s.rec.record(ctx, q, ans),
 	})
 }
@@ -458,5 +459,13 @@ func (s *wsSession) write(f outFrame) error {
 		return errClosed // the writer stops; the session ends
 	}
 	s.conn.SetWriteDeadline(time.Now().Add(s.opts.WriteWait))
-	return s.conn.WriteJSON(f)
+	w, err := s.conn.NextWriter(websocket.TextMessage)
+	if err != nil {
+		return err
+	}
+	if err := encodeJSON(w, f, ""); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
 }

@@ -6,6 +6,7 @@ import (
 )
 
 func TestDecodeFrame(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    inFrame

@@ -67,6 +67,7 @@ func until(what, expr string) chromedp.Action[chromedp.Void] {
 // the widget with one script tag, and uses it as a reader would, in
 // headless Chromium.
 func TestBrowserWidget(t *testing.T) {
+	t.Parallel()
 	chromium := chromiumPath()
 	if chromium == "" {
 		t.Skip("chromium not installed (scripts/test.sh installs it with apt-get when run as root): browser test skipped")

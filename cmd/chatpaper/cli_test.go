@@ -18,6 +18,7 @@ func runCmd(t *testing.T, args ...string) (stdout, stderr string, err error) {
 }
 
 func TestCLIIngestAskEval(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	jsonFile := filepath.Join(dir, "test-paper.json")

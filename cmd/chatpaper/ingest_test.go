@@ -12,6 +12,7 @@ import (
 )
 
 func TestIngestFolderWithBrokenFiles(t *testing.T) {
+	t.Parallel()
 	corpus, data := t.TempDir(), t.TempDir()
 	bad, err := ingesttest.WriteCorpus(corpus, 7, 50, 5)
 	if err != nil {
@@ -62,6 +63,7 @@ func TestIngestFolderWithBrokenFiles(t *testing.T) {
 }
 
 func TestIngestFlags(t *testing.T) {
+	t.Parallel()
 	one := t.TempDir()
 	if _, err := ingesttest.WriteCorpus(one, 1, 2, 0); err != nil {
 		t.Fatal(err)
@@ -86,6 +88,7 @@ func TestIngestFlags(t *testing.T) {
 }
 
 func TestProgressBar(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	now := time.Unix(0, 0)
 	p := newProgress(&buf, "bar", 100, func() time.Time { return now })

@@ -165,6 +165,7 @@ const testPaperZh = `{
 }`
 
 func TestModelModeAnswers(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_EMBED_MODEL", "fake-embed"))
@@ -445,6 +446,7 @@ func sse(t *testing.T, url, body string) []sseEvent {
 }
 
 func TestModelModeSummaries(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	s := startServer(t, t.TempDir(), modelEnv(fake))
@@ -513,6 +515,7 @@ func TestModelModeSummaries(t *testing.T) {
 }
 
 func TestModelModeSessionAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	dir := t.TempDir()
@@ -585,7 +588,7 @@ func TestModelModeFaults(t *testing.T) {
 		}
 		return nil
 	})
-	s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", "4s", "CHATPAPER_LLM_RETRIES", "2"))
+	s := startServer(t, t.TempDir(), modelEnv(fake, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", "2s", "CHATPAPER_LLM_RETRIES", "2", "CHATPAPER_LLM_BACKOFF", "10ms", "CHATPAPER_SHUTDOWN_TIMEOUT", "1s"))
 	if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != 201 {
 		t.Fatalf("ingest status %d", resp.StatusCode)
 	}

@@ -18,6 +18,7 @@ import (
 // admin key that is required once configured, and a shutdown that tells
 // an open websocket "going away" and lets run return.
 func TestServeOps(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, t.TempDir(), map[string]string{
 		"CHATPAPER_ADMIN_KEYS":       "k-123",
 		"CHATPAPER_SHUTDOWN_TIMEOUT": "3s",
@@ -86,6 +87,7 @@ func TestServeOps(t *testing.T) {
 // endpoint is a /readyz check, tokens and dropped citations are counted,
 // and asks are labelled by the answer's mode.
 func TestServeOpsModelMode(t *testing.T) {
+	t.Parallel()
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	s := startServer(t, t.TempDir(), modelEnv(fake))

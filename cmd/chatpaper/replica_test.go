@@ -38,6 +38,7 @@ func eventually(t *testing.T, what string, cond func() (bool, string)) {
 // TestReplicas runs two servers on one PostgreSQL database, as two
 // replicas behind a load balancer: what one is told, the other serves.
 func TestReplicas(t *testing.T) {
+	t.Parallel()
 	url := pgtest.Schema(t)
 	env := map[string]string{"CHATPAPER_DATABASE_URL": url, "CHATPAPER_CACHE_REVALIDATE": "200ms"}
 	a := startServer(t, t.TempDir(), env)
@@ -112,6 +113,7 @@ func TestReplicas(t *testing.T) {
 // processes: a session written by one is continued by the other, and a
 // summary is generated once whichever replica is asked first.
 func TestReplicaSharedState(t *testing.T) {
+	t.Parallel()
 	url := pgtest.Schema(t)
 	ctx := t.Context()
 	replicas := make([]*postgres.Store, 2)
@@ -184,6 +186,7 @@ func TestReplicaSharedState(t *testing.T) {
 // while the ingesting replica's background warmer is writing it, and a
 // websocket session begun on one replica continues on the other.
 func TestReplicasModelMode(t *testing.T) {
+	t.Parallel()
 	url := pgtest.Schema(t)
 	fake := llmtest.NewServer()
 	defer fake.Close()

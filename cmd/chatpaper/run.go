@@ -17,14 +17,13 @@ import (
 	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/dict"
 	"github.com/chatpaper/chatpaper/eval"
-	"github.com/chatpaper/chatpaper/ingest"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/llm"
 	"github.com/chatpaper/chatpaper/metrics"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
-	"github.com/chatpaper/chatpaper/rerank"
 	"github.com/chatpaper/chatpaper/store"
-	"github.com/chatpaper/chatpaper/vector"
+	"github.com/chatpaper/chatpaper/summary"
 	"github.com/chatpaper/chatpaper/web"
 )
 
@@ -48,9 +47,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case wantsHelp(rest):
 		return runHelp(ctx, cfg, []string{cmd}, stdout)
 	}
-	if cmd == "bench" {
-		return runBench(ctx, cfg, rest, getenv, stdout, stderr)
-	}
 	for _, c := range commands() {
 		if c.name == cmd && c.run != nil {
 			return c.run(ctx, cfg, rest, stdout, stderr)
@@ -68,28 +64,24 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // app is the set of dependencies every command shares.
 type app struct {
-	engine *rag.Engine
-	// answerer, summarizer and papers are the engine itself, or the
-	// model-mode generator over it (see modelMode).
+	library *library.Library
+	// answerer, summarizer and papers are extractive over the library,
+	// or model mode over it (see modelMode).
 	answerer   rag.Answerer
-	summarizer rag.Summarizer
-	suggester  rag.Suggester
+	summarizer summary.Summarizer
+	suggester  summary.Suggester
 	papers     web.Papers
-	// questions is the store's questions log, for the report.
-	questions store.QuestionLog
-	warmer    *rag.Warmer // nil unless model mode
-	// store is the engine's store, for content hashes (bulk ingest
-	// skips unchanged papers).
-	store ingest.Hasher
-	// ping checks the store for /readyz.
-	ping func(ctx context.Context) error
+	warmer     *summary.Warmer // nil unless model mode
+	// store is the library's store (bulk ingest skips papers stored
+	// unchanged; /readyz pings it; its questions log feeds the report).
+	store store.Store
 	// llm is the model endpoint client; nil unless model mode.
 	llm   *llm.Client
 	close func() error
 }
 
 // openApp opens the store (PostgreSQL when cfg.DatabaseURL is set, else
-// SQLite in cfg.DataDir) and builds the engine, loading no paper: papers
+// SQLite in cfg.DataDir) and wires the stack, loading no paper: papers
 // load on first use, so start-up time does not grow with the catalogue.
 // With withDemo, an empty store gets the bundled demo paper.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo bool) (*app, error) {
@@ -102,24 +94,11 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 	if err != nil {
 		return nil, err
 	}
-	client := newLLM(cfg)
-	eng := rag.NewEngine(st, embedderFor(cfg, client), vector.NewChromem(), log)
-	if cfg.RerankURL != "" {
-		rr, err := rerank.New(cfg.RerankURL, cfg.RerankAPI, cfg.RerankModel, cfg.RerankTimeout)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		eng.SetReranker(rr)
+	a, err := wire(cfg, st, log)
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
-	eng.SetCacheLimits(rag.CacheLimits{
-		Papers: cfg.CachePapers, Bytes: int64(cfg.CacheMB) << 20, Revalidate: revalidate(cfg.CacheRevalidate),
-	})
-	a := &app{engine: eng, ping: st.Ping, llm: client, questions: st}
-	if h, ok := st.(ingest.Hasher); ok {
-		a.store = h
-	}
-	modelMode(a, client, st, log)
 	a.close = func() error {
 		// Background summaries stop before the store they write to.
 		if a.warmer != nil {
@@ -128,7 +107,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 		return st.Close()
 	}
 	if withDemo {
-		has, err := hasPapers(ctx, st)
+		has, err := st.HasPapers(ctx)
 		if err != nil {
 			a.close()
 			return nil, err
@@ -168,7 +147,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	// Sockets drains the websockets at shutdown; life ends them for good
 	// once the drain is over or out of time.
 	m := metrics.New()
-	ready := map[string]web.Checker{"store": web.CheckerFunc(a.ping)}
+	ready := map[string]web.Checker{"store": web.CheckerFunc(a.store.Ping)}
 	if a.llm != nil {
 		a.llm.CountTokens(m)
 		ready["model"] = a.llm
@@ -178,12 +157,12 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	defer endLife()
 	var questions store.QuestionLog
 	if cfg.QuestionRetentionDays > 0 {
-		questions = a.questions
-		stopPrune := pruneQuestions(ctx, a.questions, time.Duration(cfg.QuestionRetentionDays)*24*time.Hour, log)
+		questions = a.store
+		stopPrune := pruneQuestions(ctx, a.store, time.Duration(cfg.QuestionRetentionDays)*24*time.Hour, log)
 		defer stopPrune()
 	}
 	handler := web.New(web.Deps{
-		Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Suggester: a.suggester, Searcher: a.engine, Log: log,
+		Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Suggester: a.suggester, Searcher: a.library, Log: log,
 		Questions: questions,
 		WS:        web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets},
 		Hashes:    a.store,

@@ -161,6 +161,7 @@ type askResponse struct {
 }
 
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, t.TempDir(), nil)
 
 	t.Run("health", func(t *testing.T) {
@@ -297,7 +298,7 @@ func TestEndToEnd(t *testing.T) {
 			{"malformed JSON", `{"type":"ask",`, "malformed_json"},
 			{"unknown type", `{"type":"dance","id":"x"}`, "unknown_type"},
 			{"empty question", `{"type":"ask","id":"e1","question":"  ","lang":"en_US"}`, "invalid_question"},
-			{"bad lang", `{"type":"ask","id":"e2","question":"why?","lang":"fr_FR"}`, "invalid_question"},
+			{"bad lang", `{"type":"ask","id":"e2","question":"why?","lang":"fr_FR"}`, "invalid_lang"},
 			{"oversized message", `{"type":"ask","id":"big","question":"` + strings.Repeat("a", 20000) + `"}`, "too_large"},
 			{"cancel unknown id", `{"type":"cancel","id":"nope"}`, "unknown_id"},
 		}
@@ -473,6 +474,7 @@ func readUntilDone(t *testing.T, c *websocket.Conn, id string) []frame {
 }
 
 func TestRestartServesSamePaperWithoutReembedding(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := startServer(t, dir, nil)
 	if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != 201 {

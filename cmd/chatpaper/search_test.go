@@ -26,6 +26,7 @@ type searchResp struct {
 // the demo paper and an ingested one are found by English and Chinese
 // queries, the index follows ingest and delete, and bad input gets 400.
 func TestSearchPapers(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, t.TempDir(), nil)
 	search := func(q, extra string) (*http.Response, searchResp) {
 		var out searchResp
@@ -92,6 +93,7 @@ func TestSearchPapers(t *testing.T) {
 // TestEvalCommand runs `chatpaper eval` on the small slices the eval
 // package keeps, in table and JSON form.
 func TestEvalCommand(t *testing.T) {
+	t.Parallel()
 	td := filepath.Join("..", "..", "eval", "testdata")
 	// A tiny BEIR folder: the command's wiring is under test here; the
 	// ranking quality is TestBEIRSlice's job in package eval.
@@ -143,6 +145,7 @@ func TestEvalCommand(t *testing.T) {
 // at a fake TEI server and checks questions go through it and follow
 // its order.
 func TestRerankEndpointConfigured(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	tei := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)

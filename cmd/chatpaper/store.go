@@ -33,30 +33,6 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return st, nil
 }
 
-// hasPapers reports whether the store holds any paper, with one cheap
-// query when the store offers it.
-func hasPapers(ctx context.Context, st store.Store) (bool, error) {
-	if h, ok := st.(interface {
-		HasPapers(context.Context) (bool, error)
-	}); ok {
-		return h.HasPapers(ctx)
-	}
-	ps, err := st.Papers(ctx)
-	if err != nil {
-		return false, fmt.Errorf("list papers: %w", err)
-	}
-	return len(ps) > 0, nil
-}
-
-// revalidate maps the configured interval to rag.CacheLimits' meaning,
-// where a negative value disables revalidation.
-func revalidate(d time.Duration) time.Duration {
-	if d <= 0 {
-		return -1
-	}
-	return d
-}
-
 // pruneEvery is how often the questions log drops records past retention.
 const pruneEvery = time.Hour
 

@@ -196,13 +196,6 @@ func (s *Server) FirstTokens() []time.Time {
 	return append([]time.Time(nil), s.firstToken...)
 }
 
-// Reset forgets recorded requests.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.chats, s.batches, s.embedded, s.cancelled, s.firstToken = nil, nil, nil, 0, nil
-}
-
 func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -21,6 +21,7 @@ func read(t testing.TB, name string) []byte {
 }
 
 func TestParseSamples(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file, id, title, journal, doi, abstract string
 		year, refs                              int
@@ -105,6 +106,7 @@ const bare = `{"DOI":"10.1038/nnano.2014.279","title":["Charges ride the <i>spin
 {"key":"ref4"}]}`
 
 func TestParseBare(t *testing.T) {
+	t.Parallel()
 	p, err := crossref.Parse([]byte(bare), "nnano")
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +134,7 @@ func TestParseBare(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, field string }{
 		{"list", `{"status":"ok","message-type":"work-list","message":{"items":[]}}`, "message-type"},
 		{"no title", `{"DOI":"10.1/x","reference":[]}`, "title"},

@@ -6,7 +6,6 @@
 package jats
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -511,9 +510,6 @@ func elementCitation(c *node) (string, string) {
 func trimDOI(d string) string {
 	return strings.TrimRight(d, ".,;:)]")
 }
-
-// String helps debugging: the element name and its text.
-func (n *node) String() string { return fmt.Sprintf("<%s>%s", n.name, n.plain()) }
 
 // FragmentText renders a JATS fragment, such as the "abstract" of a
 // Crossref record (<jats:p>…</jats:p>, sometimes led by a

@@ -21,6 +21,7 @@ func read(t testing.TB, name string) []byte {
 }
 
 func TestParseSamples(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file, id, title, journal, doi, numbering, abstractStart string
 		year, refs                                              int
@@ -146,6 +147,7 @@ const bilingual = `<?xml version="1.0" encoding="UTF-8"?>
 </ref-list></back></article>`
 
 func TestParseBilingual(t *testing.T) {
+	t.Parallel()
 	p, err := jats.Parse([]byte(bilingual), "cjcr-1")
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +172,7 @@ func TestParseBilingual(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, field string }{
 		{"not xml", "hello", "article"},
 		{"no article", "<html><body>hi</body></html>", "article"},
@@ -192,6 +195,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestIDFromDOI(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"10.1371/journal.pone.0046493":                  "10.1371_journal.pone.0046493",
 		"https://doi.org/10.1016/S1474-4422(12)70061-3": "10.1016_S1474-4422_12_70061-3",

@@ -12,6 +12,7 @@ import (
 )
 
 func TestText(t *testing.T) {
+	t.Parallel()
 	text, err := pdf.Text(pdftest.Make(pdftest.Article()))
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +51,7 @@ The beams were fixed in every session, and two physicists reviewed each plan.
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	p, err := pdf.Parse(pdftest.Make(pdftest.Article()), "hypoxia-pdf")
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +74,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestTextErrors(t *testing.T) {
+	t.Parallel()
 	for name, in := range map[string][]byte{
 		"not a pdf": []byte("hello"),
 		"no pages":  []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n"),
@@ -108,6 +111,7 @@ func FuzzText(f *testing.F) {
 // PDF 1.5 files keep most objects in object streams and may have a
 // broken cross-reference table; pages may inherit resources and use forms.
 func TestTextObjectStreamsAndForms(t *testing.T) {
+	t.Parallel()
 	text, err := pdf.Text(objStmPDF())
 	if err != nil {
 		t.Fatal(err)

@@ -200,7 +200,7 @@ func (s *Store) Paper(ctx context.Context, id string) (*paper.Paper, error) {
 
 // PaperHash returns the store.ContentHash recorded with the paper, or an
 // error wrapping store.ErrNotFound. It is one primary-key lookup, cheap
-// enough for the engine's cache to revalidate with.
+// enough for the library's cache to revalidate with.
 func (s *Store) PaperHash(ctx context.Context, id string) (string, error) {
 	var hash string
 	err := s.pool.QueryRow(ctx, "SELECT content_hash FROM papers WHERE id = $1", id).Scan(&hash)

@@ -26,6 +26,7 @@ func open(t testing.TB, url string) *postgres.Store {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	pgtest.URL(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return open(t, pgtest.Schema(t))
@@ -35,6 +36,7 @@ func TestConformance(t *testing.T) {
 // TestConcurrentOpenMigratesOnce opens several stores on one empty
 // schema at once, as replicas starting together do.
 func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	t.Parallel()
 	url := pgtest.Schema(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
@@ -62,6 +64,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 // on one database, as two replicas do: generation runs once, and the
 // second caller finds the first one's summary.
 func TestSummaryLockAcrossStores(t *testing.T) {
+	t.Parallel()
 	url := pgtest.Schema(t)
 	a, b := open(t, url), open(t, url)
 	defer a.Close()
@@ -126,6 +129,7 @@ func TestSummaryLockAcrossStores(t *testing.T) {
 // TestSummaryLockManyKeys holds more keys at once than the lock pool has
 // sessions while fn uses the store, which must not deadlock.
 func TestSummaryLockManyKeys(t *testing.T) {
+	t.Parallel()
 	s := open(t, pgtest.Schema(t))
 	defer s.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -149,6 +153,7 @@ func TestSummaryLockManyKeys(t *testing.T) {
 }
 
 func TestOpenBadURL(t *testing.T) {
+	t.Parallel()
 	if _, err := postgres.Open(t.Context(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"); err == nil {
 		t.Fatal("Open of an unreachable database succeeded")
 	}

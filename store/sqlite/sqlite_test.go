@@ -33,12 +33,14 @@ func open(t testing.TB, dir string) *Store {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return open(t, t.TempDir())
 	})
 }
 
 func TestOpenCreatesDirectoryAndSetsPragmas(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "nested", "data")
 	s := open(t, dir)
 	defer s.Close()
@@ -66,6 +68,7 @@ func TestOpenCreatesDirectoryAndSetsPragmas(t *testing.T) {
 }
 
 func TestOpenPathNeedingEscape(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "a dir?with#odd%chars")
 	s := open(t, dir)
 	defer s.Close()
@@ -75,6 +78,7 @@ func TestOpenPathNeedingEscape(t *testing.T) {
 }
 
 func TestReopen(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dir := t.TempDir()
 	p := storetest.SamplePaper("he2016")
@@ -141,6 +145,7 @@ func testSummary(paperID string) *paper.Summary {
 }
 
 func TestPaperHash(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := open(t, t.TempDir())
 	defer s.Close()
@@ -175,6 +180,7 @@ func TestPaperHash(t *testing.T) {
 }
 
 func TestContentHash(t *testing.T) {
+	t.Parallel()
 	a := storetest.SamplePaper("x")
 	b := storetest.SamplePaper("x")
 	if got, want := store.ContentHash(a), store.ContentHash(b); got != want {
@@ -192,6 +198,7 @@ func TestContentHash(t *testing.T) {
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dir := t.TempDir()
 	s := open(t, dir)
@@ -212,6 +219,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 }
 
 func TestAppendedMigrationApplied(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dir := t.TempDir()
 	s := open(t, dir)
@@ -263,6 +271,7 @@ func TestAppendedMigrationApplied(t *testing.T) {
 // in-process write token does not cover this case, so busy_timeout and
 // BEGIN IMMEDIATE must.
 func TestTwoHandlesConcurrentWrites(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dir := t.TempDir()
 	stores := []*Store{open(t, dir), open(t, dir)}
@@ -301,6 +310,7 @@ func TestTwoHandlesConcurrentWrites(t *testing.T) {
 }
 
 func TestVectorEncoding(t *testing.T) {
+	t.Parallel()
 	if got, want := encodeVector(nil, []float32{1, -2}), []byte{0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0}; !bytes.Equal(got, want) {
 		t.Errorf("encodeVector([1 -2]) = % x, want % x (little-endian float32)", got, want)
 	}
@@ -345,6 +355,7 @@ func TestVectorEncoding(t *testing.T) {
 }
 
 func TestEmptyVectorStored(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := open(t, t.TempDir())
 	defer s.Close()
@@ -368,6 +379,7 @@ const helperEnv = "CHATPAPER_SQLITE_HELPER_DIR"
 // again with only this test selected and helperEnv set, and this stores a
 // paper, reports it and waits to be killed.
 func TestHelperProcess(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv(helperEnv)
 	if dir == "" {
 		t.Skip("helper process for TestKillDurability")
@@ -390,6 +402,7 @@ func TestHelperProcess(t *testing.T) {
 // TestKillDurability checks that a paper PutPaper accepted survives the
 // process being killed with SIGKILL while the store is still open.
 func TestKillDurability(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL is not available on windows")
 	}
@@ -509,6 +522,7 @@ func BenchmarkPutPaper(b *testing.B) {
 }
 
 func TestPutPapersBulk(t *testing.T) {
+	t.Parallel()
 	s := open(t, t.TempDir())
 	defer s.Close()
 	ctx := t.Context()

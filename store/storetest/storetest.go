@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CanceledContext", testCanceledContext},
 		{"Sessions", testSessions},
 		{"SummaryLock", testSummaryLock},
+		{"PaperHash", testPaperHash},
 		{"Questions", testQuestions},
 	}
 	for _, tt := range tests {
@@ -405,6 +406,7 @@ func testNotFound(t *testing.T, s store.Store) {
 	}{
 		{"Paper", func(ctx context.Context) error { _, err := s.Paper(ctx, "missing"); return err }},
 		{"Chunks", func(ctx context.Context) error { _, _, err := s.Chunks(ctx, "missing"); return err }},
+		{"PaperHash", func(ctx context.Context) error { _, err := s.PaperHash(ctx, "missing"); return err }},
 		{"DeletePaper", func(ctx context.Context) error { return s.DeletePaper(ctx, "missing") }},
 		{"Summary of missing paper", func(ctx context.Context) error {
 			_, err := s.Summary(ctx, store.SummaryKey{PaperID: "missing", Lang: paper.LangEN})
@@ -720,4 +722,34 @@ func testSummaryLock(t *testing.T, s store.Store) {
 	if err := s.WithSummaryLock(ctx, other, func(context.Context) error { return nil }); err != nil {
 		t.Errorf("other key: %v", err)
 	}
+}
+
+// testPaperHash checks that HasPapers sees a stored paper and PaperHash
+// reports store.ContentHash of the
+// stored version, follows a replacement and forgets a deleted paper.
+func testPaperHash(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if has, err := s.HasPapers(ctx); err != nil || has {
+		t.Fatalf("HasPapers on an empty store = %v, %v; want false", has, err)
+	}
+	p := SamplePaper("hashed")
+	put(t, s, p, "emb", SampleChunks("hashed", 2, 4))
+	if got, err := s.PaperHash(ctx, "hashed"); err != nil || got != store.ContentHash(p) {
+		t.Fatalf("PaperHash = %q, %v; want %q", got, err, store.ContentHash(p))
+	}
+	if has, err := s.HasPapers(ctx); err != nil || !has {
+		t.Fatalf("HasPapers with a paper = %v, %v; want true", has, err)
+	}
+	q := SamplePaper("hashed")
+	q.Title = "A replaced title"
+	put(t, s, q, "emb", SampleChunks("hashed", 2, 4))
+	got, err := s.PaperHash(ctx, "hashed")
+	if err != nil || got != store.ContentHash(q) || got == store.ContentHash(p) {
+		t.Fatalf("PaperHash after replace = %q, %v; want %q", got, err, store.ContentHash(q))
+	}
+	if err := s.DeletePaper(ctx, "hashed"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.PaperHash(ctx, "hashed")
+	wantNotFound(t, "PaperHash after delete", err)
 }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"reflect"
+	"syscall"
+	"testing"
+)
+
+// TestMain lets this test binary stand in for chatpaper-bench when the
+// bench starts its echo floor as a child of its own executable.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "echo-floor" {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		err := run(ctx, os.Args, os.Stdout, os.Stderr)
+		stop()
+		if err != nil && !errors.Is(err, context.Canceled) {
+			fmt.Fprintln(os.Stderr, "echo-floor:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// chatpaperBinary builds chatpaper for the bench to start. The binary is
+// kept in the user cache, one per checkout, because go build skips the
+// link when the binary there is up to date: a rerun pays nothing for it.
+func chatpaperBinary(t *testing.T) string {
+	t.Helper()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(wd))
+	bin := filepath.Join(cache, "chatpaper-bench-test", hex.EncodeToString(sum[:8]), "chatpaper")
+	build := exec.CommandContext(t.Context(), "go", "build", "-ldflags=-s -w", "-o", bin, "github.com/chatpaper/chatpaper/cmd/chatpaper")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestBenchTiny builds chatpaper and runs every bench step at a tiny
+// size in this process, the servers as child processes as in a real run,
+// so the harness keeps working; the real runs are commands
+// (docs/BENCHMARKS.md), not tests.
+func TestBenchTiny(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds chatpaper and starts servers")
+	}
+	bin := chatpaperBinary(t)
+	var out, errb bytes.Buffer
+	args := []string{"chatpaper-bench", "-chatpaper", bin, "-json",
+		"-readers", "5", "-questions", "3", "-idle", "20", "-ingest", "3",
+		"-catalogue", "5", "-asks", "10", "-model", "5", "-model-tokens", "5", "-model-rate", "1000"}
+	if err := run(t.Context(), args, &out, &errb); err != nil {
+		t.Fatalf("bench: %v\nstderr:\n%s", err, errb.String())
+	}
+	var rep struct {
+		Readers struct {
+			CP    map[string]any `json:"chatpaper"`
+			Floor map[string]any `json:"echo_floor"`
+			Ratio float64        `json:"p50_ratio"`
+		} `json:"readers"`
+		Idle struct {
+			CP    map[string]any `json:"chatpaper"`
+			Floor map[string]any `json:"echo_floor"`
+		} `json:"idle"`
+		Ingest    map[string]any `json:"ingest"`
+		Catalogue struct {
+			Asks     map[string]any `json:"asks"`
+			Generate map[string]any `json:"generate"`
+		} `json:"catalogue_5"`
+		Model map[string]any `json:"model"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, out.String())
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"readers answers", rep.Readers.CP["answers"], 15.0},
+		{"readers errors", rep.Readers.CP["errors"], 0.0},
+		{"floor answers", rep.Readers.Floor["answers"], 15.0},
+		{"floor errors", rep.Readers.Floor["errors"], 0.0},
+		{"idle opened", rep.Idle.CP["opened"], 20.0},
+		{"idle floor opened", rep.Idle.Floor["opened"], 20.0},
+		{"ingest errors", rep.Ingest["errors"], 0.0},
+		{"catalogue papers", rep.Catalogue.Generate["papers"], 5.0},
+		{"catalogue ask errors", rep.Catalogue.Asks["errors"], 0.0},
+		{"catalogue wrong citations", rep.Catalogue.Asks["top_citation_not_the_asked_reference"], 0.0},
+		{"model answers", rep.Model["answers"], 5.0},
+		{"model errors", rep.Model["errors"], 0.0},
+		{"model answers from the model", rep.Model["model_answers"], 5.0},
+		{"model relayed tokens", rep.Model["relayed_tokens"], 25.0},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if rep.Readers.Ratio <= 0 {
+		t.Errorf("p50 ratio to the floor = %v, want a positive ratio", rep.Readers.Ratio)
+	}
+}
+
+// TestSynthPaperDeterministic guards the catalogue generator: the bench
+// regenerates papers to know the answer to each question it asks.
+func TestSynthPaperDeterministic(t *testing.T) {
+	t.Parallel()
+	a, b := synthPaper(7), synthPaper(7)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("synthPaper(7) differs between calls")
+	}
+	if err := a.Validate(); err != nil {
+		t.Fatalf("synthetic paper is invalid: %v", err)
+	}
+	if got, want := len(a.References), synthRefs; got != want {
+		t.Errorf("references = %d, want %d", got, want)
+	}
+	if reflect.DeepEqual(synthPaper(8).Abstract, a.Abstract) {
+		t.Error("papers 7 and 8 share an abstract")
+	}
+}

@@ -1,0 +1,218 @@
+// Package library keeps the papers ChatPaper answers from: it ingests
+// and deletes them (chunked, embedded, stored, indexed), loads them into
+// a bounded cache on first use, hands them out pinned as *Loaded, and
+// keeps the catalogue search index current. It is the only owner of the
+// consistency between the store and the in-memory indexes.
+package library
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/search"
+	"github.com/chatpaper/chatpaper/store"
+)
+
+// VectorHit is one nearest-neighbour result: the position of the vector
+// in the slice given to Set, and its cosine similarity to the query.
+type VectorHit struct {
+	Index int
+	Score float32
+}
+
+// VectorIndex holds one collection of chunk vectors per key.
+type VectorIndex interface {
+	// Set replaces the key's vectors.
+	Set(ctx context.Context, key string, vectors [][]float32) error
+	// Query returns up to k hits, best first.
+	Query(ctx context.Context, key string, query []float32, k int) ([]VectorHit, error)
+	// Drop forgets the key's vectors.
+	Drop(key string)
+}
+
+// Options configure a Library. Every field is explicit: package config
+// holds the defaults.
+type Options struct {
+	// CachePapers and CacheBytes bound the loaded papers (both > 0).
+	CachePapers int
+	CacheBytes  int64
+	// Revalidate is how long a loaded paper is trusted before its next
+	// use checks that the store still holds the same content; 0 never
+	// checks (a single process that alone writes its store).
+	Revalidate time.Duration
+	// Log receives warnings; nil discards them.
+	Log *slog.Logger
+	// Now is the clock revalidation reads; nil is time.Now.
+	Now func() time.Time
+}
+
+// Library is the set of papers ChatPaper can answer from. It is safe
+// for concurrent use.
+type Library struct {
+	store    store.Store
+	embedder embed.Embedder
+	vectors  VectorIndex
+	log      *slog.Logger
+	now      func() time.Time
+
+	writeMu sync.Mutex // serialises ingests, deletes and loads so store and indexes agree
+
+	mu         sync.Mutex
+	cache      *paperCache
+	revalidate time.Duration
+	flight     map[string]*loadCall
+	// catalogue indexes every stored paper's titles and abstracts for
+	// SearchPapers; nil until the first search builds it.
+	catalogue *search.Index
+	metas     map[string]paperMeta
+}
+
+type loadCall struct {
+	done    chan struct{}
+	waiters int // callers besides the loader, each owed a pin
+	lp      *Loaded
+	err     error
+}
+
+// New returns a library over the given store, embedder and vector index.
+func New(st store.Store, e embed.Embedder, vi VectorIndex, o Options) (*Library, error) {
+	if o.CachePapers <= 0 || o.CacheBytes <= 0 || o.Revalidate < 0 {
+		return nil, fmt.Errorf("library: cache limits must be positive, revalidation not negative: %+v", o)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Library{
+		store: st, embedder: e, vectors: vi, log: o.Log, now: o.Now,
+		cache: newPaperCache(o.CachePapers, o.CacheBytes), revalidate: o.Revalidate,
+		flight: make(map[string]*loadCall),
+	}, nil
+}
+
+// Embedder is the embedder chunks are indexed with; a question must be
+// embedded with the same one.
+func (l *Library) Embedder() embed.Embedder { return l.embedder }
+
+// Ingest validates, chunks and embeds p, stores it durably and indexes
+// it, replacing any paper with the same id. The paper is answerable as
+// soon as Ingest returns nil.
+func (l *Library) Ingest(ctx context.Context, p *paper.Paper) error {
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	chunks := Chunks(p)
+	vecs, err := l.embedChunks(ctx, chunks)
+	if err != nil {
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	if err := l.store.PutPaper(ctx, p, l.embedder.Name(), embedded(chunks, vecs)); err != nil {
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
+	// Index after storing: a crash in between leaves a stored paper that
+	// the next load indexes, never an indexed paper that is not stored.
+	l.cataloguePut(p) // stored, so searchable, whatever happens next
+	lp, err := l.index(ctx, p, store.ContentHash(p), chunks, vecs)
+	if err != nil {
+		l.forget(p.ID)
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
+	l.mu.Lock()
+	l.retireLocked(l.cache.put(lp))
+	l.mu.Unlock()
+	return nil
+}
+
+// Delete removes a paper from the store and the indexes.
+func (l *Library) Delete(ctx context.Context, id string) error {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	if err := l.store.DeletePaper(ctx, id); err != nil {
+		return fmt.Errorf("delete %q: %w", id, err)
+	}
+	l.forget(id)
+	l.catalogueDrop(id)
+	return nil
+}
+
+// Paper returns a stored paper (an error wrapping store.ErrNotFound when
+// absent). Callers that go on to retrieve from it Acquire it instead, so
+// they read one version throughout.
+func (l *Library) Paper(ctx context.Context, id string) (*paper.Paper, error) {
+	lp, err := l.Acquire(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer lp.Release()
+	return lp.Paper(), nil
+}
+
+// Papers lists the stored papers.
+func (l *Library) Papers(ctx context.Context) ([]store.PaperInfo, error) {
+	ps, err := l.store.Papers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list papers: %w", err)
+	}
+	return ps, nil
+}
+
+// IsNotFound reports whether err means a paper does not exist.
+func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+func (l *Library) forget(id string) {
+	l.mu.Lock()
+	if lp := l.cache.remove(id); lp != nil {
+		l.retireLocked([]*Loaded{lp})
+	}
+	l.mu.Unlock()
+}
+
+func (l *Library) embedChunks(ctx context.Context, chunks []paper.Chunk) ([][]float32, error) {
+	texts := make([]string, len(chunks))
+	for i, c := range chunks {
+		texts[i] = c.Text
+	}
+	vecs, err := l.embedder.Embed(ctx, texts)
+	if err != nil {
+		return nil, fmt.Errorf("embed %d chunks: %w", len(chunks), err)
+	}
+	if len(vecs) != len(chunks) {
+		return nil, fmt.Errorf("embedder %s returned %d vectors for %d chunks", l.embedder.Name(), len(vecs), len(chunks))
+	}
+	return vecs, nil
+}
+
+func embedded(chunks []paper.Chunk, vecs [][]float32) []store.EmbeddedChunk {
+	out := make([]store.EmbeddedChunk, len(chunks))
+	for i := range chunks {
+		out[i] = store.EmbeddedChunk{Chunk: chunks[i], Vector: vecs[i]}
+	}
+	return out
+}
+
+// index builds the paper's vector collection and lexicon; the caller
+// puts the result into the cache.
+func (l *Library) index(ctx context.Context, p *paper.Paper, hash string, chunks []paper.Chunk, vecs [][]float32) (*Loaded, error) {
+	key := newVectorKey(p.ID)
+	if err := l.vectors.Set(ctx, key, vecs); err != nil {
+		return nil, err
+	}
+	texts := make([]string, len(chunks))
+	for i, c := range chunks {
+		texts[i] = c.Text
+	}
+	return &Loaded{
+		lib: l, paper: p, chunks: chunks, lex: search.NewLexicon(texts, search.Robertson),
+		key: key, hash: hash, size: approxSize(texts, vecs), checked: l.now(),
+	}, nil
+}

@@ -1,0 +1,166 @@
+package library
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/search"
+)
+
+// Loaded is one version of a paper ready to answer from: the paper, its
+// chunks in stored order (their positions key the vector collection),
+// its lexicon and its vectors. Acquire hands it out pinned: until
+// Release, the version stays whole however the cache or the store
+// change, so everything one answer reads comes from one version.
+type Loaded struct {
+	lib    *Library
+	paper  *paper.Paper
+	chunks []paper.Chunk
+	lex    *search.Lexicon
+	key    string // its collection in the vector index
+	hash   string // store.ContentHash of the version loaded
+	size   int64  // approximate bytes held
+
+	// Guarded by Library.mu.
+	pins    int       // readers using it; its vectors stay until 0
+	retired bool      // left the cache; drop vectors at pins 0
+	checked time.Time // last time the store confirmed hash
+}
+
+// Paper is the paper as loaded. Callers must not modify it.
+func (lp *Loaded) Paper() *paper.Paper { return lp.paper }
+
+// Chunks are the paper's chunks, in the order the lexicon and the
+// vectors index them. Callers must not modify them.
+func (lp *Loaded) Chunks() []paper.Chunk { return lp.chunks }
+
+// Lexicon is the BM25 index over Chunks.
+func (lp *Loaded) Lexicon() *search.Lexicon { return lp.lex }
+
+// Hash is the store.ContentHash of the version loaded.
+func (lp *Loaded) Hash() string { return lp.hash }
+
+// Nearest returns up to k chunks nearest to the query vector, best
+// first, by their positions in Chunks.
+func (lp *Loaded) Nearest(ctx context.Context, query []float32, k int) ([]VectorHit, error) {
+	return lp.lib.vectors.Query(ctx, lp.key, query, k)
+}
+
+// Release ends a use begun by Acquire. It must be called exactly once
+// per successful Acquire.
+func (lp *Loaded) Release() {
+	l := lp.lib
+	l.mu.Lock()
+	lp.pins--
+	if lp.pins == 0 && lp.retired {
+		l.vectors.Drop(lp.key)
+	}
+	l.mu.Unlock()
+}
+
+// Acquire returns the paper pinned for use, loading it from the store
+// (from its stored vectors: no re-embedding) when it is not cached;
+// concurrent loads of one paper share one. A cached entry older than the
+// revalidation interval is checked against the store first. A missing
+// paper is an error wrapping store.ErrNotFound. The caller must Release
+// the result.
+func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
+	lp, err := l.cached(ctx, id)
+	if err != nil || lp != nil {
+		return lp, err
+	}
+	l.mu.Lock()
+	if lp := l.cache.get(id); lp != nil {
+		lp.pins++
+		l.mu.Unlock()
+		l.cache.hits.Add(1)
+		return lp, nil
+	}
+	l.cache.misses.Add(1)
+	if c, ok := l.flight[id]; ok {
+		c.waiters++
+		l.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.lp, c.err
+		case <-ctx.Done():
+			// The loader pinned the paper for us too: give it back.
+			go func() {
+				<-c.done
+				if c.lp != nil {
+					c.lp.Release()
+				}
+			}()
+			return nil, ctx.Err()
+		}
+	}
+	c := &loadCall{done: make(chan struct{})}
+	l.flight[id] = c
+	l.mu.Unlock()
+
+	// The load runs detached from this caller's context: other callers
+	// wait for it, and one caller giving up must not fail them all.
+	lp, err = l.loadFromStore(context.WithoutCancel(ctx), id, c)
+	if err != nil {
+		l.mu.Lock()
+		delete(l.flight, id)
+		l.mu.Unlock()
+		c.err = err
+	}
+	close(c.done)
+	return lp, err
+}
+
+// loadFromStore reads and indexes the paper, then, under the same
+// writeMu hold (so a concurrent ingest cannot be overwritten by an older
+// version), caches it pinned once for the loader and once per waiter
+// of c and ends c's flight.
+func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*Loaded, error) {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	// The hash is read before the paper: if the paper is replaced in
+	// between, the entry holds newer content under an older hash and the
+	// next revalidation merely reloads it.
+	hash, err := l.store.PaperHash(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load paper %q: %w", id, err)
+	}
+	p, err := l.store.Paper(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load paper %q: %w", id, err)
+	}
+	stored, name, err := l.store.Chunks(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load chunks of %q: %w", id, err)
+	}
+	chunks := make([]paper.Chunk, len(stored))
+	vecs := make([][]float32, len(stored))
+	for i, c := range stored {
+		chunks[i], vecs[i] = c.Chunk, c.Vector
+	}
+	if name != l.embedder.Name() {
+		// Vectors from another embedder live in another space; re-embed
+		// once and store them so the next start needs no work.
+		l.log.Info("re-embedding paper", "paper", id, "stored_embedder", name, "embedder", l.embedder.Name())
+		chunks = Chunks(p)
+		if vecs, err = l.embedChunks(ctx, chunks); err != nil {
+			return nil, fmt.Errorf("re-embed %q: %w", id, err)
+		}
+		if err := l.store.PutPaper(ctx, p, l.embedder.Name(), embedded(chunks, vecs)); err != nil {
+			return nil, fmt.Errorf("re-embed %q: %w", id, err)
+		}
+	}
+	lp, err := l.index(ctx, p, hash, chunks, vecs)
+	if err != nil {
+		return nil, fmt.Errorf("index %q: %w", id, err)
+	}
+	l.mu.Lock()
+	delete(l.flight, id)
+	c.lp = lp
+	lp.pins = 1 + c.waiters
+	l.retireLocked(l.cache.put(lp))
+	l.mu.Unlock()
+	return lp, nil
+}
