@@ -212,7 +212,7 @@ func (l *Library) index(ctx context.Context, p *paper.Paper, hash string, chunks
 		texts[i] = c.Text
 	}
 	return &Loaded{
-		lib: l, paper: p, chunks: chunks, lex: search.NewLexicon(texts, search.Robertson),
+		lib: l, paper: p, chunks: chunks, passages: passagesOf(p, chunks), lex: search.NewLexicon(texts, search.Robertson),
 		key: key, hash: hash, size: approxSize(texts, vecs), checked: l.now(),
 	}, nil
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
 	"github.com/chatpaper/chatpaper/tokenize"
@@ -65,7 +64,7 @@ func ExtractiveSummary(p *paper.Paper, lang string) *paper.Summary {
 	if abstract == "" {
 		abstract = p.AbstractZh
 	}
-	sents := library.Sentences(abstract)
+	sents := paper.Sentences(abstract)
 	summary, rest := pickSentences(sents, summarySentences)
 	var points []string
 	for i, s := range rest {
@@ -77,7 +76,7 @@ func ExtractiveSummary(p *paper.Paper, lang string) *paper.Summary {
 	if n := len(p.References); n > 0 {
 		points = append(points, fmt.Sprintf(labels.RefCount, n))
 	}
-	text := library.JoinSentences(summary)
+	text := paper.JoinSentences(summary)
 	if points == nil {
 		points = []string{}
 	}
