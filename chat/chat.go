@@ -41,6 +41,9 @@ type Options struct {
 	// together, in characters (> 0), so a long conversation cannot
 	// crowd the paper out of the prompt.
 	HistoryRunes int
+	// MaxTokens caps an answer's length in tokens; 0 leaves it to the
+	// endpoint. An answer cut there is marked Truncated.
+	MaxTokens int
 	// Log receives warnings; nil discards them.
 	Log *slog.Logger
 }
@@ -123,6 +126,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 	if q.SessionID != "" && !ValidSessionID(q.SessionID) {
 		return nil, fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", rag.ErrInvalidQuestion, q.SessionID)
 	}
+	rag.ReportStage(ctx, rag.StageSearching)
 	lp, err := g.papers.Acquire(ctx, q.PaperID)
 	if err != nil {
 		return nil, err
@@ -134,6 +138,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 	modelUp := true
 	standalone := q.Text
 	if len(sess.Turns) > 0 {
+		rag.ReportStage(ctx, rag.StageCondensing)
 		s, err := g.condense(ctx, p, sess.Turns, q.Text)
 		switch {
 		case ctx.Err() != nil:
@@ -147,6 +152,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 	}
 	queries := []string{standalone}
 	if pl := paperLang(p); modelUp && rag.LangOf(standalone) != pl {
+		rag.ReportStage(ctx, rag.StageRewriting)
 		rw, err := g.rewrite(ctx, p, pl, standalone)
 		switch {
 		case ctx.Err() != nil:
@@ -195,6 +201,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 // anything was emitted, so the caller can fall back.
 func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Question, queries []string, emit rag.Emit) (*rag.Answer, error) {
 	p := lp.Paper()
+	rag.ReportStage(ctx, rag.StageSearching)
 	r, err := g.retrieveAll(ctx, lp, queries)
 	if err != nil {
 		return nil, err
@@ -232,7 +239,8 @@ func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Ques
 		return nil, err
 	}
 	out := &answerStream{filter: rag.NewCiteFilter(allowed, emit)}
-	err = g.model.StreamChat(ctx, []rag.ChatMessage{{Role: rag.RoleSystem, Content: pr.System}, {Role: rag.RoleUser, Content: pr.User}}, out.write)
+	rag.ReportStage(ctx, rag.StageWriting)
+	res, err := g.model.StreamChat(ctx, rag.ChatRequest{Messages: []rag.ChatMessage{{Role: rag.RoleSystem, Content: pr.System}, {Role: rag.RoleUser, Content: pr.User}}, MaxTokens: g.opts.MaxTokens}, out.write)
 	if err == nil {
 		err = out.end()
 	}
@@ -254,6 +262,7 @@ func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Ques
 	}
 	g.fill(ans, p, out)
 	ans.Answerable = true
+	ans.Truncated = res.Truncated
 	return ans, nil
 }
 
@@ -390,6 +399,11 @@ func (g *Generator) retrieveAll(ctx context.Context, lp *library.Loaded, queries
 	return out, nil
 }
 
+// taskMaxTokens caps the reply to a rewrite (three queries) or a
+// condensation (one question), far above what either needs: it stops a
+// model that rambles from holding the endpoint.
+const taskMaxTokens = 256
+
 // maxQueries bounds the search queries taken from a rewrite.
 const maxQueries = 3
 
@@ -398,7 +412,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 	if err != nil {
 		return nil, err
 	}
-	reply, err := rag.Complete(ctx, g.model, pr)
+	reply, _, err := rag.Complete(ctx, g.model, pr, rag.ChatRequest{MaxTokens: taskMaxTokens})
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +443,7 @@ func (g *Generator) condense(ctx context.Context, p *paper.Paper, turns []store.
 	if err != nil {
 		return "", err
 	}
-	reply, err := rag.Complete(ctx, g.model, pr)
+	reply, _, err := rag.Complete(ctx, g.model, pr, rag.ChatRequest{MaxTokens: taskMaxTokens})
 	if err != nil {
 		return "", err
 	}

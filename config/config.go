@@ -121,6 +121,20 @@ type LLMConfig struct {
 	// Retries is how many times a request refused with 429 or 5xx is
 	// retried before its first token (CHATPAPER_LLM_RETRIES, default 2).
 	Retries int
+	// MaxTokens caps an answer's length in tokens
+	// (CHATPAPER_LLM_MAX_TOKENS, default 1024; 0 leaves it to the
+	// endpoint). An answer cut there is marked truncated.
+	MaxTokens int
+	// SummaryMaxTokens caps a model summary's length in tokens
+	// (CHATPAPER_SUMMARY_MAX_TOKENS, default 600), so summaries made in
+	// the background hold the model only briefly.
+	SummaryMaxTokens int
+	// Concurrency bounds the chat requests sent to the endpoint at once
+	// (CHATPAPER_LLM_CONCURRENCY, default 4; 0 = no bound). Set it to
+	// the server's parallel slots (Ollama's OLLAMA_NUM_PARALLEL,
+	// llama.cpp's --parallel): readers' requests then go first and
+	// background summaries give way to them.
+	Concurrency int
 	// Backoff is the first retry's delay, doubled each retry with
 	// jitter (CHATPAPER_LLM_BACKOFF, default 500ms).
 	Backoff time.Duration
@@ -171,6 +185,9 @@ func Defaults() Config {
 			Timeout:           120 * time.Second,
 			FirstTokenTimeout: 15 * time.Second,
 			Retries:           2,
+			MaxTokens:         1024,
+			SummaryMaxTokens:  600,
+			Concurrency:       4,
 			Backoff:           500 * time.Millisecond,
 			Temperature:       0.2,
 		},
@@ -238,6 +255,15 @@ func loadLLM(getenv func(string) string, l *LLMConfig) error {
 		return err
 	}
 	if err := integer(getenv, "CHATPAPER_LLM_RETRIES", &l.Retries); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_LLM_MAX_TOKENS", &l.MaxTokens); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_SUMMARY_MAX_TOKENS", &l.SummaryMaxTokens); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_LLM_CONCURRENCY", &l.Concurrency); err != nil {
 		return err
 	}
 	if err := duration(getenv, "CHATPAPER_LLM_TIMEOUT", &l.Timeout); err != nil {
@@ -352,6 +378,16 @@ func (l LLMConfig) validate() error {
 	}
 	if l.Retries < 0 || l.Retries > 10 {
 		return fmt.Errorf("config: CHATPAPER_LLM_RETRIES %d must be between 0 and 10", l.Retries)
+	}
+	// Below 16 tokens no answer or summary fits.
+	if l.MaxTokens != 0 && (l.MaxTokens < 16 || l.MaxTokens > 1<<20) {
+		return fmt.Errorf("config: CHATPAPER_LLM_MAX_TOKENS %d must be 0 (no cap) or between 16 and 1048576", l.MaxTokens)
+	}
+	if l.SummaryMaxTokens != 0 && (l.SummaryMaxTokens < 16 || l.SummaryMaxTokens > 1<<20) {
+		return fmt.Errorf("config: CHATPAPER_SUMMARY_MAX_TOKENS %d must be 0 (no cap) or between 16 and 1048576", l.SummaryMaxTokens)
+	}
+	if l.Concurrency < 0 || l.Concurrency > 4096 {
+		return fmt.Errorf("config: CHATPAPER_LLM_CONCURRENCY %d must be 0 (no bound) or between 1 and 4096", l.Concurrency)
 	}
 	if l.Backoff <= 0 {
 		return fmt.Errorf("config: CHATPAPER_LLM_BACKOFF must be positive")

@@ -62,6 +62,9 @@ func TestLoadErrors(t *testing.T) {
 		{"bad llm timeout", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_TIMEOUT": "long"}, "CHATPAPER_LLM_TIMEOUT"},
 		{"bad llm backoff", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_BACKOFF": "0s"}, "CHATPAPER_LLM_BACKOFF"},
 		{"first token over timeout", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_TIMEOUT": "5s", "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT": "10s"}, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT"},
+		{"max tokens too small", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_MAX_TOKENS": "3"}, "CHATPAPER_LLM_MAX_TOKENS"},
+		{"summary max tokens not a number", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_SUMMARY_MAX_TOKENS": "lots"}, "CHATPAPER_SUMMARY_MAX_TOKENS"},
+		{"negative concurrency", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_CONCURRENCY": "-1"}, "CHATPAPER_LLM_CONCURRENCY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +84,17 @@ func TestLoadLLM(t *testing.T) {
 	}
 	if c.LLM.Enabled() {
 		t.Errorf("model mode enabled with no CHATPAPER_LLM_BASE_URL: %+v", c.LLM)
+	}
+	if c.LLM.MaxTokens != 1024 || c.LLM.SummaryMaxTokens != 600 || c.LLM.Concurrency != 4 {
+		t.Errorf("length caps and concurrency defaults = %d, %d, %d", c.LLM.MaxTokens, c.LLM.SummaryMaxTokens, c.LLM.Concurrency)
+	}
+	c, err = Load(env(map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_MAX_TOKENS": "0",
+		"CHATPAPER_SUMMARY_MAX_TOKENS": "300", "CHATPAPER_LLM_CONCURRENCY": "1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LLM.MaxTokens != 0 || c.LLM.SummaryMaxTokens != 300 || c.LLM.Concurrency != 1 {
+		t.Errorf("length caps and concurrency = %d, %d, %d", c.LLM.MaxTokens, c.LLM.SummaryMaxTokens, c.LLM.Concurrency)
 	}
 	c, err = Load(env(map[string]string{
 		"CHATPAPER_LLM_BASE_URL": "http://localhost:11434/v1", "OPENAI_API_KEY": "sk-fallback",

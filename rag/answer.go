@@ -52,6 +52,7 @@ func (x *Extractive) Ask(ctx context.Context, q Question, emit Emit) (*Answer, e
 	if err != nil {
 		return nil, err
 	}
+	ReportStage(ctx, StageSearching)
 	lp, err := x.papers.Acquire(ctx, q.PaperID)
 	if err != nil {
 		return nil, err

@@ -87,6 +87,9 @@ type Answer struct {
 	// DroppedCitations lists numbers a model cited that were not in the
 	// retrieved context and were therefore removed.
 	DroppedCitations []int `json:"dropped_citations,omitempty"`
+	// Truncated reports that the model's answer was cut at its length
+	// limit: what it says is true to the paper, but incomplete.
+	Truncated bool `json:"truncated"`
 	// SessionID is the session the turn was recorded in, if any.
 	SessionID string `json:"session_id,omitempty"`
 }

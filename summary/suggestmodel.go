@@ -55,7 +55,7 @@ func (g *ModelSuggester) Suggestions(ctx context.Context, paperID, lang string) 
 	if err != nil {
 		return nil, err
 	}
-	s, err := g.ensureSuggestions(ctx, p, lang)
+	s, err := g.ensureSuggestions(ctx, p, lang, false)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -76,8 +76,9 @@ func (g *ModelSuggester) Suggestions(ctx context.Context, paperID, lang string) 
 }
 
 // ensureSuggestions returns the cached suggestions or generates, caches
-// and returns them, under the store's summary lock.
-func (g *ModelSuggester) ensureSuggestions(ctx context.Context, p *paper.Paper, lang string) (*paper.Suggestions, error) {
+// and returns them, under the store's summary lock; background marks the
+// warmer's generation, which gives way to readers (rag.ErrPreempted).
+func (g *ModelSuggester) ensureSuggestions(ctx context.Context, p *paper.Paper, lang string, background bool) (*paper.Suggestions, error) {
 	key := g.suggestionsKey(p.ID, lang)
 	asSuggestions := func(s *paper.Summary) *paper.Suggestions {
 		return &paper.Suggestions{PaperID: p.ID, Lang: lang, Questions: s.KeyPoints, Source: SourceLLM, Model: s.Model}
@@ -93,7 +94,7 @@ func (g *ModelSuggester) ensureSuggestions(ctx context.Context, p *paper.Paper, 
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		qs, err := g.generateSuggestions(ctx, p, lang)
+		qs, err := g.generateSuggestions(ctx, p, lang, background)
 		if err != nil {
 			return err
 		}
@@ -107,7 +108,7 @@ func (g *ModelSuggester) ensureSuggestions(ctx context.Context, p *paper.Paper, 
 	return out, err
 }
 
-func (g *ModelSuggester) generateSuggestions(ctx context.Context, p *paper.Paper, lang string) ([]string, error) {
+func (g *ModelSuggester) generateSuggestions(ctx context.Context, p *paper.Paper, lang string, background bool) ([]string, error) {
 	abstract := p.Abstract
 	if lang == paper.LangZH && p.AbstractZh != "" || abstract == "" {
 		abstract = p.AbstractZh
@@ -116,11 +117,14 @@ func (g *ModelSuggester) generateSuggestions(ctx context.Context, p *paper.Paper
 	if err != nil {
 		return nil, err
 	}
-	reply, err := rag.Complete(ctx, g.m.model, pr)
+	reply, cut, err := rag.Complete(ctx, g.m.model, pr, rag.ChatRequest{MaxTokens: g.m.opts.MaxTokens, Background: background})
 	if err != nil {
 		return nil, err
 	}
 	qs := parseSuggestions(reply)
+	if cut && len(qs) > 0 {
+		qs = qs[:len(qs)-1] // the reply stopped at its length limit, maybe mid-question
+	}
 	if len(qs) == 0 {
 		return nil, fmt.Errorf("%w: suggestions reply has no question", rag.ErrUpstream)
 	}

@@ -45,7 +45,7 @@ func routes(e *echo.Echo, d Deps, origins originPolicy, g guards) {
 	if d.Suggester != nil {
 		get(api, "/papers/:id/questions", handleSuggestions(d.Suggester), g.reader)
 	}
-	api.POST("/papers/:id/ask", handleAsk(d.Papers, rest, rec, d.Log), g.reader, g.ask)
+	api.POST("/papers/:id/ask", handleAsk(d.Papers, rest, rec, d.SSEHeartbeat, d.Log), g.reader, g.ask)
 	api.POST("/papers/:id/feedback", handleFeedback(d.Questions), g.reader, middleware.BodyLimit("16K"))
 	get(api, "/papers/:id/ws", handleWS(d.Papers, ws, rec, d.Log, d.WS), g.reader)
 	if d.Searcher != nil {

@@ -75,6 +75,9 @@ type Deps struct {
 	// Ready are the dependencies /readyz checks, by name ("store",
 	// "model"); none means /readyz only says the server is up.
 	Ready map[string]Checker
+	// SSEHeartbeat is how often ask?stream=1 sends a comment while it
+	// has nothing else to send (default 15s).
+	SSEHeartbeat time.Duration
 }
 
 // MaxBodyBytes bounds request bodies; a paper with a long reference list
@@ -85,6 +88,9 @@ const MaxBodyBytes = "4M"
 func New(d Deps) *echo.Echo {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.SSEHeartbeat <= 0 {
+		d.SSEHeartbeat = defaultSSEHeartbeat
 	}
 	e := echo.New()
 	e.HideBanner = true

@@ -102,20 +102,24 @@ type inFrame struct {
 
 // outFrame is any frame the server sends; unused fields are omitted.
 type outFrame struct {
-	Type             string         `json:"type"`
-	ID               string         `json:"id,omitempty"`
-	Text             string         `json:"text,omitempty"`
-	Citations        []rag.Citation `json:"citations,omitempty"`
-	Answer           *string        `json:"answer,omitempty"`
-	Answerable       *bool          `json:"answerable,omitempty"`
-	Mode             string         `json:"mode,omitempty"`
-	Sources          []rag.Source   `json:"sources,omitempty"`
-	DroppedCitations []int          `json:"dropped_citations,omitempty"`
-	Code             string         `json:"code,omitempty"`
-	Message          string         `json:"message,omitempty"`
-	SessionID        string         `json:"session_id,omitempty"`
-	RetryAfter       int            `json:"retry_after,omitempty"`
-	QuestionID       string         `json:"question_id,omitempty"`
+	Type  string `json:"type"`
+	ID    string `json:"id,omitempty"`
+	Text  string `json:"text,omitempty"`
+	Stage string `json:"stage,omitempty"`
+	// Citations is set on citations frames only, and always an array
+	// there: "citations":[] when the answer cites nothing.
+	Citations        *[]rag.Citation `json:"citations,omitempty"`
+	Answer           *string         `json:"answer,omitempty"`
+	Answerable       *bool           `json:"answerable,omitempty"`
+	Truncated        *bool           `json:"truncated,omitempty"`
+	Mode             string          `json:"mode,omitempty"`
+	Sources          []rag.Source    `json:"sources,omitempty"`
+	DroppedCitations []int           `json:"dropped_citations,omitempty"`
+	Code             string          `json:"code,omitempty"`
+	Message          string          `json:"message,omitempty"`
+	SessionID        string          `json:"session_id,omitempty"`
+	RetryAfter       int             `json:"retry_after,omitempty"`
+	QuestionID       string          `json:"question_id,omitempty"`
 
 	// closeCode, when set, makes the writer send a close frame with
 	// closeText and stop; such a frame carries nothing else.
@@ -364,7 +368,15 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 		sid = s.sessionID
 	}
 	q := rag.Question{PaperID: s.paperID, Text: f.Question, Lang: f.Lang, SessionID: sid}
-	ans, err := s.answerer.Ask(ctx, q, func(d string) error {
+	// Stages are news, not part of the answer: one the writer cannot
+	// take at once is dropped rather than waited for.
+	pctx := rag.WithProgress(ctx, func(stage string) {
+		select {
+		case s.send <- outFrame{Type: FrameStatus, ID: f.ID, Stage: stage}:
+		default:
+		}
+	})
+	ans, err := s.answerer.Ask(pctx, q, func(d string) error {
 		return s.emit(ctx, outFrame{Type: FrameDelta, ID: f.ID, Text: d})
 	})
 	if err != nil {
@@ -384,15 +396,12 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 		}
 		return
 	}
-	cits := ans.Citations
-	if cits == nil {
-		cits = []rag.Citation{}
-	}
 	// Citations always go out, even empty, so clients can rely on the
 	// delta…citations…done sequence.
-	s.emit(ctx, outFrame{Type: FrameCitations, ID: f.ID, Citations: nonNilCitations(cits)})
+	cits := nonNilCitations(ans.Citations)
+	s.emit(ctx, outFrame{Type: FrameCitations, ID: f.ID, Citations: &cits})
 	s.emit(ctx, outFrame{
-		Type: FrameDone, ID: f.ID, Answer: &ans.Answer, Answerable: &ans.Answerable, Mode: ans.Mode,
+		Type: FrameDone, ID: f.ID, Answer: &ans.Answer, Answerable: &ans.Answerable, Truncated: &ans.Truncated, Mode: ans.Mode,
 		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations, QuestionID: s.rec.record(ctx, q, ans),
 	})
 }

@@ -57,11 +57,11 @@ func wire(cfg config.Config, st store.Store, log *slog.Logger) (*app, error) {
 		return a, nil
 	}
 	c := cfg.Chat
-	gen, err := chat.New(lib, retriever, extractive, client, st, chat.Options{MaxTurns: c.MaxTurns, HistoryRunes: c.HistoryRunes, Log: log})
+	gen, err := chat.New(lib, retriever, extractive, client, st, chat.Options{MaxTurns: c.MaxTurns, HistoryRunes: c.HistoryRunes, MaxTokens: cfg.LLM.MaxTokens, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	sum, err := summary.NewModel(lib, client, st, summary.ModelOptions{Cooldown: c.SummaryCooldown, Log: log})
+	sum, err := summary.NewModel(lib, client, st, summary.ModelOptions{Cooldown: c.SummaryCooldown, MaxTokens: cfg.LLM.SummaryMaxTokens, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +87,7 @@ func newLLM(cfg config.Config) (*llm.Client, error) {
 	c, err := llm.New(llm.Options{
 		BaseURL: l.BaseURL, APIKey: l.APIKey, Model: l.Model, EmbedModel: l.EmbedModel, EmbedBatch: l.EmbedBatch,
 		Timeout: l.Timeout, FirstTokenTimeout: l.FirstTokenTimeout, Retries: l.Retries, Backoff: l.Backoff, Temperature: l.Temperature,
+		MaxConcurrent: l.Concurrency,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("model endpoint: %w", err)

@@ -113,11 +113,17 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 			return nil, err
 		}
 		if !has {
-			if err := a.papers.Ingest(ctx, paper.Demo()); err != nil {
+			switch err := a.papers.Ingest(ctx, paper.Demo()); {
+			case errors.Is(err, rag.ErrUpstream):
+				// The embedding endpoint is down: serve anyway, it is
+				// used once it is up; the demo comes with the next start.
+				log.Warn("demo paper not ingested: the embedding endpoint failed", "err", err)
+			case err != nil:
 				a.close()
 				return nil, fmt.Errorf("ingest demo paper: %w", err)
+			default:
+				log.Info("ingested the demo paper", "paper", paper.DemoID)
 			}
-			log.Info("ingested the demo paper", "paper", paper.DemoID)
 		}
 	}
 	return a, nil
@@ -151,6 +157,19 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	if a.llm != nil {
 		a.llm.CountTokens(m)
 		ready["model"] = a.llm
+		// Say at once when the endpoint cannot serve (down, key refused,
+		// model not pulled), not only when /readyz is probed. Answers
+		// fall back to extractive meanwhile; nothing needs a restart.
+		checked := make(chan struct{})
+		defer func() { <-checked }()
+		go func() {
+			defer close(checked)
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if err := a.llm.Check(cctx); err != nil && ctx.Err() == nil {
+				log.Warn("model endpoint not ready; answers are extractive until it is", "err", err)
+			}
+		}()
 	}
 	sockets := web.NewSockets(cfg.MaxSocketsPerIP, m)
 	life, endLife := context.WithCancel(context.Background())

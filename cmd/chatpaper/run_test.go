@@ -268,7 +268,8 @@ func TestEndToEnd(t *testing.T) {
 				text.WriteString(f.Text)
 			}
 		}
-		if got, want := types, []string{"delta", "citations", "done"}; !reflect.DeepEqual(got, want) {
+		// The status frame ("searching") comes first, before the words.
+		if got, want := types, []string{"status", "delta", "citations", "done"}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("frame sequence = %v, want %v", got, want)
 		}
 		done := frames[len(frames)-1]

@@ -68,6 +68,13 @@
       modeLLM: 'AI answer based on the paper',
       stopped: 'Answer stopped.',
       interrupted: 'This answer was interrupted.',
+      truncated: 'The answer reached its length limit and stops here; ask about one part of it for more.',
+      stage: {
+        searching: 'Searching the paper…',
+        condensing: 'Reading the conversation…',
+        rewriting: 'Translating the question…',
+        writing: 'Writing the answer…'
+      },
       retryIn: 'Please try again in {s} s.',
       suggested: 'Try asking',
       sources: 'Sources ({n})',
@@ -91,13 +98,6 @@
       allRefs: 'References ({n})',
       etAl: 'et al.',
       inEnglish: 'English',
-      truncated: 'The answer reached its length limit and stops here; ask about one part of it for more.',
-      stage: {
-        searching: 'Searching the paper…',
-        condensing: 'Reading the conversation…',
-        rewriting: 'Translating the question…',
-        writing: 'Writing the answer…'
-      },
       retryQuestion: 'Ask again',
       errorTitle: 'Error:',
       sp: ' ',
@@ -157,6 +157,13 @@
       modeLLM: '由 AI 根据论文生成',
       stopped: '已停止回答。',
       interrupted: '回答被中断。',
+      truncated: '回答已达长度上限，到此为止；可以就其中一部分继续提问。',
+      stage: {
+        searching: '正在检索论文…',
+        condensing: '正在理解上下文…',
+        rewriting: '正在翻译问题…',
+        writing: '正在撰写回答…'
+      },
       retryIn: '请在 {s} 秒后重试。',
       suggested: '试着问问',
       sources: '来源（{n}）',
@@ -180,13 +187,6 @@
       allRefs: '参考文献（{n}）',
       etAl: '等',
       inEnglish: '英文',
-      truncated: '回答已达长度上限，到此为止；可以就其中一部分继续提问。',
-      stage: {
-        searching: '正在检索论文…',
-        condensing: '正在理解上下文…',
-        rewriting: '正在翻译问题…',
-        writing: '正在撰写回答…'
-      },
       retryQuestion: '重新提问',
       errorTitle: '错误：',
       sp: '',
@@ -2171,10 +2171,6 @@
           armWatchdog();
           appendDelta(p.msg, f.text);
           break;
-        case 'citations':
-          armWatchdog();
-          p.msg.citations = Array.isArray(f.citations) ? f.citations : [];
-          break;
         case 'status':
           // What the server is doing before the first delta
           // ("searching", "writing"…), shown in place of "Thinking…".
@@ -2182,6 +2178,10 @@
           if (p.msg.text || typeof f.stage !== 'string' || p.msg.stage === f.stage) return;
           p.msg.stage = f.stage;
           rerenderMessage(p.msg);
+          break;
+        case 'citations':
+          armWatchdog();
+          p.msg.citations = Array.isArray(f.citations) ? f.citations : [];
           break;
         case 'done':
           finish(p, f);
