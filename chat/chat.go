@@ -16,7 +16,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/library"
@@ -29,7 +28,7 @@ import (
 // Sessions is where chat sessions are kept (package store).
 type Sessions interface {
 	Session(ctx context.Context, id string) (*store.Session, error)
-	PutSession(ctx context.Context, s *store.Session) error
+	AppendTurn(ctx context.Context, id, paperID string, t store.Turn, maxTurns int) error
 }
 
 // Options configure a Generator. Every field is explicit: package
@@ -471,12 +470,16 @@ func (g *Generator) session(ctx context.Context, q rag.Question) *store.Session 
 	if s.PaperID != q.PaperID {
 		return fresh
 	}
+	s.Turns = trimTurns(s.Turns, g.opts.MaxTurns, g.opts.HistoryRunes)
 	return s
 }
 
-// remember appends the turn to its session and stores it, keeping the
-// last MaxTurns turns within HistoryRunes. A failure to store is logged:
-// the reader has the answer, only the next follow-up loses context.
+// remember appends the turn to its session in the store, in one atomic
+// step, so a concurrent ask on the same session (another tab, a retry)
+// cannot overwrite it; the store keeps the last MaxTurns turns and
+// session trims them to HistoryRunes when they are read. A failure to
+// store is logged: the reader has the answer, only the next follow-up
+// loses context.
 func (g *Generator) remember(ctx context.Context, s *store.Session, q rag.Question, standalone string, ans *rag.Answer) {
 	if q.SessionID == "" {
 		return
@@ -487,10 +490,8 @@ func (g *Generator) remember(ctx context.Context, s *store.Session, q rag.Questi
 	}
 	// The standalone question is kept: it makes the next condensation
 	// independent of turns that have since been trimmed away.
-	s.Turns = append(s.Turns, store.Turn{Question: standalone, Answer: ans.Answer, Lang: q.Lang, Cited: cited})
-	s.Turns = trimTurns(s.Turns, g.opts.MaxTurns, g.opts.HistoryRunes)
-	s.Updated = time.Now().UTC()
-	if err := g.sessions.PutSession(context.WithoutCancel(ctx), s); err != nil {
+	turn := store.Turn{Question: standalone, Answer: ans.Answer, Lang: q.Lang, Cited: cited}
+	if err := g.sessions.AppendTurn(context.WithoutCancel(ctx), s.ID, q.PaperID, turn, g.opts.MaxTurns); err != nil {
 		g.log.Warn("storing session failed", "session", s.ID, "err", err)
 	}
 }

@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -56,6 +57,16 @@ type Config struct {
 	// checks.
 	CacheRevalidate time.Duration
 
+	// MaxReferences bounds one paper's references at ingest
+	// (CHATPAPER_MAX_REFERENCES, default 5000, at most 50000).
+	MaxReferences int
+	// MaxPaperBytes bounds one paper's text, all fields together, at
+	// ingest (CHATPAPER_MAX_PAPER_BYTES, default 2097152, 2 MiB).
+	MaxPaperBytes int
+	// MaxBodyPassages bounds one paper's body passages at ingest
+	// (CHATPAPER_MAX_BODY_PASSAGES, default 2000).
+	MaxBodyPassages int
+
 	// LLM configures model mode; see LLMConfig.
 	LLM LLMConfig
 	// Chat configures model mode's sessions and summaries; see
@@ -63,9 +74,19 @@ type Config struct {
 	Chat ChatConfig
 
 	// AdminKeys are the API keys that may ingest and delete papers
-	// (CHATPAPER_ADMIN_KEYS, comma-separated). With none, the admin
-	// endpoints serve loopback clients only.
+	// (CHATPAPER_ADMIN_KEYS, comma-separated). With none, serve uses the
+	// key in the data folder's admin.key, generating it on first start,
+	// unless KeylessAdmin is set.
 	AdminKeys []string
+	// KeylessAdmin, with no AdminKeys, serves the admin endpoints without
+	// a key to clients on this machine only, for development
+	// (CHATPAPER_KEYLESS_ADMIN=1 or serve --keyless-admin; default off).
+	// It needs a loopback listen address.
+	KeylessAdmin bool
+	// AdminHosts are host names, besides loopback names, that keyless
+	// admin requests may be addressed to (CHATPAPER_ADMIN_HOSTS,
+	// comma-separated; default none).
+	AdminHosts []string
 	// SiteKeys, when set, are required on the reader endpoints
 	// (CHATPAPER_SITE_KEYS, comma-separated; default none: open).
 	SiteKeys []string
@@ -81,6 +102,22 @@ type Config struct {
 	// MaxSocketsPerIP bounds the open websockets of one client IP
 	// (CHATPAPER_MAX_SOCKETS_PER_IP, default 20; 0 = no limit).
 	MaxSocketsPerIP int
+	// ReadHeaderTimeout bounds reading a request's headers
+	// (CHATPAPER_READ_HEADER_TIMEOUT, default 10s).
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout is how long a keep-alive connection may wait for its
+	// next request (CHATPAPER_IDLE_TIMEOUT, default 60s).
+	IdleTimeout time.Duration
+	// BodyTimeout bounds reading a request body, websockets aside
+	// (CHATPAPER_BODY_TIMEOUT, default 60s).
+	BodyTimeout time.Duration
+	// MaxConns bounds the open connections, websockets included
+	// (CHATPAPER_MAX_CONNS, default 4096; 0 = no limit). Serve lowers it
+	// to fit the open-file limit.
+	MaxConns int
+	// MaxConnsPerIP bounds one client address's open connections
+	// (CHATPAPER_MAX_CONNS_PER_IP, default 256; 0 = no limit).
+	MaxConnsPerIP int
 	// TrustedProxies are the networks (CIDRs or addresses) whose
 	// X-Forwarded-For header is believed (CHATPAPER_TRUSTED_PROXIES,
 	// comma-separated; default none: the client is the peer address).
@@ -179,6 +216,9 @@ func Defaults() Config {
 		CachePapers:     1000,
 		CacheMB:         512,
 		CacheRevalidate: 2 * time.Second,
+		MaxReferences:   5000,
+		MaxPaperBytes:   2 << 20,
+		MaxBodyPassages: 2000,
 		LLM: LLMConfig{
 			Model:             "gpt-4o-mini",
 			EmbedBatch:        10,
@@ -195,10 +235,15 @@ func Defaults() Config {
 			MaxTurns: 6, HistoryRunes: 6000, SummaryCooldown: time.Minute,
 			WarmWorkers: 2, WarmQueue: 64, WarmAttempts: 4, WarmBackoff: 30 * time.Second,
 		},
-		RerankAPI:       "tei",
-		RerankTimeout:   5 * time.Second,
-		AskRate:         30,
-		MaxSocketsPerIP: 20,
+		RerankAPI:         "tei",
+		RerankTimeout:     5 * time.Second,
+		AskRate:           30,
+		MaxSocketsPerIP:   20,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		BodyTimeout:       60 * time.Second,
+		MaxConns:          4096,
+		MaxConnsPerIP:     256,
 
 		QuestionRetentionDays: 180,
 	}
@@ -226,6 +271,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if err := duration(getenv, "CHATPAPER_CACHE_REVALIDATE", &c.CacheRevalidate); err != nil {
 		return c, err
+	}
+	for key, dst := range map[string]*int{
+		"CHATPAPER_MAX_REFERENCES": &c.MaxReferences, "CHATPAPER_MAX_PAPER_BYTES": &c.MaxPaperBytes, "CHATPAPER_MAX_BODY_PASSAGES": &c.MaxBodyPassages,
+	} {
+		if err := integer(getenv, key, dst); err != nil {
+			return c, err
+		}
 	}
 	if err := integer(getenv, "CHATPAPER_EMBED_DIM", &c.EmbedDim); err != nil {
 		return c, err
@@ -298,6 +350,15 @@ func (c Config) Validate() error {
 	if c.CacheMB < 1 {
 		return fmt.Errorf("config: CHATPAPER_CACHE_MB %d must be at least 1", c.CacheMB)
 	}
+	if c.MaxReferences < 1 || c.MaxReferences > maxReferences {
+		return fmt.Errorf("config: CHATPAPER_MAX_REFERENCES %d must be between 1 and %d", c.MaxReferences, maxReferences)
+	}
+	if c.MaxPaperBytes < 1024 {
+		return fmt.Errorf("config: CHATPAPER_MAX_PAPER_BYTES %d must be at least 1024", c.MaxPaperBytes)
+	}
+	if c.MaxBodyPassages < 1 {
+		return fmt.Errorf("config: CHATPAPER_MAX_BODY_PASSAGES %d must be at least 1", c.MaxBodyPassages)
+	}
 	if err := c.LLM.validate(); err != nil {
 		return err
 	}
@@ -313,11 +374,63 @@ func (c Config) Validate() error {
 	if c.MaxSocketsPerIP < 0 {
 		return fmt.Errorf("config: CHATPAPER_MAX_SOCKETS_PER_IP %d must be 0 (no limit) or positive", c.MaxSocketsPerIP)
 	}
+	for key, d := range map[string]time.Duration{
+		"CHATPAPER_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "CHATPAPER_IDLE_TIMEOUT": c.IdleTimeout, "CHATPAPER_BODY_TIMEOUT": c.BodyTimeout,
+	} {
+		if d <= 0 {
+			return fmt.Errorf("config: %s must be positive", key)
+		}
+	}
+	if c.MaxConns < 0 || c.MaxConnsPerIP < 0 {
+		return fmt.Errorf("config: CHATPAPER_MAX_CONNS and CHATPAPER_MAX_CONNS_PER_IP must be 0 (no limit) or positive")
+	}
+	if len(c.TrustedProxies) > 0 && len(c.AdminKeys) == 0 {
+		return fmt.Errorf("config: CHATPAPER_TRUSTED_PROXIES needs CHATPAPER_ADMIN_KEYS: behind a proxy every reader's request may look local, so admin requests must carry a key")
+	}
+	if c.KeylessAdmin {
+		if len(c.AdminKeys) > 0 {
+			return fmt.Errorf("config: CHATPAPER_KEYLESS_ADMIN and CHATPAPER_ADMIN_KEYS exclude each other")
+		}
+		if !LoopbackAddr(c.Addr) {
+			return fmt.Errorf("config: CHATPAPER_KEYLESS_ADMIN needs a loopback listen address such as 127.0.0.1:8080, not %q", c.Addr)
+		}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: CHATPAPER_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel)
 	}
+	return nil
+}
+
+// maxReferences is paper.MaxReferences (config imports no domain
+// package); a test keeps the two equal.
+const maxReferences = 50_000
+
+// LoopbackAddr reports whether a listen address host:port binds to a
+// loopback interface only.
+func LoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+func boolean(getenv func(string) string, key string, dst *bool) error {
+	v := getenv(key)
+	if v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("config: %s=%q must be true or false (1 or 0)", key, v)
+	}
+	*dst = b
 	return nil
 }
 
@@ -399,6 +512,10 @@ func (l LLMConfig) validate() error {
 func (c *Config) loadSecurity(getenv func(string) string) error {
 	c.AdminKeys = list(getenv("CHATPAPER_ADMIN_KEYS"))
 	c.SiteKeys = list(getenv("CHATPAPER_SITE_KEYS"))
+	c.AdminHosts = list(getenv("CHATPAPER_ADMIN_HOSTS"))
+	if err := boolean(getenv, "CHATPAPER_KEYLESS_ADMIN", &c.KeylessAdmin); err != nil {
+		return err
+	}
 	for _, o := range list(getenv("CHATPAPER_ALLOWED_ORIGINS")) {
 		if o == "*" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
@@ -414,6 +531,19 @@ func (c *Config) loadSecurity(getenv func(string) string) error {
 		return err
 	}
 	if err := integer(getenv, "CHATPAPER_MAX_SOCKETS_PER_IP", &c.MaxSocketsPerIP); err != nil {
+		return err
+	}
+	for key, dst := range map[string]*time.Duration{
+		"CHATPAPER_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout, "CHATPAPER_IDLE_TIMEOUT": &c.IdleTimeout, "CHATPAPER_BODY_TIMEOUT": &c.BodyTimeout,
+	} {
+		if err := duration(getenv, key, dst); err != nil {
+			return err
+		}
+	}
+	if err := integer(getenv, "CHATPAPER_MAX_CONNS", &c.MaxConns); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_MAX_CONNS_PER_IP", &c.MaxConnsPerIP); err != nil {
 		return err
 	}
 	for _, s := range list(getenv("CHATPAPER_TRUSTED_PROXIES")) {

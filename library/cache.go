@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"sync/atomic"
+
+	"github.com/chatpaper/chatpaper/paper"
 )
 
 // CacheStats describe the loaded-paper cache at one moment.
@@ -106,6 +108,24 @@ func approxSize(texts []string, vecs [][]float32) int64 {
 		n += 3*int64(len(t)) + perChunkOverhead
 	}
 	return n
+}
+
+// fitsCache refuses a paper whose loaded size (approxSize) would exceed
+// the cache's byte bound: it could never stay loaded, and every question
+// would load it again.
+func (l *Library) fitsCache(chunks []paper.Chunk, vecs [][]float32) error {
+	texts := make([]string, len(chunks))
+	for i, c := range chunks {
+		texts[i] = c.Text
+	}
+	size := approxSize(texts, vecs)
+	l.mu.Lock()
+	max := l.cache.maxBytes
+	l.mu.Unlock()
+	if size > max {
+		return &paper.LimitError{What: "bytes when loaded", Got: size, Max: max, Setting: "CHATPAPER_CACHE_MB"}
+	}
+	return nil
 }
 
 // CacheStats reports the loaded-paper cache's size and counters.

@@ -47,6 +47,8 @@ const (
 	CodeForbidden            = "forbidden"
 	CodeRateLimited          = "rate_limited"
 	CodeTooManySockets       = "too_many_sockets"
+	CodePaperTooLarge        = "paper_too_large"
+	CodeTooManyConnections   = "too_many_connections"
 	CodeShuttingDown         = "shutting_down"
 	CodeUpstream             = "upstream"
 	CodeInternal             = "internal"

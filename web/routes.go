@@ -13,9 +13,9 @@ type getHead interface {
 	Match(methods []string, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) []*echo.Route
 }
 
-// get registers a GET route and the HEAD route that mirrors it: the
+// getAndHead registers a GET route and the HEAD route that mirrors it: the
 // same handler, whose body net/http discards for HEAD.
-func get(r getHead, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+func getAndHead(r getHead, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
 	r.Match([]string{http.MethodGet, http.MethodHead}, path, h, m...)
 }
 
@@ -25,38 +25,38 @@ func get(r getHead, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
 // (or a loopback client when none is configured); reader routes need a
 // site key when any is configured.
 func routes(e *echo.Echo, d Deps, origins originPolicy, g guards) {
-	get(e, "/healthz", handleHealth())
-	get(e, "/readyz", handleReady(d.Ready, d.Log))
-	get(e, "/metrics", echo.WrapHandler(d.Metrics.Handler()))
+	getAndHead(e, "/healthz", handleHealth())
+	getAndHead(e, "/readyz", handleReady(d.Ready, d.Log))
+	getAndHead(e, "/metrics", echo.WrapHandler(d.Metrics.Handler()))
 
 	rest := countedAnswerer{next: d.Answerer, m: d.Metrics, transport: "rest"}
 	ws := countedAnswerer{next: d.Answerer, m: d.Metrics, transport: "ws"}
 	rec := questionRecorder{log: d.Questions, l: d.Log, now: d.Now}
 
 	api := e.Group("/api/v1")
-	get(api, "/papers", handleListPapers(d.Papers), g.reader)
+	getAndHead(api, "/papers", handleListPapers(d.Papers), g.reader)
 	api.POST("/papers", handleIngest(d.Papers), g.admin)
 	// "/papers:batch": the colon is escaped so it is not a parameter. The
 	// key is checked before the (large) body is read.
 	api.POST(`/papers\:batch`, handleBatch(d.Papers, d.Hashes, d.Log), g.admin, middleware.BodyLimit(MaxBatchBytes))
-	get(api, "/papers/:id", handleGetPaper(d.Papers), g.reader)
+	getAndHead(api, "/papers/:id", handleGetPaper(d.Papers), g.reader)
 	api.DELETE("/papers/:id", handleDeletePaper(d.Papers), g.admin)
-	get(api, "/papers/:id/summary", handleSummary(d.Summarizer), g.reader)
+	getAndHead(api, "/papers/:id/summary", handleSummary(d.Summarizer), g.reader)
 	if d.Suggester != nil {
-		get(api, "/papers/:id/questions", handleSuggestions(d.Suggester), g.reader)
+		getAndHead(api, "/papers/:id/questions", handleSuggestions(d.Suggester), g.reader)
 	}
 	api.POST("/papers/:id/ask", handleAsk(d.Papers, rest, rec, d.SSEHeartbeat, d.Log), g.reader, g.ask)
 	api.POST("/papers/:id/feedback", handleFeedback(d.Questions), g.reader, middleware.BodyLimit("16K"))
-	get(api, "/papers/:id/ws", handleWS(d.Papers, ws, rec, d.Log, d.WS), g.reader)
+	getAndHead(api, "/papers/:id/ws", handleWS(d.Papers, ws, rec, d.Log, d.WS), g.reader)
 	if d.Searcher != nil {
-		get(api, "/search", handleSearch(d.Searcher), g.reader)
+		getAndHead(api, "/search", handleSearch(d.Searcher), g.reader)
 	}
-	get(api, "/reports/questions", handleQuestionsReport(d.Questions, d.Papers, d.Now), g.admin)
-	get(api, "/origin", handleOriginCheck(origins))
+	getAndHead(api, "/reports/questions", handleQuestionsReport(d.Questions, d.Papers, d.Now), g.admin)
+	getAndHead(api, "/origin", handleOriginCheck(origins))
 
-	get(e, "/", handlePage(), g.page)
-	get(e, "/papers/:id", handlePage(), g.page)
-	get(e, "/admin/questions", handleFile("admin.html"), g.page)
-	get(e, "/static/*", handleStatic())
-	get(e, "/widget.js", handleWidget())
+	getAndHead(e, "/", handlePage(), g.page)
+	getAndHead(e, "/papers/:id", handlePage(), g.page)
+	getAndHead(e, "/admin/questions", handleFile("admin.html"), g.page)
+	getAndHead(e, "/static/*", handleStatic(), g.page)
+	getAndHead(e, "/widget.js", handleWidget())
 }

@@ -78,6 +78,9 @@ type Deps struct {
 	// SSEHeartbeat is how often ask?stream=1 sends a comment while it
 	// has nothing else to send (default 15s).
 	SSEHeartbeat time.Duration
+	// Conns are the connection limits; the handler applies the body
+	// timeout and answers over-cap connections (see LimitListener).
+	Conns ConnLimits
 }
 
 // MaxBodyBytes bounds request bodies; a paper with a long reference list
@@ -111,6 +114,7 @@ func New(d Deps) *echo.Echo {
 	if d.WS.AskLimit == nil && asks != nil {
 		d.WS.AskLimit = asks.allow
 	}
+	e.Use(connGuard(d.Conns))
 	e.Use(middleware.RequestID())
 	e.Use(requestLogger(d.Log))
 	// Metrics outside Recover, so a panic is counted as the 500 it becomes.

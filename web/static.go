@@ -56,7 +56,11 @@ func handlePage() echo.HandlerFunc { return handleFile("index.html") }
 // handleStatic serves /static/{path} from the embedded folder.
 func handleStatic() echo.HandlerFunc {
 	return func(c echo.Context) error {
-		a := staticAssets[c.Param("*")]
+		name := c.Param("*")
+		if name == "" {
+			name = "index.html" // the folder's index, as a file server serves it
+		}
+		a := staticAssets[name]
 		if a == nil {
 			return echo.ErrNotFound
 		}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
@@ -268,6 +269,12 @@ func (s *wsSession) readLoop(ctx context.Context) {
 			s.emit(ctx, errorFrame("", CodeTooLarge, fmt.Sprintf("frame of %d bytes exceeds the limit of %d bytes", len(data), s.opts.MaxMessage)))
 			continue
 		}
+		// RFC 6455 requires text frames to be UTF-8; JSON decoding would
+		// silently turn invalid bytes into U+FFFD.
+		if !utf8.Valid(data) {
+			s.emit(ctx, errorFrame("", CodeBadFrame, "text frames must be valid UTF-8"))
+			continue
+		}
 		f, err := decodeFrame(data)
 		if err != nil {
 			s.emit(ctx, errorFrame("", CodeMalformedJSON, "frame is not valid JSON: "+err.Error()))
@@ -295,7 +302,15 @@ func (s *wsSession) drain() {
 	_, _ = io.Copy(io.Discard, io.LimitReader(nc, 4*s.opts.HardLimit))
 }
 
+// MaxFrameID bounds a client frame's "id", which every frame about it
+// echoes.
+const MaxFrameID = 128
+
 func (s *wsSession) dispatch(ctx context.Context, f inFrame) {
+	if len(f.ID) > MaxFrameID {
+		s.emit(ctx, errorFrame("", CodeBadFrame, fmt.Sprintf(`"id" of %d bytes is longer than %d bytes`, len(f.ID), MaxFrameID)))
+		return
+	}
 	switch f.Type {
 	case FrameAsk:
 		s.startAsk(ctx, f)

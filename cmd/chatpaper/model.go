@@ -37,6 +37,7 @@ func wire(cfg config.Config, st store.Store, log *slog.Logger) (*app, error) {
 	}
 	lib, err := library.New(st, embedderFor(cfg, client), vector.NewChromem(), library.Options{
 		CachePapers: cfg.CachePapers, CacheBytes: int64(cfg.CacheMB) << 20, Revalidate: max(cfg.CacheRevalidate, 0), Log: log,
+		Limits: paper.Limits{References: cfg.MaxReferences, TextBytes: cfg.MaxPaperBytes, BodyPassages: cfg.MaxBodyPassages},
 	})
 	if err != nil {
 		return nil, err

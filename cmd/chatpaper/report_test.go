@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -109,10 +110,19 @@ func TestQuestionsNotRecordedWithZeroRetention(t *testing.T) {
 	if _, ok := ans["question_id"]; ok || ans["answer"] == nil {
 		t.Errorf("answer with retention 0 = %v, want an answer without a question_id", ans)
 	}
+	req, _ := http.NewRequest("GET", s.base+"/api/v1/reports/questions", nil)
+	req.Header.Set("Authorization", "Bearer "+s.adminKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
 	var rep struct {
 		Totals struct{ Asked int }
 	}
-	do(t, "GET", s.base+"/api/v1/reports/questions", "", "", &rep)
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("report: %d %v", resp.StatusCode, err)
+	}
 	if rep.Totals.Asked != 0 {
 		t.Errorf("report counts %d questions with retention 0", rep.Totals.Asked)
 	}

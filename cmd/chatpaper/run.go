@@ -133,6 +133,8 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	fs := newFlags("serve", stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env CHATPAPER_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder (env CHATPAPER_DATA)")
+	fs.BoolVar(&cfg.KeylessAdmin, "keyless-admin", cfg.KeylessAdmin,
+		"serve admin endpoints without a key to clients on this machine; needs a loopback --addr (env CHATPAPER_KEYLESS_ADMIN)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -140,12 +142,17 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	adminKeys, keyNote, err := adminAccess(cfg, log)
+	if err != nil {
+		return err
+	}
 	a, err := openApp(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 
+	conns := connLimits(cfg, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -187,14 +194,19 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		Hashes:    a.store,
 		Metrics:   m,
 		Security: web.Security{
-			AdminKeys: cfg.AdminKeys, SiteKeys: cfg.SiteKeys, AllowedOrigins: cfg.AllowedOrigins,
+			AdminKeys: adminKeys, AdminHosts: cfg.AdminHosts, SiteKeys: cfg.SiteKeys, AllowedOrigins: cfg.AllowedOrigins,
 			AskRate: cfg.AskRate, MaxSocketsPerIP: cfg.MaxSocketsPerIP, TrustedProxies: cfg.TrustedProxies,
 		},
 		Ready: ready,
+		Conns: conns,
 	})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := web.NewHTTPServer(handler, conns)
+	ln = web.LimitListener(ln, conns, m)
 	// Tests and scripts read this line to learn the port of :0.
 	fmt.Fprintf(stdout, "chatpaper: serving on http://%s\n", ln.Addr())
+	if keyNote != "" {
+		fmt.Fprintln(stdout, "chatpaper: "+keyNote)
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir)
 
 	errc := make(chan error, 1)
@@ -222,6 +234,63 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// fdReserve is the open files kept for the store, the model endpoint and
+// logs when the connection cap is fitted to the open-file limit.
+const fdReserve = 128
+
+// connLimits returns the connection limits from cfg, after raising the
+// open-file limit as far as allowed; a connection cap the limit cannot
+// hold is lowered to fit, so that /healthz and the store keep working
+// when every connection is taken.
+func connLimits(cfg config.Config, log *slog.Logger) web.ConnLimits {
+	l := web.ConnLimits{
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout, BodyTimeout: cfg.BodyTimeout,
+		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, Proxies: cfg.TrustedProxies,
+	}
+	nofile, err := raiseOpenFiles()
+	if err != nil {
+		log.Warn("could not raise the open-file limit", "limit", nofile, "err", err)
+	}
+	if nofile == 0 {
+		return l
+	}
+	// Over-cap connections still take files while they are answered.
+	fit := int(min(nofile, 1<<30)) - fdReserve - web.MaxOverflowConns
+	if fit < 16 {
+		fit = 16
+	}
+	if l.MaxConns == 0 || l.MaxConns > fit {
+		log.Warn("connection cap lowered to fit the open-file limit", "max_conns", fit, "configured", l.MaxConns, "nofile", nofile)
+		l.MaxConns = fit
+	}
+	log.Debug("connection limits", "max_conns", l.MaxConns, "max_conns_per_ip", l.MaxConnsPerIP, "nofile", nofile)
+	return l
+}
+
+// adminAccess returns the admin keys serve requires and a line telling
+// the operator where the key is: the configured keys; none with
+// KeylessAdmin (admin endpoints then serve this machine's clients only);
+// otherwise the key in the data folder, generated on first start.
+func adminAccess(cfg config.Config, log *slog.Logger) (keys []string, note string, err error) {
+	switch {
+	case len(cfg.AdminKeys) > 0:
+		return cfg.AdminKeys, "", nil
+	case cfg.KeylessAdmin:
+		log.Warn("admin endpoints need no key: clients on this machine may ingest and delete papers")
+		return nil, "admin endpoints need no key (keyless admin, loopback clients only)", nil
+	}
+	key, path, created, err := loadAdminKey(cfg.DataDir)
+	if err != nil {
+		return nil, "", err
+	}
+	what := "admin key in "
+	if created {
+		what = "generated an admin key in "
+	}
+	log.Info("admin key", "path", path, "generated", created)
+	return []string{key}, what + path + " (send it as Authorization: Bearer KEY)", nil
 }
 
 func runAsk(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {

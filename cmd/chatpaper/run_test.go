@@ -25,7 +25,13 @@ type server struct {
 	cancel context.CancelFunc
 	done   chan error
 	stderr *lockedBuffer
+	// adminKey is the key serve generated in the data folder, if any.
+	adminKey string
 }
+
+// adminKeys maps a started server's base URL to its generated admin key,
+// which do sends on the server's admin routes, as an operator would.
+var adminKeys sync.Map
 
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -68,7 +74,11 @@ func startServer(t testing.TB, dataDir string, env map[string]string) *server {
 		t.Fatalf("unexpected first line %q", line)
 	}
 	s.base = strings.TrimSpace(strings.TrimPrefix(line, prefix))
-	t.Cleanup(func() { s.stop(t) })
+	if b, err := os.ReadFile(filepath.Join(dataDir, adminKeyFile)); err == nil && env["CHATPAPER_ADMIN_KEYS"] == "" {
+		s.adminKey = strings.TrimSpace(string(b))
+		adminKeys.Store(s.base, s.adminKey)
+	}
+	t.Cleanup(func() { s.stop(t); adminKeys.Delete(s.base) })
 	return s
 }
 
@@ -103,6 +113,15 @@ func do(t testing.TB, method, url, contentType, body string, out any) *http.Resp
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if method != http.MethodGet && strings.Contains(url, "/api/v1/papers") && !strings.HasSuffix(strings.SplitN(url, "?", 2)[0], "/ask") {
+		adminKeys.Range(func(base, key any) bool {
+			if strings.HasPrefix(url, base.(string)+"/") {
+				req.Header.Set("Authorization", "Bearer "+key.(string))
+				return false
+			}
+			return true
+		})
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
