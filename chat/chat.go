@@ -45,6 +45,9 @@ type Options struct {
 	MaxTokens int
 	// Log receives warnings; nil discards them.
 	Log *slog.Logger
+	// Summarize gives the summary box (the model's, in model mode) that
+	// answers "What is this paper about?"; nil answers it extractively.
+	Summarize rag.Summarize
 }
 
 // Generator answers with a generative model (model mode), grounded in
@@ -102,12 +105,16 @@ func paperLang(p *paper.Paper) string {
 
 // Ask answers q with the model, streaming through emit. The answer is in
 // q's language. Steps: a follow-up is condensed with the session's
-// earlier turns into a standalone question; a question in another
-// language than the paper's is rewritten into search queries in the
-// paper's language; the retrieval of all queries is merged; with nothing
-// relevant the model is not called and the answer is Answerable false;
-// otherwise the model answers from the numbered context and citations
-// outside it are removed as they stream (reported in DroppedCitations).
+// earlier turns into a standalone question; a reader intent (summary,
+// conclusions, metadata, reference N) is answered from the paper's
+// structure (intent); any other question is rewritten into one to three
+// search queries in the paper's language and vocabulary; the retrieval
+// of all queries is merged; when it is below the calibrated floor (empty
+// or clearly irrelevant) the model is not called and the answer is
+// Answerable false; otherwise the model judges the numbered context,
+// answering from it (citations outside it are removed as they stream
+// and reported in DroppedCitations) or replying NOT_COVERED, which
+// becomes the refusal, with no citation.
 //
 // If the model fails before anything was streamed (refusals after
 // retries, no first token in time), the extractive answer is given
@@ -149,8 +156,25 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 			standalone = s
 		}
 	}
+	var ans *rag.Answer
+	if in := rag.RecognizeIntent(standalone); in.Kind != rag.IntentNone {
+		sq := q
+		sq.Text = standalone
+		ans, err = g.intent(ctx, lp, sq, in, modelUp, emit)
+		if err != nil {
+			return ans, err
+		}
+		if ans != nil {
+			ans.SessionID = q.SessionID
+			g.remember(ctx, sess, q, standalone, ans)
+			return ans, nil
+		}
+	}
 	queries := []string{standalone}
-	if pl := paperLang(p); modelUp && rag.LangOf(standalone) != pl {
+	if modelUp {
+		// Every question is rewritten into the paper's vocabulary (and
+		// language): readers paraphrase what papers name exactly.
+		pl := paperLang(p)
 		rag.ReportStage(ctx, rag.StageRewriting)
 		rw, err := g.rewrite(ctx, p, pl, standalone)
 		switch {
@@ -159,14 +183,15 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 		case err != nil:
 			g.log.Warn("rewriting the query failed; searching with the question as asked", "paper", p.ID, "err", err)
 			modelUp = false
-		default:
+		case rag.LangOf(standalone) != pl:
 			// The paper-language queries first: they are what the
 			// extractive fallback searches with.
 			queries = append(rw, standalone)
+		default:
+			queries = append(queries, rw...)
 		}
 	}
 
-	var ans *rag.Answer
 	if modelUp {
 		// The model answers the standalone question: the follow-up as
 		// asked ("what drove it?") means nothing without the history.
@@ -199,21 +224,28 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 // returns (nil, err wrapping ErrUpstream) when the model failed before
 // anything was emitted, so the caller can fall back.
 func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Question, queries []string, emit rag.Emit) (*rag.Answer, error) {
-	p := lp.Paper()
 	rag.ReportStage(ctx, rag.StageSearching)
 	r, err := g.retrieveAll(ctx, lp, queries)
 	if err != nil {
 		return nil, err
 	}
+	return g.generateFrom(ctx, lp, q, r, emit)
+}
+
+// generateFrom streams the model's answer from the sources of r. The
+// model judges them itself: only retrieval below the decision's floor
+// (empty or clearly irrelevant) is refused without asking it.
+func (g *Generator) generateFrom(ctx context.Context, lp *library.Loaded, q rag.Question, r *rag.Retrieved, emit rag.Emit) (*rag.Answer, error) {
+	p := lp.Paper()
 	ans := &rag.Answer{Mode: rag.ModeLLM, Lang: q.Lang, Sources: r.Sources, Citations: []rag.Citation{}}
 	if ans.Sources == nil {
 		ans.Sources = []rag.Source{}
 	}
-	if len(r.Relevant) == 0 {
-		// Nothing relevant: the model would only be tempted to make
+	if !r.Plausible || len(r.Sources) == 0 {
+		// Nothing plausible: the model would only be tempted to make
 		// something up. Say so, as the extractive path does (and is).
 		ans.Mode = rag.ModeExtractive
-		return g.unanswerable(ans, q.Lang, p.Body != nil, emit)
+		return g.unanswerable(ans, p, r, q.Lang, emit)
 	}
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}
 	allowed := make(map[int]bool)
@@ -257,7 +289,7 @@ func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Ques
 		return ans, fmt.Errorf("answer of %q broke off: %w", p.ID, err)
 	}
 	if out.notCovered {
-		return g.unanswerable(ans, q.Lang, p.Body != nil, emit)
+		return g.unanswerable(ans, p, r, q.Lang, emit)
 	}
 	g.fill(ans, p, out)
 	ans.Answerable = true
@@ -275,12 +307,16 @@ func (g *Generator) fill(ans *rag.Answer, p *paper.Paper, out *answerStream) {
 	ans.DroppedCitations = out.filter.Dropped()
 }
 
-func (g *Generator) unanswerable(ans *rag.Answer, lang string, fullText bool, emit rag.Emit) (*rag.Answer, error) {
-	text, err := prompts.ExtractiveAnswer(lang, prompts.AnswerData{FullText: fullText})
+// unanswerable makes ans the refusal, listing r's closest sources as
+// near misses; it cites nothing.
+func (g *Generator) unanswerable(ans *rag.Answer, p *paper.Paper, r *rag.Retrieved, lang string, emit rag.Emit) (*rag.Answer, error) {
+	d := prompts.AnswerData{FullText: p.Body != nil}
+	ans.Closest, d.Closest = rag.Closest(p, r, lang)
+	text, err := prompts.ExtractiveAnswer(lang, d)
 	if err != nil {
 		return nil, err
 	}
-	ans.Answer, ans.Answerable = text, false
+	ans.Answer, ans.Answerable, ans.Citations = text, false, []rag.Citation{}
 	if err := rag.EmitPieces(text, emit); err != nil {
 		return nil, err
 	}
@@ -351,14 +387,20 @@ func (g *Generator) retrieveAll(ctx context.Context, lp *library.Loaded, queries
 	type merged struct {
 		src      rag.Source
 		relevant bool
+		lexical  bool
 	}
 	byKey := make(map[string]*merged)
 	var order []string
+	out := &rag.Retrieved{}
 	for _, text := range queries {
 		r, err := g.retriever.Retrieve(ctx, lp, text)
 		if err != nil {
 			return nil, err
 		}
+		if r.Prob >= out.Prob {
+			out.Prob, out.Features = r.Prob, r.Features
+		}
+		out.Plausible = out.Plausible || r.Plausible
 		for i, s := range r.Sources {
 			key := fmt.Sprintf("%s|%d|%s", s.Kind, s.N, s.Text)
 			m, ok := byKey[key]
@@ -370,6 +412,9 @@ func (g *Generator) retrieveAll(ctx context.Context, lp *library.Loaded, queries
 			m.src.Score = max(m.src.Score, s.Score)
 			if slices.Contains(r.Relevant, i) {
 				m.relevant = true
+			}
+			if r.Lexical(i) {
+				m.lexical = true
 			}
 		}
 	}
@@ -388,12 +433,8 @@ func (g *Generator) retrieveAll(ctx context.Context, lp *library.Loaded, queries
 	if len(all) > rag.MaxSources {
 		all = all[:rag.MaxSources]
 	}
-	out := &rag.Retrieved{}
-	for i, m := range all {
-		out.Sources = append(out.Sources, m.src)
-		if m.relevant {
-			out.Relevant = append(out.Relevant, i)
-		}
+	for _, m := range all {
+		out.Append(m.src, m.relevant, m.lexical)
 	}
 	return out, nil
 }
@@ -508,4 +549,51 @@ func trimTurns(turns []store.Turn, maxTurns, maxRunes int) []store.Turn {
 		}
 	}
 	return slices.Clone(turns)
+}
+
+// intent answers a reader intent in model mode. Metadata, and a
+// reference the paper lacks, are answered exactly from the record; the
+// summary is the summary box's (the model's when Options.Summarize is
+// set; without it the question goes through retrieval); the
+// conclusions and a reference are judged by the model from
+// that part of the paper alone. It returns nil when the paper has no
+// part answering the intent, and the extractive intent answer when the
+// model fails before its first token.
+func (g *Generator) intent(ctx context.Context, lp *library.Loaded, q rag.Question, in rag.Intent, modelUp bool, emit rag.Emit) (*rag.Answer, error) {
+	p := lp.Paper()
+	var sum *paper.Summary
+	if in.Kind == rag.IntentSummary && g.opts.Summarize != nil {
+		s, err := g.opts.Summarize(ctx, p.ID, q.Lang)
+		if err != nil {
+			return nil, err
+		}
+		sum = s
+	}
+	ext := rag.IntentAnswer(p, q, in, sum)
+	if ext == nil {
+		return nil, nil
+	}
+	if sum != nil && sum.Source == "llm" {
+		ext.Mode = rag.ModeLLM
+	}
+	if !modelUp || !ext.Answerable || in.Kind == rag.IntentMetadata || in.Kind == rag.IntentSummary {
+		return emitted(ext, emit)
+	}
+	r := &rag.Retrieved{Plausible: true, Prob: 1}
+	for _, s := range ext.Sources {
+		r.Append(s, true, true)
+	}
+	ans, err := g.generateFrom(ctx, lp, q, r, emit)
+	if err != nil && ans == nil && errors.Is(err, rag.ErrUpstream) && ctx.Err() == nil {
+		g.log.Warn("model failed before its first token; answering the intent extractively", "paper", p.ID, "err", err)
+		return emitted(ext, emit)
+	}
+	return ans, err
+}
+
+func emitted(a *rag.Answer, emit rag.Emit) (*rag.Answer, error) {
+	if err := rag.EmitPieces(a.Answer, emit); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

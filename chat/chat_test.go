@@ -46,6 +46,9 @@ func TestGeneratorAskCancelLeavesNoGoroutine(t *testing.T) {
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+		if r.Task() != "answer" {
+			return nil // the query rewrite
+		}
 		return &llmtest.Reply{Tokens: llmtest.Split("ExoCarta is a database [26] and more"), Hold: true}
 	})
 	g, _, _ := newGenerator(t, fake)

@@ -92,6 +92,11 @@ type Answer struct {
 	Truncated bool `json:"truncated"`
 	// SessionID is the session the turn was recorded in, if any.
 	SessionID string `json:"session_id,omitempty"`
+	// Closest lists, with a refusal, the passages of the paper closest
+	// to the question, best first, so the reader sees near misses. They
+	// were not judged relevant and are not citations: Answerable stays
+	// false and Citations empty.
+	Closest []Source `json:"closest,omitempty"`
 }
 
 // Emit receives the answer text piece by piece as it is produced. An

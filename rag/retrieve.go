@@ -10,36 +10,43 @@ import (
 	"github.com/chatpaper/chatpaper/search"
 )
 
-// Retrieval settings, measured on the dev and held-out QA sets
-// (docs/BENCHMARKS.md).
 const (
 	// MaxSources is how many ranked sources an answer reports.
 	MaxSources = 8
-	// minCoverage is the share of the question's IDF mass a chunk must
-	// contain to count as relevant. Below it the paper is judged not to
-	// cover the question: saying so beats citing a weak match.
-	minCoverage = 0.34
 	// weightVector is the weight of the vector side in the fusion with
-	// BM25. Lexical evidence weighs more because reference lists are
-	// terse and exact terms (ExoCarta, miR-1246) decide relevance.
-	weightVector = 0.4
+	// BM25: an equal share, since no public benchmark of ranking within
+	// one paper was at hand to fit it on (docs/BENCHMARKS.md compares
+	// 0.4).
+	weightVector = 0.5
 )
 
 // Retrieved is the outcome of retrieval for one question: the ranked
-// sources and which of them are relevant enough to answer from.
+// sources, the decision's features and verdicts, and which sources are
+// relevant enough to answer from.
 type Retrieved struct {
 	Sources []Source
-	// Relevant holds the indexes into Sources judged relevant.
+	// Relevant holds the indexes into Sources judged relevant: empty
+	// unless the paper was judged to answer the question.
 	Relevant []int
-	terms    []string
-	ranks    []ranked
+	// Features are what the decision was taken on, and Prob its
+	// probability that the paper answers the question.
+	Features Features
+	Prob     float64
+	// Plausible reports whether Prob reaches the model-mode floor: the
+	// sources are worth a model's judgement.
+	Plausible bool
+	terms     []string
+	ranks     []ranked
 }
+
+// Lexical reports whether Sources[i] shares a term with the question.
+func (r *Retrieved) Lexical(i int) bool { return i < len(r.ranks) && r.ranks[i].lexical }
 
 // ranked is one chunk with its retrieval scores.
 type ranked struct {
-	idx      int
-	score    float64 // fused score used for ranking
-	coverage float64 // share of query IDF mass present in the chunk
+	idx     int
+	score   float64 // fused score used for ranking
+	lexical bool    // the chunk contains a term of the question
 }
 
 // Retriever ranks the chunks of one loaded paper for a question and
@@ -62,15 +69,18 @@ func NewRetriever(e embed.Embedder, r Reranker, log *slog.Logger) *Retriever {
 
 // Retrieve ranks lp's chunks for text: BM25 over the paper's lexicon
 // fused with the cosine of the question vector, the head optionally
-// reranked, the best MaxSources kept; a source is relevant when it
-// holds at least minCoverage of the question's IDF mass.
+// reranked, the best MaxSources kept. The calibrated decision
+// (decision.go) judges from the features of the whole ranking whether
+// the paper answers the question; when it does, the sources sharing a
+// term with the question are relevant.
 func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text string) (*Retrieved, error) {
-	q := search.ParseQuery(text, search.QueryOptions{DropFraming: true})
+	lex := lp.Lexicon()
+	q := search.ParseQuery(text, search.QueryOptions{Rarity: true, Vocabulary: lex.Has})
 	r := &Retrieved{terms: q.Terms}
 	if len(q.Groups) == 0 {
 		return r, nil
 	}
-	ranks, err := rt.rank(ctx, lp, q)
+	ranks, feats, err := rt.rank(ctx, lp, q)
 	if err != nil {
 		return nil, fmt.Errorf("retrieve %q: %w", lp.Paper().ID, err)
 	}
@@ -87,10 +97,14 @@ func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text stri
 	if len(ranks) > MaxSources {
 		ranks = ranks[:MaxSources]
 	}
+	model := decisionFor(rt.embedder.Name())
+	r.Features, r.Prob = feats, model.Prob(feats)
+	r.Plausible = r.Prob >= model.Floor
+	answerable := r.Prob >= model.Threshold
 	r.ranks = ranks
 	for i, rk := range ranks {
 		r.Sources = append(r.Sources, source(lp, rk))
-		if rk.coverage >= minCoverage && rk.score > 0 {
+		if answerable && rk.lexical && rk.score > 0 {
 			r.Relevant = append(r.Relevant, i)
 		}
 	}
@@ -98,21 +112,22 @@ func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text stri
 }
 
 // rank returns the best RerankDepth chunks of lp for q, best first (a
-// reranker sees no more, and answers keep fewer).
-func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Query) ([]ranked, error) {
+// reranker sees no more, and answers keep fewer), and the decision's
+// features of the whole ranking.
+func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Query) ([]ranked, Features, error) {
 	n := len(lp.Chunks())
 	if n == 0 {
-		return nil, nil
+		return nil, Features{}, nil
 	}
 	vecs, err := rt.embedder.Embed(ctx, []string{q.EmbedText})
 	if err != nil {
-		return nil, fmt.Errorf("embed question: %w", err)
+		return nil, Features{}, fmt.Errorf("embed question: %w", err)
 	}
 	cos := make([]float64, n)
 	if len(vecs) == 1 && nonZero(vecs[0]) {
 		hits, err := lp.Nearest(ctx, vecs[0], n)
 		if err != nil {
-			return nil, err
+			return nil, Features{}, err
 		}
 		for _, h := range hits {
 			if h.Index >= 0 && h.Index < n && h.Score > 0 {
@@ -122,20 +137,31 @@ func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Que
 	}
 	lex := lp.Lexicon()
 	bm := lex.Scores(q)
-	var maxBM float64
-	for _, s := range bm {
-		maxBM = max(maxBM, s)
-	}
+	fused := fuse(bm, cos)
 	cands := make([]search.Scored, n)
 	for i := range cands {
-		cands[i] = search.Scored{Doc: i, Score: search.Fuse(bm[i], maxBM, cos[i], weightVector)}
+		cands[i] = search.Scored{Doc: i, Score: fused[i]}
 	}
 	top := search.TopK(cands, RerankDepth)
 	out := make([]ranked, len(top))
 	for i, c := range top {
-		out[i] = ranked{idx: c.Doc, score: c.Score, coverage: lex.Coverage(q, c.Doc)}
+		out[i] = ranked{idx: c.Doc, score: c.Score, lexical: bm[c.Doc] > 0}
 	}
-	return out, nil
+	parts, nParts := Parts(lp.Chunks())
+	return out, measure(lex, q, cos, fused, parts, nParts), nil
+}
+
+// fuse returns each chunk's fused score from its BM25 score and cosine.
+func fuse(bm, cos []float64) []float64 {
+	var maxBM float64
+	for _, s := range bm {
+		maxBM = max(maxBM, s)
+	}
+	out := make([]float64, len(bm))
+	for i := range out {
+		out[i] = search.Fuse(bm[i], maxBM, cos[i], weightVector)
+	}
+	return out
 }
 
 func nonZero(v []float32) bool {
@@ -145,4 +171,16 @@ func nonZero(v []float32) bool {
 		}
 	}
 	return false
+}
+
+// Append adds a source to r, best last, with whether it is relevant and
+// whether it shares a term with the question (see Lexical): for
+// answerers that merge several retrievals or build the context of a
+// reader intent.
+func (r *Retrieved) Append(s Source, relevant, lexical bool) {
+	if relevant {
+		r.Relevant = append(r.Relevant, len(r.Sources))
+	}
+	r.Sources = append(r.Sources, s)
+	r.ranks = append(r.ranks, ranked{score: s.Score, lexical: lexical})
 }

@@ -76,6 +76,8 @@ if [ "$FUZZTIME" != "0" ]; then
 		./paper/pdf:FuzzText \
 		./summary:FuzzParseSuggestions \
 		./rag:FuzzCitationFilter \
+		./rag:FuzzRecognizeIntent \
+		./rag:FuzzAbbreviations \
 		./llm:FuzzCleaner \
 		./web:FuzzDecodeFrame \
 		./web:FuzzRequestHeaders; do

@@ -123,21 +123,45 @@ func TestExtractiveSuggester(t *testing.T) {
 }
 
 func TestModelSuggestionsCachedAndFallBack(t *testing.T) {
+	ctx := context.Background()
+	// The fake model writes, in the reader's language, two questions the
+	// paper answers (the offline suggester's) and one it does not.
+	off, _, _ := suggesters(t, nil)
 	fake := llmtest.NewServer()
 	defer fake.Close()
+	written := map[string]bool{}
+	replies := map[string]string{}
+	for _, lang := range []string{paper.LangEN, paper.LangZH} {
+		s, err := off.Suggestions(ctx, paper.DemoID, lang)
+		if err != nil || len(s.Questions) < 2 {
+			t.Fatalf("offline %s suggestions: %+v, %v", lang, s, err)
+		}
+		reply := "Here are questions:\n"
+		for _, q := range s.Questions[:2] {
+			reply += "- " + q + "\n"
+			written[q] = true
+		}
+		replies[lang] = reply + "- Who won the 1998 World Cup?"
+	}
+	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+		if r.Task() != "questions" {
+			return nil
+		}
+		if strings.Contains(r.Text("system"), "Simplified Chinese") {
+			return &llmtest.Reply{Tokens: llmtest.Split(replies[paper.LangZH])}
+		}
+		return &llmtest.Reply{Tokens: llmtest.Split(replies[paper.LangEN])}
+	})
 	_, g, _ := suggesters(t, fake)
-	ctx := context.Background()
 	s, err := g.Suggestions(ctx, paper.DemoID, paper.LangZH)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The fake writes three; those the paper would refuse are dropped.
-	model := map[string]bool{"本文有什么发现？": true, "研究是如何进行的？": true, "本文基于哪些参考文献？": true}
-	if s.Source != summary.SourceLLM || s.Model != "fake-model" || len(s.Questions) == 0 {
-		t.Fatalf("model suggestions = %+v", s)
+	if s.Source != summary.SourceLLM || s.Model != "fake-model" || len(s.Questions) != 2 {
+		t.Fatalf("model suggestions = %+v, want the two answerable ones the model wrote", s)
 	}
 	for _, q := range s.Questions {
-		if !model[q] {
+		if !written[q] {
 			t.Errorf("suggestion %q is not one the model wrote", q)
 		}
 	}
@@ -149,7 +173,7 @@ func TestModelSuggestionsCachedAndFallBack(t *testing.T) {
 		t.Errorf("the model was asked %d times for the same suggestions, want 1 (cached)", n)
 	}
 	en, err := g.Suggestions(ctx, paper.DemoID, paper.LangEN)
-	if err != nil || len(en.Questions) == 0 || strings.Contains(strings.Join(en.Questions, "|"), "Here are") {
+	if err != nil || en.Source != summary.SourceLLM || len(en.Questions) != 2 || strings.Contains(strings.Join(en.Questions, "|"), "Here are") {
 		t.Errorf("English suggestions = %+v, %v (the prose line before the list is dropped)", en, err)
 	}
 

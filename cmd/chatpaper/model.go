@@ -52,17 +52,18 @@ func wire(cfg config.Config, st store.Store, log *slog.Logger) (*app, error) {
 	}
 	retriever := rag.NewRetriever(lib.Embedder(), rr, log)
 	extractive := rag.NewExtractive(lib, retriever)
+	extractive.SetSummarize(summary.NewExtractive(lib).Summary)
 	offline := summary.NewExtractiveSuggester(lib, extractive)
 	a := &app{library: lib, store: st, llm: client, answerer: extractive, summarizer: summary.NewExtractive(lib), suggester: offline, papers: lib}
 	if client == nil {
 		return a, nil
 	}
 	c := cfg.Chat
-	gen, err := chat.New(lib, retriever, extractive, client, st, chat.Options{MaxTurns: c.MaxTurns, HistoryRunes: c.HistoryRunes, MaxTokens: cfg.LLM.MaxTokens, Log: log})
+	sum, err := summary.NewModel(lib, client, st, summary.ModelOptions{Cooldown: c.SummaryCooldown, MaxTokens: cfg.LLM.SummaryMaxTokens, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	sum, err := summary.NewModel(lib, client, st, summary.ModelOptions{Cooldown: c.SummaryCooldown, MaxTokens: cfg.LLM.SummaryMaxTokens, Log: log})
+	gen, err := chat.New(lib, retriever, extractive, client, st, chat.Options{MaxTurns: c.MaxTurns, HistoryRunes: c.HistoryRunes, MaxTokens: cfg.LLM.MaxTokens, Log: log, Summarize: sum.Summary})
 	if err != nil {
 		return nil, err
 	}

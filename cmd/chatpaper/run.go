@@ -16,6 +16,7 @@ import (
 
 	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/dict"
+	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/eval"
 	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/llm"
@@ -334,6 +335,8 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	pid := fs.String("paper", "", "ask every question on this paper (default: each item's paper)")
 	beir := fs.String("beir", "", "BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) for a corpus retrieval run")
 	pairs := fs.String("pairs", "", "folder of *_zh.txt/*_en.txt parallel documents for bilingual pair ranking")
+	calibrate := fs.String("calibrate", "", "folder with pubmedqa/ and beir-scifact/ to fit the answerability decision on (its train split) and score it")
+	calTable := fs.String("calibrate-table", "", "with --calibrate: also write the measured feature table (CSV) here")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	bodies := fs.String("bodies", "on", "QA with the papers' full text (on), with abstract and references only (off), or both in one run")
 	if err := fs.Parse(args); err != nil {
@@ -344,15 +347,33 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	default:
 		return fmt.Errorf("eval: -bodies %q must be on, off or both", *bodies)
 	}
-	if *qa == "" && *beir == "" && *pairs == "" {
-		return errors.New("eval: give at least one of --qa FILE, --beir FOLDER, --pairs FOLDER")
+	if *qa == "" && *beir == "" && *pairs == "" && *calibrate == "" {
+		return errors.New("eval: give at least one of --qa FILE, --beir FOLDER, --pairs FOLDER, --calibrate FOLDER")
 	}
 	var out struct {
 		QA *eval.Report `json:"qa,omitempty"`
 		// QANoBody is the QA set run with bodies switched off.
-		QANoBody *eval.Report          `json:"qa_no_body,omitempty"`
-		BEIR     *eval.RetrievalReport `json:"beir,omitempty"`
-		Pairs    *eval.PairReport      `json:"pairs,omitempty"`
+		QANoBody    *eval.Report          `json:"qa_no_body,omitempty"`
+		BEIR        *eval.RetrievalReport `json:"beir,omitempty"`
+		Pairs       *eval.PairReport      `json:"pairs,omitempty"`
+		Calibration *eval.Calibration     `json:"calibration,omitempty"`
+	}
+	if *calibrate != "" {
+		pairs, err := eval.LoadCalibration(*calibrate)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		emb := embed.NewLocal(0)
+		rows, err := eval.MeasureCalibration(ctx, pairs, emb)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		if *calTable != "" {
+			if err := writeCalTable(*calTable, rows); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
+		}
+		out.Calibration = eval.Calibrate(rows, emb.Name())
 	}
 	if *qa != "" {
 		f, err := os.Open(*qa)
@@ -404,6 +425,13 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
+	if out.Calibration != nil {
+		fmt.Fprintln(stdout, "answerability calibration", *calibrate)
+		if err := out.Calibration.WriteTable(stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
 	if out.QA != nil {
 		fmt.Fprintln(stdout, "QA set", *qa)
 		if err := out.QA.WriteTable(stdout); err != nil {
@@ -431,4 +459,16 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 		}
 	}
 	return nil
+}
+
+func writeCalTable(path string, rows []eval.CalRow) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := eval.WriteCalRows(f, rows); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -176,6 +176,11 @@ type askResponse struct {
 		Text  string  `json:"text"`
 		Score float64 `json:"score"`
 	} `json:"sources"`
+	Closest []struct {
+		Kind string `json:"kind"`
+		N    int    `json:"n"`
+		Text string `json:"text"`
+	} `json:"closest"`
 	Mode string `json:"mode"`
 }
 
@@ -266,6 +271,18 @@ func TestEndToEnd(t *testing.T) {
 			`{"question":"What is the boiling point of liquid nitrogen?","lang":"en_US"}`, &ans)
 		if ans.Answerable || len(ans.Citations) != 0 {
 			t.Errorf("answerable=%v citations=%v, want false and none: %q", ans.Answerable, ans.Citations, ans.Answer)
+		}
+	})
+
+	t.Run("refusal lists the closest passages, not as citations", func(t *testing.T) {
+		var ans askResponse
+		do(t, "POST", s.base+"/api/v1/papers/test-paper/ask", "application/json",
+			`{"question":"Which ice cream flavours sell best in Antarctic research stations?","lang":"en_US"}`, &ans)
+		if ans.Answerable || len(ans.Citations) != 0 {
+			t.Fatalf("answerable=%v citations=%v, want a refusal: %q", ans.Answerable, ans.Citations, ans.Answer)
+		}
+		if len(ans.Closest) == 0 || !strings.Contains(ans.Answer, "not judged relevant") || strings.Contains(ans.Answer, "[") {
+			t.Errorf("closest %v, answer %q: want near misses listed and named without citation brackets", ans.Closest, ans.Answer)
 		}
 	})
 
