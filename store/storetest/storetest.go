@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AppendTurnBounded", testAppendTurnBounded},
 		{"SummaryLock", testSummaryLock},
 		{"PaperHash", testPaperHash},
+		{"Questions", testQuestions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
