@@ -94,6 +94,8 @@ type Store interface {
 	WithSummaryLock(ctx context.Context, key SummaryKey, fn func(ctx context.Context) error) error
 	// Enrichments keeps the works references cite.
 	Enrichments
+	// QuestionLog keeps readers' questions and feedback.
+	QuestionLog
 	// Ping reports whether the store is usable.
 	Ping(ctx context.Context) error
 	// Close releases the store.

@@ -122,6 +122,7 @@ type outFrame struct {
 	Message          string          `json:"message,omitempty"`
 	SessionID        string          `json:"session_id,omitempty"`
 	RetryAfter       int             `json:"retry_after,omitempty"`
+	QuestionID       string          `json:"question_id,omitempty"`
 
 	// closeCode, when set, makes the writer send a close frame with
 	// closeText and stop; such a frame carries nothing else.
@@ -133,7 +134,7 @@ func errorFrame(id, code, msg string) outFrame {
 	return outFrame{Type: FrameError, ID: id, Code: code, Message: msg}
 }
 
-func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.HandlerFunc {
+func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger, opts WSOptions) echo.HandlerFunc {
 	opts = opts.withDefaults()
 	up := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: opts.CheckOrigin}
 	return func(c echo.Context) error {
@@ -161,7 +162,7 @@ func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.
 			return nil
 		}
 		s := &wsSession{
-			conn: conn, paperID: id, answerer: a, log: log, opts: opts, ip: ip,
+			conn: conn, paperID: id, answerer: a, rec: rec, log: log, opts: opts, ip: ip,
 			frames: rate.NewLimiter(rate.Limit(opts.FramesPerSecond), int(2*opts.FramesPerSecond)+1),
 			send:   make(chan outFrame, 64), closed: make(chan struct{}), asks: make(map[string]context.CancelCauseFunc),
 		}
@@ -200,6 +201,7 @@ type wsSession struct {
 	conn     *websocket.Conn
 	paperID  string
 	answerer rag.Answerer
+	rec      questionRecorder
 	log      *slog.Logger
 	opts     WSOptions
 	ip       string
@@ -417,7 +419,7 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 	s.emit(ctx, outFrame{Type: FrameCitations, ID: f.ID, Citations: &cits})
 	s.emit(ctx, outFrame{
 		Type: FrameDone, ID: f.ID, Answer: &ans.Answer, Answerable: &ans.Answerable, Truncated: &ans.Truncated, Mode: ans.Mode,
-		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations, Closest: ans.Closest, Notice: ans.Notice,
+		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations, Closest: ans.Closest, Notice: ans.Notice, QuestionID: s.rec.record(ctx, q, ans),
 	})
 }
 
