@@ -18,10 +18,13 @@ import (
 // not exist.
 var ErrNotFound = errors.New("not found")
 
-// EmbeddedChunk is a chunk with the vector it was indexed with.
+// EmbeddedChunk is a chunk with the vector it was indexed with and its
+// terms in the lexical index's stored form (opaque to the store; nil
+// when not computed, e.g. for chunks stored before the form existed).
 type EmbeddedChunk struct {
 	paper.Chunk
 	Vector []float32
+	Terms  []byte
 }
 
 // PaperInfo is the listing form of a paper.
@@ -32,6 +35,9 @@ type PaperInfo struct {
 	Year       int    `json:"year"`
 	DOI        string `json:"doi"`
 	References int    `json:"references"`
+	// Hash is the paper's ContentHash, for callers that keep their own
+	// index of the catalogue in step with the store.
+	Hash string `json:"-"`
 }
 
 // SummaryKey identifies a cached summary. Model and PromptVersion are
@@ -61,7 +67,7 @@ type Store interface {
 	// HasPapers reports whether any paper is stored, without listing
 	// them (start-up decides on the demo paper with it).
 	HasPapers(ctx context.Context) (bool, error)
-	// Papers lists all papers ordered by id.
+	// Papers lists all papers ordered by id, with their content hashes.
 	Papers(ctx context.Context) ([]PaperInfo, error)
 	// Chunks returns the paper's chunks in stored order and the name of
 	// the embedder that made their vectors, or ErrNotFound.
