@@ -21,8 +21,8 @@ type Loaded struct {
 	lex    *search.Lexicon
 	vecs   [][]float32 // the vectors, shared with the vector index
 	key    string      // its collection in the vector index
-	hash   string // store.ContentHash of the version loaded
-	size   int64  // approximate bytes held
+	hash   string      // store.ContentHash of the version loaded
+	size   int64       // approximate bytes held
 
 	// Guarded by Library.mu.
 	pins    int       // readers using it; its vectors stay until 0

@@ -107,35 +107,73 @@ func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text stri
 // rank returns the best RerankDepth chunks of lp for q, best first (a
 // reranker sees no more, and answers keep fewer).
 func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Query) ([]ranked, error) {
-	n := len(lp.Chunks())
-	if n == 0 {
+	if len(lp.Chunks()) == 0 {
 		return nil, nil
 	}
 	vecs, err := rt.embedder.Embed(ctx, []string{q.EmbedText})
 	if err != nil {
 		return nil, fmt.Errorf("embed question: %w", err)
 	}
-	cos := make([]float64, n)
+	var qv []float32
 	if len(vecs) == 1 && nonZero(vecs[0]) {
-		hits, err := lp.Nearest(ctx, vecs[0], n)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range hits {
-			if h.Index >= 0 && h.Index < n && h.Score > 0 {
-				cos[h.Index] = float64(h.Score)
-			}
-		}
+		qv = vecs[0]
 	}
+	return rankVector(ctx, lp, q, qv)
+}
+
+// rankVector is rank for a question already embedded as qv (nil: no
+// vector side). It fuses exactly what scoring every chunk would, while
+// asking the vector index only for the RerankDepth nearest chunks: a
+// chunk outside those with no BM25 score cannot outrank them, since each
+// of them has a cosine at least as high and fusion adds the lexical side
+// to it. So the candidates are the nearest chunks, the chunks with a
+// BM25 score (their cosine computed directly over the loaded vectors)
+// and the first RerankDepth chunks, which settle ties at a score of 0 as
+// a full ranking does (by position).
+func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []float32) ([]ranked, error) {
+	n := len(lp.Chunks())
+	k := min(n, RerankDepth)
 	lex := lp.Lexicon()
 	bm := lex.Scores(q)
 	var maxBM float64
 	for _, s := range bm {
 		maxBM = max(maxBM, s)
 	}
-	cands := make([]search.Scored, n)
-	for i := range cands {
-		cands[i] = search.Scored{Doc: i, Score: search.Fuse(bm[i], maxBM, cos[i], weightVector)}
+	seen := make(map[int]bool, 2*k)
+	cands := make([]search.Scored, 0, 2*k)
+	add := func(i int, cos float64) {
+		if !seen[i] {
+			seen[i] = true
+			cands = append(cands, search.Scored{Doc: i, Score: search.Fuse(bm[i], maxBM, max(cos, 0), weightVector)})
+		}
+	}
+	if qv != nil {
+		hits, err := lp.Nearest(ctx, qv, k)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			if h.Index >= 0 && h.Index < n {
+				add(h.Index, float64(h.Score))
+			}
+		}
+	}
+	vecs := lp.Vectors()
+	cosine := func(i int) float64 {
+		if qv == nil {
+			return 0
+		}
+		return float64(dot(qv, vecs[i]))
+	}
+	for i, s := range bm {
+		if s > 0 && !seen[i] {
+			add(i, cosine(i))
+		}
+	}
+	for i := range k {
+		if !seen[i] {
+			add(i, cosine(i))
+		}
 	}
 	top := search.TopK(cands, RerankDepth)
 	out := make([]ranked, len(top))
@@ -143,6 +181,17 @@ func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Que
 		out[i] = ranked{idx: c.Doc, score: c.Score, coverage: lex.Coverage(q, c.Doc)}
 	}
 	return out, nil
+}
+
+// dot is the cosine of two L2-normalised vectors, summed in index order
+// as the vector index sums it, so a chunk scores the same either way.
+func dot(a, b []float32) float32 {
+	var s float32
+	b = b[:len(a)]
+	for i, x := range a {
+		s += x * b[i]
+	}
+	return s
 }
 
 func nonZero(v []float32) bool {
