@@ -55,6 +55,16 @@ type Config struct {
 	// 2s): the staleness bound across replicas. 0 or negative never
 	// checks.
 	CacheRevalidate time.Duration
+	// MemoryOverheadMB is the heap the server may use besides the cache,
+	// in MiB (CHATPAPER_MEMORY_OVERHEAD_MB, default 192): serve sets the
+	// Go runtime's soft memory limit to CacheMB plus this, so the
+	// collector's headroom does not double the cache's footprint. The
+	// catalogue search index, the dictionary and answers in flight live
+	// in it. 0 sets no limit; so does a GOMEMLIMIT in the environment,
+	// which the runtime applies itself.
+	MemoryOverheadMB int
+	// GoMemLimitSet reports whether GOMEMLIMIT was set.
+	GoMemLimitSet bool
 
 	// LLM configures model mode; see LLMConfig.
 	LLM LLMConfig
@@ -152,14 +162,15 @@ func (l LLMConfig) Enabled() bool { return l.BaseURL != "" }
 // read from the environment.
 func Defaults() Config {
 	return Config{
-		Addr:            "127.0.0.1:8080",
-		DataDir:         "./data",
-		EmbedDim:        1024,
-		ShutdownTimeout: 10 * time.Second,
-		LogLevel:        "info",
-		CachePapers:     1000,
-		CacheMB:         512,
-		CacheRevalidate: 2 * time.Second,
+		Addr:             "127.0.0.1:8080",
+		DataDir:          "./data",
+		EmbedDim:         1024,
+		ShutdownTimeout:  10 * time.Second,
+		LogLevel:         "info",
+		CachePapers:      1000,
+		CacheMB:          512,
+		CacheRevalidate:  2 * time.Second,
+		MemoryOverheadMB: 192,
 		LLM: LLMConfig{
 			Model:             "gpt-4o-mini",
 			EmbedBatch:        10,
@@ -203,6 +214,10 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := duration(getenv, "CHATPAPER_CACHE_REVALIDATE", &c.CacheRevalidate); err != nil {
 		return c, err
 	}
+	if err := integer(getenv, "CHATPAPER_MEMORY_OVERHEAD_MB", &c.MemoryOverheadMB); err != nil {
+		return c, err
+	}
+	c.GoMemLimitSet = getenv("GOMEMLIMIT") != ""
 	if err := integer(getenv, "CHATPAPER_EMBED_DIM", &c.EmbedDim); err != nil {
 		return c, err
 	}
@@ -255,6 +270,9 @@ func (c Config) Validate() error {
 	}
 	if c.CachePapers < 1 {
 		return fmt.Errorf("config: CHATPAPER_CACHE_PAPERS %d must be at least 1", c.CachePapers)
+	}
+	if c.MemoryOverheadMB < 0 {
+		return fmt.Errorf("config: CHATPAPER_MEMORY_OVERHEAD_MB %d must not be negative", c.MemoryOverheadMB)
 	}
 	if c.CacheMB < 1 {
 		return fmt.Errorf("config: CHATPAPER_CACHE_MB %d must be at least 1", c.CacheMB)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -151,6 +152,11 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.MemoryOverheadMB > 0 && !cfg.GoMemLimitSet {
+		limit := int64(cfg.CacheMB+cfg.MemoryOverheadMB) << 20
+		debug.SetMemoryLimit(limit)
+		log.Info("soft memory limit", "mib", limit>>20)
+	}
 	a, err := openApp(ctx, cfg, log, true)
 	if err != nil {
 		return err
