@@ -103,3 +103,54 @@ func TestLoadedPaperHeap(t *testing.T) {
 		t.Errorf("cache estimate %.0f KiB is %+.0f%% off the measured %.0f KiB", est/1024, 100*d, live/1024)
 	}
 }
+
+// BenchmarkColdLoad loads review-sized papers from the store one after
+// another through a one-paper cache, so every Acquire is a cold load:
+// "stored" with the chunks' stored terms, "tokenize" with chunks stored
+// without them (as before the stored form existed), and "vectors", the
+// floor: reading the same chunks and vectors from the store alone.
+func BenchmarkColdLoad(b *testing.B) {
+	ctx := context.Background()
+	e := embed.NewLocal(0)
+	const n = 8
+	for _, mode := range []string{"vectors", "stored", "tokenize"} {
+		b.Run(mode, func(b *testing.B) {
+			st := openStore(b, b.TempDir())
+			for i := range n {
+				p := synthPaper(i)
+				ec, err := library.Embedded(ctx, e, p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if mode == "tokenize" {
+					for k := range ec {
+						ec[k].Terms = nil
+					}
+				}
+				if err := st.PutPaper(ctx, p, e.Name(), ec); err != nil {
+					b.Fatal(err)
+				}
+			}
+			lib, err := library.New(st, e, vector.NewChromem(), library.Options{CachePapers: 1, CacheBytes: 1 << 30})
+			if err != nil {
+				b.Fatal(err)
+			}
+			i := 0
+			for b.Loop() {
+				id := fmt.Sprintf("syn-%05d", i%n)
+				i++
+				if mode == "vectors" {
+					if _, _, err := st.Chunks(ctx, id); err != nil {
+						b.Fatal(err)
+					}
+					continue
+				}
+				lp, err := lib.Acquire(ctx, id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				lp.Release()
+			}
+		})
+	}
+}
