@@ -207,15 +207,23 @@ func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Ques
 		// Nothing relevant: the model would only be tempted to make
 		// something up. Say so, as the extractive path does (and is).
 		ans.Mode = rag.ModeExtractive
-		return g.unanswerable(ans, q.Lang, emit)
+		return g.unanswerable(ans, q.Lang, p.Body != nil, emit)
 	}
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}
 	allowed := make(map[int]bool)
 	for _, s := range r.Sources {
-		if s.Kind == rag.SourceReference {
+		switch s.Kind {
+		case rag.SourceReference:
 			data.Refs = append(data.Refs, prompts.ContextRef{N: s.N, Text: s.Text})
 			allowed[s.N] = true
-		} else {
+		case rag.SourceBody, rag.SourceCaption:
+			// A passage that cites [n] makes [n] citable: the model
+			// sees the number with the passage.
+			data.Body = append(data.Body, prompts.ContextPassage{Section: s.Section, Text: s.Text, Cites: s.Cites})
+			for _, n := range s.Cites {
+				allowed[n] = true
+			}
+		default:
 			data.Abstract = append(data.Abstract, s.Text)
 		}
 	}
@@ -242,7 +250,7 @@ func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Ques
 		return ans, fmt.Errorf("answer of %q broke off: %w", p.ID, err)
 	}
 	if out.notCovered {
-		return g.unanswerable(ans, q.Lang, emit)
+		return g.unanswerable(ans, q.Lang, p.Body != nil, emit)
 	}
 	g.fill(ans, p, out)
 	ans.Answerable = true
@@ -259,8 +267,8 @@ func (g *Generator) fill(ans *rag.Answer, p *paper.Paper, out *answerStream) {
 	ans.DroppedCitations = out.filter.Dropped()
 }
 
-func (g *Generator) unanswerable(ans *rag.Answer, lang string, emit rag.Emit) (*rag.Answer, error) {
-	text, err := prompts.ExtractiveAnswer(lang, prompts.AnswerData{})
+func (g *Generator) unanswerable(ans *rag.Answer, lang string, fullText bool, emit rag.Emit) (*rag.Answer, error) {
+	text, err := prompts.ExtractiveAnswer(lang, prompts.AnswerData{FullText: fullText})
 	if err != nil {
 		return nil, err
 	}

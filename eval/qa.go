@@ -19,7 +19,7 @@ import (
 )
 
 // Item is one QA line: {"id","paper","lang","question","gold_refs",
-// "gold_abstract","answerable"}.
+// "gold_abstract","gold_section","answerable","note"}.
 type Item struct {
 	ID           string `json:"id"`
 	Paper        string `json:"paper"`
@@ -27,7 +27,12 @@ type Item struct {
 	Question     string `json:"question"`
 	GoldRefs     []int  `json:"gold_refs"`
 	GoldAbstract bool   `json:"gold_abstract"`
-	Answerable   bool   `json:"answerable"`
+	// GoldSection is the title of the body section that answers the
+	// question, for full-text sets; it is reported, not scored.
+	GoldSection string `json:"gold_section,omitempty"`
+	Answerable  bool   `json:"answerable"`
+	// Note is the set author's remark on the item.
+	Note string `json:"note,omitempty"`
 }
 
 // LoadQA reads a JSONL QA set. Blank lines are skipped; a malformed line
@@ -60,12 +65,19 @@ func LoadQA(r io.Reader) ([]Item, error) {
 
 // Outcome is what one question got.
 type Outcome struct {
-	Item       Item          `json:"item"`
-	Answerable bool          `json:"answerable"`
-	Cited      []int         `json:"cited"`
-	SourceRefs []int         `json:"source_refs"`
-	Abstract5  bool          `json:"abstract_at_5"`
-	Latency    time.Duration `json:"latency_ns"`
+	Item       Item  `json:"item"`
+	Answerable bool  `json:"answerable"`
+	Cited      []int `json:"cited"`
+	// SourceRefs are the reference numbers citable from the top five
+	// sources: a reference source's own number and the numbers a body
+	// passage or caption cites. SourceRefs8 is the same for the top 8.
+	SourceRefs  []int `json:"source_refs"`
+	SourceRefs8 []int `json:"source_refs_at_8"`
+	// BodyAt5 says whether a body passage or caption is among the top
+	// five sources.
+	BodyAt5   bool          `json:"body_at_5"`
+	Abstract5 bool          `json:"abstract_at_5"`
+	Latency   time.Duration `json:"latency_ns"`
 }
 
 // LangReport holds the scores for one language. Shares are in [0,1];
@@ -76,15 +88,19 @@ type LangReport struct {
 	// CiteGold is the share of answerable questions with gold references
 	// whose answer cites at least one of them.
 	CiteGold float64 `json:"cite_gold"`
-	// RecallAt5 is the mean share of gold references among the top five
-	// sources.
+	// RecallAt5 is the mean share of gold references citable from the
+	// top five sources; RecallAt8 from the top eight.
 	RecallAt5 float64 `json:"recall_at_5"`
+	RecallAt8 float64 `json:"recall_at_8"`
 	// CitationPrecision is the share of cited numbers that are gold,
 	// over answerable questions with gold references.
 	CitationPrecision float64 `json:"citation_precision"`
 	// AbstractAt5 is the share of abstract questions with an abstract
 	// source among the top five.
 	AbstractAt5 float64 `json:"abstract_at_5"`
+	// Answered is the share of answerable questions answered at all
+	// (answerable=true), whatever they cite.
+	Answered float64 `json:"answered"`
 	// Refusal is the share of unanswerable questions answered with
 	// answerable=false and no citation.
 	Refusal float64       `json:"refusal_accuracy"`
@@ -92,9 +108,11 @@ type LangReport struct {
 	P95     time.Duration `json:"latency_p95_ns"`
 }
 
-// Report is the result of a QA run.
+// Report is the result of a QA run: scores per language and over all
+// questions.
 type Report struct {
 	Langs    []LangReport `json:"langs"`
+	All      LangReport   `json:"all"`
 	Outcomes []Outcome    `json:"outcomes"`
 }
 
@@ -112,19 +130,31 @@ func RunQA(ctx context.Context, a rag.Answerer, items []Item, paper string) (*Re
 		if err != nil {
 			return nil, fmt.Errorf("question %s: %w", it.ID, err)
 		}
-		o := Outcome{Item: it, Answerable: ans.Answerable, Latency: time.Since(start), Cited: []int{}, SourceRefs: []int{}}
+		o := Outcome{Item: it, Answerable: ans.Answerable, Latency: time.Since(start), Cited: []int{}, SourceRefs: []int{}, SourceRefs8: []int{}}
 		for _, c := range ans.Citations {
 			o.Cited = append(o.Cited, c.N)
 		}
 		for i, s := range ans.Sources {
-			if i == 5 {
+			if i == 8 {
 				break
 			}
-			if s.Kind == rag.SourceReference {
-				o.SourceRefs = append(o.SourceRefs, s.N)
-			} else {
-				o.Abstract5 = true
+			citable := s.Cites
+			switch s.Kind {
+			case rag.SourceReference:
+				citable = []int{s.N}
+			case rag.SourceAbstract:
+				if i < 5 {
+					o.Abstract5 = true
+				}
+			default:
+				if i < 5 {
+					o.BodyAt5 = true
+				}
 			}
+			if i < 5 {
+				o.SourceRefs = append(o.SourceRefs, citable...)
+			}
+			o.SourceRefs8 = append(o.SourceRefs8, citable...)
 		}
 		outs = append(outs, o)
 	}
@@ -142,13 +172,14 @@ func Score(outs []Outcome) *Report {
 		rep.Langs = append(rep.Langs, scoreLang(lang, os))
 	}
 	sort.Slice(rep.Langs, func(i, j int) bool { return rep.Langs[i].Lang < rep.Langs[j].Lang })
+	rep.All = scoreLang("all", outs)
 	return rep
 }
 
 func scoreLang(lang string, outs []Outcome) LangReport {
 	r := LangReport{Lang: lang, Questions: len(outs)}
-	var citeN, citeHit, recallN, precN, precHit, absN, absHit, refN, refHit float64
-	var recallSum float64
+	var citeN, citeHit, recallN, precN, precHit, absN, absHit, refN, refHit, ansN, ansHit float64
+	var recallSum, recall8Sum float64
 	var lat []time.Duration
 	for _, o := range outs {
 		lat = append(lat, o.Latency)
@@ -156,6 +187,12 @@ func scoreLang(lang string, outs []Outcome) LangReport {
 		gold := map[int]bool{}
 		for _, g := range it.GoldRefs {
 			gold[g] = true
+		}
+		if it.Answerable {
+			ansN++
+			if o.Answerable {
+				ansHit++
+			}
 		}
 		switch {
 		case !it.Answerable:
@@ -170,6 +207,7 @@ func scoreLang(lang string, outs []Outcome) LangReport {
 			}
 			recallN++
 			recallSum += float64(countIn(o.SourceRefs, gold)) / float64(len(gold))
+			recall8Sum += float64(countIn(o.SourceRefs8, gold)) / float64(len(gold))
 			precN += float64(len(o.Cited))
 			precHit += float64(countIn(o.Cited, gold))
 		}
@@ -182,9 +220,11 @@ func scoreLang(lang string, outs []Outcome) LangReport {
 	}
 	r.CiteGold = ratio(citeHit, citeN)
 	r.RecallAt5 = ratio(recallSum, recallN)
+	r.RecallAt8 = ratio(recall8Sum, recallN)
 	r.CitationPrecision = ratio(precHit, precN)
 	r.AbstractAt5 = ratio(absHit, absN)
 	r.Refusal = ratio(refHit, refN)
+	r.Answered = ratio(ansHit, ansN)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	r.P50, r.P95 = percentile(lat, 0.50), percentile(lat, 0.95)
 	return r
@@ -220,10 +260,10 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 // WriteTable prints the report as an aligned table.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "lang\tquestions\tcite gold\trecall@5\tcite precision\tabstract@5\trefusals\tp50\tp95\t")
-	for _, l := range r.Langs {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Lang, l.Questions, pct(l.CiteGold), pct(l.RecallAt5),
-			pct(l.CitationPrecision), pct(l.AbstractAt5), pct(l.Refusal), l.P50.Round(time.Microsecond), l.P95.Round(time.Microsecond))
+	fmt.Fprintln(tw, "lang\tquestions\tcite gold\trecall@5\trecall@8\tcite precision\tabstract@5\tanswered\trefusals\tp50\tp95\t")
+	for _, l := range append(append([]LangReport(nil), r.Langs...), r.All) {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.Lang, l.Questions, pct(l.CiteGold), pct(l.RecallAt5), pct(l.RecallAt8),
+			pct(l.CitationPrecision), pct(l.AbstractAt5), pct(l.Answered), pct(l.Refusal), l.P50.Round(time.Microsecond), l.P95.Round(time.Microsecond))
 	}
 	return tw.Flush()
 }
@@ -248,16 +288,18 @@ func (l LangReport) MarshalJSON() ([]byte, error) {
 		Questions         int      `json:"questions"`
 		CiteGold          *float64 `json:"cite_gold"`
 		RecallAt5         *float64 `json:"recall_at_5"`
+		RecallAt8         *float64 `json:"recall_at_8"`
 		CitationPrecision *float64 `json:"citation_precision"`
 		AbstractAt5       *float64 `json:"abstract_at_5"`
+		Answered          *float64 `json:"answered"`
 		Refusal           *float64 `json:"refusal_accuracy"`
 		P50ms             float64  `json:"latency_p50_ms"`
 		P95ms             float64  `json:"latency_p95_ms"`
-	}{l.Lang, l.Questions, num(l.CiteGold), num(l.RecallAt5), num(l.CitationPrecision), num(l.AbstractAt5),
-		num(l.Refusal), float64(l.P50) / 1e6, float64(l.P95) / 1e6})
+	}{l.Lang, l.Questions, num(l.CiteGold), num(l.RecallAt5), num(l.RecallAt8), num(l.CitationPrecision), num(l.AbstractAt5),
+		num(l.Answered), num(l.Refusal), float64(l.P50) / 1e6, float64(l.P95) / 1e6})
 }
 
 // String is a one-line form for logs.
 func (l LangReport) String() string {
-	return strings.TrimSpace(fmt.Sprintf("%s: cite_gold=%s recall@5=%s refusals=%s", l.Lang, pct(l.CiteGold), pct(l.RecallAt5), pct(l.Refusal)))
+	return strings.TrimSpace(fmt.Sprintf("%s: cite_gold=%s recall@5=%s recall@8=%s refusals=%s", l.Lang, pct(l.CiteGold), pct(l.RecallAt5), pct(l.RecallAt8), pct(l.Refusal)))
 }

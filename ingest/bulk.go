@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/store"
 )
@@ -49,6 +50,9 @@ type Result struct {
 	Format     string `json:"format,omitempty"`
 	Status     string `json:"status"`
 	References int    `json:"references,omitempty"`
+	// Passages counts the body passages and captions the paper is
+	// retrieved by; 0 for a paper without a body.
+	Passages int `json:"passages,omitempty"`
 	// Err is why the item failed; nil unless Status is StatusFailed.
 	Err error `json:"-"`
 }
@@ -149,6 +153,7 @@ func one(ctx context.Context, it Item, ing Ingester, opt Options) Result {
 		return fail(err)
 	}
 	r.ID, r.References = p.ID, len(p.References)
+	r.Passages = len(paper.BodyPassages(p, library.WindowSentences))
 	if opt.Hashes != nil {
 		stored, err := opt.Hashes.PaperHash(ctx, p.ID)
 		switch {

@@ -129,6 +129,24 @@ func PaperTextBytes(p *paper.Paper) int64 {
 	for _, r := range p.References {
 		n += len(r.Text) + len(r.DOI)
 	}
+	if b := p.Body; b != nil {
+		sentences := func(ss []paper.Sentence) {
+			for _, s := range ss {
+				n += len(s.ID) + len(s.Text) + 8*len(s.Cites)
+			}
+		}
+		for _, s := range b.Sections {
+			n += len(s.ID) + len(s.Title)
+			for _, pg := range s.Paragraphs {
+				n += len(pg.ID) + len(pg.Kind)
+				sentences(pg.Sentences)
+			}
+		}
+		for _, c := range b.Captions {
+			n += len(c.ID) + len(c.Kind) + len(c.Label) + len(c.Section)
+			sentences(c.Sentences)
+		}
+	}
 	return int64(n)
 }
 

@@ -2,23 +2,24 @@ package library
 
 import (
 	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/tokenize"
 )
 
-// WindowSentences is how many abstract sentences one chunk holds. Windows
+// WindowSentences is how many abstract (and body) sentences one chunk holds. Windows
 // overlap by all but one sentence, so every pair of neighbouring
 // sentences is retrievable together and no sentence is cut off from its
 // context.
 const WindowSentences = 2
 
 // Chunks splits a paper into retrievable chunks: the title (and Chinese
-// title), the abstracts in overlapping sentence windows, and one chunk per
-// reference carrying its number. The order is stable, so chunk positions
-// can key stored vectors.
+// title), the abstracts in overlapping sentence windows, the body's
+// passages and captions (paper.BodyPassages, windows of WindowSentences
+// that never cross a section), and one chunk per reference carrying its
+// number: for a reference the body cites, its citation context (the
+// entry followed by the sentences citing it). The order is stable, so
+// chunk positions can key stored vectors.
 func Chunks(p *paper.Paper) []paper.Chunk {
 	var out []paper.Chunk
 	if p.Title != "" {
@@ -27,14 +28,20 @@ func Chunks(p *paper.Paper) []paper.Chunk {
 	if p.TitleZh != "" {
 		out = append(out, paper.Chunk{ID: "t1", Kind: paper.KindTitle, Lang: "zh", Text: p.TitleZh})
 	}
-	for i, w := range windows(Sentences(p.Abstract), WindowSentences) {
+	for i, w := range windows(paper.Sentences(p.Abstract), WindowSentences) {
 		out = append(out, paper.Chunk{ID: "a" + strconv.Itoa(i), Kind: paper.KindAbstract, Lang: "en", Text: w})
 	}
-	for i, w := range windows(Sentences(p.AbstractZh), WindowSentences) {
+	for i, w := range windows(paper.Sentences(p.AbstractZh), WindowSentences) {
 		out = append(out, paper.Chunk{ID: "z" + strconv.Itoa(i), Kind: paper.KindAbstract, Lang: "zh", Text: w})
 	}
+	out = append(out, bodyChunks(p)...)
+	contexts := paper.CitationContexts(p)
 	for _, r := range p.References {
-		out = append(out, paper.Chunk{ID: "r" + strconv.Itoa(r.N), Kind: paper.KindReference, N: r.N, Lang: "en", Text: r.Text})
+		text := r.Text
+		if c, ok := contexts[r.N]; ok {
+			text = c.Text
+		}
+		out = append(out, paper.Chunk{ID: "r" + strconv.Itoa(r.N), Kind: paper.KindReference, N: r.N, Lang: "en", Text: text})
 	}
 	return out
 }
@@ -44,102 +51,21 @@ func windows(sents []string, size int) []string {
 		if len(sents) == 0 {
 			return nil
 		}
-		return []string{JoinSentences(sents)}
+		return []string{paper.JoinSentences(sents)}
 	}
 	out := make([]string, 0, len(sents)-size+1)
 	for i := 0; i+size <= len(sents); i++ {
-		out = append(out, JoinSentences(sents[i:i+size]))
+		out = append(out, paper.JoinSentences(sents[i:i+size]))
 	}
 	return out
 }
 
-// JoinSentences joins sentences into text, with a space between them
-// unless the first ends in Chinese.
-func JoinSentences(s []string) string {
-	var b strings.Builder
-	for i, x := range s {
-		if i > 0 && !endsCJK(s[i-1]) {
-			b.WriteByte(' ')
-		}
-		b.WriteString(x)
-	}
-	return b.String()
-}
-
-func endsCJK(s string) bool {
-	r, _ := utf8.DecodeLastRuneInString(s)
-	return r == '。' || r == '！' || r == '？' || r == '；' || unicode.Is(unicode.Han, r)
-}
-
-// abbreviations end with a period but do not end a sentence.
-var abbreviations = map[string]bool{
-	"e.g.": true, "i.e.": true, "al.": true, "etc.": true, "vs.": true, "fig.": true,
-	"figs.": true, "ref.": true, "refs.": true, "no.": true, "approx.": true, "ca.": true,
-	"dr.": true, "mr.": true, "ms.": true, "st.": true, "eq.": true, "cf.": true,
-}
-
-// Sentences splits English or Chinese prose into sentences. English
-// sentences end at '.', '?' or '!' followed by a space and a capital,
-// digit or quote, except after common abbreviations and initials;
-// Chinese ones end at '。', '！', '？' or '；'.
-func Sentences(text string) []string {
-	text = strings.Join(strings.Fields(text), " ")
-	if text == "" {
-		return nil
-	}
-	var out []string
-	start := 0
-	runes := []rune(text)
-	for i := 0; i < len(runes); i++ {
-		r := runes[i]
-		switch r {
-		case '。', '！', '？', '；':
-			j := i + 1
-			for j < len(runes) && (runes[j] == '”' || runes[j] == '"' || runes[j] == '）') {
-				j++
-			}
-			out = appendSentence(out, string(runes[start:j]))
-			start, i = j, j-1
-		case '.', '?', '!':
-			j := i + 1
-			for j < len(runes) && (runes[j] == '"' || runes[j] == '”' || runes[j] == ')' || runes[j] == '’') {
-				j++
-			}
-			if j+1 >= len(runes) || runes[j] != ' ' {
-				continue
-			}
-			next := runes[j+1]
-			if !(unicode.IsUpper(next) || unicode.IsDigit(next) || next == '“' || next == '"' || unicode.Is(unicode.Han, next)) {
-				continue
-			}
-			if r == '.' && isAbbreviation(runes[start:i+1]) {
-				continue
-			}
-			out = appendSentence(out, string(runes[start:j]))
-			start, i = j+1, j
-		}
-	}
-	return appendSentence(out, string(runes[start:]))
-}
-
-func appendSentence(out []string, s string) []string {
-	if s = strings.TrimSpace(s); s != "" {
-		out = append(out, s)
+// bodyChunks returns the chunks of a paper's body passages and captions.
+func bodyChunks(p *paper.Paper) []paper.Chunk {
+	ps := paper.BodyPassages(p, WindowSentences)
+	out := make([]paper.Chunk, len(ps))
+	for i, x := range ps {
+		out[i] = paper.Chunk{ID: x.ID, Kind: x.Kind, Lang: tokenize.Lang(x.Text), Text: x.Text}
 	}
 	return out
-}
-
-// isAbbreviation reports whether the sentence-so-far ends in a known
-// abbreviation or a single capital initial ("Smith J.").
-func isAbbreviation(upto []rune) bool {
-	k := len(upto) - 1
-	for k > 0 && upto[k-1] != ' ' {
-		k--
-	}
-	word := strings.ToLower(string(upto[k:]))
-	if abbreviations[word] {
-		return true
-	}
-	w := []rune(string(upto[k:]))
-	return len(w) == 2 && unicode.IsUpper(w[0])
 }

@@ -271,7 +271,7 @@ func (l *Library) index(ctx context.Context, p *paper.Paper, hash string, chunks
 		return nil, err
 	}
 	return &Loaded{
-		lib: l, paper: p, chunks: chunks, lex: lex, vecs: vecs,
+		lib: l, paper: p, chunks: chunks, passages: passagesOf(p, chunks), lex: lex, vecs: vecs,
 		key: key, hash: hash, size: approxSize(p, chunks, vecs, lex), checked: l.now(),
 	}, nil
 }

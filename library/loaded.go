@@ -18,11 +18,13 @@ type Loaded struct {
 	lib    *Library
 	paper  *paper.Paper
 	chunks []paper.Chunk
-	lex    *search.Lexicon
-	vecs   [][]float32 // the vectors, shared with the vector index
-	key    string      // its collection in the vector index
-	hash   string      // store.ContentHash of the version loaded
-	size   int64       // approximate bytes held
+	// passages are the body and caption chunks' passages, by position.
+	passages map[int]paper.Passage
+	lex      *search.Lexicon
+	vecs     [][]float32 // the vectors, shared with the vector index
+	key      string      // its collection in the vector index
+	hash     string      // store.ContentHash of the version loaded
+	size     int64       // approximate bytes held
 
 	// Guarded by Library.mu.
 	pins    int       // readers using it; its vectors stay until 0
@@ -36,6 +38,36 @@ func (lp *Loaded) Paper() *paper.Paper { return lp.paper }
 // Chunks are the paper's chunks, in the order the lexicon and the
 // vectors index them. Callers must not modify them.
 func (lp *Loaded) Chunks() []paper.Chunk { return lp.chunks }
+
+// Passage returns the body passage or caption that chunk i is, with its
+// section and cited numbers; false for other chunks, and for chunks
+// stored by an older chunking whose ids no longer name a passage.
+func (lp *Loaded) Passage(i int) (paper.Passage, bool) {
+	x, ok := lp.passages[i]
+	return x, ok
+}
+
+// passagesOf maps the positions of p's body and caption chunks to their
+// passages, matched by id.
+func passagesOf(p *paper.Paper, chunks []paper.Chunk) map[int]paper.Passage {
+	if p.Body == nil {
+		return nil
+	}
+	byID := map[string]paper.Passage{}
+	for _, x := range paper.BodyPassages(p, WindowSentences) {
+		byID[x.ID] = x
+	}
+	out := map[int]paper.Passage{}
+	for i, c := range chunks {
+		if c.Kind != paper.KindBody && c.Kind != paper.KindCaption {
+			continue
+		}
+		if x, ok := byID[c.ID]; ok {
+			out[i] = x
+		}
+	}
+	return out
+}
 
 // Lexicon is the BM25 index over Chunks.
 func (lp *Loaded) Lexicon() *search.Lexicon { return lp.lex }

@@ -4,14 +4,22 @@ package paper
 type ChunkKind string
 
 // Chunk kinds. Title chunks are reported to readers as abstract sources.
+// Body chunks are windows of sentences of one section and caption chunks
+// a figure's or table's caption (see Passage); a paper with a body has
+// citation-context reference chunks: the entry followed by the body
+// sentences that cite it.
 const (
 	KindTitle     ChunkKind = "title"
 	KindAbstract  ChunkKind = "abstract"
 	KindReference ChunkKind = "reference"
+	KindBody      ChunkKind = "body"
+	KindCaption   ChunkKind = "caption"
 )
 
 // Chunk is one retrievable passage of a paper. Reference chunks carry the
-// reference number in N; other kinds have N == 0.
+// reference number in N; other kinds have N == 0. Body and caption chunks
+// have the id of their Passage, which gives their section and the
+// numbers they cite.
 type Chunk struct {
 	ID   string    `json:"id"`
 	Kind ChunkKind `json:"kind"`

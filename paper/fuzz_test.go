@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chatpaper/chatpaper/paper"
@@ -29,7 +30,7 @@ func seedFiles(f *testing.F, pattern string) {
 func FuzzParseJSON(f *testing.F) {
 	seedFiles(f, "*.json")
 	f.Add(canonicalJSON(f, paper.Demo()))
-	for _, s := range []string{validJSON, `{"id":"p","title":"T","abstract":"A","references":[{"n":1,"text":"x","doi":"10.1/x"}]}`, `{"n":`, `[]`, `null`, `{"year":1e999}`} {
+	for _, s := range []string{validJSON, bodyJSON, `{"id":"p","title":"T","abstract":"A","references":[{"n":1,"text":"x","doi":"10.1/x"}]}`, `{"n":`, `[]`, `null`, `{"year":1e999}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -75,6 +76,39 @@ func FuzzParsePageText(f *testing.F) {
 		}
 		if _, err := paper.ParseJSON(canonicalJSON(t, p)); err != nil {
 			t.Fatalf("the parsed paper does not survive JSON: %v", err)
+		}
+	})
+}
+
+// FuzzFindMarks checks the in-text citation reader: marks lie inside the
+// text, in order, and cite only numbers that exist; sentences split from
+// them cover the text's words.
+func FuzzFindMarks(f *testing.F) {
+	for _, s := range []string{"Shown before [12] and in [3–6].", "Dose³⁻⁵ varies.¹˒² Next.", "12 cm² [2, 5-7; 9]", "[99999999999]", "¹⁻⁹⁹⁹⁹"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		has := func(n int) bool { return n >= 1 && n <= 40 }
+		text = strings.Join(strings.Fields(text), " ")
+		marks := paper.FindMarks(text, has)
+		prev := -1
+		for _, m := range marks {
+			if m.Start < 0 || m.End > len(text) || m.Start >= m.End || m.Start < prev {
+				t.Fatalf("mark %+v out of place in %q", m, text)
+			}
+			prev = m.Start
+			for _, n := range m.Refs {
+				if !has(n) {
+					t.Fatalf("mark %+v cites unknown %d", m, n)
+				}
+			}
+		}
+		words := 0
+		for _, s := range paper.SplitCited(text, marks) {
+			words += len(strings.Fields(s.Text))
+		}
+		if words != len(strings.Fields(text)) {
+			t.Fatalf("sentences hold %d words, text %d: %q", words, len(strings.Fields(text)), text)
 		}
 	})
 }

@@ -342,14 +342,14 @@ search:
 	// References: after a heading, or from the first citation-like block,
 	// up to the footer.
 	after := rest[abs].last()
-	start := -1
+	start, bodyEnd := -1, len(rest)
 	for j := abs + 1; j < len(rest) && start < 0; j++ {
 		switch b := rest[j]; b.kind {
 		case kindRefsHead:
-			start = j + 1
+			start, bodyEnd = j+1, j
 		case kindText:
 			if first, ok := stripNumber(b.text()); looksLikeCitation(first) || (ok && referenceish(first)) {
-				start = j
+				start, bodyEnd = j, j
 			}
 		}
 	}
@@ -386,6 +386,7 @@ search:
 	for i := range p.References {
 		p.References[i].DOI = findDOI(p.References[i].Text)
 	}
+	p.Body = pageBody(rest[abs+1:bodyEnd], p.HasReference)
 
 	// Journal, year and DOI come from the header and the footer; the
 	// abstract, any body text and the references are about other work.

@@ -29,6 +29,10 @@ type Paper struct {
 	// the source printed them (labels) and "order" when they follow the
 	// order of the list. Empty means "printed".
 	Numbering string `json:"numbering,omitempty"`
+	// Body is the paper's full text, when its source had one. A paper
+	// without a body encodes exactly as before bodies existed, so its
+	// JSON form and content hash are unchanged.
+	Body *Body `json:"body,omitempty"`
 }
 
 // Reference is one entry of a paper's reference list.
@@ -105,8 +109,10 @@ func (e *ValidationError) Error() string { return fmt.Sprintf("%s: %s", e.Field,
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 
 // Validate checks the invariants every stored paper keeps: a valid id, a
-// title, an abstract, and references with positive unique numbers and
-// non-empty text. It trims surrounding space in place.
+// title, an abstract, references with positive unique numbers and
+// non-empty text, and a body (when there is one) whose ids are unique and
+// whose sentences cite only references the paper has. It trims
+// surrounding space in place and numbers body parts that have no id.
 func (p *Paper) Validate() error {
 	p.ID = strings.TrimSpace(p.ID)
 	p.Title = strings.TrimSpace(p.Title)
@@ -149,5 +155,5 @@ func (p *Paper) Validate() error {
 	default:
 		return &ValidationError{"numbering", fmt.Sprintf("%q must be \"printed\" or \"order\"", p.Numbering)}
 	}
-	return nil
+	return p.validateBody()
 }

@@ -15,6 +15,7 @@ var modelFiles embed.FS
 
 var model = template.Must(template.New("").Funcs(template.FuncMap{
 	"join": strings.Join,
+	"nums": nums,
 }).ParseFS(modelFiles, "model/*.tmpl"))
 
 // NotCovered is what the answer prompt tells the model to reply, alone,
@@ -34,6 +35,16 @@ type ContextRef struct {
 	Text string
 }
 
+// ContextPassage is a passage of the paper's body in an answer's
+// context: where it stands and the reference numbers it cites.
+type ContextPassage struct {
+	// Section is the section's title, or the figure or table label of a
+	// caption.
+	Section string
+	Text    string
+	Cites   []int
+}
+
 // ModelAnswerData fills the answer prompt.
 type ModelAnswerData struct {
 	// Lang is the answer's language, en_US or zh_CN.
@@ -42,6 +53,10 @@ type ModelAnswerData struct {
 	Question string
 	// Abstract holds the retrieved abstract passages, best first.
 	Abstract []string
+	// Body holds the retrieved passages of the paper's body, best
+	// first; empty for papers without one, which leaves the prompt as it
+	// is for abstract-only papers.
+	Body []ContextPassage
 	// Refs is the numbered context, best first.
 	Refs []ContextRef
 }

@@ -29,6 +29,10 @@ func TestModelPromptsGolden(t *testing.T) {
 		{"answer_zh_CN", func() (Prompt, error) {
 			return ModelAnswer(ModelAnswerData{Lang: "zh_CN", Title: "Exosome-mediated crosstalk upon irradiation", Question: "哪些研究表明外泌体可以转移RNA？", Abstract: abstract, Refs: refs})
 		}},
+		{"answer_body_en_US", func() (Prompt, error) {
+			return ModelAnswer(ModelAnswerData{Lang: "en_US", Title: "Exosome-mediated crosstalk upon irradiation", Question: "Which studies showed exosomes transfer RNA?", Abstract: abstract, Refs: refs,
+				Body: []ContextPassage{{Section: "Exosome contents", Text: "Exosomes carry mRNAs and microRNAs between cells [26].", Cites: []int{26}}, {Section: "Figure 2", Text: "Exosome biogenesis."}}})
+		}},
 		{"answer_empty", func() (Prompt, error) {
 			return ModelAnswer(ModelAnswerData{Lang: "en_US", Title: "T", Question: "Q?"})
 		}},
@@ -65,5 +69,32 @@ func TestSummaryVersion(t *testing.T) {
 	t.Parallel()
 	if !strings.HasPrefix(SummaryVersion, "summary-") || len(SummaryVersion) != len("summary-")+12 {
 		t.Errorf("SummaryVersion = %q", SummaryVersion)
+	}
+}
+
+func TestExtractiveAnswerBody(t *testing.T) {
+	refs := []CitedRef{{N: 26, Label: "Valadi et al. (2007), “Exosome-mediated transfer of mRNAs”"}}
+	tests := []struct {
+		lang string
+		d    AnswerData
+		want string
+	}{
+		{"en_US", AnswerData{Body: []BodyQuote{{Section: "Introduction", Text: "Exosomes carry RNA (Valadi et al., 2007).", Lang: "en", Cites: []int{26}}}, Refs: refs},
+			"In §Introduction the paper says: “Exosomes carry RNA (Valadi et al., 2007).” [26] The works it cites there and in its reference list: Valadi et al. (2007), “Exosome-mediated transfer of mRNAs” [26]."},
+		{"en_US", AnswerData{Body: []BodyQuote{{Section: "Figure 1", Caption: true, Text: "Dose maps [3].", Lang: "en"}}},
+			"The caption of Figure 1 says: “Dose maps [3].”"},
+		{"zh_CN", AnswerData{Body: []BodyQuote{{Section: "Introduction", Text: "Exosomes carry RNA [26].", Lang: "en"}}, Refs: refs},
+			"本文在 §Introduction 中写道（英文原文）：“Exosomes carry RNA [26].” 文中引用的及参考文献中相关的有：Valadi et al. (2007), “Exosome-mediated transfer of mRNAs” [26]。"},
+		{"en_US", AnswerData{FullText: true},
+			"The paper, read in full, does not appear to cover this question, so I can't answer it from this paper."},
+	}
+	for _, tt := range tests {
+		got, err := ExtractiveAnswer(tt.lang, tt.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tt.want {
+			t.Errorf("ExtractiveAnswer(%s) =\n%q\nwant\n%q", tt.lang, got, tt.want)
+		}
 	}
 }

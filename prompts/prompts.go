@@ -16,7 +16,17 @@ var files embed.FS
 
 var extractive = template.Must(template.New("").Funcs(template.FuncMap{
 	"join": strings.Join,
+	"nums": nums,
 }).ParseFS(files, "extractive/*.tmpl"))
+
+// nums writes reference numbers as a bracket list: "[12]", "[3, 5]".
+func nums(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = fmt.Sprint(n)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
 
 // CitedRef is a reference as an extractive answer names it.
 type CitedRef struct {
@@ -26,8 +36,28 @@ type CitedRef struct {
 	Label string
 }
 
+// BodyQuote is a sentence of the paper's body an extractive answer
+// quotes, with where it stands.
+type BodyQuote struct {
+	// Section is the title of the section the sentence is in, or the
+	// label of the figure or table whose caption it is.
+	Section string
+	// Caption is true for a caption, false for a passage of a section.
+	Caption bool
+	Text    string
+	// Lang is "en" or "zh", the language of Text.
+	Lang string
+	// Cites are the numbers the sentence cites that its text does not
+	// already show in brackets (author–year citations, for instance).
+	Cites []int
+}
+
 // AnswerData is what an extractive answer template is filled with.
 type AnswerData struct {
+	// Body holds the sentences of the paper's body that answer the
+	// question, best first; empty for papers without a body or when the
+	// body does not address it.
+	Body []BodyQuote
 	// Quote is the most relevant abstract passage, empty when the
 	// abstract does not address the question.
 	Quote string
@@ -35,14 +65,21 @@ type AnswerData struct {
 	// answer can flag an English quote.
 	QuoteLang string
 	Refs      []CitedRef
+	// FullText says the paper has a body, so a refusal speaks of the
+	// whole paper rather than of its abstract and reference list.
+	FullText bool
 }
 
 // ExtractiveAnswer renders the answer for lang (en_US or zh_CN). With no
-// quote and no references it renders the "not covered" answer.
+// body quote, no abstract quote and no references it renders the "not
+// covered" answer.
 func ExtractiveAnswer(lang string, d AnswerData) (string, error) {
 	name := "answer_" + lang
-	if d.Quote == "" && len(d.Refs) == 0 {
+	if len(d.Body) == 0 && d.Quote == "" && len(d.Refs) == 0 {
 		name = "unanswerable_" + lang
+		if d.FullText {
+			name = "unanswerable_fulltext_" + lang
+		}
 	}
 	return render(name, d)
 }

@@ -3,8 +3,6 @@ package rag
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/library"
@@ -18,6 +16,9 @@ import (
 const (
 	// maxCited bounds the references an extractive answer names.
 	maxCited = 3
+	// maxQuotes bounds the body sentences an extractive answer quotes,
+	// to keep the answer short; it is a length limit, not a tuned one.
+	maxQuotes = 2
 	// citeRatio keeps only references scoring close to the best one.
 	citeRatio = 0.7
 )
@@ -27,7 +28,7 @@ type Acquirer interface {
 	Acquire(ctx context.Context, id string) (*library.Loaded, error)
 }
 
-// Extractive answers questions without a model: from the paper's
+// Extractive answers questions without a model: from the paper's body,
 // abstract and references, quoting and citing what was retrieved. It is
 // safe for concurrent use.
 type Extractive struct {
@@ -87,14 +88,44 @@ func EmitPieces(text string, emit Emit) error {
 	return nil
 }
 
-// compose builds the extractive answer from the relevant sources.
+// compose builds the extractive answer from the relevant sources: the
+// best sentences of the body passages among the top sources, quoted with
+// their section and citing what they cite; then the best references; and,
+// when no body passage answers, the best abstract sentence.
 func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 	p, chunks := lp.Paper(), lp.Chunks()
 	ans := &Answer{Mode: ModeExtractive, Lang: q.Lang, Sources: r.Sources, Citations: []Citation{}}
 	if ans.Sources == nil {
 		ans.Sources = []Source{}
 	}
-	var data prompts.AnswerData
+	data := prompts.AnswerData{FullText: p.Body != nil}
+	cite := func(n int) {
+		if len(data.Refs) >= maxCited {
+			return
+		}
+		for _, c := range ans.Citations {
+			if c.N == n {
+				return
+			}
+		}
+		ref, ok := p.Reference(n)
+		if !ok {
+			return // cannot happen: validation ties citations to references
+		}
+		data.Refs = append(data.Refs, prompts.CitedRef{N: ref.N, Label: RefLabel(ref.Text, q.Lang)})
+		ans.Citations = append(ans.Citations, Citation{N: ref.N, Text: ref.Text, DOI: ref.DOI})
+	}
+	for _, i := range r.Relevant {
+		src := r.Sources[i]
+		if (src.Kind == SourceBody || src.Kind == SourceCaption) && i < 3 && len(data.Body) < maxQuotes {
+			if bq, ok := bodyQuote(p, src, r.terms); ok {
+				data.Body = append(data.Body, bq.quote)
+				for _, n := range bq.cites {
+					cite(n)
+				}
+			}
+		}
+	}
 	var bestRef float64
 	for _, i := range r.Relevant {
 		src := r.Sources[i]
@@ -103,19 +134,15 @@ func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 			if bestRef == 0 {
 				bestRef = src.Score
 			}
-			if len(data.Refs) >= maxCited || src.Score < citeRatio*bestRef {
+			if src.Score < citeRatio*bestRef {
 				continue
 			}
-			ref, ok := p.Reference(src.N)
-			if !ok {
-				continue // cannot happen: chunks come from the paper
-			}
-			data.Refs = append(data.Refs, prompts.CitedRef{N: ref.N, Label: RefLabel(ref.Text, q.Lang)})
-			ans.Citations = append(ans.Citations, Citation{N: ref.N, Text: ref.Text, DOI: ref.DOI})
+			cite(src.N)
 		case SourceAbstract:
 			// Quote the abstract only when it ranks among the top
-			// sources; otherwise the references answer better.
-			if data.Quote == "" && i < 3 && chunks[r.ranks[i].idx].Kind == paper.KindAbstract {
+			// sources and the body had nothing to quote; otherwise the
+			// body and the references answer better.
+			if len(data.Body) == 0 && data.Quote == "" && i < 3 && chunks[r.ranks[i].idx].Kind == paper.KindAbstract {
 				data.Quote = bestSentence(src.Text, r.terms)
 				data.QuoteLang = tokenize.Lang(data.Quote)
 			}
@@ -127,14 +154,14 @@ func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 		panic(err)
 	}
 	ans.Answer = text
-	ans.Answerable = data.Quote != "" || len(data.Refs) > 0
+	ans.Answerable = len(data.Body) > 0 || data.Quote != "" || len(data.Refs) > 0
 	return ans
 }
 
 // bestSentence returns the sentence of a window that contains most of
 // the query terms, so the quote is short and on point.
 func bestSentence(window string, terms []string) string {
-	sents := library.Sentences(window)
+	sents := paper.Sentences(window)
 	if len(sents) <= 1 {
 		return window
 	}
@@ -161,65 +188,10 @@ func bestSentence(window string, terms []string) string {
 	return best
 }
 
-var (
-	yearRe    = regexp.MustCompile(`\b(1[89]\d\d|20\d\d)\b`)
-	sentEndRe = regexp.MustCompile(`[.?!]\s`)
-)
-
 // RefLabel returns a short label for a reference entry in the style
 // "Valadi et al. (2007), “Title”" (or "Valadi 等（2007）《Title》" for
-// zh_CN), parsed from the usual "Authors. Title. Journal. Year" form. It
-// falls back to the entry itself, shortened, when the form is not found.
-func RefLabel(text, lang string) string {
-	loc := sentEndRe.FindStringIndex(text)
-	if loc == nil {
-		return shorten(text, 160)
-	}
-	authors := text[:loc[0]]
-	rest := text[loc[1]:]
-	title := rest
-	if l := sentEndRe.FindStringIndex(rest); l != nil {
-		title = rest[:l[0]+1]
-	}
-	title = strings.TrimRight(strings.TrimSpace(title), ".")
-	first := strings.FieldsFunc(authors, func(r rune) bool { return r == ',' || r == ' ' })
-	if len(first) == 0 || title == "" {
-		return shorten(text, 160)
-	}
-	surname := first[0]
-	year := yearRe.FindString(rest)
-	many := strings.Contains(authors, ",")
-	if lang == paper.LangZH {
-		s := surname
-		if many {
-			s += " 等"
-		}
-		if year != "" {
-			s += "（" + year + "）"
-		}
-		return s + "《" + shorten(title, 140) + "》"
-	}
-	s := surname
-	if many {
-		s += " et al."
-	}
-	if year != "" {
-		s += " (" + year + ")"
-	}
-	return s + ", “" + shorten(title, 140) + "”"
-}
-
-func shorten(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	cut := n
-	for cut > n/2 && r[cut] != ' ' {
-		cut--
-	}
-	return strings.TrimSpace(string(r[:cut])) + "…"
-}
+// zh_CN); see paper.ReferenceLabel.
+func RefLabel(text, lang string) string { return paper.ReferenceLabel(text, lang) }
 
 // Pieces splits an answer into the deltas it is streamed as: a few words
 // (or Chinese characters) at a time, so clients render it progressively.

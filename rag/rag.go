@@ -47,12 +47,24 @@ type Question struct {
 const (
 	SourceAbstract  = "abstract"
 	SourceReference = "reference"
+	SourceBody      = "body"    // a passage of one section of the body
+	SourceCaption   = "caption" // a figure's or table's caption
 )
 
-// Source is one retrieved passage, in ranking order.
+// Source is one retrieved passage, in ranking order. Body passages and
+// captions say where they stand and what they cite.
 type Source struct {
-	Kind  string  `json:"kind"`
-	N     int     `json:"n,omitempty"`
+	Kind string `json:"kind"`
+	N    int    `json:"n,omitempty"`
+	// ID is the passage id of a body or caption source ("sec3.p2.s4+2",
+	// "fig1"); see paper.Passage.
+	ID string `json:"id,omitempty"`
+	// Section is the title of a body passage's section, or a caption's
+	// label ("Figure 1").
+	Section string `json:"section,omitempty"`
+	// Cites are the reference numbers a body passage or caption cites;
+	// an answer may cite them.
+	Cites []int   `json:"cites,omitempty"`
 	Text  string  `json:"text"`
 	Score float64 `json:"score"`
 }

@@ -3,6 +3,7 @@ package rag_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -82,7 +83,7 @@ func TestRerankerReorders(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Ask with a failing reranker: %v", err)
 	}
-	if got, want := fallback.Sources[0], before.Sources[0]; got != want {
+	if got, want := fallback.Sources[0], before.Sources[0]; !reflect.DeepEqual(got, want) {
 		t.Errorf("fallback first source %+v, want the fused ranking's %+v", got, want)
 	}
 	// So does one returning the wrong number of scores.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/library"
-	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/search"
 )
 
@@ -89,14 +88,8 @@ func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text stri
 		ranks = ranks[:MaxSources]
 	}
 	r.ranks = ranks
-	chunks := lp.Chunks()
 	for i, rk := range ranks {
-		c := chunks[rk.idx]
-		src := Source{Kind: SourceAbstract, Text: c.Text, Score: library.Round3(rk.score)}
-		if c.Kind == paper.KindReference {
-			src.Kind, src.N = SourceReference, c.N
-		}
-		r.Sources = append(r.Sources, src)
+		r.Sources = append(r.Sources, source(lp, rk))
 		if rk.coverage >= minCoverage && rk.score > 0 {
 			r.Relevant = append(r.Relevant, i)
 		}

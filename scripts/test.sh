@@ -70,6 +70,7 @@ if [ "$FUZZTIME" != "0" ]; then
 	for target in \
 		./paper:FuzzParseJSON \
 		./paper:FuzzParsePageText \
+		./paper:FuzzFindMarks \
 		./paper/jats:FuzzParse \
 		./paper/crossref:FuzzParse \
 		./paper/pdf:FuzzText \

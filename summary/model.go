@@ -185,7 +185,7 @@ func parseSummary(reply string) (string, []string) {
 			para = append(para, strings.ReplaceAll(line, "**", ""))
 		}
 	}
-	return library.JoinSentences(para), points
+	return paper.JoinSentences(para), points
 }
 
 // WarmerOptions configure background summary generation. Every field is

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
 	"github.com/chatpaper/chatpaper/tokenize"
@@ -63,7 +62,7 @@ func ExtractiveSummary(p *paper.Paper, lang string) *paper.Summary {
 	if abstract == "" {
 		abstract = p.AbstractZh
 	}
-	sents := library.Sentences(abstract)
+	sents := paper.Sentences(abstract)
 	summary, rest := pickSentences(sents, summarySentences)
 	var points []string
 	for i, s := range rest {
@@ -75,7 +74,7 @@ func ExtractiveSummary(p *paper.Paper, lang string) *paper.Summary {
 	if n := len(p.References); n > 0 {
 		points = append(points, fmt.Sprintf(labels.RefCount, n))
 	}
-	text := library.JoinSentences(summary)
+	text := paper.JoinSentences(summary)
 	if lang == paper.LangZH && !translated && text != "" && tokenize.Lang(text) == "en" {
 		text = labels.Untranslated + text
 	}

@@ -33,6 +33,7 @@ type batchItem struct {
 	Format     string `json:"format,omitempty"`
 	Status     string `json:"status"`
 	References int    `json:"references,omitempty"`
+	Passages   int    `json:"passages,omitempty"`
 	Error      *Error `json:"error,omitempty"`
 }
 
@@ -93,7 +94,7 @@ func handleBatch(ps Papers, hashes store.Store, log *slog.Logger) echo.HandlerFu
 		out := batchResponse{Results: make([]batchItem, len(results))}
 		out.Ingested, out.Unchanged, out.Failed = ingest.Counts(results)
 		for i, r := range results {
-			out.Results[i] = batchItem{Name: r.Name, ID: r.ID, Format: r.Format, Status: r.Status, References: r.References}
+			out.Results[i] = batchItem{Name: r.Name, ID: r.ID, Format: r.Format, Status: r.Status, References: r.References, Passages: r.Passages}
 			if r.Err != nil {
 				status, e := classify(r.Err)
 				if status >= 500 {

@@ -58,7 +58,7 @@ func newServer(t *testing.T) *httptest.Server {
 type batchResult struct {
 	Results []struct {
 		Name, ID, Format, Status string
-		References               int
+		References, Passages     int
 		Error                    *struct{ Code, Message string }
 	}
 	Ingested, Unchanged, Failed int
@@ -118,6 +118,11 @@ func TestBatch(t *testing.T) {
 	}
 	if out.Results[0].References != 32 || out.Results[1].References != 3 {
 		t.Errorf("reference counts %d, %d; want 32, 3", out.Results[0].References, out.Results[1].References)
+	}
+	// The JATS article's body is retrieved by its passages; the
+	// abstract-only PDF has none.
+	if p := out.Results[0].Passages; p < 50 || out.Results[1].Passages != 0 {
+		t.Errorf("body passages %d, %d; want many for the JATS article and 0 for the PDF", p, out.Results[1].Passages)
 	}
 	again := post()
 	if again.Ingested != 0 || again.Unchanged != 2 || again.Failed != 2 {

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/chatpaper/chatpaper/ingest"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
@@ -98,7 +99,11 @@ func handleIngest(ps Papers) echo.HandlerFunc {
 		if err := ps.Ingest(c.Request().Context(), p); err != nil {
 			return err
 		}
-		return writeJSON(c, http.StatusCreated, map[string]any{"id": p.ID, "references": len(p.References), "format": format})
+		out := map[string]any{"id": p.ID, "references": len(p.References), "format": format}
+		if n := len(paper.BodyPassages(p, library.WindowSentences)); n > 0 {
+			out["passages"] = n
+		}
+		return writeJSON(c, http.StatusCreated, out)
 	}
 }
 

@@ -73,7 +73,7 @@ func TestBrowserWidget(t *testing.T) {
 	// chatBase is the open server; keyedBase one that requires a site key.
 	var chatBase, keyedBase string
 	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		paperID := map[string]string{"/article": "exosome-irradiation", "/article2": "test-paper", "/article3": "exosome-irradiation"}[r.URL.Path]
+		paperID := map[string]string{"/article": "exosome-irradiation", "/article2": "test-paper", "/article3": "exosome-irradiation", "/article4": "pntd"}[r.URL.Path]
 		if paperID == "" {
 			http.NotFound(w, r)
 			return
@@ -85,6 +85,10 @@ func TestBrowserWidget(t *testing.T) {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' "+chatBase+" "+keyedBase+
 			"; connect-src 'self' "+chatBase+" "+keyedBase+" ws://"+strings.TrimPrefix(chatBase, "http://")+
 			" ws://"+strings.TrimPrefix(keyedBase, "http://")+"; style-src 'self' 'unsafe-inline'")
+		heading := "Exosomes from irradiated cells and the bystander effect"
+		if r.URL.Path == "/article4" {
+			heading = "Rift Valley fever virus in sheep and goats of Zambézia Province"
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -95,10 +99,10 @@ func TestBrowserWidget(t *testing.T) {
   .cp-root { border: 10px solid red !important; }
 </style></head>
 <body>
-<h1>Exosomes from irradiated cells and the bystander effect</h1>
+<h1>%s</h1>
 <div class="article-meta">Journal of Radiation Research · 2024</div>
 <script src="%s/widget.js" data-paper="%s" data-lang="en_US"%s async></script>
-</body></html>`, base, paperID, extra)
+</body></html>`, heading, base, paperID, extra)
 	}))
 	defer host.Close()
 
@@ -109,6 +113,14 @@ func TestBrowserWidget(t *testing.T) {
 	// A paper whose references have DOIs (the demo's have none).
 	if resp := do(t, "POST", s.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("ingest test paper: %d", resp.StatusCode)
+	}
+	// A JATS article with its full text.
+	jatsXML, err := os.ReadFile("../../paper/jats/testdata/pntd.0002065.nxml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := do(t, "POST", s.base+"/api/v1/papers?id=pntd", "application/xml", string(jatsXML), nil); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("ingest JATS article: %d", resp.StatusCode)
 	}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -239,6 +251,25 @@ func TestBrowserWidget(t *testing.T) {
 			until("the popover links the DOI", `!`+q("[data-testid=cp-ref-popover]")+`.hidden && `+q(`[data-testid=cp-ref-popover] a[href="https://doi.org/10.1000/grace"]`)),
 		}},
 	}
+	steps = append(steps, struct {
+		name    string
+		actions []chromedp.Action[chromedp.Void]
+	}{"an answer from the body shows its passage with the section and citations", []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(host.URL + "/article4"),
+		until("the JATS article's box is there", text("[data-testid=cp-summary-heading]")+` === "Summary" && `+q(".cp-root")+`.getAttribute("data-cp-ws") === "open"`),
+		chromedp.SendKeys(node("[data-testid=cp-question]"), "How was the virus neutralization test done with Vero cells?"),
+		pressEnter(),
+		until("the answer is labelled with the section it comes from", q(`[data-testid=cp-answer][data-status=done] [data-testid=cp-passage]`)+` && `+text(`[data-testid=cp-answer][data-status=done] [data-testid=cp-passage]`)+` === "from §Laboratory tests"`),
+		until("the passage is closed at first", q(`[data-testid=cp-answer][data-status=done] [data-testid=cp-passage-text]`)+`.hidden`),
+		chromedp.Click(node(`[data-testid=cp-answer][data-status=done] [data-testid=cp-passage]`)),
+		until("the passage opens with its citations", `!`+q(`[data-testid=cp-answer][data-status=done] [data-testid=cp-passage-text]`)+`.hidden && `+
+			q(`[data-testid=cp-answer][data-status=done] [data-testid=cp-passage-text] [data-testid=cp-cite][data-ref="21"]`)+` && `+
+			q(`[data-testid=cp-answer][data-status=done] [data-testid=cp-passage]`)+`.getAttribute("aria-expanded") === "true"`),
+		chromedp.Click(node(`[data-testid=cp-answer][data-status=done] [data-testid=cp-passage-text] [data-testid=cp-cite][data-ref="21"]`)),
+		until("the passage's citation opens reference 21", `!`+q("[data-testid=cp-ref-popover]")+`.hidden && `+text("[data-testid=cp-ref-popover]")+`.includes("Paweska")`),
+		shot("7-body-passage"),
+		chromedp.KeyEvent(kb.Escape),
+	}})
 	steps = append(steps, struct {
 		name    string
 		actions []chromedp.Action[chromedp.Void]

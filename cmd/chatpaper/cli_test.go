@@ -68,3 +68,31 @@ func TestCLIIngestAskEval(t *testing.T) {
 		t.Error("unknown command succeeded")
 	}
 }
+
+// A JATS article ingests with its body, and the eval command runs a QA
+// set with the body and without it in one run.
+func TestCLIIngestBodyEvalBoth(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	out, _, err := runCmd(t, "ingest", "--data", data, "-id", "pntd.0002065", "../../paper/jats/testdata/pntd.0002065.nxml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `ingested "pntd.0002065" with 32 references and `) || !strings.Contains(out, " body passages (jats)") {
+		t.Errorf("ingest output:\n%s", out)
+	}
+	qa := filepath.Join(dir, "qa.jsonl")
+	if err := os.WriteFile(qa, []byte(`{"id":"q1","paper":"pntd.0002065","lang":"en_US","question":"virus neutralization test in 96-well microplates using Vero cells","gold_refs":[21],"answerable":true}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = runCmd(t, "eval", "--data", data, "--qa", qa, "--bodies", "both", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"qa":`) || !strings.Contains(out, `"qa_no_body":`) || !strings.Contains(out, `"recall_at_8"`) {
+		t.Errorf("eval output:\n%s", out)
+	}
+	if _, _, err := runCmd(t, "eval", "--data", data, "--qa", qa, "--bodies", "sometimes"); err == nil {
+		t.Error("eval accepted -bodies sometimes")
+	}
+}

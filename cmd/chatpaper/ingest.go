@@ -60,7 +60,11 @@ func runIngest(ctx context.Context, cfg config.Config, args []string, stdout, st
 		bar.update(done)
 		if !*quiet && r.Status != ingest.StatusFailed {
 			bar.clear()
-			fmt.Fprintf(stdout, "%s: %s %q with %d references (%s)\n", r.Name, r.Status, r.ID, r.References, r.Format)
+			body := ""
+			if r.Passages > 0 {
+				body = fmt.Sprintf(" and %d body passages", r.Passages)
+			}
+			fmt.Fprintf(stdout, "%s: %s %q with %d references%s (%s)\n", r.Name, r.Status, r.ID, r.References, body, r.Format)
 		}
 	}}
 	start := time.Now()

@@ -260,16 +260,24 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	beir := fs.String("beir", "", "BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) for a corpus retrieval run")
 	pairs := fs.String("pairs", "", "folder of *_zh.txt/*_en.txt parallel documents for bilingual pair ranking")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	bodies := fs.String("bodies", "on", "QA with the papers' full text (on), with abstract and references only (off), or both in one run")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	switch *bodies {
+	case "on", "off", "both":
+	default:
+		return fmt.Errorf("eval: -bodies %q must be on, off or both", *bodies)
 	}
 	if *qa == "" && *beir == "" && *pairs == "" {
 		return errors.New("eval: give at least one of --qa FILE, --beir FOLDER, --pairs FOLDER")
 	}
 	var out struct {
-		QA    *eval.Report          `json:"qa,omitempty"`
-		BEIR  *eval.RetrievalReport `json:"beir,omitempty"`
-		Pairs *eval.PairReport      `json:"pairs,omitempty"`
+		QA *eval.Report `json:"qa,omitempty"`
+		// QANoBody is the QA set run with bodies switched off.
+		QANoBody *eval.Report          `json:"qa_no_body,omitempty"`
+		BEIR     *eval.RetrievalReport `json:"beir,omitempty"`
+		Pairs    *eval.PairReport      `json:"pairs,omitempty"`
 	}
 	if *qa != "" {
 		f, err := os.Open(*qa)
@@ -286,8 +294,15 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 			return err
 		}
 		defer a.close()
-		if out.QA, err = eval.RunQA(ctx, a.answerer, items, *pid); err != nil {
-			return fmt.Errorf("eval: %w", err)
+		if *bodies != "off" {
+			if out.QA, err = eval.RunQA(ctx, a.answerer, items, *pid); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
+		}
+		if *bodies != "on" {
+			if out.QANoBody, err = runQANoBody(ctx, cfg, a, items, *pid); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
 		}
 	}
 	if *beir != "" {
@@ -312,6 +327,13 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	if out.QA != nil {
 		fmt.Fprintln(stdout, "QA set", *qa)
 		if err := out.QA.WriteTable(stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
+	if out.QANoBody != nil {
+		fmt.Fprintln(stdout, "QA set", *qa, "with bodies switched off (abstract and references only)")
+		if err := out.QANoBody.WriteTable(stdout); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)

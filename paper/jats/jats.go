@@ -1,8 +1,11 @@
 // Package jats reads articles in JATS XML (NISO Z39.96, the format PubMed
 // Central and most journal platforms publish) into ChatPaper papers: the
 // title, contributors, abstract (and a Chinese translated abstract when
-// present), DOI, and the reference list in document order, each reference
-// rendered as one readable line.
+// present), DOI, the reference list in document order, each reference
+// rendered as one readable line, and the body: sections, paragraphs,
+// figure and table captions, and every in-text citation resolved to the
+// reference numbers it cites (see body.go for what is read and what is
+// skipped).
 package jats
 
 import (
@@ -52,7 +55,9 @@ func Parse(data []byte, id string) (*paper.Paper, error) {
 		}
 	}
 	p.Abstract, p.AbstractZh = abstracts(meta)
-	p.References, p.Numbering = references(art.child("back"))
+	var refIDs map[string]int
+	p.References, p.Numbering, refIDs = references(art.child("back"))
+	p.Body = readBody(art.child("body"), refIDs, p.HasReference)
 	p.ID = strings.TrimSpace(id)
 	if p.ID == "" {
 		p.ID = IDFromDOI(p.DOI)
@@ -243,10 +248,12 @@ func abstractText(a *node) string {
 var labelRe = regexp.MustCompile(`^\[?\(?(\d{1,6})[.\])]?$`)
 
 // references reads back/ref-list (and ref-lists nested in it) in document
-// order.
-func references(back *node) ([]paper.Reference, string) {
+// order. It also returns the number each <ref id> was given, for
+// resolving in-text citations.
+func references(back *node) ([]paper.Reference, string, map[string]int) {
 	var refs []paper.Reference
 	var labels []int
+	var ids []string
 	printed := true
 	seen := map[int]bool{}
 	for _, list := range back.find("ref-list") {
@@ -264,19 +271,27 @@ func references(back *node) ([]paper.Reference, string) {
 			}
 			seen[n] = true
 			labels = append(labels, n)
+			ids = append(ids, r.attr("id"))
 			refs = append(refs, paper.Reference{N: len(refs) + 1, Text: text, DOI: doi})
 		}
 	}
 	if len(refs) == 0 {
-		return nil, ""
+		return nil, "", nil
 	}
-	if !printed {
-		return refs, "order"
+	numbering := "order"
+	if printed {
+		numbering = "printed"
+		for i := range refs {
+			refs[i].N = labels[i]
+		}
 	}
-	for i := range refs {
-		refs[i].N = labels[i]
+	byID := make(map[string]int, len(refs))
+	for i, id := range ids {
+		if id != "" {
+			byID[id] = refs[i].N
+		}
 	}
-	return refs, "printed"
+	return refs, numbering, byID
 }
 
 // refText renders a <ref>'s citation as one line and returns its DOI.
@@ -284,18 +299,42 @@ func refText(r *node) (string, string) {
 	for _, k := range r.kids {
 		switch k.name {
 		case "mixed-citation", "citation":
-			if len(k.children("person-group")) > 0 && !hasText(k) {
+			if !hasText(k) && hasFields(k) {
 				// Marked up like an element-citation, without the
 				// punctuation: render it from its fields.
-				return elementCitation(k)
+				return tidyCitation(elementCitation(k))
 			}
-			return mixedCitation(k)
+			return tidyCitation(mixedCitation(k))
 		case "element-citation", "nlm-citation":
-			return elementCitation(k)
+			return tidyCitation(elementCitation(k))
 		}
 	}
 	// A <ref> with the text directly inside.
-	return mixedCitation(r)
+	return tidyCitation(mixedCitation(r))
+}
+
+// hasFields reports whether a citation is marked up field by field: it
+// has authors and a title or source element.
+func hasFields(c *node) bool {
+	who := len(c.children("person-group")) > 0 || len(c.children("name")) > 0 || len(c.children("collab")) > 0
+	what := c.child("article-title") != nil || c.child("source") != nil
+	return who && what
+}
+
+var (
+	spaceBeforePunct = regexp.MustCompile(`\s+([,;:.)\]])`)
+	spaceAfterOpen   = regexp.MustCompile(`([(\[])\s+`)
+	doubledPeriod    = regexp.MustCompile(`([.?!])(?:\s*\.)+`)
+)
+
+// tidyCitation removes the stray spaces and doubled periods that
+// publishers' markup leaves in rendered citations ("Baton LA , Smith K .
+// Title. . Source").
+func tidyCitation(text, doi string) (string, string) {
+	text = spaceBeforePunct.ReplaceAllString(text, "$1")
+	text = spaceAfterOpen.ReplaceAllString(text, "$1")
+	text = doubledPeriod.ReplaceAllString(text, "$1")
+	return squash(text), doi
 }
 
 // hasText reports whether n has non-blank text between its children.
@@ -429,6 +468,16 @@ func elementCitation(c *node) (string, string) {
 		case "name", "collab", "string-name", "etal":
 			if s := elemText(k); s != "" {
 				who = append(who, s)
+			}
+		}
+	}
+	if len(who) == 0 {
+		// An edited book without authors is cited by its editors.
+		for _, k := range c.children("person-group") {
+			if k.attr("person-group-type") == "editor" {
+				if s := people(k); s != "" {
+					who = append(who, s+", editors")
+				}
 			}
 		}
 	}

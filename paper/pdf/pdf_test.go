@@ -3,6 +3,7 @@ package pdf_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,6 +92,7 @@ func TestTextErrors(t *testing.T) {
 
 func FuzzText(f *testing.F) {
 	f.Add(pdftest.Make(pdftest.Article()))
+	f.Add(pdftest.Make(pdftest.ArticleWithBody()))
 	f.Add(pdftest.Make(nil))
 	f.Add(objStmPDF())
 	f.Add([]byte("%PDF-1.7\n1 0 obj <</Type/Page/Contents 2 0 R>> endobj 2 0 obj <</Length 9>>stream\nBT (a) Tj ET\nendstream endobj"))
@@ -138,4 +140,67 @@ func objStmPDF() []byte {
 		"10 0 obj << >> stream\nq 1 0 0 1 10 100 cm /X1 Do Q\nendstream endobj\n" +
 		"xref\n0 1\n0000000000 65535 f \ntrailer << /Root 1 0 R >>\nstartxref\n999999\n%%EOF\n"
 	return []byte(doc)
+}
+
+func TestParseBody(t *testing.T) {
+	data := pdftest.Make(pdftest.ArticleWithBody())
+	text, err := pdf.Text(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Raised small digits come out as superscripts, so they can be told
+	// from the text they follow.
+	for _, want := range []string{"tracer.²", "only.¹˒³ Each area of 12 cm² was boosted."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	p, err := pdf.Parse(data, "hypoxia-body")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.Abstract, "Tumour hypoxia limits the effect of radiotherapy. We map hypoxia before treatment and boost the dose there."; got != want {
+		t.Errorf("abstract = %q, want %q", got, want)
+	}
+	if len(p.References) != 3 {
+		t.Fatalf("%d references, want 3", len(p.References))
+	}
+	b := p.Body
+	if b == nil {
+		t.Fatal("no body")
+	}
+	type sent struct {
+		section, text string
+		cites         []int
+	}
+	var got []sent
+	for _, s := range b.Sections {
+		for _, pg := range s.Paragraphs {
+			for _, st := range pg.Sentences {
+				got = append(got, sent{s.Title, st.Text, st.Cites})
+			}
+		}
+	}
+	want := []sent{
+		{"Introduction", "Oxygen sensitises cells to radiation [1].", []int{1}},
+		{"Introduction", "Imaging can find the hypoxic regions of a tumour before treatment [2–3].", []int{2, 3}},
+		{"Methods", "We scanned forty patients with a hypoxia tracer.²", []int{2}},
+		{"Methods", "Doses were raised in the hypoxic volume only.¹˒³", []int{1, 3}},
+		// "cm²" is a unit, not a citation of reference 2.
+		{"Methods", "Each area of 12 cm² was boosted.", nil},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("body sentences:\n%+v\nwant\n%+v", got, want)
+	}
+	for i := range want {
+		if got[i].section != want[i].section || got[i].text != want[i].text || !slices.Equal(got[i].cites, want[i].cites) {
+			t.Errorf("sentence %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	// The acknowledgements are back matter, not body.
+	for _, s := range b.Sections {
+		if strings.Contains(strings.ToLower(s.Title), "acknowledg") {
+			t.Errorf("back matter kept as section %q", s.Title)
+		}
+	}
 }

@@ -242,10 +242,13 @@ func runs(gs []glyph) []*textRun {
 			gap := g.x - (prev.x + prev.w)
 			sameLine := math.Abs(g.y-prev.y) < 0.4*math.Max(g.size, prev.size)
 			if sameLine && gap > -0.5*g.size && gap < 1.5*g.size {
-				if gap > 0.2*g.size && !strings.HasSuffix(cur.text.String(), " ") && g.text != " " {
+				text := g.text
+				if sup, ok := superscript(g, cur); ok {
+					text = sup
+				} else if gap > 0.2*g.size && !strings.HasSuffix(cur.text.String(), " ") && g.text != " " {
 					cur.text.WriteByte(' ')
 				}
-				cur.text.WriteString(g.text)
+				cur.text.WriteString(text)
 				cur.x1 = math.Max(cur.x1, g.x+g.w)
 				prev = g
 				continue
@@ -257,6 +260,24 @@ func runs(gs []glyph) []*textRun {
 		prev = g
 	}
 	return out
+}
+
+// superDigits maps ASCII digits and list punctuation to their superscript
+// forms, the way citation markers such as "¹²" or "³⁻⁵" are written.
+var superForms = map[string]string{
+	"0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹",
+	"-": "⁻", "–": "⁻", ",": "˒",
+}
+
+// superscript returns the superscript form of a glyph set smaller than
+// its line and raised above the baseline (a citation or footnote marker),
+// so that the text keeps "treatment.¹²" apart from "treatment.12".
+func superscript(g glyph, run *textRun) (string, bool) {
+	if g.size >= 0.85*run.size || g.y-run.y < 0.2*run.size {
+		return "", false
+	}
+	s, ok := superForms[g.text]
+	return s, ok
 }
 
 // layout orders a page's runs for reading and returns its lines. Runs

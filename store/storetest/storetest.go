@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChunksRoundTrip", testChunksRoundTrip},
 		{"PapersOrderedByID", testPapersOrderedByID},
 		{"ReplaceDropsChunksAndSummaries", testReplace},
+		{"BodyReplacesAbstractOnly", testBodyReplace},
 		{"DeleteCascades", testDeleteCascades},
 		{"NotFound", testNotFound},
 		{"SummaryKey", testSummaryKey},
@@ -81,6 +83,34 @@ func SamplePaper(id string) *paper.Paper {
 		},
 		Numbering: "printed",
 	}
+}
+
+// SampleBodyPaper is SamplePaper with a full text: two sections (the
+// second nested), paragraphs of several kinds whose sentences cite
+// references, and a figure caption that cites one too.
+func SampleBodyPaper(id string) *paper.Paper {
+	p := SamplePaper(id)
+	p.Body = &paper.Body{
+		Sections: []paper.Section{
+			{ID: "sec1", Title: "Introduction", Level: 1, Paragraphs: []paper.Paragraph{
+				{ID: "sec1.p1", Sentences: []paper.Sentence{
+					{ID: "sec1.p1.s1", Text: "Deep networks are hard to train [1], [2].", Cites: []int{1, 2}},
+					{ID: "sec1.p1.s2", Text: "更深的网络更难训练。"},
+				}},
+			}},
+			{ID: "sec2", Title: "Residual blocks", Level: 2, Paragraphs: []paper.Paragraph{
+				{ID: "sec2.p1", Kind: paper.ParagraphList, Sentences: []paper.Sentence{
+					{ID: "sec2.p1.s1", Text: "Stacks of 3×3 layers follow VGG [26].", Cites: []int{26}},
+				}},
+			}},
+		},
+		Captions: []paper.Caption{
+			{ID: "fig1", Kind: paper.CaptionFigure, Label: "Figure 1", Section: "sec2", Sentences: []paper.Sentence{
+				{ID: "fig1.s1", Text: "A residual block [26].", Cites: []int{26}},
+			}},
+		},
+	}
+	return p
 }
 
 // SampleChunks returns n chunks for the paper paperID with dim-dimensional
@@ -256,6 +286,7 @@ func testPaperRoundTrip(t *testing.T, s store.Store) {
 			Abstract:   "A",
 			References: []paper.Reference{{N: 1, Text: "R"}},
 		}},
+		{"with body", SampleBodyPaper("body")},
 		{"chinese abstract only", &paper.Paper{
 			ID:         "zh",
 			Title:      "标题",
@@ -270,6 +301,9 @@ func testPaperRoundTrip(t *testing.T, s store.Store) {
 			want := *tt.p
 			want.Authors = append([]string(nil), tt.p.Authors...)
 			want.References = append([]paper.Reference(nil), tt.p.References...)
+			if tt.p.Body != nil {
+				want.Body = SampleBodyPaper(tt.p.ID).Body
+			}
 			infos = append(infos, info(&want))
 			put(t, s, tt.p, "emb", nil)
 			// The store must keep its own copy: changing the caller's
@@ -278,9 +312,13 @@ func testPaperRoundTrip(t *testing.T, s store.Store) {
 			if len(tt.p.References) > 0 {
 				tt.p.References[0].Text = "changed"
 			}
+			if tt.p.Body != nil {
+				tt.p.Body.Sections[0].Paragraphs[0].Sentences[0].Cites[0] = 99
+			}
 			wantPaper(t, s, &want)
 		})
 	}
+	slices.SortFunc(infos, func(a, b store.PaperInfo) int { return strings.Compare(a.ID, b.ID) })
 	wantPapers(t, s, infos)
 }
 
@@ -362,6 +400,21 @@ func testReplace(t *testing.T, s store.Store) {
 	// Replacing with no chunks leaves none.
 	put(t, s, v2, "emb-3", nil)
 	wantChunks(t, s, "p", "emb-3", nil)
+}
+
+// testBodyReplace re-posts an abstract-only paper with its body and back:
+// each version replaces the other whole, body included.
+func testBodyReplace(t *testing.T, s store.Store) {
+	put(t, s, SamplePaper("p"), "emb", SampleChunks("p", 3, 4))
+	wantPaper(t, s, SamplePaper("p"))
+	if store.ContentHash(SamplePaper("p")) == store.ContentHash(SampleBodyPaper("p")) {
+		t.Fatal("a paper and the same paper with a body hash equally")
+	}
+	put(t, s, SampleBodyPaper("p"), "emb", SampleChunks("p", 5, 4))
+	wantPaper(t, s, SampleBodyPaper("p"))
+	wantChunks(t, s, "p", "emb", SampleChunks("p", 5, 4))
+	put(t, s, SamplePaper("p"), "emb", SampleChunks("p", 3, 4))
+	wantPaper(t, s, SamplePaper("p"))
 }
 
 func testDeleteCascades(t *testing.T, s store.Store) {

@@ -19,6 +19,7 @@
   var PREFERRED_PAPER = 'exosome-irradiation';
   var STORE_PREFIX = 'chatpaper:';
   var MAX_STORED_MESSAGES = 60;
+  var MAX_PASSAGES = 3; // "from §Section" labels under an answer
   var ANSWER_TIMEOUT_MS = 120000;
   var RECONNECT_MIN_MS = 1000;
   var RECONNECT_MAX_MS = 30000;
@@ -56,6 +57,10 @@
       assistant: 'ChatPaper',
       notCovered: 'Not covered by this paper',
       citedRefs: 'Cited references',
+      passages: 'From the paper',
+      fromSection: 'from §{section}',
+      fromCaption: 'from {label}',
+      showPassage: 'Show the passage from §{section}',
       reference: 'Reference {n}',
       references: 'References {list}',
       refMissing: 'Reference {n} is not in this paper’s reference list.',
@@ -110,6 +115,10 @@
       assistant: 'ChatPaper',
       notCovered: '本文未涉及该问题',
       citedRefs: '引用的参考文献',
+      passages: '原文段落',
+      fromSection: '出自 §{section}',
+      fromCaption: '出自{label}',
+      showPassage: '显示 §{section} 中的原文',
       reference: '参考文献 {n}',
       references: '参考文献 {list}',
       refMissing: '本文的参考文献列表中没有第 {n} 条。',
@@ -833,6 +842,8 @@
         bubble.appendChild(h('p', { className: 'cp-status-note', text: m.status === 'stopped' ? t.stopped : t.interrupted }));
       }
       if (!streaming) {
+        var passEl = renderPassages(m);
+        if (passEl) bubble.appendChild(passEl);
         var refsEl = renderRefList(m);
         if (refsEl) bubble.appendChild(refsEl);
         if (m.status === 'done' && m.mode) {
@@ -844,9 +855,15 @@
     }
 
     function renderAnswerText(textEl, m) {
+      renderCitedText(textEl, m.text || '', m);
+    }
+
+    // renderCitedText writes text with its bracketed citations as buttons
+    // that open the reference popover of message m.
+    function renderCitedText(textEl, text, m) {
       var t = T();
       var known = knownRef(m);
-      parseCitations(m.text || '', known).forEach(function (seg) {
+      parseCitations(text, known).forEach(function (seg) {
         if (seg.type === 'text') {
           textEl.appendChild(doc.createTextNode(seg.text));
           return;
@@ -900,6 +917,72 @@
       return h('div', { className: 'cp-refs' }, [
         h('p', { className: 'cp-refs-title', text: t.citedRefs }),
         ol
+      ]);
+    }
+
+    // passageSources keeps the body passages and captions among an
+    // answer's sources, best first and one per section, for the
+    // "from §Section" labels.
+    function passageSources(sources) {
+      if (!Array.isArray(sources)) return [];
+      var out = [];
+      var seen = {};
+      sources.forEach(function (s) {
+        if (!s || (s.kind !== 'body' && s.kind !== 'caption') || typeof s.text !== 'string') return;
+        if (out.length >= MAX_PASSAGES) return;
+        // One label per section: its best passage stands for it.
+        var key = s.kind + '|' + String(s.section || s.id || '');
+        if (seen[key]) return;
+        seen[key] = true;
+        out.push({
+          kind: s.kind,
+          id: String(s.id || ''),
+          section: String(s.section || ''),
+          text: s.text,
+          cites: Array.isArray(s.cites) ? s.cites.map(Number).filter(Boolean) : []
+        });
+      });
+      return out;
+    }
+
+    function passageLabel(s) {
+      var t = T();
+      if (s.kind === 'caption') return fmt(t.fromCaption, { label: s.section || s.id });
+      return fmt(t.fromSection, { section: s.section || s.id });
+    }
+
+    // renderPassages lists the passages an answer drew on; each label
+    // opens the passage itself, its citations working as in the answer.
+    function renderPassages(m) {
+      var ps = m.passages || [];
+      if (!ps.length) return null;
+      var t = T();
+      var ul = h('ul', { className: 'cp-passage-list' });
+      ps.forEach(function (s, i) {
+        var id = uid('passage-' + String(m.key).replace(/[^A-Za-z0-9_-]/g, '_') + '-' + i);
+        var body = h('blockquote', { className: 'cp-passage', id: id, hidden: true, 'data-testid': 'cp-passage-text', 'data-passage': s.id });
+        renderCitedText(body, s.text, m);
+        var btn = h('button', {
+          type: 'button',
+          className: 'cp-passage-toggle',
+          'data-testid': 'cp-passage',
+          'data-passage': s.id,
+          'aria-expanded': 'false',
+          'aria-controls': id,
+          title: fmt(t.showPassage, { section: s.section || s.id }),
+          text: passageLabel(s)
+        });
+        // Not on(): the button goes with the message when it re-renders.
+        btn.addEventListener('click', function () {
+          var open = body.hidden;
+          body.hidden = !open;
+          btn.setAttribute('aria-expanded', String(open));
+        });
+        ul.appendChild(h('li', { className: 'cp-passage-item' }, [btn, body]));
+      });
+      return h('div', { className: 'cp-passages' }, [
+        h('p', { className: 'cp-refs-title', text: t.passages }),
+        ul
       ]);
     }
 
@@ -1189,7 +1272,7 @@
       }).then(function (res) {
         if (state.pending !== p) return;
         p.msg.citations = Array.isArray(res.citations) ? res.citations : [];
-        finish(p, { answer: res.answer, answerable: res.answerable, mode: res.mode });
+        finish(p, { answer: res.answer, answerable: res.answerable, mode: res.mode, sources: res.sources });
       }, function (err) {
         if (state.pending !== p) return;
         if (err && err.name === 'AbortError') return;
@@ -1203,6 +1286,7 @@
       if (typeof done.answer === 'string' && done.answer) m.text = done.answer;
       m.answerable = done.answerable !== false;
       m.mode = done.mode || '';
+      m.passages = passageSources(done.sources);
       m.status = 'done';
       state.pending = null;
       rerenderMessage(m);

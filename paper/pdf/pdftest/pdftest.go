@@ -23,11 +23,15 @@ type Span struct {
 	Size float64
 	Font string // "F1" (simple, with /fi and /ff ligature glyphs) or "F2" (Type0)
 	Text string
+	// Rise raises the text above the baseline (the Ts operator), as a
+	// superscript is set.
+	Rise float64
 }
 
-// showF1 encodes text for F1: ligatures as codes 1 (fi) and 2 (ff).
+// showF1 encodes text for F1: ligatures as codes 1 (fi) and 2 (ff), the
+// en dash as WinAnsi's 0x96.
 func showF1(s string) string {
-	s = strings.NewReplacer("ﬁ", "\x01", "ﬀ", "\x02").Replace(s)
+	s = strings.NewReplacer("ﬁ", "\x01", "ﬀ", "\x02", "–", "\x96").Replace(s)
 	var b strings.Builder
 	b.WriteByte('(')
 	for _, c := range []byte(s) {
@@ -35,7 +39,7 @@ func showF1(s string) string {
 		case c == '(' || c == ')' || c == '\\':
 			b.WriteByte('\\')
 			b.WriteByte(c)
-		case c < 32:
+		case c < 32 || c >= 128:
 			fmt.Fprintf(&b, "\\%03o", c)
 		default:
 			b.WriteByte(c)
@@ -66,7 +70,12 @@ func showF2(s string) string {
 func Make(spans []Span) []byte {
 	var content strings.Builder
 	content.WriteString("BT\n")
+	rise := 0.0
 	for _, s := range spans {
+		if s.Rise != rise {
+			fmt.Fprintf(&content, "%g Ts\n", s.Rise)
+			rise = s.Rise
+		}
 		fmt.Fprintf(&content, "/%s %g Tf\n", s.Font, s.Size)
 		if s.X >= 0 {
 			fmt.Fprintf(&content, "1 0 0 1 %g %g Tm\n", s.X, s.Y)
@@ -167,5 +176,42 @@ func Article() []Span {
 		Span{X: 72, Y: 500, Size: 10, Font: "F1", Text: "The beams were "},
 		Span{X: -1, Size: 10, Font: "F2", Text: "ﬁxed"},
 		Span{X: -1, Size: 10, Font: "F1", Text: " in every session, and two physicists reviewed each plan."})
+	return spans
+}
+
+// ArticleWithBody lays out a one-column article page with a body between
+// the abstract and the references: numbered section headings, bracketed
+// citations ("[1]", "[2–3]") and superscript citation markers set smaller
+// and raised, as journals print them.
+func ArticleWithBody() []Span {
+	spans := []Span{
+		{X: 72, Y: 760, Size: 14, Font: "F1", Text: "Hypoxia imaging guides dose painting"},
+		{X: 72, Y: 740, Size: 10, Font: "F1", Text: "Ann Lee1, Bo Chen2 and Cy Wu1"},
+		{X: 72, Y: 715, Size: 10, Font: "F1", Text: "Abstract"},
+		{X: 72, Y: 703, Size: 10, Font: "F1", Text: "Tumour hypoxia limits the effect of radiotherapy. We map"},
+		{X: 72, Y: 691, Size: 10, Font: "F1", Text: "hypoxia before treatment and boost the dose there."},
+		{X: 72, Y: 665, Size: 10, Font: "F1", Text: "1. Introduction"},
+		{X: 72, Y: 653, Size: 10, Font: "F1", Text: "Oxygen sensitises cells to radiation [1]. Imaging can find"},
+		{X: 72, Y: 641, Size: 10, Font: "F1", Text: "the hypoxic regions of a tumour before treatment [2–3]."},
+		{X: 72, Y: 615, Size: 10, Font: "F1", Text: "2. Methods"},
+		{X: 72, Y: 603, Size: 10, Font: "F1", Text: "We scanned forty patients with a hypoxia tracer."},
+		{X: -1, Size: 7, Font: "F1", Text: "2", Rise: 3.5},
+		{X: 72, Y: 591, Size: 10, Font: "F1", Text: "Doses were raised in the hypoxic volume only."},
+		{X: -1, Size: 7, Font: "F1", Text: "1", Rise: 3.5},
+		{X: -1, Size: 7, Font: "F1", Text: ",", Rise: 3.5},
+		{X: -1, Size: 7, Font: "F1", Text: "3", Rise: 3.5},
+		{X: -1, Size: 10, Font: "F1", Text: " Each area of 12 cm"},
+		{X: -1, Size: 7, Font: "F1", Text: "2", Rise: 3.5},
+		{X: -1, Size: 10, Font: "F1", Text: " was boosted."},
+		{X: 72, Y: 565, Size: 10, Font: "F1", Text: "Acknowledgements"},
+		{X: 72, Y: 553, Size: 10, Font: "F1", Text: "We thank the physicists of the unit for their help."},
+		{X: 72, Y: 527, Size: 10, Font: "F1", Text: "References"},
+		{X: 72, Y: 515, Size: 10, Font: "F1", Text: "1. Gray LH, Conger AD. The concentration of oxygen in tissues."},
+		{X: 72, Y: 503, Size: 10, Font: "F1", Text: "Br J Radiol. 1953; 26: 638-48."},
+		{X: 72, Y: 491, Size: 10, Font: "F1", Text: "2. Brown JM, Wilson WR. Exploiting tumour hypoxia in cancer"},
+		{X: 72, Y: 479, Size: 10, Font: "F1", Text: "treatment. Nat Rev Cancer. 2004; 4: 437-47."},
+		{X: 72, Y: 467, Size: 10, Font: "F1", Text: "3. Horsman MR, Overgaard J. Imaging hypoxia to improve"},
+		{X: 72, Y: 455, Size: 10, Font: "F1", Text: "radiotherapy outcome. Nat Rev Clin Oncol. 2012; 9: 674-87."},
+	}
 	return spans
 }
