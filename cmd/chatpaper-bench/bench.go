@@ -425,6 +425,10 @@ func (b *bench) ingestThroughput(ctx context.Context) error {
 	close(next)
 	wg.Wait()
 	elapsed := time.Since(t0)
+	// Resident memory once the ingested papers sit in the cache (the
+	// server's default CHATPAPER_CACHE_MB, 512), after a moment to settle.
+	time.Sleep(time.Second)
+	afterIngest, _ := statsOf(srv.pid)
 
 	emb := embed.NewLocal(b.o.embedDim)
 	t1 := time.Now()
@@ -447,9 +451,11 @@ func (b *bench) ingestThroughput(ctx context.Context) error {
 		"papers": b.o.ingest, "chunks": chunks, "errors": len(errs), "elapsed_s": elapsed.Seconds(),
 		"papers_per_s": float64(b.o.ingest) / elapsed.Seconds(), "chunks_per_s": float64(chunks) / elapsed.Seconds(),
 		"embed_only_s": embedOnly.Seconds(), "ratio_to_embed_only": ratio(elapsed, embedOnly),
+		"rss_after_mb": float64(afterIngest.RSS) / (1 << 20),
 	}
-	b.printf("ingest: %d papers (%d chunks) over REST, 2 at a time: %.1f papers/s, %.0f chunks/s, %d errors; %.2fx the time of embedding alone (%.2f s)",
-		b.o.ingest, chunks, float64(b.o.ingest)/elapsed.Seconds(), float64(chunks)/elapsed.Seconds(), len(errs), ratio(elapsed, embedOnly), embedOnly.Seconds())
+	b.printf("ingest: %d papers (%d chunks) over REST, 2 at a time: %.1f papers/s, %.0f chunks/s, %d errors; %.2fx the time of embedding alone (%.2f s); server RSS after %.0f MiB",
+		b.o.ingest, chunks, float64(b.o.ingest)/elapsed.Seconds(), float64(chunks)/elapsed.Seconds(), len(errs), ratio(elapsed, embedOnly), embedOnly.Seconds(),
+		float64(afterIngest.RSS)/(1<<20))
 	if len(errs) > 0 {
 		return fmt.Errorf("ingest: %d errors, first: %w", len(errs), errs[0])
 	}
