@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/library"
@@ -115,57 +116,86 @@ func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Que
 }
 
 // rankVector is rank for a question already embedded as qv (nil: no
-// vector side). It fuses exactly what scoring every chunk would, while
-// asking the vector index only for the RerankDepth nearest chunks: a
-// chunk outside those with no BM25 score cannot outrank them, since each
-// of them has a cosine at least as high and fusion adds the lexical side
-// to it. So the candidates are the nearest chunks, the chunks with a
-// BM25 score (their cosine computed directly over the loaded vectors)
-// and the first RerankDepth chunks, which settle ties at a score of 0 as
-// a full ranking does (by position).
+// vector side). It returns exactly the ranking that fusing every chunk's
+// scores would, while asking the vector index only for the k =
+// RerankDepth nearest chunks and computing few cosines itself:
+//
+//   - A chunk outside the k nearest with no BM25 score cannot outrank
+//     them: each of them has a cosine at least as high, and fusion only
+//     adds the lexical side to it. So the candidates are the nearest
+//     chunks and the chunks with a BM25 score.
+//   - A lexical candidate's cosine is at most the k-th nearest one's, so
+//     its fused score is bounded by its BM25 part plus that. Taken in
+//     descending BM25 order, candidates whose bound is below the k-th
+//     best exact score so far are dropped without computing their
+//     cosine (over the loaded vectors), and so is every one after them.
+//   - When fewer than k chunks score above 0, a full ranking fills up
+//     with the first chunks by position at score 0; so does this.
 func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []float32) ([]ranked, error) {
 	n := len(lp.Chunks())
 	k := min(n, RerankDepth)
 	lex := lp.Lexicon()
 	bm := lex.Scores(q)
 	var maxBM float64
-	for _, s := range bm {
+	var lexical []int
+	for i, s := range bm {
 		maxBM = max(maxBM, s)
+		if s > 0 {
+			lexical = append(lexical, i)
+		}
 	}
 	seen := make(map[int]bool, 2*k)
 	cands := make([]search.Scored, 0, 2*k)
+	best := make(kBest, 0, k) // the k best exact scores so far
 	add := func(i int, cos float64) {
-		if !seen[i] {
-			seen[i] = true
-			cands = append(cands, search.Scored{Doc: i, Score: search.Fuse(bm[i], maxBM, max(cos, 0), weightVector)})
-		}
+		seen[i] = true
+		s := search.Fuse(bm[i], maxBM, max(cos, 0), weightVector)
+		cands = append(cands, search.Scored{Doc: i, Score: s})
+		best.add(s, k)
 	}
+	kthCos := 0.0 // the k-th nearest chunk's cosine, clipped at 0
 	if qv != nil {
 		hits, err := lp.Nearest(ctx, qv, k)
 		if err != nil {
 			return nil, err
 		}
 		for _, h := range hits {
-			if h.Index >= 0 && h.Index < n {
+			if h.Index >= 0 && h.Index < n && !seen[h.Index] {
 				add(h.Index, float64(h.Score))
 			}
 		}
+		if len(hits) == k {
+			kthCos = max(float64(hits[k-1].Score), 0)
+		}
 	}
+	sort.Slice(lexical, func(a, b int) bool {
+		if bm[lexical[a]] != bm[lexical[b]] {
+			return bm[lexical[a]] > bm[lexical[b]]
+		}
+		return lexical[a] < lexical[b]
+	})
 	vecs := lp.Vectors()
-	cosine := func(i int) float64 {
-		if qv == nil {
-			return 0
+	for _, i := range lexical {
+		if seen[i] {
+			continue
 		}
-		return float64(dot(qv, vecs[i]))
-	}
-	for i, s := range bm {
-		if s > 0 && !seen[i] {
-			add(i, cosine(i))
+		if len(best) == k && search.Fuse(bm[i], maxBM, kthCos, weightVector) < best[0] {
+			break // neither this chunk nor any after it can make the k best
 		}
+		cos := 0.0
+		if qv != nil {
+			cos = float64(dot(qv, vecs[i]))
+		}
+		add(i, cos)
 	}
-	for i := range k {
-		if !seen[i] {
-			add(i, cosine(i))
+	// Chunks not seen score 0 at best from here: without a vector side,
+	// or when the k-th cosine is not positive, their fused score is 0.
+	if qv == nil || kthCos == 0 {
+		for i := 0; i < n && i < k; i++ {
+			if !seen[i] {
+				seen[i] = true
+				cands = append(cands, search.Scored{Doc: i})
+			}
 		}
 	}
 	top := search.TopK(cands, RerankDepth)
@@ -174,6 +204,41 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 		out[i] = ranked{idx: c.Doc, score: c.Score, coverage: lex.Coverage(q, c.Doc)}
 	}
 	return out, nil
+}
+
+// kBest holds the k best scores seen, as a min-heap: kBest[0] is the
+// k-th best once it is full.
+type kBest []float64
+
+func (h *kBest) add(s float64, k int) {
+	switch {
+	case len(*h) < k:
+		*h = append(*h, s)
+		for i := len(*h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if (*h)[p] <= (*h)[i] {
+				break
+			}
+			(*h)[p], (*h)[i] = (*h)[i], (*h)[p]
+			i = p
+		}
+	case s > (*h)[0]:
+		(*h)[0] = s
+		for i := 0; ; {
+			l, r, m := 2*i+1, 2*i+2, i
+			if l < len(*h) && (*h)[l] < (*h)[m] {
+				m = l
+			}
+			if r < len(*h) && (*h)[r] < (*h)[m] {
+				m = r
+			}
+			if m == i {
+				break
+			}
+			(*h)[m], (*h)[i] = (*h)[i], (*h)[m]
+			i = m
+		}
+	}
 }
 
 // dot is the cosine of two L2-normalised vectors, summed in index order

@@ -44,7 +44,9 @@ func sizedPaper(n int) *paper.Paper {
 }
 
 // loadSized ingests sizedPaper(n) into a fresh library and acquires it.
-func loadSized(b *testing.B, n int) (*library.Loaded, embed.Embedder) {
+func loadSized(b *testing.B, n int) (*library.Loaded, embed.Embedder) { return loadSizedT(b, n) }
+
+func loadSizedT(b testing.TB, n int) (*library.Loaded, embed.Embedder) {
 	b.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, b.TempDir())
