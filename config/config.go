@@ -91,6 +91,10 @@ type Config struct {
 	// MaxSocketsPerIP bounds the open websockets of one client IP
 	// (CHATPAPER_MAX_SOCKETS_PER_IP, default 20; 0 = no limit).
 	MaxSocketsPerIP int
+	// WSFramesPerSecond bounds the frames one websocket may send per
+	// second, bursts of twice that allowed (CHATPAPER_WS_FRAMES_PER_SECOND,
+	// default 10); frames beyond it get a rate_limited error frame.
+	WSFramesPerSecond int
 	// TrustedProxies are the networks (CIDRs or addresses) whose
 	// X-Forwarded-For header is believed (CHATPAPER_TRUSTED_PROXIES,
 	// comma-separated; default none: the client is the peer address).
@@ -184,10 +188,11 @@ func Defaults() Config {
 			MaxTurns: 6, HistoryRunes: 6000, SummaryCooldown: time.Minute,
 			WarmWorkers: 2, WarmQueue: 64, WarmAttempts: 4, WarmBackoff: 30 * time.Second,
 		},
-		RerankAPI:       "tei",
-		RerankTimeout:   5 * time.Second,
-		AskRate:         30,
-		MaxSocketsPerIP: 20,
+		RerankAPI:         "tei",
+		RerankTimeout:     5 * time.Second,
+		AskRate:           30,
+		MaxSocketsPerIP:   20,
+		WSFramesPerSecond: 10,
 	}
 }
 
@@ -292,6 +297,9 @@ func (c Config) Validate() error {
 	if c.MaxSocketsPerIP < 0 {
 		return fmt.Errorf("config: CHATPAPER_MAX_SOCKETS_PER_IP %d must be 0 (no limit) or positive", c.MaxSocketsPerIP)
 	}
+	if c.WSFramesPerSecond < 1 {
+		return fmt.Errorf("config: CHATPAPER_WS_FRAMES_PER_SECOND %d must be at least 1", c.WSFramesPerSecond)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -383,6 +391,9 @@ func (c *Config) loadSecurity(getenv func(string) string) error {
 		return err
 	}
 	if err := integer(getenv, "CHATPAPER_MAX_SOCKETS_PER_IP", &c.MaxSocketsPerIP); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_WS_FRAMES_PER_SECOND", &c.WSFramesPerSecond); err != nil {
 		return err
 	}
 	for _, s := range list(getenv("CHATPAPER_TRUSTED_PROXIES")) {

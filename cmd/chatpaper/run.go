@@ -180,7 +180,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	defer endLife()
 	handler := web.New(web.Deps{
 		Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.library, Log: log,
-		WS:      web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets},
+		WS:      web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets, FramesPerSecond: float64(cfg.WSFramesPerSecond)},
 		Hashes:  a.store,
 		Metrics: m,
 		Security: web.Security{
