@@ -202,24 +202,20 @@ func (l *Library) buildCatalogue(ctx context.Context) error {
 	return nil
 }
 
-// readCatalogue indexes every stored paper.
+// readCatalogue indexes every stored paper's titles and abstracts, read
+// in one query without decoding whole papers.
 func (l *Library) readCatalogue(ctx context.Context) (*search.Index, map[string]paperMeta, error) {
-	infos, err := l.store.Papers(ctx)
+	abs, err := l.store.Abstracts(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	ix := search.New(search.DefaultOptions())
-	metas := make(map[string]paperMeta, len(infos))
-	for _, info := range infos {
-		p, err := l.store.Paper(ctx, info.ID)
-		if IsNotFound(err) {
-			continue // deleted since the listing
-		}
-		if err != nil {
-			return nil, nil, err
-		}
+	metas := make(map[string]paperMeta, len(abs))
+	for _, a := range abs {
+		p := &paper.Paper{ID: a.ID, Title: a.Title, TitleZh: a.TitleZh, Abstract: a.Abstract, AbstractZh: a.AbstractZh,
+			Journal: a.Journal, DOI: a.DOI, Year: a.Year}
 		ix.Add(catalogueDoc(p))
-		metas[p.ID] = metaOf(p, info.Hash)
+		metas[a.ID] = metaOf(p, a.Hash)
 	}
 	return ix, metas, nil
 }

@@ -29,8 +29,8 @@ func newGatedStore(st store.Store) *gatedStore {
 	return &gatedStore{Store: st, gates: make(map[string]chan struct{}), entered: make(chan string, 16)}
 }
 
-// hold makes reads of id by method ("Chunks" or "Paper") wait; the
-// returned func lets them pass.
+// hold makes reads of id by method ("Chunks", "Paper", or "Abstracts"
+// with id "") wait; the returned func lets them pass.
 func (g *gatedStore) hold(method, id string) (release func()) {
 	ch := make(chan struct{})
 	g.mu.Lock()
@@ -62,6 +62,14 @@ func (g *gatedStore) Chunks(ctx context.Context, id string) ([]store.EmbeddedChu
 		return nil, "", werr
 	}
 	return chunks, name, err
+}
+
+func (g *gatedStore) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
+	abs, err := g.Store.Abstracts(ctx)
+	if werr := g.wait(ctx, "Abstracts", ""); werr != nil {
+		return nil, werr
+	}
+	return abs, err
 }
 
 func (g *gatedStore) Paper(ctx context.Context, id string) (*paper.Paper, error) {
@@ -189,14 +197,14 @@ func TestCatalogueBuildDoesNotBlock(t *testing.T) {
 	}
 	gs := newGatedStore(base)
 	lib := newLibrary(t, gs, vector.NewChromem(), 0, 0, 0)
-	release := gs.hold("Paper", "a")
+	release := gs.hold("Abstracts", "")
 	defer release()
 	searched := make(chan error, 1)
 	go func() {
 		_, err := lib.SearchPapers(ctx, library.SearchRequest{Text: "lymphocyte"})
 		searched <- err
 	}()
-	<-gs.entered // the build is reading paper a
+	<-gs.entered // the build has read the store's abstracts
 
 	within(t, "loading a paper during the build", func() error { askMarker(t, lib, "b"); return nil })
 	fresh := smallPaper("fresh", "freshmarker")

@@ -57,6 +57,9 @@ func TestLoadedPaperHeap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads 40 papers")
 	}
+	if raceEnabled {
+		t.Skip("the race detector's own heap would be measured too")
+	}
 	ctx := context.Background()
 	st := openStore(t, t.TempDir())
 	e := embed.NewLocal(0)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/chatpaper/chatpaper/tokenize"
 )
@@ -16,10 +17,14 @@ const absentBoost = 1.5
 // flat array of postings grouped by term, the idf of each term computed
 // once at build. It is safe for concurrent use.
 type Lexicon struct {
-	bm25  BM25
-	terms map[string]int32 // term → its entry in stats
-	stats []termStats
-	post  []Posting // every term's postings, in stats order
+	bm25 BM25
+	// The distinct terms, sorted, end to end in one string: term i is
+	// terms[ends[i-1]:ends[i]]. One allocation instead of a map entry
+	// and a string per term.
+	terms string
+	ends  []uint32
+	stats []termStats // by term
+	post  []Posting   // every term's postings, grouped by term
 	lens  []float32
 	avg   float64
 }
@@ -98,7 +103,8 @@ func decodeTerms(b []byte, fn func(term []byte, tf uint64)) (uint64, error) {
 // skips tokenizing; a missing or empty stored[i] tokenizes texts[i].
 // Malformed stored terms are an error.
 func NewLexiconTerms(texts []string, stored [][]byte, p BM25) (*Lexicon, error) {
-	lx := &Lexicon{bm25: p, terms: make(map[string]int32), lens: make([]float32, len(texts))}
+	lx := &Lexicon{bm25: p, lens: make([]float32, len(texts))}
+	ids := make(map[string]int32) // term → its id while building
 	type entry struct {
 		term int32
 		tf   float32
@@ -117,10 +123,10 @@ func NewLexiconTerms(texts []string, stored [][]byte, p BM25) (*Lexicon, error) 
 			b = EncodeTerms(t)
 		}
 		n, err := decodeTerms(b, func(term []byte, f uint64) {
-			id, ok := lx.terms[string(term)]
+			id, ok := ids[string(term)]
 			if !ok {
 				id = int32(len(df))
-				lx.terms[string(term)] = id
+				ids[string(term)] = id
 				df = append(df, 0)
 			}
 			df[id]++
@@ -150,7 +156,34 @@ func NewLexiconTerms(texts []string, stored [][]byte, p BM25) (*Lexicon, error) 
 			st.end++
 		}
 	}
+	// Lay the terms out sorted, their stats in the same order.
+	sorted := make([]string, 0, len(ids))
+	size := 0
+	for t := range ids {
+		sorted = append(sorted, t)
+		size += len(t)
+	}
+	sort.Strings(sorted)
+	var b strings.Builder
+	b.Grow(size)
+	lx.ends = make([]uint32, len(sorted))
+	stats := make([]termStats, len(sorted))
+	for i, t := range sorted {
+		b.WriteString(t)
+		lx.ends[i] = uint32(b.Len())
+		stats[i] = lx.stats[ids[t]]
+	}
+	lx.terms, lx.stats = b.String(), stats
 	return lx, nil
+}
+
+// term returns the i-th term in sorted order.
+func (lx *Lexicon) term(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = lx.ends[i-1]
+	}
+	return lx.terms[start:lx.ends[i]]
 }
 
 // Len is the number of documents.
@@ -159,11 +192,11 @@ func (lx *Lexicon) Len() int { return len(lx.lens) }
 // postings returns term's postings and idf; ok is false when no
 // document holds term.
 func (lx *Lexicon) postings(term string) (ps []Posting, idf float64, ok bool) {
-	id, ok := lx.terms[term]
-	if !ok {
+	i := sort.Search(len(lx.ends), func(i int) bool { return lx.term(i) >= term })
+	if i == len(lx.ends) || lx.term(i) != term {
 		return nil, 0, false
 	}
-	st := lx.stats[id]
+	st := lx.stats[i]
 	return lx.post[st.start:st.end], st.idf, true
 }
 
@@ -234,10 +267,5 @@ func (lx *Lexicon) Coverage(q *Query, d int) float64 {
 
 // Bytes is the approximate heap the lexicon holds.
 func (lx *Lexicon) Bytes() int64 {
-	n := int64(len(lx.post))*8 + int64(len(lx.stats))*16 + int64(len(lx.lens))*4
-	for t := range lx.terms {
-		// key header, value, map slot overhead, and the key's bytes
-		n += 16 + 4 + 8 + int64(len(t))
-	}
-	return n
+	return int64(len(lx.post))*8 + int64(len(lx.stats))*16 + int64(len(lx.lens))*4 + int64(len(lx.terms)) + int64(len(lx.ends))*4
 }

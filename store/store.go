@@ -40,6 +40,13 @@ type PaperInfo struct {
 	Hash string `json:"-"`
 }
 
+// PaperAbstract is what a catalogue index holds of a paper: its titles
+// and abstracts in both languages, what a hit shows, and its content hash.
+type PaperAbstract struct {
+	ID, Title, TitleZh, Abstract, AbstractZh, Journal, DOI, Hash string
+	Year                                                         int
+}
+
 // SummaryKey identifies a cached summary. Model and PromptVersion are
 // empty for extractive summaries.
 type SummaryKey struct {
@@ -69,6 +76,10 @@ type Store interface {
 	HasPapers(ctx context.Context) (bool, error)
 	// Papers lists all papers ordered by id, with their content hashes.
 	Papers(ctx context.Context) ([]PaperInfo, error)
+	// Abstracts lists every paper's PaperAbstract ordered by id, read
+	// without decoding whole papers (references and bodies stay in the
+	// database), so a catalogue index builds from one query.
+	Abstracts(ctx context.Context) ([]PaperAbstract, error)
 	// Chunks returns the paper's chunks in stored order and the name of
 	// the embedder that made their vectors, or ErrNotFound.
 	Chunks(ctx context.Context, paperID string) (chunks []EmbeddedChunk, embedder string, err error)

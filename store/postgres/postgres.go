@@ -491,3 +491,26 @@ func decodeVector(b []byte) ([]float32, error) {
 	}
 	return v, nil
 }
+
+// Abstracts lists every paper's titles, abstracts and listing fields
+// ordered by id, extracted from the stored JSON by PostgreSQL itself.
+func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, title, coalesce(json::jsonb ->> 'title_zh', ''),
+			coalesce(json::jsonb ->> 'abstract', ''), coalesce(json::jsonb ->> 'abstract_zh', ''),
+			journal, doi, content_hash, year
+		FROM papers ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list abstracts: %w", ctxErr(ctx, err))
+	}
+	out := []store.PaperAbstract{}
+	var a store.PaperAbstract
+	_, err = pgx.ForEachRow(rows, []any{&a.ID, &a.Title, &a.TitleZh, &a.Abstract, &a.AbstractZh, &a.Journal, &a.DOI, &a.Hash, &a.Year}, func() error {
+		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list abstracts: %w", ctxErr(ctx, err))
+	}
+	return out, nil
+}

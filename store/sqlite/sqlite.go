@@ -538,3 +538,29 @@ func nullBlob(b []byte) any {
 	}
 	return b
 }
+
+// Abstracts lists every paper's titles, abstracts and listing fields
+// ordered by id, extracted from the stored JSON by SQLite itself.
+func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT id, title, coalesce(json_extract(json, '$.title_zh'), ''),
+			coalesce(json_extract(json, '$.abstract'), ''), coalesce(json_extract(json, '$.abstract_zh'), ''),
+			journal, doi, content_hash, year
+		FROM papers ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
+	}
+	defer rows.Close()
+	out := []store.PaperAbstract{}
+	for rows.Next() {
+		var a store.PaperAbstract
+		if err := rows.Scan(&a.ID, &a.Title, &a.TitleZh, &a.Abstract, &a.AbstractZh, &a.Journal, &a.DOI, &a.Hash, &a.Year); err != nil {
+			return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
+	}
+	return out, nil
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Sessions", testSessions},
 		{"SummaryLock", testSummaryLock},
 		{"PaperHash", testPaperHash},
+		{"Abstracts", testAbstracts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -810,4 +811,31 @@ func testPaperHash(t *testing.T, s store.Store) {
 	}
 	_, err = s.PaperHash(ctx, "hashed")
 	wantNotFound(t, "PaperHash after delete", err)
+}
+
+func abstractOf(p *paper.Paper) store.PaperAbstract {
+	return store.PaperAbstract{ID: p.ID, Title: p.Title, TitleZh: p.TitleZh, Abstract: p.Abstract, AbstractZh: p.AbstractZh,
+		Journal: p.Journal, DOI: p.DOI, Year: p.Year, Hash: store.ContentHash(p)}
+}
+
+func testAbstracts(t *testing.T, s store.Store) {
+	if got, err := s.Abstracts(t.Context()); err != nil || len(got) != 0 {
+		t.Fatalf("Abstracts of an empty store = %v, %v; want none", got, err)
+	}
+	minimal := &paper.Paper{ID: "a-min", Title: "T", Abstract: "A \"quoted\" — ünïcode", References: []paper.Reference{{N: 1, Text: "R"}}}
+	zhOnly := &paper.Paper{ID: "c-zh", Title: "标题", AbstractZh: "摘要", References: []paper.Reference{{N: 1, Text: "参考"}}}
+	for _, p := range []*paper.Paper{SamplePaper("b-all"), minimal, zhOnly, SampleBodyPaper("d-body")} {
+		put(t, s, p, "emb", nil)
+	}
+	replaced := SamplePaper("b-all")
+	replaced.Abstract = "A replaced abstract."
+	put(t, s, replaced, "emb", nil)
+	got, err := s.Abstracts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.PaperAbstract{abstractOf(minimal), abstractOf(replaced), abstractOf(zhOnly), abstractOf(SampleBodyPaper("d-body"))}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Abstracts() =\n%+v\nwant\n%+v", got, want)
+	}
 }
