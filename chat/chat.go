@@ -16,7 +16,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/library"
@@ -29,7 +28,7 @@ import (
 // Sessions is where chat sessions are kept (package store).
 type Sessions interface {
 	Session(ctx context.Context, id string) (*store.Session, error)
-	PutSession(ctx context.Context, s *store.Session) error
+	AppendTurn(ctx context.Context, id, paperID string, t store.Turn, maxTurns int) error
 }
 
 // Options configure a Generator. Every field is explicit: package
@@ -41,8 +40,14 @@ type Options struct {
 	// together, in characters (> 0), so a long conversation cannot
 	// crowd the paper out of the prompt.
 	HistoryRunes int
+	// MaxTokens caps an answer's length in tokens; 0 leaves it to the
+	// endpoint. An answer cut there is marked Truncated.
+	MaxTokens int
 	// Log receives warnings; nil discards them.
 	Log *slog.Logger
+	// Summarize gives the summary box (the model's, in model mode) that
+	// answers "What is this paper about?"; nil answers it extractively.
+	Summarize rag.Summarize
 }
 
 // Generator answers with a generative model (model mode), grounded in
@@ -100,12 +105,16 @@ func paperLang(p *paper.Paper) string {
 
 // Ask answers q with the model, streaming through emit. The answer is in
 // q's language. Steps: a follow-up is condensed with the session's
-// earlier turns into a standalone question; a question in another
-// language than the paper's is rewritten into search queries in the
-// paper's language; the retrieval of all queries is merged; with nothing
-// relevant the model is not called and the answer is Answerable false;
-// otherwise the model answers from the numbered context and citations
-// outside it are removed as they stream (reported in DroppedCitations).
+// earlier turns into a standalone question; a reader intent (summary,
+// conclusions, metadata, reference N) is answered from the paper's
+// structure (intent); any other question is rewritten into one to three
+// search queries in the paper's language and vocabulary; the retrieval
+// of all queries is merged; when it is below the calibrated floor (empty
+// or clearly irrelevant) the model is not called and the answer is
+// Answerable false; otherwise the model judges the numbered context,
+// answering from it (citations outside it are removed as they stream
+// and reported in DroppedCitations) or replying NOT_COVERED, which
+// becomes the refusal, with no citation.
 //
 // If the model fails before anything was streamed (refusals after
 // retries, no first token in time), the extractive answer is given
@@ -123,6 +132,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 	if q.SessionID != "" && !ValidSessionID(q.SessionID) {
 		return nil, fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", rag.ErrInvalidQuestion, q.SessionID)
 	}
+	rag.ReportStage(ctx, rag.StageSearching)
 	lp, err := g.papers.Acquire(ctx, q.PaperID)
 	if err != nil {
 		return nil, err
@@ -134,6 +144,7 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 	modelUp := true
 	standalone := q.Text
 	if len(sess.Turns) > 0 {
+		rag.ReportStage(ctx, rag.StageCondensing)
 		s, err := g.condense(ctx, p, sess.Turns, q.Text)
 		switch {
 		case ctx.Err() != nil:
@@ -145,8 +156,26 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 			standalone = s
 		}
 	}
+	var ans *rag.Answer
+	if in := rag.RecognizeIntent(standalone); in.Kind != rag.IntentNone {
+		sq := q
+		sq.Text = standalone
+		ans, err = g.intent(ctx, lp, sq, in, modelUp, emit)
+		if err != nil {
+			return ans, err
+		}
+		if ans != nil {
+			ans.SessionID = q.SessionID
+			g.remember(ctx, sess, q, standalone, ans)
+			return ans, nil
+		}
+	}
 	queries := []string{standalone}
-	if pl := paperLang(p); modelUp && rag.LangOf(standalone) != pl {
+	if modelUp {
+		// Every question is rewritten into the paper's vocabulary (and
+		// language): readers paraphrase what papers name exactly.
+		pl := paperLang(p)
+		rag.ReportStage(ctx, rag.StageRewriting)
 		rw, err := g.rewrite(ctx, p, pl, standalone)
 		switch {
 		case ctx.Err() != nil:
@@ -154,14 +183,15 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 		case err != nil:
 			g.log.Warn("rewriting the query failed; searching with the question as asked", "paper", p.ID, "err", err)
 			modelUp = false
-		default:
+		case rag.LangOf(standalone) != pl:
 			// The paper-language queries first: they are what the
 			// extractive fallback searches with.
 			queries = append(rw, standalone)
+		default:
+			queries = append(queries, rw...)
 		}
 	}
 
-	var ans *rag.Answer
 	if modelUp {
 		// The model answers the standalone question: the follow-up as
 		// asked ("what drove it?") means nothing without the history.
@@ -194,20 +224,28 @@ func (g *Generator) Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*ra
 // returns (nil, err wrapping ErrUpstream) when the model failed before
 // anything was emitted, so the caller can fall back.
 func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Question, queries []string, emit rag.Emit) (*rag.Answer, error) {
-	p := lp.Paper()
+	rag.ReportStage(ctx, rag.StageSearching)
 	r, err := g.retrieveAll(ctx, lp, queries)
 	if err != nil {
 		return nil, err
 	}
+	return g.generateFrom(ctx, lp, q, r, emit)
+}
+
+// generateFrom streams the model's answer from the sources of r. The
+// model judges them itself: only retrieval below the decision's floor
+// (empty or clearly irrelevant) is refused without asking it.
+func (g *Generator) generateFrom(ctx context.Context, lp *library.Loaded, q rag.Question, r *rag.Retrieved, emit rag.Emit) (*rag.Answer, error) {
+	p := lp.Paper()
 	ans := &rag.Answer{Mode: rag.ModeLLM, Lang: q.Lang, Sources: r.Sources, Citations: []rag.Citation{}}
 	if ans.Sources == nil {
 		ans.Sources = []rag.Source{}
 	}
-	if len(r.Relevant) == 0 {
-		// Nothing relevant: the model would only be tempted to make
+	if !r.Plausible || len(r.Sources) == 0 {
+		// Nothing plausible: the model would only be tempted to make
 		// something up. Say so, as the extractive path does (and is).
 		ans.Mode = rag.ModeExtractive
-		return g.unanswerable(ans, q.Lang, p.Body != nil, emit)
+		return g.unanswerable(ans, p, r, q.Lang, emit)
 	}
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}
 	allowed := make(map[int]bool)
@@ -232,7 +270,8 @@ func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Ques
 		return nil, err
 	}
 	out := &answerStream{filter: rag.NewCiteFilter(allowed, emit)}
-	err = g.model.StreamChat(ctx, []rag.ChatMessage{{Role: rag.RoleSystem, Content: pr.System}, {Role: rag.RoleUser, Content: pr.User}}, out.write)
+	rag.ReportStage(ctx, rag.StageWriting)
+	res, err := g.model.StreamChat(ctx, rag.ChatRequest{Messages: []rag.ChatMessage{{Role: rag.RoleSystem, Content: pr.System}, {Role: rag.RoleUser, Content: pr.User}}, MaxTokens: g.opts.MaxTokens}, out.write)
 	if err == nil {
 		err = out.end()
 	}
@@ -250,10 +289,11 @@ func (g *Generator) generate(ctx context.Context, lp *library.Loaded, q rag.Ques
 		return ans, fmt.Errorf("answer of %q broke off: %w", p.ID, err)
 	}
 	if out.notCovered {
-		return g.unanswerable(ans, q.Lang, p.Body != nil, emit)
+		return g.unanswerable(ans, p, r, q.Lang, emit)
 	}
 	g.fill(ans, p, out)
 	ans.Answerable = true
+	ans.Truncated = res.Truncated
 	return ans, nil
 }
 
@@ -267,12 +307,16 @@ func (g *Generator) fill(ans *rag.Answer, p *paper.Paper, out *answerStream) {
 	ans.DroppedCitations = out.filter.Dropped()
 }
 
-func (g *Generator) unanswerable(ans *rag.Answer, lang string, fullText bool, emit rag.Emit) (*rag.Answer, error) {
-	text, err := prompts.ExtractiveAnswer(lang, prompts.AnswerData{FullText: fullText})
+// unanswerable makes ans the refusal, listing r's closest sources as
+// near misses; it cites nothing.
+func (g *Generator) unanswerable(ans *rag.Answer, p *paper.Paper, r *rag.Retrieved, lang string, emit rag.Emit) (*rag.Answer, error) {
+	d := prompts.AnswerData{FullText: p.Body != nil}
+	ans.Closest, d.Closest = rag.Closest(p, r, lang)
+	text, err := prompts.ExtractiveAnswer(lang, d)
 	if err != nil {
 		return nil, err
 	}
-	ans.Answer, ans.Answerable = text, false
+	ans.Answer, ans.Answerable, ans.Citations = text, false, []rag.Citation{}
 	if err := rag.EmitPieces(text, emit); err != nil {
 		return nil, err
 	}
@@ -343,14 +387,20 @@ func (g *Generator) retrieveAll(ctx context.Context, lp *library.Loaded, queries
 	type merged struct {
 		src      rag.Source
 		relevant bool
+		lexical  bool
 	}
 	byKey := make(map[string]*merged)
 	var order []string
+	out := &rag.Retrieved{}
 	for _, text := range queries {
 		r, err := g.retriever.Retrieve(ctx, lp, text)
 		if err != nil {
 			return nil, err
 		}
+		if r.Prob >= out.Prob {
+			out.Prob, out.Features = r.Prob, r.Features
+		}
+		out.Plausible = out.Plausible || r.Plausible
 		for i, s := range r.Sources {
 			key := fmt.Sprintf("%s|%d|%s", s.Kind, s.N, s.Text)
 			m, ok := byKey[key]
@@ -362,6 +412,9 @@ func (g *Generator) retrieveAll(ctx context.Context, lp *library.Loaded, queries
 			m.src.Score = max(m.src.Score, s.Score)
 			if slices.Contains(r.Relevant, i) {
 				m.relevant = true
+			}
+			if r.Lexical(i) {
+				m.lexical = true
 			}
 		}
 	}
@@ -380,15 +433,16 @@ func (g *Generator) retrieveAll(ctx context.Context, lp *library.Loaded, queries
 	if len(all) > rag.MaxSources {
 		all = all[:rag.MaxSources]
 	}
-	out := &rag.Retrieved{}
-	for i, m := range all {
-		out.Sources = append(out.Sources, m.src)
-		if m.relevant {
-			out.Relevant = append(out.Relevant, i)
-		}
+	for _, m := range all {
+		out.Append(m.src, m.relevant, m.lexical)
 	}
 	return out, nil
 }
+
+// taskMaxTokens caps the reply to a rewrite (three queries) or a
+// condensation (one question), far above what either needs: it stops a
+// model that rambles from holding the endpoint.
+const taskMaxTokens = 256
 
 // maxQueries bounds the search queries taken from a rewrite.
 const maxQueries = 3
@@ -398,7 +452,7 @@ func (g *Generator) rewrite(ctx context.Context, p *paper.Paper, lang, question 
 	if err != nil {
 		return nil, err
 	}
-	reply, err := rag.Complete(ctx, g.model, pr)
+	reply, _, err := rag.Complete(ctx, g.model, pr, rag.ChatRequest{MaxTokens: taskMaxTokens})
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +483,7 @@ func (g *Generator) condense(ctx context.Context, p *paper.Paper, turns []store.
 	if err != nil {
 		return "", err
 	}
-	reply, err := rag.Complete(ctx, g.model, pr)
+	reply, _, err := rag.Complete(ctx, g.model, pr, rag.ChatRequest{MaxTokens: taskMaxTokens})
 	if err != nil {
 		return "", err
 	}
@@ -457,12 +511,16 @@ func (g *Generator) session(ctx context.Context, q rag.Question) *store.Session 
 	if s.PaperID != q.PaperID {
 		return fresh
 	}
+	s.Turns = trimTurns(s.Turns, g.opts.MaxTurns, g.opts.HistoryRunes)
 	return s
 }
 
-// remember appends the turn to its session and stores it, keeping the
-// last MaxTurns turns within HistoryRunes. A failure to store is logged:
-// the reader has the answer, only the next follow-up loses context.
+// remember appends the turn to its session in the store, in one atomic
+// step, so a concurrent ask on the same session (another tab, a retry)
+// cannot overwrite it; the store keeps the last MaxTurns turns and
+// session trims them to HistoryRunes when they are read. A failure to
+// store is logged: the reader has the answer, only the next follow-up
+// loses context.
 func (g *Generator) remember(ctx context.Context, s *store.Session, q rag.Question, standalone string, ans *rag.Answer) {
 	if q.SessionID == "" {
 		return
@@ -473,10 +531,8 @@ func (g *Generator) remember(ctx context.Context, s *store.Session, q rag.Questi
 	}
 	// The standalone question is kept: it makes the next condensation
 	// independent of turns that have since been trimmed away.
-	s.Turns = append(s.Turns, store.Turn{Question: standalone, Answer: ans.Answer, Lang: q.Lang, Cited: cited})
-	s.Turns = trimTurns(s.Turns, g.opts.MaxTurns, g.opts.HistoryRunes)
-	s.Updated = time.Now().UTC()
-	if err := g.sessions.PutSession(context.WithoutCancel(ctx), s); err != nil {
+	turn := store.Turn{Question: standalone, Answer: ans.Answer, Lang: q.Lang, Cited: cited}
+	if err := g.sessions.AppendTurn(context.WithoutCancel(ctx), s.ID, q.PaperID, turn, g.opts.MaxTurns); err != nil {
 		g.log.Warn("storing session failed", "session", s.ID, "err", err)
 	}
 }
@@ -493,4 +549,51 @@ func trimTurns(turns []store.Turn, maxTurns, maxRunes int) []store.Turn {
 		}
 	}
 	return slices.Clone(turns)
+}
+
+// intent answers a reader intent in model mode. Metadata, and a
+// reference the paper lacks, are answered exactly from the record; the
+// summary is the summary box's (the model's when Options.Summarize is
+// set; without it the question goes through retrieval); the
+// conclusions and a reference are judged by the model from
+// that part of the paper alone. It returns nil when the paper has no
+// part answering the intent, and the extractive intent answer when the
+// model fails before its first token.
+func (g *Generator) intent(ctx context.Context, lp *library.Loaded, q rag.Question, in rag.Intent, modelUp bool, emit rag.Emit) (*rag.Answer, error) {
+	p := lp.Paper()
+	var sum *paper.Summary
+	if in.Kind == rag.IntentSummary && g.opts.Summarize != nil {
+		s, err := g.opts.Summarize(ctx, p.ID, q.Lang)
+		if err != nil {
+			return nil, err
+		}
+		sum = s
+	}
+	ext := rag.IntentAnswer(p, q, in, sum)
+	if ext == nil {
+		return nil, nil
+	}
+	if sum != nil && sum.Source == "llm" {
+		ext.Mode = rag.ModeLLM
+	}
+	if !modelUp || !ext.Answerable || in.Kind == rag.IntentMetadata || in.Kind == rag.IntentSummary {
+		return emitted(ext, emit)
+	}
+	r := &rag.Retrieved{Plausible: true, Prob: 1}
+	for _, s := range ext.Sources {
+		r.Append(s, true, true)
+	}
+	ans, err := g.generateFrom(ctx, lp, q, r, emit)
+	if err != nil && ans == nil && errors.Is(err, rag.ErrUpstream) && ctx.Err() == nil {
+		g.log.Warn("model failed before its first token; answering the intent extractively", "paper", p.ID, "err", err)
+		return emitted(ext, emit)
+	}
+	return ans, err
+}
+
+func emitted(a *rag.Answer, emit rag.Emit) (*rag.Answer, error) {
+	if err := rag.EmitPieces(a.Answer, emit); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

@@ -46,6 +46,9 @@ func TestGeneratorAskCancelLeavesNoGoroutine(t *testing.T) {
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+		if r.Task() != "answer" {
+			return nil // the query rewrite
+		}
 		return &llmtest.Reply{Tokens: llmtest.Split("ExoCarta is a database [26] and more"), Hold: true}
 	})
 	g, _, _ := newGenerator(t, fake)
@@ -146,5 +149,50 @@ func TestAnswerReadsOneVersion(t *testing.T) {
 	}
 	if len(next.Citations) == 0 {
 		t.Error("next answer cites nothing")
+	}
+}
+
+// TestConcurrentAsksKeepEveryTurn: two asks on one session at once (two
+// tabs, a retry while the first answer streams) both land in its
+// history: each has read the session before either answered.
+func TestConcurrentAsksKeepEveryTurn(t *testing.T) {
+	fake := llmtest.NewServer()
+	defer fake.Close()
+	// Hold every answer until both asks have reached the model.
+	var arrived atomic.Int32
+	both := make(chan struct{})
+	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+		if r.Task() == "answer" {
+			if arrived.Add(1) == 2 {
+				close(both)
+			}
+			select {
+			case <-both:
+			case <-time.After(10 * time.Second):
+			}
+		}
+		return nil
+	})
+	g, _, st := newGenerator(t, fake)
+	ctx := context.Background()
+	questions := []string{"How do exosomes affect bystander cells?", "What does ExoCarta hold?"}
+	errs := make(chan error, len(questions))
+	for _, q := range questions {
+		go func() {
+			_, err := g.Ask(ctx, rag.Question{PaperID: paper.DemoID, Text: q, Lang: paper.LangEN, SessionID: "two-tabs"}, nil)
+			errs <- err
+		}()
+	}
+	for range questions {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	sess, err := st.Session(ctx, "two-tabs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sess.Turns) != len(questions) {
+		t.Fatalf("session has %d turns, want %d: a concurrent ask overwrote the other's turn", len(sess.Turns), len(questions))
 	}
 }

@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -66,6 +67,16 @@ type Config struct {
 	// GoMemLimitSet reports whether GOMEMLIMIT was set.
 	GoMemLimitSet bool
 
+	// MaxReferences bounds one paper's references at ingest
+	// (CHATPAPER_MAX_REFERENCES, default 5000, at most 50000).
+	MaxReferences int
+	// MaxPaperBytes bounds one paper's text, all fields together, at
+	// ingest (CHATPAPER_MAX_PAPER_BYTES, default 2097152, 2 MiB).
+	MaxPaperBytes int
+	// MaxBodyPassages bounds one paper's body passages at ingest
+	// (CHATPAPER_MAX_BODY_PASSAGES, default 2000).
+	MaxBodyPassages int
+
 	// LLM configures model mode; see LLMConfig.
 	LLM LLMConfig
 	// Chat configures model mode's sessions and summaries; see
@@ -73,9 +84,19 @@ type Config struct {
 	Chat ChatConfig
 
 	// AdminKeys are the API keys that may ingest and delete papers
-	// (CHATPAPER_ADMIN_KEYS, comma-separated). With none, the admin
-	// endpoints serve loopback clients only.
+	// (CHATPAPER_ADMIN_KEYS, comma-separated). With none, serve uses the
+	// key in the data folder's admin.key, generating it on first start,
+	// unless KeylessAdmin is set.
 	AdminKeys []string
+	// KeylessAdmin, with no AdminKeys, serves the admin endpoints without
+	// a key to clients on this machine only, for development
+	// (CHATPAPER_KEYLESS_ADMIN=1 or serve --keyless-admin; default off).
+	// It needs a loopback listen address.
+	KeylessAdmin bool
+	// AdminHosts are host names, besides loopback names, that keyless
+	// admin requests may be addressed to (CHATPAPER_ADMIN_HOSTS,
+	// comma-separated; default none).
+	AdminHosts []string
 	// SiteKeys, when set, are required on the reader endpoints
 	// (CHATPAPER_SITE_KEYS, comma-separated; default none: open).
 	SiteKeys []string
@@ -95,6 +116,22 @@ type Config struct {
 	// second, bursts of twice that allowed (CHATPAPER_WS_FRAMES_PER_SECOND,
 	// default 10); frames beyond it get a rate_limited error frame.
 	WSFramesPerSecond int
+	// ReadHeaderTimeout bounds reading a request's headers
+	// (CHATPAPER_READ_HEADER_TIMEOUT, default 10s).
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout is how long a keep-alive connection may wait for its
+	// next request (CHATPAPER_IDLE_TIMEOUT, default 60s).
+	IdleTimeout time.Duration
+	// BodyTimeout bounds reading a request body, websockets aside
+	// (CHATPAPER_BODY_TIMEOUT, default 60s).
+	BodyTimeout time.Duration
+	// MaxConns bounds the open connections, websockets included
+	// (CHATPAPER_MAX_CONNS, default 4096; 0 = no limit). Serve lowers it
+	// to fit the open-file limit.
+	MaxConns int
+	// MaxConnsPerIP bounds one client address's open connections
+	// (CHATPAPER_MAX_CONNS_PER_IP, default 256; 0 = no limit).
+	MaxConnsPerIP int
 	// TrustedProxies are the networks (CIDRs or addresses) whose
 	// X-Forwarded-For header is believed (CHATPAPER_TRUSTED_PROXIES,
 	// comma-separated; default none: the client is the peer address).
@@ -130,6 +167,20 @@ type LLMConfig struct {
 	// Retries is how many times a request refused with 429 or 5xx is
 	// retried before its first token (CHATPAPER_LLM_RETRIES, default 2).
 	Retries int
+	// MaxTokens caps an answer's length in tokens
+	// (CHATPAPER_LLM_MAX_TOKENS, default 1024; 0 leaves it to the
+	// endpoint). An answer cut there is marked truncated.
+	MaxTokens int
+	// SummaryMaxTokens caps a model summary's length in tokens
+	// (CHATPAPER_SUMMARY_MAX_TOKENS, default 600), so summaries made in
+	// the background hold the model only briefly.
+	SummaryMaxTokens int
+	// Concurrency bounds the chat requests sent to the endpoint at once
+	// (CHATPAPER_LLM_CONCURRENCY, default 4; 0 = no bound). Set it to
+	// the server's parallel slots (Ollama's OLLAMA_NUM_PARALLEL,
+	// llama.cpp's --parallel): readers' requests then go first and
+	// background summaries give way to them.
+	Concurrency int
 	// Backoff is the first retry's delay, doubled each retry with
 	// jitter (CHATPAPER_LLM_BACKOFF, default 500ms).
 	Backoff time.Duration
@@ -166,21 +217,28 @@ func (l LLMConfig) Enabled() bool { return l.BaseURL != "" }
 // read from the environment.
 func Defaults() Config {
 	return Config{
-		Addr:             "127.0.0.1:8080",
-		DataDir:          "./data",
-		EmbedDim:         1024,
-		ShutdownTimeout:  10 * time.Second,
-		LogLevel:         "info",
-		CachePapers:      1000,
-		CacheMB:          512,
-		CacheRevalidate:  2 * time.Second,
-		MemoryOverheadMB: 192,
+		Addr:              "127.0.0.1:8080",
+		DataDir:           "./data",
+		EmbedDim:          1024,
+		ShutdownTimeout:   10 * time.Second,
+		LogLevel:          "info",
+		CachePapers:       1000,
+		CacheMB:           512,
+		CacheRevalidate:   2 * time.Second,
+		MemoryOverheadMB:  192,
+		WSFramesPerSecond: 10,
+		MaxReferences:     5000,
+		MaxPaperBytes:     2 << 20,
+		MaxBodyPassages:   2000,
 		LLM: LLMConfig{
 			Model:             "gpt-4o-mini",
 			EmbedBatch:        10,
 			Timeout:           120 * time.Second,
 			FirstTokenTimeout: 15 * time.Second,
 			Retries:           2,
+			MaxTokens:         1024,
+			SummaryMaxTokens:  600,
+			Concurrency:       4,
 			Backoff:           500 * time.Millisecond,
 			Temperature:       0.2,
 		},
@@ -192,7 +250,11 @@ func Defaults() Config {
 		RerankTimeout:     5 * time.Second,
 		AskRate:           30,
 		MaxSocketsPerIP:   20,
-		WSFramesPerSecond: 10,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		BodyTimeout:       60 * time.Second,
+		MaxConns:          4096,
+		MaxConnsPerIP:     256,
 	}
 }
 
@@ -223,6 +285,13 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	c.GoMemLimitSet = getenv("GOMEMLIMIT") != ""
+	for key, dst := range map[string]*int{
+		"CHATPAPER_MAX_REFERENCES": &c.MaxReferences, "CHATPAPER_MAX_PAPER_BYTES": &c.MaxPaperBytes, "CHATPAPER_MAX_BODY_PASSAGES": &c.MaxBodyPassages,
+	} {
+		if err := integer(getenv, key, dst); err != nil {
+			return c, err
+		}
+	}
 	if err := integer(getenv, "CHATPAPER_EMBED_DIM", &c.EmbedDim); err != nil {
 		return c, err
 	}
@@ -248,6 +317,15 @@ func loadLLM(getenv func(string) string, l *LLMConfig) error {
 		return err
 	}
 	if err := integer(getenv, "CHATPAPER_LLM_RETRIES", &l.Retries); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_LLM_MAX_TOKENS", &l.MaxTokens); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_SUMMARY_MAX_TOKENS", &l.SummaryMaxTokens); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_LLM_CONCURRENCY", &l.Concurrency); err != nil {
 		return err
 	}
 	if err := duration(getenv, "CHATPAPER_LLM_TIMEOUT", &l.Timeout); err != nil {
@@ -279,8 +357,20 @@ func (c Config) Validate() error {
 	if c.MemoryOverheadMB < 0 {
 		return fmt.Errorf("config: CHATPAPER_MEMORY_OVERHEAD_MB %d must not be negative", c.MemoryOverheadMB)
 	}
+	if c.WSFramesPerSecond < 1 {
+		return fmt.Errorf("config: CHATPAPER_WS_FRAMES_PER_SECOND %d must be at least 1", c.WSFramesPerSecond)
+	}
 	if c.CacheMB < 1 {
 		return fmt.Errorf("config: CHATPAPER_CACHE_MB %d must be at least 1", c.CacheMB)
+	}
+	if c.MaxReferences < 1 || c.MaxReferences > maxReferences {
+		return fmt.Errorf("config: CHATPAPER_MAX_REFERENCES %d must be between 1 and %d", c.MaxReferences, maxReferences)
+	}
+	if c.MaxPaperBytes < 1024 {
+		return fmt.Errorf("config: CHATPAPER_MAX_PAPER_BYTES %d must be at least 1024", c.MaxPaperBytes)
+	}
+	if c.MaxBodyPassages < 1 {
+		return fmt.Errorf("config: CHATPAPER_MAX_BODY_PASSAGES %d must be at least 1", c.MaxBodyPassages)
 	}
 	if err := c.LLM.validate(); err != nil {
 		return err
@@ -297,14 +387,63 @@ func (c Config) Validate() error {
 	if c.MaxSocketsPerIP < 0 {
 		return fmt.Errorf("config: CHATPAPER_MAX_SOCKETS_PER_IP %d must be 0 (no limit) or positive", c.MaxSocketsPerIP)
 	}
-	if c.WSFramesPerSecond < 1 {
-		return fmt.Errorf("config: CHATPAPER_WS_FRAMES_PER_SECOND %d must be at least 1", c.WSFramesPerSecond)
+	for key, d := range map[string]time.Duration{
+		"CHATPAPER_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "CHATPAPER_IDLE_TIMEOUT": c.IdleTimeout, "CHATPAPER_BODY_TIMEOUT": c.BodyTimeout,
+	} {
+		if d <= 0 {
+			return fmt.Errorf("config: %s must be positive", key)
+		}
+	}
+	if c.MaxConns < 0 || c.MaxConnsPerIP < 0 {
+		return fmt.Errorf("config: CHATPAPER_MAX_CONNS and CHATPAPER_MAX_CONNS_PER_IP must be 0 (no limit) or positive")
+	}
+	if len(c.TrustedProxies) > 0 && len(c.AdminKeys) == 0 {
+		return fmt.Errorf("config: CHATPAPER_TRUSTED_PROXIES needs CHATPAPER_ADMIN_KEYS: behind a proxy every reader's request may look local, so admin requests must carry a key")
+	}
+	if c.KeylessAdmin {
+		if len(c.AdminKeys) > 0 {
+			return fmt.Errorf("config: CHATPAPER_KEYLESS_ADMIN and CHATPAPER_ADMIN_KEYS exclude each other")
+		}
+		if !LoopbackAddr(c.Addr) {
+			return fmt.Errorf("config: CHATPAPER_KEYLESS_ADMIN needs a loopback listen address such as 127.0.0.1:8080, not %q", c.Addr)
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: CHATPAPER_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel)
 	}
+	return nil
+}
+
+// maxReferences is paper.MaxReferences (config imports no domain
+// package); a test keeps the two equal.
+const maxReferences = 50_000
+
+// LoopbackAddr reports whether a listen address host:port binds to a
+// loopback interface only.
+func LoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+func boolean(getenv func(string) string, key string, dst *bool) error {
+	v := getenv(key)
+	if v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("config: %s=%q must be true or false (1 or 0)", key, v)
+	}
+	*dst = b
 	return nil
 }
 
@@ -366,6 +505,16 @@ func (l LLMConfig) validate() error {
 	if l.Retries < 0 || l.Retries > 10 {
 		return fmt.Errorf("config: CHATPAPER_LLM_RETRIES %d must be between 0 and 10", l.Retries)
 	}
+	// Below 16 tokens no answer or summary fits.
+	if l.MaxTokens != 0 && (l.MaxTokens < 16 || l.MaxTokens > 1<<20) {
+		return fmt.Errorf("config: CHATPAPER_LLM_MAX_TOKENS %d must be 0 (no cap) or between 16 and 1048576", l.MaxTokens)
+	}
+	if l.SummaryMaxTokens != 0 && (l.SummaryMaxTokens < 16 || l.SummaryMaxTokens > 1<<20) {
+		return fmt.Errorf("config: CHATPAPER_SUMMARY_MAX_TOKENS %d must be 0 (no cap) or between 16 and 1048576", l.SummaryMaxTokens)
+	}
+	if l.Concurrency < 0 || l.Concurrency > 4096 {
+		return fmt.Errorf("config: CHATPAPER_LLM_CONCURRENCY %d must be 0 (no bound) or between 1 and 4096", l.Concurrency)
+	}
 	if l.Backoff <= 0 {
 		return fmt.Errorf("config: CHATPAPER_LLM_BACKOFF must be positive")
 	}
@@ -376,6 +525,10 @@ func (l LLMConfig) validate() error {
 func (c *Config) loadSecurity(getenv func(string) string) error {
 	c.AdminKeys = list(getenv("CHATPAPER_ADMIN_KEYS"))
 	c.SiteKeys = list(getenv("CHATPAPER_SITE_KEYS"))
+	c.AdminHosts = list(getenv("CHATPAPER_ADMIN_HOSTS"))
+	if err := boolean(getenv, "CHATPAPER_KEYLESS_ADMIN", &c.KeylessAdmin); err != nil {
+		return err
+	}
 	for _, o := range list(getenv("CHATPAPER_ALLOWED_ORIGINS")) {
 		if o == "*" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
@@ -394,6 +547,19 @@ func (c *Config) loadSecurity(getenv func(string) string) error {
 		return err
 	}
 	if err := integer(getenv, "CHATPAPER_WS_FRAMES_PER_SECOND", &c.WSFramesPerSecond); err != nil {
+		return err
+	}
+	for key, dst := range map[string]*time.Duration{
+		"CHATPAPER_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout, "CHATPAPER_IDLE_TIMEOUT": &c.IdleTimeout, "CHATPAPER_BODY_TIMEOUT": &c.BodyTimeout,
+	} {
+		if err := duration(getenv, key, dst); err != nil {
+			return err
+		}
+	}
+	if err := integer(getenv, "CHATPAPER_MAX_CONNS", &c.MaxConns); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_MAX_CONNS_PER_IP", &c.MaxConnsPerIP); err != nil {
 		return err
 	}
 	for _, s := range list(getenv("CHATPAPER_TRUSTED_PROXIES")) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatpaper/chatpaper/paper"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -54,6 +56,9 @@ func TestLoadErrors(t *testing.T) {
 		{"bad llm timeout", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_TIMEOUT": "long"}, "CHATPAPER_LLM_TIMEOUT"},
 		{"bad llm backoff", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_BACKOFF": "0s"}, "CHATPAPER_LLM_BACKOFF"},
 		{"first token over timeout", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_TIMEOUT": "5s", "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT": "10s"}, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT"},
+		{"max tokens too small", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_MAX_TOKENS": "3"}, "CHATPAPER_LLM_MAX_TOKENS"},
+		{"summary max tokens not a number", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_SUMMARY_MAX_TOKENS": "lots"}, "CHATPAPER_SUMMARY_MAX_TOKENS"},
+		{"negative concurrency", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_CONCURRENCY": "-1"}, "CHATPAPER_LLM_CONCURRENCY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,6 +78,17 @@ func TestLoadLLM(t *testing.T) {
 	}
 	if c.LLM.Enabled() {
 		t.Errorf("model mode enabled with no CHATPAPER_LLM_BASE_URL: %+v", c.LLM)
+	}
+	if c.LLM.MaxTokens != 1024 || c.LLM.SummaryMaxTokens != 600 || c.LLM.Concurrency != 4 {
+		t.Errorf("length caps and concurrency defaults = %d, %d, %d", c.LLM.MaxTokens, c.LLM.SummaryMaxTokens, c.LLM.Concurrency)
+	}
+	c, err = Load(env(map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_LLM_MAX_TOKENS": "0",
+		"CHATPAPER_SUMMARY_MAX_TOKENS": "300", "CHATPAPER_LLM_CONCURRENCY": "1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LLM.MaxTokens != 0 || c.LLM.SummaryMaxTokens != 300 || c.LLM.Concurrency != 1 {
+		t.Errorf("length caps and concurrency = %d, %d, %d", c.LLM.MaxTokens, c.LLM.SummaryMaxTokens, c.LLM.Concurrency)
 	}
 	c, err = Load(env(map[string]string{
 		"CHATPAPER_LLM_BASE_URL": "http://localhost:11434/v1", "OPENAI_API_KEY": "sk-fallback",
@@ -172,5 +188,51 @@ func TestLoadSecurity(t *testing.T) {
 	}
 	if got, want := fmt.Sprint(c.TrustedProxies), "[10.0.0.0/8 192.168.1.7/32]"; got != want {
 		t.Errorf("TrustedProxies = %s, want %s", got, want)
+	}
+}
+
+func TestMaxReferencesMatchesPaper(t *testing.T) {
+	if maxReferences != paper.MaxReferences {
+		t.Errorf("config allows %d references, paper.MaxReferences is %d", maxReferences, paper.MaxReferences)
+	}
+}
+
+func TestHardeningSettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ReadHeaderTimeout != 10*time.Second || c.IdleTimeout != 60*time.Second || c.BodyTimeout != 60*time.Second ||
+		c.MaxConns != 4096 || c.MaxConnsPerIP != 256 || c.MaxReferences != 5000 || c.MaxPaperBytes != 2<<20 ||
+		c.MaxBodyPassages != 2000 || c.KeylessAdmin || len(c.AdminHosts) != 0 {
+		t.Errorf("defaults = %+v", c)
+	}
+	c, err = Load(env(map[string]string{
+		"CHATPAPER_READ_HEADER_TIMEOUT": "2s", "CHATPAPER_IDLE_TIMEOUT": "3s", "CHATPAPER_BODY_TIMEOUT": "4s",
+		"CHATPAPER_MAX_CONNS": "100", "CHATPAPER_MAX_CONNS_PER_IP": "0", "CHATPAPER_MAX_REFERENCES": "10",
+		"CHATPAPER_MAX_PAPER_BYTES": "5000", "CHATPAPER_MAX_BODY_PASSAGES": "7",
+		"CHATPAPER_KEYLESS_ADMIN": "true", "CHATPAPER_ADMIN_HOSTS": "cp.internal, x.test",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ReadHeaderTimeout != 2*time.Second || c.IdleTimeout != 3*time.Second || c.BodyTimeout != 4*time.Second ||
+		c.MaxConns != 100 || c.MaxConnsPerIP != 0 || c.MaxReferences != 10 || c.MaxPaperBytes != 5000 ||
+		c.MaxBodyPassages != 7 || !c.KeylessAdmin || strings.Join(c.AdminHosts, "|") != "cp.internal|x.test" {
+		t.Errorf("parsed = %+v", c)
+	}
+	for name, e := range map[string]map[string]string{
+		"CHATPAPER_IDLE_TIMEOUT":      {"CHATPAPER_IDLE_TIMEOUT": "0s"},
+		"CHATPAPER_MAX_CONNS":         {"CHATPAPER_MAX_CONNS": "-1"},
+		"CHATPAPER_MAX_REFERENCES":    {"CHATPAPER_MAX_REFERENCES": "50001"},
+		"CHATPAPER_MAX_PAPER_BYTES":   {"CHATPAPER_MAX_PAPER_BYTES": "10"},
+		"CHATPAPER_MAX_BODY_PASSAGES": {"CHATPAPER_MAX_BODY_PASSAGES": "0"},
+		"CHATPAPER_KEYLESS_ADMIN":     {"CHATPAPER_KEYLESS_ADMIN": "maybe"},
+		"needs CHATPAPER_ADMIN_KEYS":  {"CHATPAPER_TRUSTED_PROXIES": "10.0.0.1"},
+		"loopback listen address":     {"CHATPAPER_KEYLESS_ADMIN": "1", "CHATPAPER_ADDR": "0.0.0.0:8080"},
+	} {
+		if _, err := Load(env(e)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: err = %v, want it to name %s", e, err, name)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package dict translates Chinese text into English terms offline, so a
 // Chinese question can be searched against an English paper without a
-// model. It segments Chinese by forward maximum matching over a shipped
+// model. It segments Chinese by forward maximum matching (never letting a
+// word swallow the start of a longer one) over a shipped
 // Chinese→English term table (zh-en.txt.gz, generated from CC-CEDICT plus
 // a biomedical supplement by dict/internal/gendict; see NOTICE) and maps
 // each word to its first glosses.
@@ -68,8 +69,44 @@ func Load() error {
 type Word struct {
 	Zh string
 	En []string
+	// Senses are all the glosses the table holds for the word, in
+	// table order; En is Senses except for a single character, whose
+	// first gloss alone is the default. A caller that knows the
+	// document's vocabulary can choose among Senses instead.
+	Senses []string
 	// Stop marks a function or question word, which carries no topic.
 	Stop bool
+}
+
+// segment splits a run of Han characters into words of the table (or
+// single characters) by forward maximum matching, with one correction:
+// a word must not swallow the first character of a longer known word
+// that starts right after its own first character. Where it would, the
+// first character stands alone and matching resumes at the next one, so
+// 对外泌体 is 对 + 外泌体, not 对外 + 泌 + 体. It returns the word
+// lengths in runes, in order.
+func segment(m map[string][]string, run []rune) []int {
+	longest := func(i int) int {
+		n := min(maxWordRunes, len(run)-i)
+		for ; n > 1; n-- {
+			if _, ok := m[string(run[i:i+n])]; ok {
+				break
+			}
+		}
+		return n
+	}
+	var out []int
+	for i := 0; i < len(run); {
+		n := longest(i)
+		if n > 1 && i+1 < len(run) {
+			if l := longest(i + 1); l > 1 && i+1+l > i+n {
+				n = 1
+			}
+		}
+		out = append(out, n)
+		i += n
+	}
+	return out
 }
 
 // Translate segments the Han runs of text and returns each word with its
@@ -84,24 +121,19 @@ func Translate(text string) []Word {
 	var out []Word
 	var run []rune
 	flush := func() {
-		for i := 0; i < len(run); {
-			n := min(maxWordRunes, len(run)-i)
-			for ; n > 1; n-- {
-				if _, ok := m[string(run[i:i+n])]; ok {
-					break
-				}
-			}
-			w := string(run[i : i+n])
-			i += n
+		for _, n := range segment(m, run) {
+			w := string(run[:n])
+			run = run[n:]
 			if _, stop := stopWords[w]; stop {
 				out = append(out, Word{Zh: w, Stop: true})
 				continue
 			}
 			gs := m[w]
+			word := Word{Zh: w, En: gs, Senses: gs}
 			if n == 1 && len(gs) > 1 {
-				gs = gs[:1]
+				word.En = gs[:1]
 			}
-			out = append(out, Word{Zh: w, En: gs})
+			out = append(out, word)
 		}
 		run = run[:0]
 	}

@@ -44,3 +44,33 @@ func TestTranslateSkipsNonHan(t *testing.T) {
 		t.Errorf("segments %q, want %q", zh, want)
 	}
 }
+
+func TestSegmentKeepsKnownWordsWhole(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"对外泌体", []string{"对", "外泌体"}},
+		{"研究了对外泌体的摄取", []string{"研究", "了", "对", "外泌体", "的", "摄取"}},
+		{"癌症治疗", []string{"癌症", "治疗"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			var got []string
+			for _, w := range Translate(tt.in) {
+				got = append(got, w.Zh)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Translate(%q) segments %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSensesHoldEveryGloss(t *testing.T) {
+	for _, w := range Translate("裂解") {
+		if w.Zh == "裂解" && !(len(w.Senses) >= 2 && slices.Equal(w.En, w.Senses)) {
+			t.Errorf("裂解: En %q Senses %q, want every gloss in both", w.En, w.Senses)
+		}
+	}
+}

@@ -96,6 +96,9 @@ func TestFullTextQA(t *testing.T) {
 	if !(a.RecallAt8 >= floorRecall8) {
 		t.Errorf("with bodies, recall@8 of gold references %.2f, want >= %.2f", a.RecallAt8, floorRecall8)
 	}
+	if !(a.Answered >= floorAnswered) {
+		t.Errorf("with bodies, %.2f of answerable questions answered, want >= %.2f", a.Answered, floorAnswered)
+	}
 	if !(a.Refusal >= floorRefusal) {
 		t.Errorf("with bodies, refusal accuracy %.2f, want >= %.2f", a.Refusal, floorRefusal)
 	}
@@ -104,11 +107,15 @@ func TestFullTextQA(t *testing.T) {
 	}
 }
 
-// Floors of TestFullTextQA (see its comment). Measured when set, with
-// bodies: cite gold 0.13, recall@8 0.68, refusals 0.78 (without bodies
-// 0.05, 0.42 and 1.00).
+// Floors of TestFullTextQA (see its comment). Measured last, with
+// bodies: cite gold 0.26, recall@8 0.68, answered 0.43, refusals 0.56
+// (without bodies 0.11, 0.46, 0.19 and 0.56). The refusal floor was
+// lowered from 0.66 when the calibrated decision replaced the coverage
+// gate: it answers more, and four of the nine unanswerable questions are
+// answered with or without the bodies.
 const (
 	floorCiteGold = 0.10
 	floorRecall8  = 0.60
-	floorRefusal  = 0.66
+	floorAnswered = 0.35
+	floorRefusal  = 0.44
 )

@@ -3,6 +3,8 @@ package eval_test
 import (
 	"context"
 	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/chatpaper/chatpaper/llm"
 	"github.com/chatpaper/chatpaper/llm/llmtest"
 	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/prompts"
 	"github.com/chatpaper/chatpaper/store/sqlite"
 )
 
@@ -23,12 +26,17 @@ var devTranslations = map[string]string{
 	"埃菲尔铁塔有多高？":                 "height of the Eiffel Tower",
 }
 
+// questionRe finds the question in an answer prompt.
+var questionRe = regexp.MustCompile(`(?m)^Question: (.+)$`)
+
 // TestDevQAModelMode runs the dev QA set through model mode against the
 // loopback fake, whose rewrites are devTranslations and whose answers
-// cite the first two references of the context it is given. It checks
-// what model mode adds over the offline default: Chinese questions on
-// the English paper retrieve and cite gold references, and unanswerable
-// questions are still refused without asking the model.
+// cite the first two references of the context it is given, or reply
+// NOT_COVERED to the set's unanswerable questions as a competent model
+// would. It checks what model mode adds over the offline default:
+// Chinese questions on the English paper retrieve and cite gold
+// references, and unanswerable questions end as refusals without a
+// citation, whether the floor or the model refused them.
 func TestDevQAModelMode(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -37,6 +45,15 @@ func TestDevQAModelMode(t *testing.T) {
 	for q, en := range devTranslations {
 		fake.SetRewrite(q, en)
 	}
+	// The fake plays a competent model: it declares the unanswerable
+	// questions not covered by what it is given.
+	notCovered := map[string]bool{}
+	fake.SetChatFn(func(r llmtest.ChatRequest) *llmtest.Reply {
+		if m := questionRe.FindStringSubmatch(r.Text("user")); r.Task() == "answer" && m != nil && notCovered[strings.TrimSpace(m[1])] {
+			return &llmtest.Reply{Tokens: llmtest.Split(prompts.NotCovered)}
+		}
+		return nil
+	})
 	st, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +78,11 @@ func TestDevQAModelMode(t *testing.T) {
 	items, err := eval.LoadQA(f)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, it := range items {
+		if !it.Answerable {
+			notCovered[it.Question] = true
+		}
 	}
 	rep, err := eval.RunQA(ctx, gen, items, "")
 	if err != nil {

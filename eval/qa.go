@@ -19,7 +19,7 @@ import (
 )
 
 // Item is one QA line: {"id","paper","lang","question","gold_refs",
-// "gold_abstract","gold_section","answerable","note"}.
+// "gold_abstract","gold_section","answerable","intent","note"}.
 type Item struct {
 	ID           string `json:"id"`
 	Paper        string `json:"paper"`
@@ -31,6 +31,10 @@ type Item struct {
 	// question, for full-text sets; it is reported, not scored.
 	GoldSection string `json:"gold_section,omitempty"`
 	Answerable  bool   `json:"answerable"`
+	// Intent is the kind of question as its writer classified it
+	// (abstract, metadata, reference, refs, none); it is reported, not
+	// used to answer.
+	Intent string `json:"intent,omitempty"`
 	// Note is the set author's remark on the item.
 	Note string `json:"note,omitempty"`
 }
@@ -301,5 +305,5 @@ func (l LangReport) MarshalJSON() ([]byte, error) {
 
 // String is a one-line form for logs.
 func (l LangReport) String() string {
-	return strings.TrimSpace(fmt.Sprintf("%s: cite_gold=%s recall@5=%s recall@8=%s refusals=%s", l.Lang, pct(l.CiteGold), pct(l.RecallAt5), pct(l.RecallAt8), pct(l.Refusal)))
+	return strings.TrimSpace(fmt.Sprintf("%s: cite_gold=%s recall@5=%s recall@8=%s answered=%s refusals=%s", l.Lang, pct(l.CiteGold), pct(l.RecallAt5), pct(l.RecallAt8), pct(l.Answered), pct(l.Refusal)))
 }

@@ -117,7 +117,10 @@ func approxSize(p *paper.Paper, chunks []paper.Chunk, vecs [][]float32, lex *sea
 		}
 		n += perChunkOverhead
 	}
-	return n + lex.Bytes()
+	if lex != nil {
+		n += lex.Bytes()
+	}
+	return n
 }
 
 // PaperTextBytes is the number of bytes of text a paper holds.
@@ -148,6 +151,20 @@ func PaperTextBytes(p *paper.Paper) int64 {
 		}
 	}
 	return int64(n)
+}
+
+// fitsCache refuses a paper whose loaded size (approxSize) would exceed
+// the cache's byte bound: it could never stay loaded, and every question
+// would load it again.
+func (l *Library) fitsCache(p *paper.Paper, chunks []paper.Chunk, vecs [][]float32) error {
+	size := approxSize(p, chunks, vecs, nil) // the lexicon, a few per cent, is not built yet
+	l.mu.Lock()
+	max := l.cache.maxBytes
+	l.mu.Unlock()
+	if size > max {
+		return &paper.LimitError{What: "bytes when loaded", Got: size, Max: max, Setting: "CHATPAPER_CACHE_MB"}
+	}
+	return nil
 }
 
 // CacheStats reports the loaded-paper cache's size and counters.

@@ -47,6 +47,10 @@ type Options struct {
 	// use checks that the store still holds the same content; 0 never
 	// checks (a single process that alone writes its store).
 	Revalidate time.Duration
+	// Limits bound each paper Ingest accepts (zero fields: no limit
+	// besides paper.MaxReferences); a paper whose loaded size would
+	// exceed CacheBytes is refused too.
+	Limits paper.Limits
 	// Log receives warnings; nil discards them.
 	Log *slog.Logger
 	// Now is the clock revalidation reads; nil is time.Now.
@@ -61,6 +65,8 @@ type Library struct {
 	vectors  VectorIndex
 	log      *slog.Logger
 	now      func() time.Time
+
+	limits paper.Limits
 
 	// writeLocks serialise the writes (ingest, delete, re-embed) of one
 	// paper, striped by id: writes of different papers, and every load,
@@ -105,10 +111,16 @@ func New(st store.Store, e embed.Embedder, vi VectorIndex, o Options) (*Library,
 		o.Now = time.Now
 	}
 	return &Library{
-		store: st, embedder: e, vectors: vi, log: o.Log, now: o.Now,
+		store: st, embedder: e, vectors: vi, log: o.Log, now: o.Now, limits: withWindow(o.Limits),
 		cache: newPaperCache(o.CachePapers, o.CacheBytes), revalidate: o.Revalidate,
 		flight: make(map[string]*loadCall),
 	}, nil
+}
+
+// withWindow counts body passages as Chunks splits them.
+func withWindow(l paper.Limits) paper.Limits {
+	l.Window = WindowSentences
+	return l
 }
 
 // Embedder is the embedder chunks are indexed with; a question must be
@@ -122,9 +134,20 @@ func (l *Library) Ingest(ctx context.Context, p *paper.Paper) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
+	if err := p.CheckLimits(l.limits); err != nil {
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
 	chunks := Chunks(p)
+	// Texts alone give a lower bound of the loaded size, checked before
+	// the embedding is paid for; the vectors complete it after.
+	if err := l.fitsCache(p, chunks, nil); err != nil {
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
 	vecs, err := l.embedChunks(ctx, chunks)
 	if err != nil {
+		return fmt.Errorf("ingest %q: %w", p.ID, err)
+	}
+	if err := l.fitsCache(p, chunks, vecs); err != nil {
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
 	terms := chunkTerms(chunks)

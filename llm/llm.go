@@ -4,10 +4,15 @@
 // the only package that imports go-openai.
 //
 // It absorbs the endpoints' quirks: keep-alive blank lines and ": ping"
-// comments between events, reasoning_content deltas (DeepSeek, Qwen)
-// that must not reach the reader, a final usage chunk with no choices,
-// streams that end without [DONE], and embedding batch limits
-// (DashScope takes at most 10 inputs per request).
+// comments between events, a role-only first chunk or the role repeated
+// in every delta, reasoning deltas (reasoning_content from DeepSeek,
+// Qwen and vLLM; reasoning from Ollama) that must not reach the reader
+// but show the model is at work, control characters and special tokens
+// such as </s> in content, finish_reason "length", a final usage chunk
+// with no choices, error events inside a 200 stream, streams that end
+// without [DONE], and embedding batch limits (DashScope takes at most 10
+// inputs per request). Servers that generate for few requests at a time
+// get them readers first (Options.MaxConcurrent).
 package llm
 
 import (
@@ -58,6 +63,10 @@ type Options struct {
 	// Tokens, when set, receives the usage each stream reports, and
 	// streams ask for it; see CountTokens.
 	Tokens TokenCounter
+	// MaxConcurrent, when positive, bounds the chat requests in flight
+	// at once, readers first (see StreamChat); 0 sends every request at
+	// once.
+	MaxConcurrent int
 }
 
 // Client talks to one endpoint. It is safe for concurrent use.
@@ -67,6 +76,8 @@ type Client struct {
 	// tokens holds the TokenCounter; atomic because CountTokens may be
 	// called while background summaries already stream.
 	tokens atomic.Pointer[tokenBox]
+	// gate bounds concurrent chat requests; nil when unbounded.
+	gate *gate
 }
 
 var _ rag.ChatModel = (*Client)(nil)
@@ -86,12 +97,15 @@ func New(o Options) (*Client, error) {
 	}
 	cfg := openai.DefaultConfig(o.APIKey)
 	cfg.BaseURL = o.BaseURL
-	cfg.HTTPClient = &http.Client{Transport: doneWatcher{next: transport(hc)}, CheckRedirect: hc.CheckRedirect, Jar: hc.Jar}
+	cfg.HTTPClient = &http.Client{Transport: wireWatcher{next: transport(hc)}, CheckRedirect: hc.CheckRedirect, Jar: hc.Jar}
 	// go-openai counts keep-alive lines between two events and fails the
 	// stream past this limit; a slow model behind a proxy that pings
 	// often must not be cut off for it.
 	cfg.EmptyMessagesLimit = 1 << 20
 	c := &Client{c: openai.NewClientWithConfig(cfg), opts: o}
+	if o.MaxConcurrent > 0 {
+		c.gate = newGate(o.MaxConcurrent)
+	}
 	if o.Tokens != nil {
 		c.CountTokens(o.Tokens)
 	}
@@ -110,23 +124,45 @@ func (c *Client) Model() string { return c.opts.Model }
 
 var errTruncated = errors.New("stream ended before the model finished")
 
+// errPreempted is the cause a background request's context is
+// cancelled with when a reader needs its slot.
+var errPreempted = fmt.Errorf("%w", rag.ErrPreempted)
+
 // StreamChat implements rag.ChatModel. Requests refused with 429 or 5xx
 // are retried with exponential backoff, but only until the first token
 // arrived: after that a retry would repeat text the reader has seen.
-func (c *Client) StreamChat(ctx context.Context, msgs []rag.ChatMessage, onDelta func(string) error) error {
+// With MaxConcurrent set, a request first waits for a slot (readers
+// before background requests; a reader's wait counts against the
+// first-token timeout). Reasoning in any field servers use for it
+// (reasoning_content, reasoning) restarts the first-token timeout
+// until the first content token: the model is at work.
+func (c *Client) StreamChat(ctx context.Context, r rag.ChatRequest, onDelta func(string) error) (rag.ChatResult, error) {
 	req := openai.ChatCompletionRequest{
 		Model:    c.opts.Model,
-		Messages: make([]openai.ChatCompletionMessage, len(msgs)),
+		Messages: make([]openai.ChatCompletionMessage, len(r.Messages)),
 		Stream:   true,
 	}
 	if !reasoningModel(c.opts.Model) {
 		req.Temperature = c.opts.Temperature
+		req.MaxTokens = r.MaxTokens
+	} else {
+		// OpenAI's reasoning models refuse max_tokens.
+		req.MaxCompletionTokens = r.MaxTokens
 	}
 	if c.counter() != nil {
 		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 	}
-	for i, m := range msgs {
+	for i, m := range r.Messages {
 		req.Messages[i] = openai.ChatCompletionMessage{Role: m.Role, Content: m.Content}
+	}
+	parent := ctx
+	if c.gate != nil && r.Background {
+		bctx, release, err := c.gate.background(ctx, r.Urgent)
+		if err != nil {
+			return rag.ChatResult{}, err
+		}
+		defer release()
+		ctx = bctx
 	}
 	tctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
@@ -135,55 +171,86 @@ func (c *Client) StreamChat(ctx context.Context, msgs []rag.ChatMessage, onDelta
 	errNoToken := fmt.Errorf("%w: %w: none within %s", rag.ErrUpstream, rag.ErrFirstTokenTimeout, c.opts.FirstTokenTimeout)
 	timer := time.AfterFunc(c.opts.FirstTokenTimeout, func() { fcancel(errNoToken) })
 	defer timer.Stop()
-
-	started := false
-	// Reasoning deltas are not shown, but they prove the model is at
-	// work: a reasoning model may think for longer than the first-token
-	// timeout before it writes its answer.
-	alive := func() { timer.Stop() }
-	deliver := func(d string) error {
-		if !started {
-			started = true
-			timer.Stop()
+	// stopped reports why the request ended early, or nil.
+	stopped := func() error {
+		switch {
+		case parent.Err() != nil:
+			return parent.Err()
+		case context.Cause(ctx) == errPreempted:
+			return fmt.Errorf("chat %s: %w", c.opts.Model, rag.ErrPreempted)
+		case context.Cause(fctx) == errNoToken:
+			return errNoToken
 		}
+		return nil
+	}
+	if c.gate != nil && !r.Background {
+		release, err := c.gate.reader(fctx)
+		if err != nil {
+			if why := stopped(); why != nil {
+				return rag.ChatResult{}, why
+			}
+			return rag.ChatResult{}, fmt.Errorf("%w: chat %s: waiting for a free slot: %w", rag.ErrUpstream, c.opts.Model, err)
+		}
+		defer release()
+	}
+
+	// live is set by the first content token: from then on the
+	// first-token timeout is over and reasoning no longer restarts it.
+	live, started := false, false
+	alive := func() {
+		if !live && timer.Stop() {
+			timer.Reset(c.opts.FirstTokenTimeout)
+		}
+	}
+	clean := &cleaner{}
+	show := func(d string) error {
+		if d == "" {
+			return nil
+		}
+		started = true
 		if err := onDelta(d); err != nil {
 			return &sinkError{err}
 		}
 		return nil
 	}
+	deliver := func(d string) error {
+		if !live {
+			live = true
+			timer.Stop()
+		}
+		return show(clean.write(d))
+	}
 	for attempt := 0; ; attempt++ {
-		err := c.streamOnce(fctx, req, deliver, alive)
+		finish, err := c.streamOnce(fctx, req, deliver, alive)
+		if err == nil {
+			err = show(clean.flush())
+		}
 		var sink *sinkError
 		switch {
 		case err == nil:
-			return nil
+			return rag.ChatResult{Truncated: finish == openai.FinishReasonLength}, nil
 		case errors.As(err, &sink):
 			// The reader went away (a closed socket): not the endpoint's
 			// fault.
-			return sink.err
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case !started && context.Cause(fctx) == errNoToken:
-			return errNoToken
+			return rag.ChatResult{}, sink.err
+		case parent.Err() != nil || context.Cause(ctx) == errPreempted || !started && context.Cause(fctx) == errNoToken:
+			return rag.ChatResult{}, stopped()
 		}
 		if started || attempt >= c.opts.Retries || !retryable(err) {
-			return fmt.Errorf("%w: chat %s: %w", rag.ErrUpstream, c.opts.Model, err)
+			return rag.ChatResult{}, fmt.Errorf("%w: chat %s: %w", rag.ErrUpstream, c.opts.Model, err)
 		}
 		if err := sleep(fctx, c.backoff(attempt)); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+			if err := stopped(); err != nil {
+				return rag.ChatResult{}, err
 			}
-			if context.Cause(fctx) == errNoToken {
-				return errNoToken
-			}
-			return fmt.Errorf("%w: chat %s: %w", rag.ErrUpstream, c.opts.Model, err)
+			return rag.ChatResult{}, fmt.Errorf("%w: chat %s: %w", rag.ErrUpstream, c.opts.Model, err)
 		}
 	}
 }
 
 // reasoningModel reports whether model is one of OpenAI's reasoning
-// models, which refuse a sampling temperature (go-openai rejects the
-// request before sending it).
+// models, which refuse a sampling temperature and max_tokens (go-openai
+// rejects the request before sending it).
 func reasoningModel(model string) bool {
 	for _, p := range []string{"o1", "o3", "o4", "gpt-5", "gpt-6"} {
 		if strings.HasPrefix(model, p) {
@@ -193,28 +260,29 @@ func reasoningModel(model string) bool {
 	return false
 }
 
-// streamOnce makes one request and relays its content deltas.
-func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionRequest, deliver func(string) error, alive func()) error {
-	seen := &doneFlag{}
-	stream, err := c.c.CreateChatCompletionStream(context.WithValue(ctx, doneKey{}, seen), req)
+// streamOnce makes one request, relays its content deltas and returns
+// the finish reason.
+func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionRequest, deliver func(string) error, alive func()) (openai.FinishReason, error) {
+	trace := &wireTrace{reasoning: alive}
+	stream, err := c.c.CreateChatCompletionStream(context.WithValue(ctx, traceKey{}, trace), req)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer stream.Close()
-	finished := false
+	var finish openai.FinishReason
 	for {
 		resp, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
 			// go-openai reports a body that simply ends exactly like one
 			// that ended with [DONE]; only the sentinel or a finish
 			// reason tells a complete reply from a cut one.
-			if !finished && !seen.done() {
-				return errTruncated
+			if finish == "" && !trace.done {
+				return "", errTruncated
 			}
-			return nil
+			return finish, nil
 		}
 		if err != nil {
-			return err
+			return "", err
 		}
 		// The usage chunk some endpoints send last has no choices.
 		c.countUsage(resp.Usage)
@@ -223,18 +291,16 @@ func (c *Client) streamOnce(ctx context.Context, req openai.ChatCompletionReques
 				continue
 			}
 			if ch.FinishReason != "" {
-				finished = true
+				finish = ch.FinishReason
 			}
-			// ch.Delta.ReasoningContent is the model thinking aloud
-			// (DeepSeek-R1, QwQ): never shown to the reader.
-			if ch.Delta.ReasoningContent != "" {
-				alive()
-			}
+			// Reasoning (DeepSeek-R1, QwQ, Ollama's thinking models) is
+			// never shown; the wire trace sees it as liveness, whichever
+			// field it comes in.
 			if ch.Delta.Content == "" {
 				continue
 			}
 			if err := deliver(ch.Delta.Content); err != nil {
-				return err
+				return "", err
 			}
 		}
 	}

@@ -30,7 +30,7 @@ func newClient(t testing.TB, fake *llmtest.Server, mod func(*llm.Options)) *llm.
 func collect(t *testing.T, c *llm.Client, ctx context.Context) ([]string, error) {
 	t.Helper()
 	var deltas []string
-	err := c.StreamChat(ctx, []rag.ChatMessage{{Role: rag.RoleUser, Content: "hello"}}, func(d string) error {
+	_, err := c.StreamChat(ctx, rag.ChatRequest{Messages: []rag.ChatMessage{{Role: rag.RoleUser, Content: "hello"}}}, func(d string) error {
 		deltas = append(deltas, d)
 		return nil
 	})
@@ -65,6 +65,7 @@ func TestStreamChatQuirks(t *testing.T) {
 func TestStreamChatFaults(t *testing.T) {
 	t.Parallel()
 	tokens := llmtest.Split("one two three four five six")
+	thinking := "the user asks about six numbers so I count them one by one and then I write them down in order"
 	tests := []struct {
 		name      string
 		replies   []llmtest.Reply
@@ -83,8 +84,16 @@ func TestStreamChatFaults(t *testing.T) {
 		{"in-stream error event before any token", []llmtest.Reply{{Tokens: tokens, StreamError: "generation failed"}, {Tokens: tokens}}, nil, "", rag.ErrUpstream, 1},
 		{"first-token timeout", []llmtest.Reply{{Tokens: tokens, FirstDelay: 2 * time.Second}},
 			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
-		{"reasoning keeps a slow model alive", []llmtest.Reply{{Reasoning: "thinking hard", Tokens: tokens, FirstDelay: 300 * time.Millisecond}},
-			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "one two three four five six", nil, 1},
+		// Thinking for 21×50 ms, over three times the first-token timeout,
+		// in pieces six times closer than it: each reasoning delta
+		// restarts it, in either field servers use.
+		{"reasoning_content keeps a thinking model alive", []llmtest.Reply{{Reasoning: thinking, ReasoningDelay: 50 * time.Millisecond, Tokens: tokens}},
+			func(o *llm.Options) { o.FirstTokenTimeout = 300 * time.Millisecond }, "one two three four five six", nil, 1},
+		{"Ollama's reasoning keeps a thinking model alive", []llmtest.Reply{{Reasoning: thinking, ReasoningField: "reasoning", ReasoningDelay: 50 * time.Millisecond,
+			Tokens: tokens, NoRoleChunk: true, RoleEveryDelta: true}},
+			func(o *llm.Options) { o.FirstTokenTimeout = 300 * time.Millisecond }, "one two three four five six", nil, 1},
+		{"silence after thinking still times out", []llmtest.Reply{{Reasoning: "thinking hard", ReasoningField: "reasoning", Tokens: tokens, FirstDelay: 2 * time.Second}},
+			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
 		{"slow tokens after the first are fine", []llmtest.Reply{{Tokens: tokens, TokenDelay: 30 * time.Millisecond}},
 			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "one two three four five six", nil, 1},
 	}
@@ -130,10 +139,11 @@ func TestStreamChatCancelReachesUpstream(t *testing.T) {
 	errc := make(chan error, 1)
 	got := make(chan string, 8)
 	go func() {
-		errc <- c.StreamChat(ctx, []rag.ChatMessage{{Role: rag.RoleUser, Content: "x"}}, func(d string) error {
+		_, err := c.StreamChat(ctx, rag.ChatRequest{Messages: []rag.ChatMessage{{Role: rag.RoleUser, Content: "x"}}}, func(d string) error {
 			got <- d
 			return nil
 		})
+		errc <- err
 	}()
 	<-got
 	cancel()
@@ -154,7 +164,7 @@ func TestStreamChatSinkErrorIsNotUpstream(t *testing.T) {
 	fake := llmtest.NewServer()
 	defer fake.Close()
 	gone := errors.New("reader gone")
-	err := newClient(t, fake, nil).StreamChat(context.Background(), []rag.ChatMessage{{Role: rag.RoleUser, Content: "x"}},
+	_, err := newClient(t, fake, nil).StreamChat(context.Background(), rag.ChatRequest{Messages: []rag.ChatMessage{{Role: rag.RoleUser, Content: "x"}}},
 		func(string) error { return gone })
 	if !errors.Is(err, gone) || errors.Is(err, rag.ErrUpstream) {
 		t.Errorf("err = %v, want the sink's error, not upstream", err)

@@ -2,7 +2,9 @@ package llm
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -41,10 +43,13 @@ func (c *Client) countUsage(u *openai.Usage) {
 	t.AddTokens(c.opts.Model, "completion", u.CompletionTokens)
 }
 
-// Check reports whether the endpoint is reachable and accepts the key,
-// for /readyz: it lists the models. A 404 counts as reachable, since
-// some OpenAI-compatible servers do not offer /models; a refused key
-// (401, 403), a server error or no answer at all do not.
+// Check reports whether the endpoint can serve, for /readyz: it lists
+// the models. A 404 counts as reachable, since some OpenAI-compatible
+// servers do not offer /models; a refused key (401, 403), a server
+// error or no answer at all do not. When the list names models, the
+// chat model and the embedding model must be among them (Ollama's
+// "name" and "name:latest" are the same model); otherwise the error is
+// a *MissingModelError.
 func (c *Client) Check(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.opts.BaseURL, "/")+"/models", nil)
 	if err != nil {
@@ -61,12 +66,68 @@ func (c *Client) Check(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("model endpoint check: %w", err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return fmt.Errorf("model endpoint check: key refused (%d)", resp.StatusCode)
 	case resp.StatusCode >= 500:
 		return fmt.Errorf("model endpoint check: status %d", resp.StatusCode)
+	case resp.StatusCode != http.StatusOK:
+		return nil
+	}
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	// A body that is not a model list says nothing about the models.
+	if json.NewDecoder(io.LimitReader(resp.Body, maxModelList)).Decode(&list) != nil || len(list.Data) == 0 {
+		return nil
+	}
+	ids := make([]string, len(list.Data))
+	for i, d := range list.Data {
+		ids[i] = d.ID
+	}
+	for _, m := range []struct{ kind, name string }{{"chat", c.opts.Model}, {"embedding", c.opts.EmbedModel}} {
+		if m.name != "" && !listed(ids, m.name) {
+			return &MissingModelError{Kind: m.kind, Model: m.name, Listed: ids}
+		}
 	}
 	return nil
+}
+
+// maxModelList bounds the model list read: thousands of models.
+const maxModelList = 4 << 20
+
+// listed reports whether the endpoint's ids name model.
+func listed(ids []string, model string) bool {
+	base := strings.TrimSuffix(model, ":latest")
+	for _, id := range ids {
+		id = strings.TrimPrefix(id, "models/")
+		if id == model || strings.TrimSuffix(id, ":latest") == base {
+			return true
+		}
+	}
+	return false
+}
+
+// MissingModelError reports a configured model the endpoint does not
+// list. Its message names only models, so it may be shown to operators
+// (Public).
+type MissingModelError struct {
+	Kind   string // "chat" or "embedding"
+	Model  string
+	Listed []string
+}
+
+func (e *MissingModelError) Error() string { return "model endpoint check: " + e.Public() }
+
+// Public is the error's message without any endpoint detail.
+func (e *MissingModelError) Public() string {
+	shown := e.Listed
+	more := ""
+	if len(shown) > 10 {
+		shown, more = shown[:10], fmt.Sprintf(" and %d more", len(e.Listed)-10)
+	}
+	return fmt.Sprintf("the endpoint does not serve the %s model %q; it lists %s%s", e.Kind, e.Model, strings.Join(shown, ", "), more)
 }

@@ -2,8 +2,10 @@ package llm_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,5 +83,45 @@ func TestCheck(t *testing.T) {
 	srv.Close()
 	if err := c.Check(context.Background()); err == nil {
 		t.Error("check of a closed endpoint passed")
+	}
+}
+
+func TestCheckModelsListed(t *testing.T) {
+	t.Parallel()
+	fake := llmtest.NewServer()
+	defer fake.Close()
+	tests := []struct {
+		name        string
+		listed      []string
+		chat, embed string
+		missing     string // the model the error must name; "" for ready
+	}{
+		{"no /models route", nil, "qwen2.5:7b", "bge-m3", ""},
+		{"empty list says nothing", []string{}, "qwen2.5:7b", "", ""},
+		{"both listed", []string{"qwen2.5:7b", "bge-m3"}, "qwen2.5:7b", "bge-m3", ""},
+		{"Ollama's :latest is the bare name", []string{"tiny:latest", "bge-m3:latest"}, "tiny", "bge-m3", ""},
+		{"bare name listed, :latest asked", []string{"tiny"}, "tiny:latest", "", ""},
+		{"chat model missing", []string{"tiny:latest", "bge-m3:latest"}, "qwen2.5:7b", "bge-m3", "qwen2.5:7b"},
+		{"embedding model missing", []string{"tiny:latest"}, "tiny", "nomic-embed-text", "nomic-embed-text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake.SetModels(tt.listed)
+			c := newClient(t, fake, func(o *llm.Options) { o.Model, o.EmbedModel = tt.chat, tt.embed })
+			err := c.Check(context.Background())
+			if tt.missing == "" {
+				if err != nil {
+					t.Errorf("err = %v, want ready", err)
+				}
+				return
+			}
+			var me *llm.MissingModelError
+			if !errors.As(err, &me) || me.Model != tt.missing || !strings.Contains(me.Public(), `"`+tt.missing+`"`) || !strings.Contains(me.Public(), tt.listed[0]) {
+				t.Errorf("err = %v, want a MissingModelError naming %q and what is listed", err, tt.missing)
+			}
+			if strings.Contains(err.Error(), fake.URL) {
+				t.Errorf("message %q shows the endpoint's address", err)
+			}
+		})
 	}
 }

@@ -92,6 +92,16 @@ const (
 	maxCitesPerSent  = 1_000
 )
 
+// Sentences returns the sentences of the section's own paragraphs (not
+// of its subsections), in order.
+func (s *Section) Sentences() []Sentence {
+	var out []Sentence
+	for _, pg := range s.Paragraphs {
+		out = append(out, pg.Sentences...)
+	}
+	return out
+}
+
 // SectionByID returns the section with the given id, or nil.
 func (b *Body) SectionByID(id string) *Section {
 	if b == nil {

@@ -264,6 +264,11 @@ func (w *jsonWalker) value(field string, kind jsonKind) error {
 			return w.fail(off, field, "must be an array, got "+describeToken(tok))
 		}
 		for i := 0; w.dec.More(); i++ {
+			if kind == kindRefs && i == MaxReferences {
+				line, col := position(w.data, off)
+				le := &LimitError{What: "references", Got: MaxReferences + 1, Max: MaxReferences, Setting: "the most any paper may have"}
+				return &ParseError{Format: FormatJSON, Line: line, Col: col, Field: field, Msg: "more than " + fmt.Sprint(MaxReferences) + " references", Err: le}
+			}
 			elem := fmt.Sprintf("%s[%d]", field, i)
 			tok, off, err := w.next()
 			if err != nil {

@@ -44,14 +44,11 @@ func BodyPassages(p *Paper, window int) []Passage {
 	var out []Passage
 	for i := range p.Body.Sections {
 		s := &p.Body.Sections[i]
-		var sents []Sentence
-		for _, pg := range s.Paragraphs {
-			sents = append(sents, pg.Sentences...)
-		}
+		sents := s.Sentences()
 		if len(sents) == 0 {
 			continue
 		}
-		title := sectionTitle(p.Body, i)
+		title := SectionTitle(p.Body, i)
 		size := min(window, len(sents))
 		for k := 0; k+size <= len(sents); k++ {
 			w := sents[k : k+size]
@@ -62,7 +59,7 @@ func BodyPassages(p *Paper, window int) []Passage {
 		}
 	}
 	for _, c := range p.Body.Captions {
-		out = append(out, Passage{ID: c.ID, Kind: KindCaption, Section: captionName(c), Text: c.Text(), Cites: citesOf(c.Sentences)})
+		out = append(out, Passage{ID: c.ID, Kind: KindCaption, Section: CaptionName(c), Text: c.Text(), Cites: citesOf(c.Sentences)})
 	}
 	return out
 }
@@ -122,9 +119,10 @@ func PassageByID(p *Paper, window int, id string) (Passage, bool) {
 	return Passage{}, false
 }
 
-// sectionTitle returns the title of section i, or, for an untitled
-// section, that of the nearest section before it at a higher level.
-func sectionTitle(b *Body, i int) string {
+// SectionTitle returns the title of section i, or, for an untitled
+// section, that of the nearest section before it at a higher level: the
+// title a passage of section i is labelled with.
+func SectionTitle(b *Body, i int) string {
 	if t := b.Sections[i].Title; t != "" {
 		return t
 	}
@@ -137,9 +135,9 @@ func sectionTitle(b *Body, i int) string {
 	return ""
 }
 
-// captionName is how a caption is named in answers: its label, or
+// CaptionName is how a caption is named in answers: its label, or
 // "Figure"/"Table" with its number taken from the id.
-func captionName(c Caption) string {
+func CaptionName(c Caption) string {
 	if c.Label != "" {
 		return strings.TrimRight(c.Label, ".: ")
 	}

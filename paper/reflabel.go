@@ -32,7 +32,7 @@ func ReferenceLabel(text, lang string) string {
 	text = squash(text)
 	authors, year, title, ok := splitReference(text)
 	if !ok {
-		return shortenText(text, 160)
+		return Shorten(text, 160)
 	}
 	first := strings.FieldsFunc(authors, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
 	surname := ""
@@ -48,7 +48,7 @@ func ReferenceLabel(text, lang string) string {
 		if year != "" {
 			s += "（" + year + "）"
 		}
-		return s + "《" + shortenText(title, 140) + "》"
+		return s + "《" + Shorten(title, 140) + "》"
 	}
 	s := surname
 	if many {
@@ -57,7 +57,7 @@ func ReferenceLabel(text, lang string) string {
 	if year != "" {
 		s += " (" + year + ")"
 	}
-	return s + ", “" + shortenText(title, 140) + "”"
+	return s + ", “" + Shorten(title, 140) + "”"
 }
 
 // splitReference finds the authors, year and title of a rendered
@@ -191,9 +191,9 @@ func goodTitle(t string) bool {
 	return false
 }
 
-// shortenText cuts s to at most n characters at a word boundary, marking
+// Shorten cuts s to at most n characters at a word boundary, marking
 // the cut with "…".
-func shortenText(s string, n int) string {
+func Shorten(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

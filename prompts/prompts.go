@@ -65,6 +65,11 @@ type AnswerData struct {
 	// answer can flag an English quote.
 	QuoteLang string
 	Refs      []CitedRef
+	// Closest, shown only with the "not covered" answer, are the
+	// passages closest to the question: references (N > 0) or abstract
+	// passages (N == 0). The answer says they were not judged relevant
+	// and names references as "ref. N", not as citations "[N]".
+	Closest []CitedRef
 	// FullText says the paper has a body, so a refusal speaks of the
 	// whole paper rather than of its abstract and reference list.
 	FullText bool
@@ -108,4 +113,45 @@ func render(name string, data any) (string, error) {
 		return "", fmt.Errorf("render %s: %w", name, err)
 	}
 	return strings.TrimSpace(b.String()), nil
+}
+
+// IntentData fills the answer to a reader intent (a question about the
+// paper as a whole).
+type IntentData struct {
+	// Text is the passage answering it: the summary, the conclusion
+	// sentences, or the reference entry.
+	Text string
+	// TextLang is "en" or "zh", the language of Text.
+	TextLang string
+	// FromBody says the conclusions come from a section of the body
+	// (Section) rather than the abstract; Quotes then hold them.
+	FromBody bool
+	// Section is the title of the body section a conclusions, methods or
+	// results answer comes from, and Parts the titles of its
+	// subsections.
+	Section string
+	Parts   []string
+	// Quotes are the body sentences a conclusions, methods or results
+	// answer quotes, with the sections they stand in.
+	Quotes []BodyQuote
+	// Fields are the metadata asked for, in order; an empty Value says
+	// the record lacks it.
+	Fields []MetaField
+	// N, Found, First and Last describe a reference intent: the number
+	// asked for, whether the paper has it, and its reference numbering.
+	N, First, Last int
+	Found          bool
+	// Citing are sentences of the paper's body that cite the reference,
+	// in document order; empty for papers without a body.
+	Citing []BodyQuote
+}
+
+// MetaField is one metadata field of a metadata answer.
+type MetaField struct{ Name, Value string }
+
+// IntentAnswer renders the answer to a reader intent of the given kind
+// (summary, conclusions, metadata, reference, methods or results) in
+// lang.
+func IntentAnswer(lang, kind string, d IntentData) (string, error) {
+	return render("intent_"+kind+"_"+lang, d)
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/chatpaper/chatpaper/tokenize"
 )
 
-// Extractive-answer settings, measured on the dev and held-out QA sets
-// (docs/BENCHMARKS.md).
+// How an extractive answer presents what retrieval found. Whether it
+// answers at all is the calibrated decision's (decision.go); these only
+// bound what an answer shows.
 const (
 	// maxCited bounds the references an extractive answer names.
 	maxCited = 3
@@ -21,6 +22,8 @@ const (
 	maxQuotes = 2
 	// citeRatio keeps only references scoring close to the best one.
 	citeRatio = 0.7
+	// maxClosest is how many closest sources a refusal lists.
+	maxClosest = 3
 )
 
 // Acquirer hands out loaded papers (package library).
@@ -34,6 +37,7 @@ type Acquirer interface {
 type Extractive struct {
 	papers    Acquirer
 	retriever *Retriever
+	summarize Summarize // nil: summary intents go through retrieval
 }
 
 var _ Answerer = (*Extractive)(nil)
@@ -43,15 +47,23 @@ func NewExtractive(papers Acquirer, r *Retriever) *Extractive {
 	return &Extractive{papers: papers, retriever: r}
 }
 
-// Ask answers q from the paper's abstract and references. It never
-// invents: every cited number is a retrieved reference of the paper, and
-// when nothing relevant is retrieved the answer says so with Answerable
-// false and no citations.
+// SetSummarize makes summary questions ("What is this paper about?")
+// answered with fn's summary box. Call it before x answers.
+func (x *Extractive) SetSummarize(fn Summarize) { x.summarize = fn }
+
+// Ask answers q from the paper's abstract and references. A reader
+// intent (RecognizeIntent) is answered from the paper's structure; any
+// other question from retrieval, when the calibrated decision judges the
+// paper to answer it. It never invents: every cited number is a
+// retrieved reference of the paper, and a refusal says so with
+// Answerable false and no citations, listing the closest passages as
+// near misses (Answer.Closest).
 func (x *Extractive) Ask(ctx context.Context, q Question, emit Emit) (*Answer, error) {
 	q, err := NormalizeQuestion(q)
 	if err != nil {
 		return nil, err
 	}
+	ReportStage(ctx, StageSearching)
 	lp, err := x.papers.Acquire(ctx, q.PaperID)
 	if err != nil {
 		return nil, err
@@ -64,6 +76,22 @@ func (x *Extractive) Ask(ctx context.Context, q Question, emit Emit) (*Answer, e
 // normalised (NormalizeQuestion): model mode's fallback answers from the
 // version it retrieved from.
 func (x *Extractive) AskLoaded(ctx context.Context, lp *library.Loaded, q Question, emit Emit) (*Answer, error) {
+	if in := RecognizeIntent(q.Text); in.Kind != IntentNone {
+		var sum *paper.Summary
+		if in.Kind == IntentSummary && x.summarize != nil {
+			s, err := x.summarize(ctx, q.PaperID, q.Lang)
+			if err != nil {
+				return nil, fmt.Errorf("ask %q: %w", q.PaperID, err)
+			}
+			sum = s
+		}
+		if ans := IntentAnswer(lp.Paper(), q, in, sum); ans != nil {
+			if err := EmitPieces(ans.Answer, emit); err != nil {
+				return nil, err
+			}
+			return ans, nil
+		}
+	}
 	r, err := x.retriever.Retrieve(ctx, lp, q.Text)
 	if err != nil {
 		return nil, fmt.Errorf("ask %q: %w", q.PaperID, err)
@@ -148,14 +176,42 @@ func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 			}
 		}
 	}
+	ans.Answerable = len(data.Body) > 0 || data.Quote != "" || len(data.Refs) > 0
+	if !ans.Answerable {
+		ans.Closest, data.Closest = Closest(p, r, q.Lang)
+	}
 	text, err := prompts.ExtractiveAnswer(q.Lang, data)
 	if err != nil {
 		// Templates are embedded and tested; failing here is a bug.
 		panic(err)
 	}
 	ans.Answer = text
-	ans.Answerable = len(data.Body) > 0 || data.Quote != "" || len(data.Refs) > 0
 	return ans
+}
+
+// Closest returns the best-ranked sources of r that share a term with
+// the question, for a refusal to show as near misses, and their labels
+// for the refusal's text. They are not citations.
+func Closest(p *paper.Paper, r *Retrieved, lang string) ([]Source, []prompts.CitedRef) {
+	var srcs []Source
+	var labels []prompts.CitedRef
+	for i, s := range r.Sources {
+		if len(srcs) == maxClosest {
+			break
+		}
+		if i >= len(r.ranks) || !r.ranks[i].lexical {
+			continue
+		}
+		srcs = append(srcs, s)
+		if s.Kind == SourceReference {
+			if ref, ok := p.Reference(s.N); ok {
+				labels = append(labels, prompts.CitedRef{N: ref.N, Label: RefLabel(ref.Text, lang)})
+			}
+		} else {
+			labels = append(labels, prompts.CitedRef{Label: paper.Shorten(s.Text, 160)})
+		}
+	}
+	return srcs, labels
 }
 
 // bestSentence returns the sentence of a window that contains most of

@@ -66,17 +66,6 @@ func bodyQuote(p *paper.Paper, src Source, terms []string) (quoted, bool) {
 		}
 	}
 	s := sents[best]
-	shown := map[int]bool{}
-	for _, mk := range paper.FindMarks(s.Text, p.HasReference) {
-		for _, n := range mk.Refs {
-			shown[n] = true
-		}
-	}
-	q := prompts.BodyQuote{Section: src.Section, Caption: src.Kind == SourceCaption, Text: s.Text, Lang: tokenize.Lang(s.Text)}
-	for _, n := range s.Cites {
-		if !shown[n] {
-			q.Cites = append(q.Cites, n)
-		}
-	}
+	q := quoteSentence(p, src.Section, src.Kind == SourceCaption, s)
 	return quoted{quote: q, cites: s.Cites}, true
 }

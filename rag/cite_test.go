@@ -2,8 +2,10 @@ package rag
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestCiteFilter(t *testing.T) {
@@ -23,8 +25,23 @@ func TestCiteFilter(t *testing.T) {
 		{"partly hallucinated", "Both [5, 77, 12].", "Both [5, 12].", []int{5, 12}, []int{77}},
 		{"range partly outside", "Range [11-13].", "Range [12].", []int{12}, []int{11, 13}},
 		{"not a citation", "An array [a, b] and [ ] stay.", "An array [a, b] and [ ] stay.", nil, nil},
-		{"huge range is text", "Years [1-2020] stay.", "Years [1-2020] stay.", nil, nil},
-		{"unclosed at end", "Trailing [12", "Trailing [12", nil, nil},
+		{"huge range with numbers not allowed goes", "Years [1-2020] stay.", "Years stay.", nil, []int{1, 2020}},
+		{"huge range from an allowed number goes", "Years [3-12000] stay.", "Years stay.", nil, []int{12000}},
+		{"unclosed at end, allowed", "Trailing [12", "Trailing [12", nil, nil},
+		{"unclosed at end, invented", "Trailing [99", "Trailing", nil, []int{99}},
+		{"broken off by a word, invented", "Shown [1, is clear.", "Shown is clear.", nil, []int{1}},
+		{"broken off by a word, allowed", "Shown [3, is clear.", "Shown [3, is clear.", nil, nil},
+		{"broken off, partly invented", "Shown [3, 99 and more.", "Shown and more.", nil, []int{99}},
+		{"nested, allowed", "See [[3]].", "See [3].", []int{3}, nil},
+		{"nested, invented", "See [[99]].", "See.", nil, []int{99}},
+		{"nested after a number", "See [99, [3]].", "See [3]].", []int{3}, []int{99}},
+		{"nested, broken off", "See [[99, it.", "See it.", nil, []int{99}},
+		{"lenticular brackets", "见【4】和【99】。", "见[4]和。", []int{4}, []int{99}},
+		{"dangling range, allowed", "See [3-].", "See [3].", []int{3}, nil},
+		{"dangling range, invented", "See [1-].", "See.", nil, []int{1}},
+		{"quantity loses its bracket", "Odds 2.1 [95% CI 1.3–3.4].", "Odds 2.1 95% CI 1.3–3.4].", nil, nil},
+		{"overlong group goes whole", "See [" + strings.Repeat("3, ", 30) + "99] now.", "See now.", nil, []int{99}},
+		{"number too long to parse", "See [99999999999999999999] now.", "See now.", nil, nil},
 		{"trailing space trimmed", "Done [12]. ", "Done [12].", []int{12}, nil},
 	}
 	for _, tt := range tests {
@@ -57,39 +74,101 @@ func TestCiteFilter(t *testing.T) {
 	}
 }
 
-// FuzzCiteFilter holds the citation filter to its contract for any
-// model output cut anywhere: what it emits is exactly its Text, every
-// number it keeps is allowed, and every number it drops is not.
-func FuzzCiteFilter(f *testing.F) {
-	for _, s := range []string{"Exosomes carry RNA [12].", "Both [5, 77, 12].", "Range [11-13].", "见［3，12］。", "Years [1-2020] stay.", "Trailing [12", "[[3]]", "[3–5]"} {
+// leakedCitations returns the numbers in text that a reader could take
+// for citations and that are not allowed: runs of digits after an
+// opening bracket with nothing but digits, spaces and citation
+// separators between them and the bracket.
+func leakedCitations(text string, allowed map[int]bool) []string {
+	var leaks []string
+	inPrefix := false
+	var num strings.Builder
+	finish := func() {
+		if num.Len() == 0 {
+			return
+		}
+		n, err := strconv.Atoi(num.String())
+		if inPrefix && (err != nil || !allowed[n]) {
+			leaks = append(leaks, num.String())
+		}
+		num.Reset()
+	}
+	for _, r := range text {
+		switch {
+		case r >= '0' && r <= '9':
+			if inPrefix {
+				num.WriteRune(r)
+			}
+			continue
+		case openRune(r):
+			finish()
+			inPrefix = true
+			continue
+		}
+		finish()
+		if closeRune(r) || !citeRune(r) {
+			inPrefix = false
+		}
+	}
+	finish()
+	return leaks
+}
+
+// FuzzCitationFilter holds the filter to its promise for any model
+// output cut anywhere: every number inside brackets in the streamed text
+// is allowed, the streamed text is the answer (its Text), every number
+// it keeps is allowed and every number it drops is not, and the result
+// does not depend on how the stream was cut.
+func FuzzCitationFilter(f *testing.F) {
+	for _, s := range []string{
+		"Exosomes [12] carry RNA [99].", " [1, is", "Trailing [99", "See [[3]].", "见【4】和［99］", "See [1-].",
+		"Odds [95% CI 1.3–3.4]", "[3, [99, [5", "[[0A", "[" + strings.Repeat("3,", 40) + "99]", "[1-2020]", "[[[", "]]3[",
+		"Both [5, 77, 12].", "Range [11-13].", "见［3，12］。", "Trailing [12", "[3–5]",
+	} {
 		f.Add(s, uint8(3))
 	}
 	allowed := map[int]bool{3: true, 4: true, 5: true, 12: true}
-	f.Fuzz(func(t *testing.T, in string, step uint8) {
+	run := func(s string, step int) (string, *CiteFilter) {
 		var emitted strings.Builder
-		fl := NewCiteFilter(allowed, func(s string) error { emitted.WriteString(s); return nil })
-		n := int(step%16) + 1
-		r := []rune(in)
-		for i := 0; i < len(r); i += n {
-			if err := fl.Write(string(r[i:min(i+n, len(r))])); err != nil {
-				t.Fatal(err)
+		c := NewCiteFilter(allowed, func(d string) error { emitted.WriteString(d); return nil })
+		for i := 0; i < len(s); {
+			// Cut on rune boundaries, as deltas are.
+			j := min(i+step, len(s))
+			for j < len(s) && !utf8.RuneStart(s[j]) {
+				j++
 			}
+			if err := c.Write(s[i:j]); err != nil {
+				f.Fatal(err)
+			}
+			i = j
 		}
-		if err := fl.End(); err != nil {
-			t.Fatal(err)
+		if err := c.End(); err != nil {
+			f.Fatal(err)
 		}
-		if emitted.String() != fl.Text() {
-			t.Fatalf("emitted %q, Text %q", emitted.String(), fl.Text())
+		if emitted.String() != c.Text() {
+			f.Fatalf("streamed %q but the answer is %q", emitted.String(), c.Text())
 		}
-		for _, k := range fl.Kept() {
+		return emitted.String(), c
+	}
+	f.Fuzz(func(t *testing.T, s string, step uint8) {
+		if !utf8.ValidString(s) {
+			return // deltas are decoded JSON strings
+		}
+		emitted, c := run(s, int(step%8)+1)
+		for _, k := range c.Kept() {
 			if !allowed[k] {
 				t.Errorf("kept %d, which is not allowed", k)
 			}
 		}
-		for _, d := range fl.Dropped() {
+		for _, d := range c.Dropped() {
 			if allowed[d] {
 				t.Errorf("dropped %d, which is allowed", d)
 			}
+		}
+		if whole, _ := run(s, len(s)+1); whole != emitted {
+			t.Fatalf("cut every %d bytes: %q; whole: %q", step%8+1, emitted, whole)
+		}
+		if leaks := leakedCitations(emitted, allowed); len(leaks) > 0 {
+			t.Fatalf("%q streamed as %q shows numbers %v in brackets that are not allowed", s, emitted, leaks)
 		}
 	})
 }

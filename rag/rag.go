@@ -87,8 +87,16 @@ type Answer struct {
 	// DroppedCitations lists numbers a model cited that were not in the
 	// retrieved context and were therefore removed.
 	DroppedCitations []int `json:"dropped_citations,omitempty"`
+	// Truncated reports that the model's answer was cut at its length
+	// limit: what it says is true to the paper, but incomplete.
+	Truncated bool `json:"truncated"`
 	// SessionID is the session the turn was recorded in, if any.
 	SessionID string `json:"session_id,omitempty"`
+	// Closest lists, with a refusal, the passages of the paper closest
+	// to the question, best first, so the reader sees near misses. They
+	// were not judged relevant and are not citations: Answerable stays
+	// false and Citations empty.
+	Closest []Source `json:"closest,omitempty"`
 }
 
 // Emit receives the answer text piece by piece as it is produced. An

@@ -24,9 +24,9 @@ type Reranker interface {
 const RerankDepth = 20
 
 // rerank reorders the head of ranks by the reranker's scores. The
-// answerability gate keeps using lexical coverage, which the reranker
-// does not change, so a reranker can reorder but not make an off-topic
-// question answerable.
+// answerability decision is taken on features the reranker does not
+// change, so a reranker can reorder but not make an off-topic question
+// answerable.
 func (rt *Retriever) rerank(ctx context.Context, lp *library.Loaded, text string, ranks []ranked) ([]ranked, error) {
 	n := min(len(ranks), RerankDepth)
 	if rt.reranker == nil || n < 2 {

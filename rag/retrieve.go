@@ -4,43 +4,49 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/search"
 )
 
-// Retrieval settings, measured on the dev and held-out QA sets
-// (docs/BENCHMARKS.md).
 const (
 	// MaxSources is how many ranked sources an answer reports.
 	MaxSources = 8
-	// minCoverage is the share of the question's IDF mass a chunk must
-	// contain to count as relevant. Below it the paper is judged not to
-	// cover the question: saying so beats citing a weak match.
-	minCoverage = 0.34
 	// weightVector is the weight of the vector side in the fusion with
-	// BM25. Lexical evidence weighs more because reference lists are
-	// terse and exact terms (ExoCarta, miR-1246) decide relevance.
-	weightVector = 0.4
+	// BM25: an equal share, since no public benchmark of ranking within
+	// one paper was at hand to fit it on (docs/BENCHMARKS.md compares
+	// 0.4).
+	weightVector = 0.5
 )
 
 // Retrieved is the outcome of retrieval for one question: the ranked
-// sources and which of them are relevant enough to answer from.
+// sources, the decision's features and verdicts, and which sources are
+// relevant enough to answer from.
 type Retrieved struct {
 	Sources []Source
-	// Relevant holds the indexes into Sources judged relevant.
+	// Relevant holds the indexes into Sources judged relevant: empty
+	// unless the paper was judged to answer the question.
 	Relevant []int
-	terms    []string
-	ranks    []ranked
+	// Features are what the decision was taken on, and Prob its
+	// probability that the paper answers the question.
+	Features Features
+	Prob     float64
+	// Plausible reports whether Prob reaches the model-mode floor: the
+	// sources are worth a model's judgement.
+	Plausible bool
+	terms     []string
+	ranks     []ranked
 }
+
+// Lexical reports whether Sources[i] shares a term with the question.
+func (r *Retrieved) Lexical(i int) bool { return i < len(r.ranks) && r.ranks[i].lexical }
 
 // ranked is one chunk with its retrieval scores.
 type ranked struct {
-	idx      int
-	score    float64 // fused score used for ranking
-	coverage float64 // share of query IDF mass present in the chunk
+	idx     int
+	score   float64 // fused score used for ranking
+	lexical bool    // the chunk contains a term of the question
 }
 
 // Retriever ranks the chunks of one loaded paper for a question and
@@ -63,15 +69,18 @@ func NewRetriever(e embed.Embedder, r Reranker, log *slog.Logger) *Retriever {
 
 // Retrieve ranks lp's chunks for text: BM25 over the paper's lexicon
 // fused with the cosine of the question vector, the head optionally
-// reranked, the best MaxSources kept; a source is relevant when it
-// holds at least minCoverage of the question's IDF mass.
+// reranked, the best MaxSources kept. The calibrated decision
+// (decision.go) judges from the features of the whole ranking whether
+// the paper answers the question; when it does, the sources sharing a
+// term with the question are relevant.
 func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text string) (*Retrieved, error) {
-	q := search.ParseQuery(text, search.QueryOptions{DropFraming: true})
+	lex := lp.Lexicon()
+	q := search.ParseQuery(text, search.QueryOptions{Rarity: true, Vocabulary: lex.Has})
 	r := &Retrieved{terms: q.Terms}
 	if len(q.Groups) == 0 {
 		return r, nil
 	}
-	ranks, err := rt.rank(ctx, lp, q)
+	ranks, feats, err := rt.rank(ctx, lp, q)
 	if err != nil {
 		return nil, fmt.Errorf("retrieve %q: %w", lp.Paper().ID, err)
 	}
@@ -88,10 +97,14 @@ func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text stri
 	if len(ranks) > MaxSources {
 		ranks = ranks[:MaxSources]
 	}
+	model := decisionFor(rt.embedder.Name())
+	r.Features, r.Prob = feats, model.Prob(feats)
+	r.Plausible = r.Prob >= model.Floor
+	answerable := r.Prob >= model.Threshold
 	r.ranks = ranks
 	for i, rk := range ranks {
 		r.Sources = append(r.Sources, source(lp, rk))
-		if rk.coverage >= minCoverage && rk.score > 0 {
+		if answerable && rk.lexical && rk.score > 0 {
 			r.Relevant = append(r.Relevant, i)
 		}
 	}
@@ -99,157 +112,56 @@ func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text stri
 }
 
 // rank returns the best RerankDepth chunks of lp for q, best first (a
-// reranker sees no more, and answers keep fewer).
-func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Query) ([]ranked, error) {
-	if len(lp.Chunks()) == 0 {
-		return nil, nil
+// reranker sees no more, and answers keep fewer), and the decision's
+// features of the whole ranking.
+func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Query) ([]ranked, Features, error) {
+	n := len(lp.Chunks())
+	if n == 0 {
+		return nil, Features{}, nil
 	}
 	vecs, err := rt.embedder.Embed(ctx, []string{q.EmbedText})
 	if err != nil {
-		return nil, fmt.Errorf("embed question: %w", err)
+		return nil, Features{}, fmt.Errorf("embed question: %w", err)
 	}
-	var qv []float32
+	cos := make([]float64, n)
 	if len(vecs) == 1 && nonZero(vecs[0]) {
-		qv = vecs[0]
-	}
-	return rankVector(ctx, lp, q, qv)
-}
-
-// rankVector is rank for a question already embedded as qv (nil: no
-// vector side). It returns exactly the ranking that fusing every chunk's
-// scores would, while asking the vector index only for the k =
-// RerankDepth nearest chunks and computing few cosines itself:
-//
-//   - A chunk outside the k nearest with no BM25 score cannot outrank
-//     them: each of them has a cosine at least as high, and fusion only
-//     adds the lexical side to it. So the candidates are the nearest
-//     chunks and the chunks with a BM25 score.
-//   - A lexical candidate's cosine is at most the k-th nearest one's, so
-//     its fused score is bounded by its BM25 part plus that. Taken in
-//     descending BM25 order, candidates whose bound is below the k-th
-//     best exact score so far are dropped without computing their
-//     cosine (over the loaded vectors), and so is every one after them.
-//   - When fewer than k chunks score above 0, a full ranking fills up
-//     with the first chunks by position at score 0; so does this.
-func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []float32) ([]ranked, error) {
-	n := len(lp.Chunks())
-	k := min(n, RerankDepth)
-	lex := lp.Lexicon()
-	bm := lex.Scores(q)
-	var maxBM float64
-	var lexical []int
-	for i, s := range bm {
-		maxBM = max(maxBM, s)
-		if s > 0 {
-			lexical = append(lexical, i)
-		}
-	}
-	seen := make(map[int]bool, 2*k)
-	cands := make([]search.Scored, 0, 2*k)
-	best := make(kBest, 0, k) // the k best exact scores so far
-	add := func(i int, cos float64) {
-		seen[i] = true
-		s := search.Fuse(bm[i], maxBM, max(cos, 0), weightVector)
-		cands = append(cands, search.Scored{Doc: i, Score: s})
-		best.add(s, k)
-	}
-	kthCos := 0.0 // the k-th nearest chunk's cosine, clipped at 0
-	if qv != nil {
-		hits, err := lp.Nearest(ctx, qv, k)
+		hits, err := lp.Nearest(ctx, vecs[0], n)
 		if err != nil {
-			return nil, err
+			return nil, Features{}, err
 		}
 		for _, h := range hits {
-			if h.Index >= 0 && h.Index < n && !seen[h.Index] {
-				add(h.Index, float64(h.Score))
+			if h.Index >= 0 && h.Index < n && h.Score > 0 {
+				cos[h.Index] = float64(h.Score)
 			}
 		}
-		if len(hits) == k {
-			kthCos = max(float64(hits[k-1].Score), 0)
-		}
 	}
-	sort.Slice(lexical, func(a, b int) bool {
-		if bm[lexical[a]] != bm[lexical[b]] {
-			return bm[lexical[a]] > bm[lexical[b]]
-		}
-		return lexical[a] < lexical[b]
-	})
-	vecs := lp.Vectors()
-	for _, i := range lexical {
-		if seen[i] {
-			continue
-		}
-		if len(best) == k && search.Fuse(bm[i], maxBM, kthCos, weightVector) < best[0] {
-			break // neither this chunk nor any after it can make the k best
-		}
-		cos := 0.0
-		if qv != nil {
-			cos = float64(dot(qv, vecs[i]))
-		}
-		add(i, cos)
-	}
-	// Chunks not seen score 0 at best from here: without a vector side,
-	// or when the k-th cosine is not positive, their fused score is 0.
-	if qv == nil || kthCos == 0 {
-		for i := 0; i < n && i < k; i++ {
-			if !seen[i] {
-				seen[i] = true
-				cands = append(cands, search.Scored{Doc: i})
-			}
-		}
+	lex := lp.Lexicon()
+	bm := lex.Scores(q)
+	fused := fuse(bm, cos)
+	cands := make([]search.Scored, n)
+	for i := range cands {
+		cands[i] = search.Scored{Doc: i, Score: fused[i]}
 	}
 	top := search.TopK(cands, RerankDepth)
 	out := make([]ranked, len(top))
 	for i, c := range top {
-		out[i] = ranked{idx: c.Doc, score: c.Score, coverage: lex.Coverage(q, c.Doc)}
+		out[i] = ranked{idx: c.Doc, score: c.Score, lexical: bm[c.Doc] > 0}
 	}
-	return out, nil
+	parts, nParts := Parts(lp.Chunks())
+	return out, measure(lex, q, cos, fused, parts, nParts), nil
 }
 
-// kBest holds the k best scores seen, as a min-heap: kBest[0] is the
-// k-th best once it is full.
-type kBest []float64
-
-func (h *kBest) add(s float64, k int) {
-	switch {
-	case len(*h) < k:
-		*h = append(*h, s)
-		for i := len(*h) - 1; i > 0; {
-			p := (i - 1) / 2
-			if (*h)[p] <= (*h)[i] {
-				break
-			}
-			(*h)[p], (*h)[i] = (*h)[i], (*h)[p]
-			i = p
-		}
-	case s > (*h)[0]:
-		(*h)[0] = s
-		for i := 0; ; {
-			l, r, m := 2*i+1, 2*i+2, i
-			if l < len(*h) && (*h)[l] < (*h)[m] {
-				m = l
-			}
-			if r < len(*h) && (*h)[r] < (*h)[m] {
-				m = r
-			}
-			if m == i {
-				break
-			}
-			(*h)[m], (*h)[i] = (*h)[i], (*h)[m]
-			i = m
-		}
+// fuse returns each chunk's fused score from its BM25 score and cosine.
+func fuse(bm, cos []float64) []float64 {
+	var maxBM float64
+	for _, s := range bm {
+		maxBM = max(maxBM, s)
 	}
-}
-
-// dot is the cosine of two L2-normalised vectors, summed in index order
-// as the vector index sums it, so a chunk scores the same either way.
-func dot(a, b []float32) float32 {
-	var s float32
-	b = b[:len(a)]
-	for i, x := range a {
-		s += x * b[i]
+	out := make([]float64, len(bm))
+	for i := range out {
+		out[i] = search.Fuse(bm[i], maxBM, cos[i], weightVector)
 	}
-	return s
+	return out
 }
 
 func nonZero(v []float32) bool {
@@ -259,4 +171,16 @@ func nonZero(v []float32) bool {
 		}
 	}
 	return false
+}
+
+// Append adds a source to r, best last, with whether it is relevant and
+// whether it shares a term with the question (see Lexical): for
+// answerers that merge several retrievals or build the context of a
+// reader intent.
+func (r *Retrieved) Append(s Source, relevant, lexical bool) {
+	if relevant {
+		r.Relevant = append(r.Relevant, len(r.Sources))
+	}
+	r.Sources = append(r.Sources, s)
+	r.ranks = append(r.ranks, ranked{score: s.Score, lexical: lexical})
 }

@@ -71,9 +71,9 @@ func loadSizedT(b testing.TB, n int) (*library.Loaded, embed.Embedder) {
 	return lp, e
 }
 
-// BenchmarkRetrieval measures per-paper retrieval of one embedded
-// question (BM25 over postings, the vector index's nearest chunks,
-// fusion, top-k and coverage of the kept chunks) against its floor in
+// BenchmarkRetrieval measures per-paper retrieval of one question
+// (embedding it, BM25 over postings, the vector index, fusion, top-k and
+// the decision's features) against its floor in
 // the same run: a brute-force dot product of the question with every
 // chunk vector, which any exact vector ranking must at least compute.
 // Sub-benchmarks at about 110, 1,000 and 10,000 chunks.
@@ -81,24 +81,29 @@ func BenchmarkRetrieval(b *testing.B) {
 	const question = "Which reference describes the Quillfeather lymphocyte atlas?"
 	for _, n := range []int{110, 1000, 10000} {
 		lp, e := loadSized(b, n)
-		q := search.ParseQuery(question, search.QueryOptions{DropFraming: true})
+		q := search.ParseQuery(question, search.QueryOptions{Rarity: true, Vocabulary: lp.Lexicon().Has})
 		qv, err := e.Embed(context.Background(), []string{q.EmbedText})
 		if err != nil {
 			b.Fatal(err)
 		}
 		vecs := lp.Vectors()
+		rt := NewRetriever(e, nil, nil)
 		b.Run(fmt.Sprintf("chunks=%d/floor", len(vecs)), func(b *testing.B) {
 			out := make([]float32, len(vecs))
 			for b.Loop() {
 				for i, v := range vecs {
-					out[i] = dot(qv[0], v)
+					var s float32
+					for j, x := range qv[0] {
+						s += x * v[j]
+					}
+					out[i] = s
 				}
 			}
 		})
 		b.Run(fmt.Sprintf("chunks=%d/retrieve", len(vecs)), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				r, err := rankVector(context.Background(), lp, q, qv[0])
+				r, _, err := rt.rank(context.Background(), lp, q)
 				if err != nil || len(r) == 0 || lp.Chunks()[r[0].idx].N != 1 {
 					b.Fatalf("ranking %v, %v: want reference 1 first", r, err)
 				}

@@ -60,7 +60,7 @@ start_test_postgres
 echo "== go test -race"
 go test -race -count=1 -timeout 10m ./...
 
-# Fuzz every parser, the citation filter and the websocket frame decoder for a bounded time
+# Fuzz every parser, the stream filters and the websocket frame decoder for a bounded time
 # each (go test -fuzz takes one target and one package per run). A
 # crasher is written to the package's testdata/fuzz/<Target>/ and fails
 # the run; commit it so it stays a regression case. FUZZTIME=0 skips.
@@ -74,8 +74,11 @@ if [ "$FUZZTIME" != "0" ]; then
 		./paper/jats:FuzzParse \
 		./paper/crossref:FuzzParse \
 		./paper/pdf:FuzzText \
-		./web:FuzzDecodeFrame \
-		./rag:FuzzCiteFilter; do
+		./rag:FuzzCitationFilter \
+		./rag:FuzzRecognizeIntent \
+		./rag:FuzzAbbreviations \
+		./llm:FuzzCleaner \
+		./web:FuzzDecodeFrame; do
 		pkg=${target%%:*} name=${target##*:}
 		go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 1s
 	done

@@ -10,9 +10,6 @@ import (
 	"github.com/chatpaper/chatpaper/tokenize"
 )
 
-// absentBoost weighs query terms found nowhere in the paper in Coverage.
-const absentBoost = 1.5
-
 // Lexicon is an immutable BM25 index over one paper's passages: one
 // flat array of postings grouped by term, the idf of each term computed
 // once at build. It is safe for concurrent use.
@@ -227,42 +224,32 @@ func has(ps []Posting, d int) bool {
 	return i < len(ps) && int(ps[i].Doc) == d
 }
 
-// Coverage is the share of the query's IDF mass that document d
-// contains: 1 when every query term occurs in it, 0 when none does. It
-// is the relevance signal the answerability decision rests on, because
-// unlike raw BM25 it is comparable across questions. A group of
-// alternative terms (the translations of one Chinese word) counts once,
-// by its rarest member the paper contains; a term the paper never uses
-// counts against the question (absentBoost), as evidence it is about
-// something else ("treatment for diabetes").
-func (lx *Lexicon) Coverage(q *Query, d int) float64 {
-	var have, all float64
-	for _, g := range q.Groups {
-		var inPaper, inChunk, absent float64
-		for _, term := range g {
-			ps, w, ok := lx.postings(term)
-			if !ok {
-				// The weight of its absence: as if one hypothetical
-				// document held it.
-				absent = max(absent, IDF(len(lx.lens), 0)*absentBoost)
-				continue
-			}
-			inPaper = max(inPaper, w)
-			if has(ps, d) {
-				inChunk = max(inChunk, w)
-			}
-		}
-		if inPaper == 0 {
-			all += absent
-			continue
-		}
-		all += inPaper
-		have += inChunk
-	}
-	if all == 0 {
-		return 0
-	}
-	return have / all
+// Has reports whether any document holds term.
+func (lx *Lexicon) Has(term string) bool {
+	_, _, ok := lx.postings(term)
+	return ok
+}
+
+// Postings returns the documents holding term, in ascending order.
+// Callers must not modify them.
+func (lx *Lexicon) Postings(term string) []Posting {
+	ps, _, _ := lx.postings(term)
+	return ps
+}
+
+// DocLen is the length in terms of document d, and AvgLen the mean.
+func (lx *Lexicon) DocLen(d int) float64 { return float64(lx.lens[d]) }
+
+// AvgLen is the mean document length in terms.
+func (lx *Lexicon) AvgLen() float64 { return lx.avg }
+
+// Params are the BM25 parameters the lexicon scores with.
+func (lx *Lexicon) Params() BM25 { return lx.bm25 }
+
+// TermScore is the BM25 contribution of a term of weighted idf idfw
+// occurring tf times in document d.
+func (lx *Lexicon) TermScore(idfw, tf float64, d int) float64 {
+	return lx.bm25.term(idfw, tf, float64(lx.lens[d]), lx.avg)
 }
 
 // Bytes is the approximate heap the lexicon holds.

@@ -16,9 +16,9 @@ import (
 // directly, without one polysemous word outweighing the rest.
 type Query struct {
 	Groups [][]string
-	// Weights are the BM25 weights of the distinct terms: 1 per
-	// occurrence of an English term; a Chinese word's unit weight shared
-	// among its glosses and, separately, among its bigrams.
+	// Weights are the BM25 weights of the distinct terms: per
+	// occurrence of an English term 1, or its Rarity; a Chinese word's
+	// weight shared among its glosses and, separately, among its bigrams.
 	Weights map[string]float64
 	// Terms are the distinct terms in text order.
 	Terms []string
@@ -31,11 +31,17 @@ type Query struct {
 
 // QueryOptions choose what ParseQuery keeps.
 type QueryOptions struct {
-	// DropFraming drops words that frame a question rather than name its
-	// subject ("which studies describe…", 哪些文献研究了…). Question
-	// answering drops them; catalogue search, measured on BEIR with
-	// them, keeps them.
-	DropFraming bool
+	// Rarity weighs each term by its rarity in scientific writing
+	// (Rarity) instead of 1, so words that frame a question rather than
+	// name its subject ("which studies describe…", 哪些文献研究了…) weigh
+	// little without a list of them. Question answering weighs so;
+	// catalogue search, measured on BEIR with unit weights, does not.
+	Rarity bool
+	// Vocabulary, when set, reports whether the document searched holds
+	// a term: a Chinese word's glosses whose every term it holds are
+	// searched instead of the table's first-listed ones (裂解 → lysis,
+	// not pyrolysis, in a paper about lysis).
+	Vocabulary func(term string) bool
 	// NoGlosses matches Chinese by its character bigrams alone, without
 	// the dictionary (an ablation of the bilingual pair run).
 	NoGlosses bool
@@ -49,12 +55,18 @@ type QueryOptions struct {
 func ParseQuery(text string, o QueryOptions) *Query {
 	q := &Query{Weights: map[string]float64{}, EmbedText: text}
 	glosses := !o.NoGlosses
+	weight := func(t string) float64 {
+		if o.Rarity {
+			return Rarity(t)
+		}
+		return 1
+	}
 	for _, tok := range tokenize.Scan(text) {
-		if (tok.CJK && glosses) || (o.DropFraming && framing[tok.Term]) {
+		if tok.CJK && glosses {
 			continue
 		}
 		q.add([]string{tok.Term})
-		q.addWeight(tok.Term, 1)
+		q.addWeight(tok.Term, weight(tok.Term))
 	}
 	if o.Pairs {
 		ts := tokenize.Terms(text)
@@ -70,25 +82,36 @@ func ParseQuery(text string, o QueryOptions) *Query {
 		if w.Stop || (len(w.En) == 0 && len([]rune(w.Zh)) == 1) {
 			continue // a function word or an unknown lone character
 		}
-		stems, framed := glossTerms(w.En, o.DropFraming)
-		if framed || (len(w.En) > 0 && len(stems) == 0) {
-			continue // frames the question, or translates to stop words only
+		chosen := chooseGlosses(w, o.Vocabulary)
+		stems := glossTerms(chosen)
+		if len(chosen) > 0 && len(stems) == 0 {
+			continue // translates to stop words only
 		}
-		gloss = append(gloss, w.En...)
-		// The word's weight is shared among its glosses (each term of a
-		// multi-word gloss gets its gloss's share) and, separately,
-		// among its own bigrams: either side alone can match fully.
+		gloss = append(gloss, chosen...)
+		// The word's weight (its rarest gloss term's, with Rarity) is
+		// shared among its glosses (each term of a multi-word gloss gets
+		// its gloss's share) and, separately, among its own bigrams:
+		// either side alone can match fully.
+		unit := 1.0
+		if o.Rarity && len(stems) > 0 {
+			unit = 0
+			for _, ts := range stems {
+				for _, t := range ts {
+					unit = max(unit, Rarity(t))
+				}
+			}
+		}
 		var group []string
 		for _, ts := range stems {
 			for _, t := range ts {
 				group = appendNew(group, t)
-				q.addWeight(t, 1/float64(len(stems)))
+				q.addWeight(t, unit/float64(len(stems)))
 			}
 		}
 		bigrams := tokenize.Terms(w.Zh)
 		for _, t := range bigrams {
 			group = appendNew(group, t)
-			q.addWeight(t, 1/float64(len(bigrams)))
+			q.addWeight(t, unit/float64(len(bigrams)))
 		}
 		q.add(group)
 	}
@@ -109,28 +132,35 @@ func (q *Query) addWeight(t string, w float64) {
 	q.Weights[t] += w
 }
 
-// glossTerms returns the content stems of each gloss, and whether the
-// word merely frames the question: at least half of its stems are
-// framing words (研究: research, study, look into). Without dropFraming
-// every stem is content.
-func glossTerms(glosses []string, dropFraming bool) ([][]string, bool) {
+// glossTerms returns the content stems of each gloss.
+func glossTerms(glosses []string) [][]string {
 	var out [][]string
-	var all, framed int
 	for _, g := range glosses {
-		var ts []string
-		for _, t := range tokenize.Terms(g) {
-			all++
-			if dropFraming && framing[t] {
-				framed++
-				continue
-			}
-			ts = append(ts, t)
-		}
-		if len(ts) > 0 {
+		if ts := tokenize.Terms(g); len(ts) > 0 {
 			out = append(out, ts)
 		}
 	}
-	return out, all > 0 && 2*framed >= all
+	return out
+}
+
+// chooseGlosses returns the glosses of w to search with: those of its
+// senses whose every term the document holds, or its default glosses
+// when none does or no document is known.
+func chooseGlosses(w dict.Word, vocab func(string) bool) []string {
+	if vocab == nil {
+		return w.En
+	}
+	var in []string
+	for _, g := range w.Senses {
+		ts := tokenize.Terms(g)
+		if len(ts) > 0 && !slices.ContainsFunc(ts, func(t string) bool { return !vocab(t) }) {
+			in = append(in, g)
+		}
+	}
+	if len(in) == 0 {
+		return w.En
+	}
+	return in
 }
 
 func appendNew(xs []string, x string) []string {
@@ -138,23 +168,4 @@ func appendNew(xs []string, x string) []string {
 		return xs
 	}
 	return append(xs, x)
-}
-
-// framing are stems of words that frame a question rather than name its
-// subject ("Which studies describe…"). Dropping them keeps a question
-// from being judged answerable merely because the paper, too, contains
-// "study".
-var framing = stemSet(`which what who whom whose how why when where is are paper papers article review
-		reviews study studies studied reference references referenced cite cited cites citation work works describe
-		describes described discuss discusses discussed report reports reported show shows shown showed find found
-		finds propose proposes proposed examine examines examined concern concerns concerning according author authors
-		research researches publication published tell explain list mention mentioned say says said do does did
-		investigate investigated investigates literature source sources evidence papers`)
-
-func stemSet(words string) map[string]bool {
-	m := make(map[string]bool)
-	for _, t := range tokenize.Terms(words) {
-		m[t] = true
-	}
-	return m
 }

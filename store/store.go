@@ -92,10 +92,18 @@ type Store interface {
 	PutSummary(ctx context.Context, key SummaryKey, s *paper.Summary) error
 	// Session returns a chat session or ErrNotFound.
 	Session(ctx context.Context, id string) (*Session, error)
-	// PutSession creates or replaces a chat session. It returns
-	// ErrNotFound when the session's paper does not exist. Sessions are
-	// deleted with their paper.
+	// PutSession creates or replaces a chat session, keeping its last
+	// MaxSessionTurns turns. It returns ErrNotFound when the session's
+	// paper does not exist. Sessions are deleted with their paper.
 	PutSession(ctx context.Context, s *Session) error
+	// AppendTurn adds t at the end of session id about paperID in one
+	// atomic step, so concurrent appends to one session (two tabs, a
+	// retry while an answer still streams), from any process sharing the
+	// store, all land. A missing session is created; a session of another
+	// paper starts over for paperID. Only the last maxTurns turns are
+	// kept (at most MaxSessionTurns; 0 or less means MaxSessionTurns). It
+	// returns ErrNotFound when the paper does not exist.
+	AppendTurn(ctx context.Context, id, paperID string, t Turn, maxTurns int) error
 	// WithSummaryLock runs fn while holding an exclusive lock on key,
 	// shared by every process using the same store, so a summary is
 	// generated once: a second caller waits, then finds the summary
@@ -122,6 +130,18 @@ func ContentHash(p *paper.Paper) string {
 	// slices of them, and writes to a hash never fail.
 	_ = json.NewEncoder(h).Encode(&q)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// MaxSessionTurns bounds the turns a stored session keeps.
+const MaxSessionTurns = 100
+
+// KeptTurns returns how many turns a session keeps when asked to keep
+// maxTurns: MaxSessionTurns unless maxTurns is positive and smaller.
+func KeptTurns(maxTurns int) int {
+	if maxTurns <= 0 || maxTurns > MaxSessionTurns {
+		return MaxSessionTurns
+	}
+	return maxTurns
 }
 
 // Turn is one question and its answer in a chat session.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
@@ -33,6 +34,9 @@ type ModelOptions struct {
 	// Cooldown is how long after a failed generation the extractive
 	// summary is served without asking the model again (> 0).
 	Cooldown time.Duration
+	// MaxTokens caps a summary's length in tokens; 0 leaves it to the
+	// endpoint. A summary cut there loses its unfinished last line.
+	MaxTokens int
 	// Log receives warnings; nil discards them.
 	Log *slog.Logger
 	// Now is the clock the cooldown reads; nil is time.Now.
@@ -51,6 +55,9 @@ type Model struct {
 
 	mu     sync.Mutex
 	failed map[store.SummaryKey]time.Time
+	// warming makes the background generation of a summary in this
+	// process a reader's, once a reader asks for that summary.
+	warming map[store.SummaryKey]func()
 }
 
 var _ Summarizer = (*Model)(nil)
@@ -66,7 +73,8 @@ func NewModel(papers Papers, m rag.ChatModel, cache Cache, o ModelOptions) (*Mod
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Model{papers: papers, model: m, cache: cache, log: o.Log, opts: o, failed: make(map[store.SummaryKey]time.Time)}, nil
+	return &Model{papers: papers, model: m, cache: cache, log: o.Log, opts: o,
+		failed: make(map[store.SummaryKey]time.Time), warming: make(map[store.SummaryKey]func())}, nil
 }
 
 func (g *Model) summaryKey(paperID, lang string) store.SummaryKey {
@@ -95,7 +103,16 @@ func (g *Model) Summary(ctx context.Context, paperID, lang string) (*paper.Summa
 	if failed && g.opts.Now().Sub(at) < g.opts.Cooldown {
 		return ExtractiveSummary(p, lang), nil
 	}
-	s, err := g.ensureSummary(ctx, p, lang)
+	// The warmer may be writing this summary in the background, holding
+	// the summary lock this reader is about to wait for: it is a
+	// reader's request from now on, so it no longer waits behind other
+	// readers' or gives its slot up.
+	g.mu.Lock()
+	if urgent, ok := g.warming[key]; ok {
+		urgent()
+	}
+	g.mu.Unlock()
+	s, err := g.ensureSummary(ctx, p, lang, false)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -107,10 +124,26 @@ func (g *Model) Summary(ctx context.Context, paperID, lang string) (*paper.Summa
 }
 
 // ensureSummary returns the cached model summary or generates, caches
-// and returns it. Failures are remembered for the cooldown.
-func (g *Model) ensureSummary(ctx context.Context, p *paper.Paper, lang string) (*paper.Summary, error) {
+// and returns it; background marks a generation no reader waits for,
+// which gives way to readers (rag.ErrPreempted) until a reader asks
+// for this summary (Summary makes it urgent). Failures are remembered
+// for the cooldown; giving way is not a failure.
+func (g *Model) ensureSummary(ctx context.Context, p *paper.Paper, lang string, background bool) (*paper.Summary, error) {
 	key := g.summaryKey(p.ID, lang)
 	var out *paper.Summary
+	var urgent chan struct{}
+	if background {
+		urgent = make(chan struct{})
+		var once sync.Once
+		g.mu.Lock()
+		g.warming[key] = func() { once.Do(func() { close(urgent) }) }
+		g.mu.Unlock()
+		defer func() {
+			g.mu.Lock()
+			delete(g.warming, key)
+			g.mu.Unlock()
+		}()
+	}
 	err := g.cache.WithSummaryLock(ctx, key, func(ctx context.Context) error {
 		// Another replica may have written it while we waited.
 		if s, err := g.cache.Summary(ctx, key); err == nil {
@@ -119,7 +152,7 @@ func (g *Model) ensureSummary(ctx context.Context, p *paper.Paper, lang string) 
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		s, err := g.generateSummary(ctx, p, lang)
+		s, err := g.generateSummary(ctx, p, lang, background, urgent)
 		if err != nil {
 			return err
 		}
@@ -130,7 +163,7 @@ func (g *Model) ensureSummary(ctx context.Context, p *paper.Paper, lang string) 
 		return nil
 	})
 	g.mu.Lock()
-	if err != nil && ctx.Err() == nil {
+	if err != nil && ctx.Err() == nil && !errors.Is(err, rag.ErrPreempted) {
 		g.failed[key] = g.opts.Now()
 	} else if err == nil {
 		delete(g.failed, key)
@@ -139,7 +172,7 @@ func (g *Model) ensureSummary(ctx context.Context, p *paper.Paper, lang string) 
 	return out, err
 }
 
-func (g *Model) generateSummary(ctx context.Context, p *paper.Paper, lang string) (*paper.Summary, error) {
+func (g *Model) generateSummary(ctx context.Context, p *paper.Paper, lang string, background bool, urgent <-chan struct{}) (*paper.Summary, error) {
 	abstract := p.Abstract
 	if lang == paper.LangZH && p.AbstractZh != "" {
 		abstract = p.AbstractZh
@@ -151,9 +184,12 @@ func (g *Model) generateSummary(ctx context.Context, p *paper.Paper, lang string
 	if err != nil {
 		return nil, err
 	}
-	reply, err := rag.Complete(ctx, g.model, pr)
+	reply, cut, err := rag.Complete(ctx, g.model, pr, rag.ChatRequest{MaxTokens: g.opts.MaxTokens, Background: background, Urgent: urgent})
 	if err != nil {
 		return nil, err
+	}
+	if cut {
+		reply = dropUnfinished(reply)
 	}
 	text, points := parseSummary(reply)
 	if text == "" {
@@ -163,6 +199,20 @@ func (g *Model) generateSummary(ctx context.Context, p *paper.Paper, lang string
 		PaperID: p.ID, Lang: lang, Heading: prompts.Summary(lang).Heading,
 		Summary: text, KeyPoints: points, Source: SourceLLM, Model: g.model.Model(),
 	}, nil
+}
+
+// dropUnfinished removes the unfinished end of a reply the endpoint cut
+// at its length limit: the last line, or the last sentence of a reply
+// that is one line, so a cached summary never stops mid-word.
+func dropUnfinished(reply string) string {
+	if i := strings.LastIndexByte(reply, '\n'); i >= 0 {
+		return reply[:i]
+	}
+	if i := strings.LastIndexAny(reply, ".!?。！？"); i >= 0 {
+		_, n := utf8.DecodeRuneInString(reply[i:])
+		return reply[:i+n]
+	}
+	return ""
 }
 
 // parseSummary splits a model's summary into its paragraph and its
@@ -203,7 +253,9 @@ type WarmerOptions struct {
 }
 
 // Warmer generates both languages' summaries of newly ingested papers in
-// the background, so the reader's language toggle is instant. Close
+// the background, so the reader's language toggle is instant. Its
+// requests are background ones: they wait while readers wait for the
+// model, and one that gives way to a reader is queued again. Close
 // stops it and waits for its goroutines.
 type Warmer struct {
 	g      *Model
@@ -274,13 +326,28 @@ func (w *Warmer) run(j warmJob) {
 		}
 		return
 	}
-	var failed error
+	var failed, yielded error
 	for _, lang := range []string{paper.LangEN, paper.LangZH} {
-		if _, err := w.g.ensureSummary(w.ctx, p, lang); err != nil {
+		_, err := w.g.ensureSummary(w.ctx, p, lang, true)
+		switch {
+		case errors.Is(err, rag.ErrPreempted):
+			yielded = err
+		case err != nil:
 			failed = err
 		}
 	}
-	if failed == nil || w.ctx.Err() != nil {
+	if w.ctx.Err() != nil {
+		return
+	}
+	if failed == nil && yielded != nil {
+		// A reader needed the model: try again at once. The model
+		// client holds the request back until no reader waits, so this
+		// is no busy loop, and it is no failed attempt.
+		w.g.log.Debug("summary warm-up gave way to a reader; queued again", "paper", j.paperID)
+		w.enqueue(j)
+		return
+	}
+	if failed == nil {
 		return
 	}
 	if j.attempt+1 >= w.opts.Attempts {

@@ -55,6 +55,9 @@ func classify(err error) (status int, e Error) {
 		return http.StatusNotFound, Error{Code: CodeNotFound, Message: "paper not found"}
 	case errors.Is(err, ingest.ErrUnsupportedType):
 		return http.StatusUnsupportedMediaType, Error{Code: CodeUnsupportedMediaType, Message: err.Error()}
+	case errors.Is(err, paper.ErrTooLarge):
+		// Before ErrInvalid: a reader's limit error also counts as bad input.
+		return http.StatusRequestEntityTooLarge, Error{Code: CodePaperTooLarge, Message: limitMessage(err)}
 	case errors.Is(err, paper.ErrInvalid):
 		return http.StatusBadRequest, Error{Code: CodeInvalidPaper, Message: err.Error()}
 	case errors.Is(err, paper.ErrInvalidLang):
@@ -88,6 +91,16 @@ func classify(err error) (status int, e Error) {
 		return he.Code, Error{Code: code, Message: lower(msg)}
 	}
 	return http.StatusInternalServerError, Error{Code: CodeInternal, Message: "internal error"}
+}
+
+// limitMessage is the message of a paper limit error: the limit itself,
+// without the wrapping that names internal steps.
+func limitMessage(err error) string {
+	var le *paper.LimitError
+	if errors.As(err, &le) {
+		return le.Error()
+	}
+	return err.Error()
 }
 
 func lower(s string) string {
@@ -128,6 +141,7 @@ func errorHandler(log *slog.Logger, m *metrics.Metrics) echo.HTTPErrorHandler {
 			return
 		}
 		status, body := classify(err)
+		closeOnError(c, status)
 		if status >= 500 {
 			log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path,
 				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)

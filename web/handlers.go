@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/chatpaper/chatpaper/chat"
 	"github.com/chatpaper/chatpaper/ingest"
 	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
@@ -149,7 +151,7 @@ type askRequest struct {
 }
 
 // handleAsk answers one question; with ?stream=1 as server-sent events.
-func handleAsk(ps Papers, a rag.Answerer, log *slog.Logger) echo.HandlerFunc {
+func handleAsk(ps Papers, a rag.Answerer, heartbeat time.Duration, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := paperID(c)
 		if err != nil {
@@ -162,14 +164,38 @@ func handleAsk(ps Papers, a rag.Answerer, log *slog.Logger) echo.HandlerFunc {
 		}
 		q := rag.Question{PaperID: id, Text: req.Question, Lang: req.Lang, SessionID: req.SessionID}
 		if c.QueryParam("stream") == "1" {
-			return streamAsk(c, a, q, log)
+			// What is wrong with the request itself is found before the
+			// stream starts, and answered with its status.
+			if _, err := rag.NormalizeQuestion(q); err != nil {
+				return err
+			}
+			if q.SessionID != "" && !chat.ValidSessionID(q.SessionID) {
+				return fmt.Errorf("%w: session_id %q must be 1-128 letters, digits, '.', '_' or '-'", rag.ErrInvalidQuestion, q.SessionID)
+			}
+			// An unknown paper stays a 404, as it is without streaming:
+			// one primary-key read, before the headers are sent.
+			if _, err := ps.Paper(c.Request().Context(), id); err != nil {
+				return err
+			}
+			return streamAsk(c, a, q, heartbeat, log)
 		}
 		ans, err := a.Ask(c.Request().Context(), q, nil)
 		if err != nil {
 			return err
 		}
-		return writeJSON(c, http.StatusOK, ans)
+		return writeJSON(c, http.StatusOK, answerBody(ans))
 	}
+}
+
+// answerBody is an answer as every transport sends it: citations and
+// sources are arrays, empty rather than null or left out.
+func answerBody(a *rag.Answer) *rag.Answer {
+	out := *a
+	out.Citations = nonNilCitations(a.Citations)
+	if out.Sources == nil {
+		out.Sources = []rag.Source{}
+	}
+	return &out
 }
 
 // jsonError describes a JSON decoding failure for the client.

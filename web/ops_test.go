@@ -83,14 +83,26 @@ func TestReady(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `"model":"failed"`) {
 		t.Errorf("model down: %d %s", resp.StatusCode, body)
 	}
-	if strings.Contains(body, "refused") {
+	if strings.Contains(body, "refused") || strings.Contains(body, `"errors"`) {
 		t.Errorf("readyz leaks the error detail: %s", body)
+	}
+	modelErr = fmt.Errorf("check: %w", publicErr("the endpoint does not serve the chat model \"qwen\"; it lists tiny"))
+	resp, body = request(t, "GET", srv.URL+"/readyz", "", nil)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `"errors":{"model":"the endpoint does not serve the chat model \"qwen\"; it lists tiny"}`) {
+		t.Errorf("model missing: %d %s, want the public message under errors", resp.StatusCode, body)
 	}
 	resp, _ = request(t, "GET", srv.URL+"/healthz", "", nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("healthz = %d while not ready, want 200", resp.StatusCode)
 	}
 }
+
+// publicErr is an error whose message may be shown, as
+// llm.MissingModelError's is.
+type publicErr string
+
+func (e publicErr) Error() string  { return "detail at http://10.0.0.1: " + string(e) }
+func (e publicErr) Public() string { return string(e) }
 
 // slowAnswerer streams n deltas, one per tick, honouring ctx.
 func slowAnswerer(n int, tick time.Duration, started chan<- struct{}) fakeAnswerer {

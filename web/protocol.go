@@ -8,13 +8,16 @@ import (
 )
 
 // Websocket frame types. A client sends ask and cancel frames; the
-// server answers with delta…citations…done, or error, per ask, and
-// announces a chat session in a session frame. The SSE events of
+// server answers with status…delta…citations…done, or error, per ask,
+// and announces a chat session in a session frame. The SSE events of
 // ask?stream=1 carry the same names.
 const (
-	FrameAsk       = "ask"
-	FrameCancel    = "cancel"
-	FrameSession   = "session"
+	FrameAsk     = "ask"
+	FrameCancel  = "cancel"
+	FrameSession = "session"
+	// FrameStatus tells what an answer waits for before its first
+	// delta: a rag.Stage* value in "stage".
+	FrameStatus    = "status"
 	FrameDelta     = "delta"
 	FrameCitations = "citations"
 	FrameDone      = "done"
@@ -40,6 +43,8 @@ const (
 	CodeForbidden            = "forbidden"
 	CodeRateLimited          = "rate_limited"
 	CodeTooManySockets       = "too_many_sockets"
+	CodePaperTooLarge        = "paper_too_large"
+	CodeTooManyConnections   = "too_many_connections"
 	CodeShuttingDown         = "shutting_down"
 	CodeUpstream             = "upstream"
 	CodeInternal             = "internal"

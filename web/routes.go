@@ -26,7 +26,7 @@ func routes(e *echo.Echo, d Deps, g guards) {
 	api.GET("/papers/:id", handleGetPaper(d.Papers), g.reader)
 	api.DELETE("/papers/:id", handleDeletePaper(d.Papers), g.admin)
 	api.GET("/papers/:id/summary", handleSummary(d.Summarizer), g.reader)
-	api.POST("/papers/:id/ask", handleAsk(d.Papers, rest, d.Log), g.reader, g.ask)
+	api.POST("/papers/:id/ask", handleAsk(d.Papers, rest, d.SSEHeartbeat, d.Log), g.reader, g.ask)
 	api.GET("/papers/:id/ws", handleWS(d.Papers, ws, d.Log, d.WS), g.reader)
 	if d.Searcher != nil {
 		api.GET("/search", handleSearch(d.Searcher), g.reader)
@@ -34,6 +34,6 @@ func routes(e *echo.Echo, d Deps, g guards) {
 
 	e.GET("/", handlePage(), g.page)
 	e.GET("/papers/:id", handlePage(), g.page)
-	e.GET("/static/*", handleStatic())
+	e.GET("/static/*", handleStatic(), g.page)
 	e.GET("/widget.js", handleWidget())
 }

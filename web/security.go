@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
@@ -19,12 +20,16 @@ import (
 )
 
 // Security is the server's access policy. The zero value serves readers
-// from any client, admin endpoints to loopback clients only, the API to
-// same-origin pages only, and sets no rate limits.
+// from any client, admin endpoints keyless to loopback clients only (see
+// keylessAdmin), the API to same-origin pages only, and sets no rate
+// limits.
 type Security struct {
 	// AdminKeys may ingest and delete papers (Authorization: Bearer).
-	// With none, admin endpoints serve loopback clients only.
+	// With none, admin endpoints serve only requests keylessAdmin admits.
 	AdminKeys []string
+	// AdminHosts are host names, besides loopback names and addresses,
+	// that a keyless admin request may name in its Host header.
+	AdminHosts []string
 	// SiteKeys, when set, are required on the reader endpoints, in the
 	// X-ChatPaper-Key header, as a Bearer token, or as ?key=.
 	SiteKeys []string
@@ -96,19 +101,112 @@ func ipExtractor(proxies []netip.Prefix) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// loopbackClient reports whether the request comes from this machine and
-// not through a proxy that was not declared (whose own peer address
-// would be loopback for every client).
-func loopbackClient(c echo.Context, proxies []netip.Prefix) bool {
-	a, err := netip.ParseAddr(c.RealIP())
-	if err != nil || !a.Unmap().IsLoopback() {
+// ForwardingHeaders are the headers by which proxies tell whose request
+// they pass on. A keyless admin request must carry none of them: a
+// same-host proxy makes every reader's request come from loopback.
+var ForwardingHeaders = []string{
+	"X-Forwarded-For", "Forwarded", "X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "Via",
+	"X-Forwarded-Host", "X-Forwarded-Proto", "X-Client-IP", "X-Cluster-Client-IP", "Fastly-Client-IP",
+}
+
+// AdminHeader, sent with any value, makes an admin request one a browser
+// must preflight, for bodies whose content type would not (text/plain,
+// multipart/form-data, application/x-www-form-urlencoded).
+const AdminHeader = "X-ChatPaper-Admin"
+
+// keylessAdmin decides whether an admin request may go ahead without a
+// key, which only happens when no admin key is configured. It admits a
+// request only when all of these hold, and otherwise says which failed:
+//   - the TCP peer is a loopback address and not a configured proxy, and
+//     the request carries none of ForwardingHeaders (so it did not come
+//     through a proxy on this machine);
+//   - Host is a loopback name or address, or one of AdminHosts (a page
+//     whose name was rebound to 127.0.0.1 names its own host);
+//   - Origin, if sent, is the server's own, and Sec-Fetch-Site, if sent,
+//     is same-origin or none (a page on another site, in a browser on
+//     this machine, is refused);
+//   - the request is not one a browser sends without a CORS preflight:
+//     its method is not POST, or its content type is not a CORS-simple
+//     one, or it carries AdminHeader. As the server answers no
+//     preflight for admin routes, other origins cannot send it at all.
+func keylessAdmin(r *http.Request, sec Security) error {
+	forbid := func(msg string) error {
+		return &apiError{status: http.StatusForbidden, code: CodeForbidden,
+			msg: "keyless admin request refused: " + msg + "; set CHATPAPER_ADMIN_KEYS and send Authorization: Bearer KEY"}
+	}
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil || !peer.Addr().Unmap().IsLoopback() {
+		return forbid("the client is not on this machine")
+	}
+	for _, p := range sec.TrustedProxies {
+		if p.Contains(peer.Addr().Unmap()) || p.Contains(peer.Addr()) {
+			return forbid("the peer is a configured proxy")
+		}
+	}
+	for _, h := range ForwardingHeaders {
+		if _, ok := r.Header[http.CanonicalHeaderKey(h)]; ok {
+			return forbid("the request came through a proxy (" + h + ")")
+		}
+	}
+	if !adminHost(r.Host, sec.AdminHosts) {
+		return forbid(fmt.Sprintf("host %q is not a loopback name or a configured admin host", r.Host))
+	}
+	if o, ok := r.Header[echo.HeaderOrigin]; ok {
+		u, err := url.Parse(strings.Join(o, ""))
+		if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) || (u.Scheme != "http" && u.Scheme != "https") {
+			return forbid("cross-origin request")
+		}
+	}
+	if v := r.Header.Get("Sec-Fetch-Site"); v != "" && v != "same-origin" && v != "none" {
+		return forbid("cross-site request (Sec-Fetch-Site: " + v + ")")
+	}
+	if r.Method == http.MethodPost && r.Header.Get(AdminHeader) == "" && simpleContentType(r.Header.Get(echo.HeaderContentType)) {
+		return forbid("a text/plain, form or multipart body needs the " + AdminHeader + " header")
+	}
+	return nil
+}
+
+// simpleContentType reports whether a browser may send a body of this
+// type to another origin without a preflight. An unparsable type counts
+// as simple: it is refused rather than guessed at.
+func simpleContentType(ct string) bool {
+	if strings.TrimSpace(ct) == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return true
+	}
+	switch mt {
+	case "text/plain", "multipart/form-data", "application/x-www-form-urlencoded":
+		return true
+	}
+	return false
+}
+
+// adminHost reports whether host (with or without a port) is a loopback
+// address, "localhost" or a name under .localhost, or one of extra.
+func adminHost(host string, extra []string) bool {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.ToLower(strings.TrimSuffix(strings.Trim(h, "[]"), "."))
+	if h == "" {
 		return false
 	}
-	r := c.Request()
-	if len(proxies) == 0 && (r.Header.Get(echo.HeaderXForwardedFor) != "" || r.Header.Get("Forwarded") != "") {
-		return false
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.Unmap().IsLoopback()
 	}
-	return true
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	for _, e := range extra {
+		if strings.EqualFold(h, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // requireAdmin guards the endpoints that change stored papers. It runs
@@ -118,11 +216,10 @@ func requireAdmin(sec Security) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if len(keys) == 0 {
-				if loopbackClient(c, sec.TrustedProxies) {
-					return next(c)
+				if err := keylessAdmin(c.Request(), sec); err != nil {
+					return err
 				}
-				return &apiError{status: http.StatusForbidden, code: CodeForbidden,
-					msg: "admin endpoints serve loopback clients only until CHATPAPER_ADMIN_KEYS is set"}
+				return next(c)
 			}
 			if !keys.match(bearer(c.Request())) {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="chatpaper"`)

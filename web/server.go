@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -60,6 +61,12 @@ type Deps struct {
 	// Ready are the dependencies /readyz checks, by name ("store",
 	// "model"); none means /readyz only says the server is up.
 	Ready map[string]Checker
+	// SSEHeartbeat is how often ask?stream=1 sends a comment while it
+	// has nothing else to send (default 15s).
+	SSEHeartbeat time.Duration
+	// Conns are the connection limits; the handler applies the body
+	// timeout and answers over-cap connections (see LimitListener).
+	Conns ConnLimits
 }
 
 // MaxBodyBytes bounds request bodies; a paper with a long reference list
@@ -70,6 +77,9 @@ const MaxBodyBytes = "4M"
 func New(d Deps) *echo.Echo {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.SSEHeartbeat <= 0 {
+		d.SSEHeartbeat = defaultSSEHeartbeat
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -90,6 +100,7 @@ func New(d Deps) *echo.Echo {
 	if d.WS.AskLimit == nil && asks != nil {
 		d.WS.AskLimit = asks.allow
 	}
+	e.Use(connGuard(d.Conns))
 	e.Use(middleware.RequestID())
 	e.Use(requestLogger(d.Log))
 	// Metrics outside Recover, so a panic is counted as the 500 it becomes.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
@@ -102,19 +103,24 @@ type inFrame struct {
 
 // outFrame is any frame the server sends; unused fields are omitted.
 type outFrame struct {
-	Type             string         `json:"type"`
-	ID               string         `json:"id,omitempty"`
-	Text             string         `json:"text,omitempty"`
-	Citations        []rag.Citation `json:"citations,omitempty"`
-	Answer           *string        `json:"answer,omitempty"`
-	Answerable       *bool          `json:"answerable,omitempty"`
-	Mode             string         `json:"mode,omitempty"`
-	Sources          []rag.Source   `json:"sources,omitempty"`
-	DroppedCitations []int          `json:"dropped_citations,omitempty"`
-	Code             string         `json:"code,omitempty"`
-	Message          string         `json:"message,omitempty"`
-	SessionID        string         `json:"session_id,omitempty"`
-	RetryAfter       int            `json:"retry_after,omitempty"`
+	Type  string `json:"type"`
+	ID    string `json:"id,omitempty"`
+	Text  string `json:"text,omitempty"`
+	Stage string `json:"stage,omitempty"`
+	// Citations is set on citations frames only, and always an array
+	// there: "citations":[] when the answer cites nothing.
+	Citations        *[]rag.Citation `json:"citations,omitempty"`
+	Answer           *string         `json:"answer,omitempty"`
+	Answerable       *bool           `json:"answerable,omitempty"`
+	Truncated        *bool           `json:"truncated,omitempty"`
+	Mode             string          `json:"mode,omitempty"`
+	Sources          []rag.Source    `json:"sources,omitempty"`
+	DroppedCitations []int           `json:"dropped_citations,omitempty"`
+	Closest          []rag.Source    `json:"closest,omitempty"`
+	Code             string          `json:"code,omitempty"`
+	Message          string          `json:"message,omitempty"`
+	SessionID        string          `json:"session_id,omitempty"`
+	RetryAfter       int             `json:"retry_after,omitempty"`
 
 	// closeCode, when set, makes the writer send a close frame with
 	// closeText and stop; such a frame carries nothing else.
@@ -265,6 +271,12 @@ func (s *wsSession) readLoop(ctx context.Context) {
 			s.emit(ctx, errorFrame("", CodeTooLarge, fmt.Sprintf("frame of %d bytes exceeds the limit of %d bytes", len(data), s.opts.MaxMessage)))
 			continue
 		}
+		// RFC 6455 requires text frames to be UTF-8; JSON decoding would
+		// silently turn invalid bytes into U+FFFD.
+		if !utf8.Valid(data) {
+			s.emit(ctx, errorFrame("", CodeBadFrame, "text frames must be valid UTF-8"))
+			continue
+		}
 		f, err := decodeFrame(data)
 		if err != nil {
 			s.emit(ctx, errorFrame("", CodeMalformedJSON, "frame is not valid JSON: "+err.Error()))
@@ -292,7 +304,15 @@ func (s *wsSession) drain() {
 	_, _ = io.Copy(io.Discard, io.LimitReader(nc, 4*s.opts.HardLimit))
 }
 
+// MaxFrameID bounds a client frame's "id", which every frame about it
+// echoes.
+const MaxFrameID = 128
+
 func (s *wsSession) dispatch(ctx context.Context, f inFrame) {
+	if len(f.ID) > MaxFrameID {
+		s.emit(ctx, errorFrame("", CodeBadFrame, fmt.Sprintf(`"id" of %d bytes is longer than %d bytes`, len(f.ID), MaxFrameID)))
+		return
+	}
 	switch f.Type {
 	case FrameAsk:
 		s.startAsk(ctx, f)
@@ -365,7 +385,15 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 		sid = s.sessionID
 	}
 	q := rag.Question{PaperID: s.paperID, Text: f.Question, Lang: f.Lang, SessionID: sid}
-	ans, err := s.answerer.Ask(ctx, q, func(d string) error {
+	// Stages are news, not part of the answer: one the writer cannot
+	// take at once is dropped rather than waited for.
+	pctx := rag.WithProgress(ctx, func(stage string) {
+		select {
+		case s.send <- &outFrame{Type: FrameStatus, ID: f.ID, Stage: stage}:
+		default:
+		}
+	})
+	ans, err := s.answerer.Ask(pctx, q, func(d string) error {
 		return s.emit(ctx, outFrame{Type: FrameDelta, ID: f.ID, Text: d})
 	})
 	if err != nil {
@@ -385,16 +413,13 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 		}
 		return
 	}
-	cits := ans.Citations
-	if cits == nil {
-		cits = []rag.Citation{}
-	}
 	// Citations always go out, even empty, so clients can rely on the
 	// delta…citations…done sequence.
-	s.emit(ctx, outFrame{Type: FrameCitations, ID: f.ID, Citations: nonNilCitations(cits)})
+	cits := nonNilCitations(ans.Citations)
+	s.emit(ctx, outFrame{Type: FrameCitations, ID: f.ID, Citations: &cits})
 	s.emit(ctx, outFrame{
-		Type: FrameDone, ID: f.ID, Answer: &ans.Answer, Answerable: &ans.Answerable, Mode: ans.Mode,
-		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations,
+		Type: FrameDone, ID: f.ID, Answer: &ans.Answer, Answerable: &ans.Answerable, Truncated: &ans.Truncated, Mode: ans.Mode,
+		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations, Closest: ans.Closest,
 	})
 }
 

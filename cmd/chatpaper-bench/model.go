@@ -98,7 +98,10 @@ func (b *bench) modelRun(ctx context.Context) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := b.startServe(ctx, dir, "CHATPAPER_LLM_BASE_URL="+upURL+"/v1", "CHATPAPER_LLM_API_KEY=bench", "CHATPAPER_LLM_MODEL=bench")
+	// The upstream serves every stream at once, as a cloud endpoint
+	// does: the relay is measured, not the limit on model requests.
+	srv, err := b.startServe(ctx, dir, "CHATPAPER_LLM_BASE_URL="+upURL+"/v1", "CHATPAPER_LLM_API_KEY=bench", "CHATPAPER_LLM_MODEL=bench",
+		fmt.Sprintf("CHATPAPER_LLM_CONCURRENCY=%d", max(b.o.model, 1)))
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ func wire(cfg config.Config, st store.Store, log *slog.Logger) (*app, error) {
 	}
 	lib, err := library.New(st, embedderFor(cfg, client), vector.NewChromem(), library.Options{
 		CachePapers: cfg.CachePapers, CacheBytes: int64(cfg.CacheMB) << 20, Revalidate: max(cfg.CacheRevalidate, 0), Log: log,
+		Limits: paper.Limits{References: cfg.MaxReferences, TextBytes: cfg.MaxPaperBytes, BodyPassages: cfg.MaxBodyPassages},
 	})
 	if err != nil {
 		return nil, err
@@ -51,16 +52,17 @@ func wire(cfg config.Config, st store.Store, log *slog.Logger) (*app, error) {
 	}
 	retriever := rag.NewRetriever(lib.Embedder(), rr, log)
 	extractive := rag.NewExtractive(lib, retriever)
+	extractive.SetSummarize(summary.NewExtractive(lib).Summary)
 	a := &app{library: lib, store: st, llm: client, answerer: extractive, summarizer: summary.NewExtractive(lib), papers: lib}
 	if client == nil {
 		return a, nil
 	}
 	c := cfg.Chat
-	gen, err := chat.New(lib, retriever, extractive, client, st, chat.Options{MaxTurns: c.MaxTurns, HistoryRunes: c.HistoryRunes, Log: log})
+	sum, err := summary.NewModel(lib, client, st, summary.ModelOptions{Cooldown: c.SummaryCooldown, MaxTokens: cfg.LLM.SummaryMaxTokens, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	sum, err := summary.NewModel(lib, client, st, summary.ModelOptions{Cooldown: c.SummaryCooldown, Log: log})
+	gen, err := chat.New(lib, retriever, extractive, client, st, chat.Options{MaxTurns: c.MaxTurns, HistoryRunes: c.HistoryRunes, MaxTokens: cfg.LLM.MaxTokens, Log: log, Summarize: sum.Summary})
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +85,7 @@ func newLLM(cfg config.Config) (*llm.Client, error) {
 	c, err := llm.New(llm.Options{
 		BaseURL: l.BaseURL, APIKey: l.APIKey, Model: l.Model, EmbedModel: l.EmbedModel, EmbedBatch: l.EmbedBatch,
 		Timeout: l.Timeout, FirstTokenTimeout: l.FirstTokenTimeout, Retries: l.Retries, Backoff: l.Backoff, Temperature: l.Temperature,
+		MaxConcurrent: l.Concurrency,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("model endpoint: %w", err)

@@ -80,14 +80,20 @@ func dialSession(t *testing.T, s *server, paperID, sessionID string) (*websocket
 	return conn, f.SessionID
 }
 
+// readM reads the next frame, skipping status frames: what the answer
+// is waiting for is news, not part of it.
 func readM(t *testing.T, c *websocket.Conn) mframe {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(20 * time.Second))
-	var f mframe
-	if err := c.ReadJSON(&f); err != nil {
-		t.Fatalf("read frame: %v", err)
+	for {
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		var f mframe
+		if err := c.ReadJSON(&f); err != nil {
+			t.Fatalf("read frame: %v", err)
+		}
+		if f.Type != "status" {
+			return f
+		}
 	}
-	return f
 }
 
 func askWS(t *testing.T, c *websocket.Conn, id, question string) answer {
@@ -255,7 +261,7 @@ func TestModelModeAnswers(t *testing.T) {
 				text.WriteString(d.Text)
 			}
 		}
-		if want := []string{"delta", "citations", "done"}; !reflect.DeepEqual(names, want) {
+		if want := []string{"status", "delta", "citations", "done"}; !reflect.DeepEqual(names, want) {
 			t.Fatalf("SSE events = %v, want %v", names, want)
 		}
 		var done struct {
@@ -415,6 +421,17 @@ func citeList(ns []int) string {
 }
 
 type sseEvent struct{ name, data string }
+
+// withoutStatus drops the status events, which precede the first delta.
+func withoutStatus(evs []sseEvent) []sseEvent {
+	var out []sseEvent
+	for _, e := range evs {
+		if e.name != "status" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
 
 // sse posts body and reads the server-sent events of the response.
 func sse(t *testing.T, url, body string) []sseEvent {
@@ -633,7 +650,7 @@ func TestModelModeFaults(t *testing.T) {
 		if resp.StatusCode != http.StatusBadGateway || e.Error.Code != "upstream" {
 			t.Errorf("REST: %d %+v, want 502 upstream", resp.StatusCode, e)
 		}
-		events := sse(t, s.base+"/api/v1/papers/test-paper/ask?stream=1", q)
+		events := withoutStatus(sse(t, s.base+"/api/v1/papers/test-paper/ask?stream=1", q))
 		if len(events) < 2 || events[0].name != "delta" || events[len(events)-1].name != "error" || !strings.Contains(events[len(events)-1].data, `"upstream"`) {
 			t.Errorf("SSE events = %+v, want deltas then an upstream error", events)
 		}

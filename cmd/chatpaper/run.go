@@ -18,6 +18,7 @@ import (
 
 	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/dict"
+	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/eval"
 	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/llm"
@@ -131,11 +132,17 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 			return nil, err
 		}
 		if !has {
-			if err := a.papers.Ingest(ctx, paper.Demo()); err != nil {
+			switch err := a.papers.Ingest(ctx, paper.Demo()); {
+			case errors.Is(err, rag.ErrUpstream):
+				// The embedding endpoint is down: serve anyway, it is
+				// used once it is up; the demo comes with the next start.
+				log.Warn("demo paper not ingested: the embedding endpoint failed", "err", err)
+			case err != nil:
 				a.close()
 				return nil, fmt.Errorf("ingest demo paper: %w", err)
+			default:
+				log.Info("ingested the demo paper", "paper", paper.DemoID)
 			}
-			log.Info("ingested the demo paper", "paper", paper.DemoID)
 		}
 	}
 	return a, nil
@@ -145,6 +152,8 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	fs := newFlags("serve", stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env CHATPAPER_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data folder (env CHATPAPER_DATA)")
+	fs.BoolVar(&cfg.KeylessAdmin, "keyless-admin", cfg.KeylessAdmin,
+		"serve admin endpoints without a key to clients on this machine; needs a loopback --addr (env CHATPAPER_KEYLESS_ADMIN)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -157,12 +166,17 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		debug.SetMemoryLimit(limit)
 		log.Info("soft memory limit", "mib", limit>>20)
 	}
+	adminKeys, keyNote, err := adminAccess(cfg, log)
+	if err != nil {
+		return err
+	}
 	a, err := openApp(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 
+	conns := connLimits(cfg, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -174,6 +188,19 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	if a.llm != nil {
 		a.llm.CountTokens(m)
 		ready["model"] = a.llm
+		// Say at once when the endpoint cannot serve (down, key refused,
+		// model not pulled), not only when /readyz is probed. Answers
+		// fall back to extractive meanwhile; nothing needs a restart.
+		checked := make(chan struct{})
+		defer func() { <-checked }()
+		go func() {
+			defer close(checked)
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if err := a.llm.Check(cctx); err != nil && ctx.Err() == nil {
+				log.Warn("model endpoint not ready; answers are extractive until it is", "err", err)
+			}
+		}()
 	}
 	sockets := web.NewSockets(cfg.MaxSocketsPerIP, m)
 	life, endLife := context.WithCancel(context.Background())
@@ -184,14 +211,19 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		Hashes:  a.store,
 		Metrics: m,
 		Security: web.Security{
-			AdminKeys: cfg.AdminKeys, SiteKeys: cfg.SiteKeys, AllowedOrigins: cfg.AllowedOrigins,
+			AdminKeys: adminKeys, AdminHosts: cfg.AdminHosts, SiteKeys: cfg.SiteKeys, AllowedOrigins: cfg.AllowedOrigins,
 			AskRate: cfg.AskRate, MaxSocketsPerIP: cfg.MaxSocketsPerIP, TrustedProxies: cfg.TrustedProxies,
 		},
 		Ready: ready,
+		Conns: conns,
 	})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := web.NewHTTPServer(handler, conns)
+	ln = web.LimitListener(ln, conns, m)
 	// Tests and scripts read this line to learn the port of :0.
 	fmt.Fprintf(stdout, "chatpaper: serving on http://%s\n", ln.Addr())
+	if keyNote != "" {
+		fmt.Fprintln(stdout, "chatpaper: "+keyNote)
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "data", cfg.DataDir)
 
 	errc := make(chan error, 1)
@@ -219,6 +251,63 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// fdReserve is the open files kept for the store, the model endpoint and
+// logs when the connection cap is fitted to the open-file limit.
+const fdReserve = 128
+
+// connLimits returns the connection limits from cfg, after raising the
+// open-file limit as far as allowed; a connection cap the limit cannot
+// hold is lowered to fit, so that /healthz and the store keep working
+// when every connection is taken.
+func connLimits(cfg config.Config, log *slog.Logger) web.ConnLimits {
+	l := web.ConnLimits{
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: cfg.IdleTimeout, BodyTimeout: cfg.BodyTimeout,
+		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, Proxies: cfg.TrustedProxies,
+	}
+	nofile, err := raiseOpenFiles()
+	if err != nil {
+		log.Warn("could not raise the open-file limit", "limit", nofile, "err", err)
+	}
+	if nofile == 0 {
+		return l
+	}
+	// Over-cap connections still take files while they are answered.
+	fit := int(min(nofile, 1<<30)) - fdReserve - web.MaxOverflowConns
+	if fit < 16 {
+		fit = 16
+	}
+	if l.MaxConns == 0 || l.MaxConns > fit {
+		log.Warn("connection cap lowered to fit the open-file limit", "max_conns", fit, "configured", l.MaxConns, "nofile", nofile)
+		l.MaxConns = fit
+	}
+	log.Debug("connection limits", "max_conns", l.MaxConns, "max_conns_per_ip", l.MaxConnsPerIP, "nofile", nofile)
+	return l
+}
+
+// adminAccess returns the admin keys serve requires and a line telling
+// the operator where the key is: the configured keys; none with
+// KeylessAdmin (admin endpoints then serve this machine's clients only);
+// otherwise the key in the data folder, generated on first start.
+func adminAccess(cfg config.Config, log *slog.Logger) (keys []string, note string, err error) {
+	switch {
+	case len(cfg.AdminKeys) > 0:
+		return cfg.AdminKeys, "", nil
+	case cfg.KeylessAdmin:
+		log.Warn("admin endpoints need no key: clients on this machine may ingest and delete papers")
+		return nil, "admin endpoints need no key (keyless admin, loopback clients only)", nil
+	}
+	key, path, created, err := loadAdminKey(cfg.DataDir)
+	if err != nil {
+		return nil, "", err
+	}
+	what := "admin key in "
+	if created {
+		what = "generated an admin key in "
+	}
+	log.Info("admin key", "path", path, "generated", created)
+	return []string{key}, what + path + " (send it as Authorization: Bearer KEY)", nil
 }
 
 func runAsk(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
@@ -259,6 +348,8 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	pid := fs.String("paper", "", "ask every question on this paper (default: each item's paper)")
 	beir := fs.String("beir", "", "BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) for a corpus retrieval run")
 	pairs := fs.String("pairs", "", "folder of *_zh.txt/*_en.txt parallel documents for bilingual pair ranking")
+	calibrate := fs.String("calibrate", "", "folder with pubmedqa/ and beir-scifact/ to fit the answerability decision on (its train split) and score it")
+	calTable := fs.String("calibrate-table", "", "with --calibrate: also write the measured feature table (CSV) here")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	bodies := fs.String("bodies", "on", "QA with the papers' full text (on), with abstract and references only (off), or both in one run")
 	if err := fs.Parse(args); err != nil {
@@ -269,15 +360,33 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	default:
 		return fmt.Errorf("eval: -bodies %q must be on, off or both", *bodies)
 	}
-	if *qa == "" && *beir == "" && *pairs == "" {
-		return errors.New("eval: give at least one of --qa FILE, --beir FOLDER, --pairs FOLDER")
+	if *qa == "" && *beir == "" && *pairs == "" && *calibrate == "" {
+		return errors.New("eval: give at least one of --qa FILE, --beir FOLDER, --pairs FOLDER, --calibrate FOLDER")
 	}
 	var out struct {
 		QA *eval.Report `json:"qa,omitempty"`
 		// QANoBody is the QA set run with bodies switched off.
-		QANoBody *eval.Report          `json:"qa_no_body,omitempty"`
-		BEIR     *eval.RetrievalReport `json:"beir,omitempty"`
-		Pairs    *eval.PairReport      `json:"pairs,omitempty"`
+		QANoBody    *eval.Report          `json:"qa_no_body,omitempty"`
+		BEIR        *eval.RetrievalReport `json:"beir,omitempty"`
+		Pairs       *eval.PairReport      `json:"pairs,omitempty"`
+		Calibration *eval.Calibration     `json:"calibration,omitempty"`
+	}
+	if *calibrate != "" {
+		pairs, err := eval.LoadCalibration(*calibrate)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		emb := embed.NewLocal(0)
+		rows, err := eval.MeasureCalibration(ctx, pairs, emb)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		if *calTable != "" {
+			if err := writeCalTable(*calTable, rows); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
+		}
+		out.Calibration = eval.Calibrate(rows, emb.Name())
 	}
 	if *qa != "" {
 		f, err := os.Open(*qa)
@@ -324,6 +433,13 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
+	if out.Calibration != nil {
+		fmt.Fprintln(stdout, "answerability calibration", *calibrate)
+		if err := out.Calibration.WriteTable(stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+	}
 	if out.QA != nil {
 		fmt.Fprintln(stdout, "QA set", *qa)
 		if err := out.QA.WriteTable(stdout); err != nil {
@@ -351,4 +467,16 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 		}
 	}
 	return nil
+}
+
+func writeCalTable(path string, rows []eval.CalRow) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := eval.WriteCalRows(f, rows); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

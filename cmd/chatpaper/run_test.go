@@ -25,7 +25,13 @@ type server struct {
 	cancel context.CancelFunc
 	done   chan error
 	stderr *lockedBuffer
+	// adminKey is the key serve generated in the data folder, if any.
+	adminKey string
 }
+
+// adminKeys maps a started server's base URL to its generated admin key,
+// which do sends on the server's admin routes, as an operator would.
+var adminKeys sync.Map
 
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -68,7 +74,11 @@ func startServer(t testing.TB, dataDir string, env map[string]string) *server {
 		t.Fatalf("unexpected first line %q", line)
 	}
 	s.base = strings.TrimSpace(strings.TrimPrefix(line, prefix))
-	t.Cleanup(func() { s.stop(t) })
+	if b, err := os.ReadFile(filepath.Join(dataDir, adminKeyFile)); err == nil && env["CHATPAPER_ADMIN_KEYS"] == "" {
+		s.adminKey = strings.TrimSpace(string(b))
+		adminKeys.Store(s.base, s.adminKey)
+	}
+	t.Cleanup(func() { s.stop(t); adminKeys.Delete(s.base) })
 	return s
 }
 
@@ -103,6 +113,15 @@ func do(t testing.TB, method, url, contentType, body string, out any) *http.Resp
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if method != http.MethodGet && strings.Contains(url, "/api/v1/papers") && !strings.HasSuffix(strings.SplitN(url, "?", 2)[0], "/ask") {
+		adminKeys.Range(func(base, key any) bool {
+			if strings.HasPrefix(url, base.(string)+"/") {
+				req.Header.Set("Authorization", "Bearer "+key.(string))
+				return false
+			}
+			return true
+		})
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -157,6 +176,11 @@ type askResponse struct {
 		Text  string  `json:"text"`
 		Score float64 `json:"score"`
 	} `json:"sources"`
+	Closest []struct {
+		Kind string `json:"kind"`
+		N    int    `json:"n"`
+		Text string `json:"text"`
+	} `json:"closest"`
 	Mode string `json:"mode"`
 }
 
@@ -250,6 +274,18 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("refusal lists the closest passages, not as citations", func(t *testing.T) {
+		var ans askResponse
+		do(t, "POST", s.base+"/api/v1/papers/test-paper/ask", "application/json",
+			`{"question":"Which ice cream flavours sell best in Antarctic research stations?","lang":"en_US"}`, &ans)
+		if ans.Answerable || len(ans.Citations) != 0 {
+			t.Fatalf("answerable=%v citations=%v, want a refusal: %q", ans.Answerable, ans.Citations, ans.Answer)
+		}
+		if len(ans.Closest) == 0 || !strings.Contains(ans.Answer, "not judged relevant") || strings.Contains(ans.Answer, "[") {
+			t.Errorf("closest %v, answer %q: want near misses listed and named without citation brackets", ans.Closest, ans.Answer)
+		}
+	})
+
 	t.Run("ask over websocket", func(t *testing.T) {
 		conn, _, err := websocket.DefaultDialer.Dial(s.wsURL("test-paper"), nil)
 		if err != nil {
@@ -268,7 +304,8 @@ func TestEndToEnd(t *testing.T) {
 				text.WriteString(f.Text)
 			}
 		}
-		if got, want := types, []string{"delta", "citations", "done"}; !reflect.DeepEqual(got, want) {
+		// The status frame ("searching") comes first, before the words.
+		if got, want := types, []string{"status", "delta", "citations", "done"}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("frame sequence = %v, want %v", got, want)
 		}
 		done := frames[len(frames)-1]

@@ -45,7 +45,9 @@ func Library(t testing.TB, st store.Store, e embed.Embedder, o *library.Options)
 // Extractive returns the extractive answerer over lib, reranking with r
 // (nil for none).
 func Extractive(lib *library.Library, r rag.Reranker) *rag.Extractive {
-	return rag.NewExtractive(lib, rag.NewRetriever(lib.Embedder(), r, nil))
+	x := rag.NewExtractive(lib, rag.NewRetriever(lib.Embedder(), r, nil))
+	x.SetSummarize(summary.NewExtractive(lib).Summary)
+	return x
 }
 
 // Stack is everything the web layer is given, as the binary wires it.
@@ -67,8 +69,9 @@ func Offline(t testing.TB, st store.Store) Stack {
 func Chat(t testing.TB, lib *library.Library, m rag.ChatModel, st store.Store) *chat.Generator {
 	t.Helper()
 	c := config.Defaults().Chat
+	sum := SummaryModel(t, lib, m, st, nil)
 	g, err := chat.New(lib, rag.NewRetriever(lib.Embedder(), nil, nil), Extractive(lib, nil), m, st,
-		chat.Options{MaxTurns: c.MaxTurns, HistoryRunes: c.HistoryRunes})
+		chat.Options{MaxTurns: c.MaxTurns, HistoryRunes: c.HistoryRunes, Summarize: sum.Summary})
 	if err != nil {
 		t.Fatal(err)
 	}

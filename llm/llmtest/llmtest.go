@@ -1,17 +1,24 @@
 // Package llmtest is a loopback fake of an OpenAI-compatible endpoint for
 // tests: /v1/chat/completions streamed as server-sent events with the
 // quirks real endpoints have (keep-alive blank lines and ": ping"
-// comments, reasoning_content deltas, a final usage chunk with no
-// choices), /v1/embeddings with a batch limit, and errors in OpenAI's
-// JSON shape. Its default replies are computed from the prompt, so tests
-// are deterministic; ChatFn and EmbedFn script anything else.
+// comments, a role-only first chunk or the role repeated in every delta,
+// reasoning deltas as reasoning_content or reasoning, finish_reason
+// "length" at max_tokens, a final usage chunk with no choices, an error
+// event inside a 200 stream), byte-for-byte replays of real servers'
+// streams (Capture), a limited number of generation slots, /v1/models,
+// /v1/embeddings with a batch limit, and errors in OpenAI's JSON shape.
+// Its default replies are computed from the prompt, so tests are
+// deterministic; ChatFn scripts anything else.
 package llmtest
 
 import (
+	"bytes"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -34,7 +41,14 @@ type ChatRequest struct {
 	Model    string    `json:"model"`
 	Messages []Message `json:"messages"`
 	Stream   bool      `json:"stream"`
+	// MaxTokens is max_tokens, or max_completion_tokens for the models
+	// that take that instead; 0 when the request set neither.
+	MaxTokens           int `json:"max_tokens"`
+	MaxCompletionTokens int `json:"max_completion_tokens"`
 }
+
+// Limit returns the reply length the request asked for, 0 for none.
+func (r ChatRequest) Limit() int { return max(r.MaxTokens, r.MaxCompletionTokens) }
 
 // Text returns the content of every message with the given role, joined.
 func (r ChatRequest) Text(role string) string {
@@ -71,10 +85,27 @@ type Reply struct {
 	// error body carrying ErrMessage.
 	Status     int
 	ErrMessage string
-	// Reasoning is streamed first as reasoning_content deltas.
-	Reasoning string
-	// Tokens are the content deltas, in order.
+	// Reasoning is streamed first as deltas of the ReasoningField
+	// ("reasoning_content" as DeepSeek and vLLM send it when empty;
+	// "reasoning" as Ollama does), ReasoningDelay apart.
+	Reasoning      string
+	ReasoningField string
+	ReasoningDelay time.Duration
+	// Tokens are the content deltas, in order. When the request's
+	// max_tokens is smaller, the reply stops there with finish_reason
+	// "length", as servers do.
 	Tokens []string
+	// FinishReason ends a complete reply (default "stop").
+	FinishReason string
+	// NoRoleChunk leaves out the role-only first chunk OpenAI sends;
+	// RoleEveryDelta repeats "role":"assistant" in every delta, as
+	// Ollama does.
+	NoRoleChunk, RoleEveryDelta bool
+	// Raw, when set, is written as the whole response body instead of
+	// everything above: a captured stream replayed event by event
+	// (flushed at each blank line, EventDelay apart), see Capture.
+	Raw        []byte
+	EventDelay time.Duration
 	// FirstDelay is waited before the first content token; TokenDelay
 	// between tokens.
 	FirstDelay, TokenDelay time.Duration
@@ -90,6 +121,10 @@ type Reply struct {
 	// Hold keeps the stream open after the tokens until the client
 	// goes away, as a model still thinking does.
 	Hold bool
+	// Until, when set, keeps the stream open after the tokens until it
+	// is closed, then ends the reply as usual: a slow generation a test
+	// lets finish. A client that goes away meanwhile ends it too.
+	Until <-chan struct{}
 }
 
 // Server is the fake endpoint. Its BaseURL ends in /v1, like a real
@@ -110,6 +145,16 @@ type Server struct {
 	MaxBatch int
 	// EmbedStatus, when set, fails embeddings requests with it.
 	EmbedStatus int
+	// Models, when not nil, is what GET /v1/models lists; nil answers
+	// 404, as servers without the route do.
+	Models []string
+	// Slots, when positive, is how many chat requests are served at a
+	// time; the others wait in arrival order, as Ollama and llama.cpp
+	// with one slot do. Set it before requests arrive.
+	Slots int
+
+	slotOnce sync.Once
+	slots    chan struct{}
 
 	mu        sync.Mutex
 	chats     []ChatRequest
@@ -123,13 +168,103 @@ type Server struct {
 
 // NewServer starts a fake endpoint; Close it when done.
 func NewServer() *Server {
+	s := newServer()
+	s.Start()
+	s.BaseURL = s.URL + "/v1"
+	return s
+}
+
+// NewServerAt starts a fake endpoint listening on addr (host:port), for
+// tests of a client that was started while nothing listened there.
+func NewServerAt(addr string) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := newServer()
+	s.Listener.Close()
+	s.Listener = ln
+	s.Start()
+	s.BaseURL = s.URL + "/v1"
+	return s, nil
+}
+
+func newServer() *Server {
 	s := &Server{MaxBatch: 10, Rewrites: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.chat)
 	mux.HandleFunc("POST /v1/embeddings", s.embeddings)
-	s.Server = httptest.NewServer(mux)
-	s.BaseURL = s.URL + "/v1"
+	mux.HandleFunc("GET /v1/models", s.models)
+	s.Server = httptest.NewUnstartedServer(mux)
 	return s
+}
+
+// FreeAddr returns a loopback address nothing listens on right now: the
+// address of an endpoint that is down.
+func FreeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+//go:embed captures/*.txt
+var captures embed.FS
+
+// Capture returns a stream captured from a real server (see
+// captures/SOURCE.md): "ollama-sse-plain" or "ollama-sse-usage".
+func Capture(name string) []byte {
+	b, err := captures.ReadFile("captures/" + name + ".txt")
+	if err != nil {
+		panic(fmt.Sprintf("llmtest: no capture %q", name))
+	}
+	return b
+}
+
+// Decode reads a chat-completion stream the way the wire defines it and
+// returns the concatenated content of choice 0, its reasoning (from
+// either field), the last finish reason and whether [DONE] ended it.
+// Tests use it to know what a replayed capture says.
+func Decode(raw []byte) (content, reasoning, finish string, done bool, err error) {
+	var c, rs strings.Builder
+	for _, line := range strings.Split(string(raw), "\n") {
+		data, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), "data:")
+		if !ok {
+			continue
+		}
+		data = strings.TrimSpace(data)
+		if data == "[DONE]" {
+			done = true
+			continue
+		}
+		var ch struct {
+			Choices []struct {
+				Index int `json:"index"`
+				Delta struct {
+					Content          string `json:"content"`
+					Reasoning        string `json:"reasoning"`
+					ReasoningContent string `json:"reasoning_content"`
+				} `json:"delta"`
+				FinishReason *string `json:"finish_reason"`
+			} `json:"choices"`
+		}
+		if err := json.Unmarshal([]byte(data), &ch); err != nil {
+			return "", "", "", false, fmt.Errorf("decode %q: %w", data, err)
+		}
+		for _, x := range ch.Choices {
+			if x.Index != 0 {
+				continue
+			}
+			c.WriteString(x.Delta.Content)
+			rs.WriteString(x.Delta.Reasoning + x.Delta.ReasoningContent)
+			if x.FinishReason != nil {
+				finish = *x.FinishReason
+			}
+		}
+	}
+	return c.String(), rs.String(), finish, done, nil
 }
 
 // SetChatFn replaces ChatFn safely while requests may be arriving.
@@ -216,6 +351,20 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.chats = append(s.chats, req)
+	s.mu.Unlock()
+	if s.Slots > 0 {
+		s.slotOnce.Do(func() { s.slots = make(chan struct{}, s.Slots) })
+		select {
+		case s.slots <- struct{}{}:
+			defer func() { <-s.slots }()
+		case <-r.Context().Done():
+			s.mu.Lock()
+			s.cancelled++
+			s.mu.Unlock()
+			return
+		}
+	}
+	s.mu.Lock()
 	fn := s.ChatFn
 	s.mu.Unlock()
 	var rep *Reply
@@ -266,7 +415,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 			return false
 		}
 	}
+	if rep.Raw != nil {
+		s.replay(w, rep, wait)
+		return
+	}
 	chunk := func(delta map[string]any, finish any) {
+		if rep.RoleEveryDelta {
+			delta["role"] = "assistant"
+		}
 		b, _ := json.Marshal(map[string]any{
 			"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1700000000, "model": req.Model,
 			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}},
@@ -274,16 +430,32 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 		fmt.Fprintf(w, "data: %s\n\n", b)
 		fl.Flush()
 	}
-	chunk(map[string]any{"role": "assistant", "content": ""}, nil)
+	if !rep.NoRoleChunk {
+		chunk(map[string]any{"role": "assistant", "content": ""}, nil)
+	}
 	// Keep-alives as proxies and some providers send them.
 	fmt.Fprint(w, ": ping\n\n\n")
 	fl.Flush()
 	if rep.Reasoning != "" {
-		for _, piece := range Split(rep.Reasoning) {
-			chunk(map[string]any{"reasoning_content": piece, "content": nil}, nil)
+		field := rep.ReasoningField
+		if field == "" {
+			field = "reasoning_content"
+		}
+		for i, piece := range Split(rep.Reasoning) {
+			if i > 0 && !wait(rep.ReasoningDelay) {
+				return
+			}
+			chunk(map[string]any{field: piece, "content": ""}, nil)
 		}
 	}
-	for i, tok := range rep.Tokens {
+	tokens, finish := rep.Tokens, rep.FinishReason
+	if finish == "" {
+		finish = "stop"
+	}
+	if n := req.Limit(); n > 0 && len(tokens) > n {
+		tokens, finish = tokens[:n], "length"
+	}
+	for i, tok := range tokens {
 		d := rep.TokenDelay
 		if i == 0 {
 			d = rep.FirstDelay
@@ -324,13 +496,74 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 		wait(time.Minute)
 		return
 	}
-	chunk(map[string]any{}, "stop")
+	if rep.Until != nil {
+		select {
+		case <-rep.Until:
+		case <-ctx.Done():
+			abandoned()
+			return
+		}
+	}
+	chunk(map[string]any{}, finish)
 	b, _ := json.Marshal(map[string]any{
 		"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1700000000, "model": req.Model,
-		"choices": []any{}, "usage": map[string]int{"prompt_tokens": 100, "completion_tokens": len(rep.Tokens), "total_tokens": 100 + len(rep.Tokens)},
+		"choices": []any{}, "usage": map[string]int{"prompt_tokens": 100, "completion_tokens": len(tokens), "total_tokens": 100 + len(tokens)},
 	})
 	fmt.Fprintf(w, "data: %s\n\ndata: [DONE]\n\n", b)
 	fl.Flush()
+}
+
+// replay writes rep.Raw event by event: each up to and including its
+// blank line, flushed, EventDelay apart (FirstDelay before the first).
+func (s *Server) replay(w http.ResponseWriter, rep *Reply, wait func(time.Duration) bool) {
+	fl := w.(http.Flusher)
+	rest := rep.Raw
+	for i := 0; len(rest) > 0; i++ {
+		d := rep.EventDelay
+		if i == 0 {
+			d = rep.FirstDelay
+		}
+		if !wait(d) {
+			return
+		}
+		n := bytes.Index(rest, []byte("\n\n"))
+		if n < 0 {
+			n = len(rest)
+		} else {
+			n += 2
+		}
+		w.Write(rest[:n])
+		fl.Flush()
+		if i == 0 {
+			s.mu.Lock()
+			s.firstToken = append(s.firstToken, time.Now())
+			s.mu.Unlock()
+		}
+		rest = rest[n:]
+	}
+}
+
+func (s *Server) models(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	models := s.Models
+	s.mu.Unlock()
+	if models == nil {
+		http.NotFound(w, r)
+		return
+	}
+	data := make([]map[string]any, len(models))
+	for i, m := range models {
+		data[i] = map[string]any{"id": m, "object": "model", "created": 1700000000, "owned_by": "library"}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data})
+}
+
+// SetModels replaces Models safely while requests may be arriving.
+func (s *Server) SetModels(models []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Models = models
 }
 
 // Split cuts text into token-like pieces that concatenate to it: a word

@@ -6,35 +6,97 @@ import (
 	"compress/zlib"
 	"errors"
 	"io"
-	"regexp"
 	"sort"
 )
 
-// Limits for hostile files: decompressed bytes per document, pages, and
-// the indirection and nesting followed.
+// Limits for hostile files besides Limits: pages, and the indirection
+// followed.
 const (
-	maxInflated = 64 << 20
-	maxPages    = 2000
-	maxResolve  = 32
+	maxPages   = 2000
+	maxResolve = 32
 )
-
-var errBudget = errors.New("pdf: decompressed size limit reached")
 
 // document is a PDF read object by object. It scans the file for
 // "n g obj" rather than trusting the cross-reference table, so files with
 // broken offsets (common after careless edits) still read.
 type document struct {
-	objs     map[int]any
-	inflated int // bytes decompressed so far
+	objs  map[int]any
+	meter *meter
 }
 
-var objRe = regexp.MustCompile(`(\d{1,10})\s+(\d{1,5})\s+obj\b`)
+// objHeader is an "n g obj" header: the object number and the offset
+// just after "obj".
+type objHeader struct{ num, end int }
 
-func readDocument(data []byte) *document {
-	d := &document{objs: map[int]any{}}
-	for _, m := range objRe.FindAllSubmatchIndex(data, -1) {
-		n := atoi(data[m[2]:m[3]])
-		l := &lexer{data: data, pos: m[1]}
+// objHeaders finds up to limit+1 headers "n g obj" (n of 1 to 10 digits,
+// g of 1 to 5, "obj" not followed by a letter or digit). It looks for
+// "obj" and reads backwards, which keeps a file full of other tokens
+// (such as millions of "4 0 R") linear and cheap to scan.
+func objHeaders(data []byte, limit int) []objHeader {
+	var out []objHeader
+	word := func(c byte) bool {
+		return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	}
+	space := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
+	digits := func(end, most int) int { // start of the digits ending at end
+		i := end
+		for i > 0 && end-i < most && data[i-1] >= '0' && data[i-1] <= '9' {
+			i--
+		}
+		return i
+	}
+	spaces := func(end int) int {
+		i := end
+		for i > 0 && space(data[i-1]) {
+			i--
+		}
+		return i
+	}
+	for pos := 0; len(out) <= limit; {
+		k := bytes.Index(data[pos:], []byte("obj"))
+		if k < 0 {
+			break
+		}
+		at := pos + k
+		pos = at + 3
+		if pos < len(data) && word(data[pos]) {
+			continue
+		}
+		g1 := spaces(at)
+		if g1 == at {
+			continue
+		}
+		g0 := digits(g1, 5)
+		if g0 == g1 {
+			continue
+		}
+		n1 := spaces(g0)
+		if n1 == g0 {
+			continue
+		}
+		n0 := digits(n1, 10)
+		if n0 == n1 {
+			continue
+		}
+		out = append(out, objHeader{num: atoi(data[n0:n1]), end: pos})
+	}
+	return out
+}
+
+// readDocument reads data's objects; a limit reached shows in d.meter.err.
+func readDocument(data []byte, mt *meter) *document {
+	d := &document{objs: map[int]any{}, meter: mt}
+	found := objHeaders(data, mt.lim.Objects)
+	if len(found) > mt.lim.Objects {
+		mt.fail(limitError("more than %d objects", mt.lim.Objects))
+		return d
+	}
+	for _, h := range found {
+		if !mt.ok() {
+			return d
+		}
+		n := h.num
+		l := &lexer{data: data, pos: h.end}
 		v := l.next(0)
 		if dct, ok := v.(dict); ok {
 			save := l.pos
@@ -54,6 +116,9 @@ func readDocument(data []byte) *document {
 			continue
 		}
 		d.readObjStm(s)
+		if mt.err != nil {
+			break
+		}
 	}
 	return d
 }
@@ -125,6 +190,10 @@ func (d *document) readObjStm(s *stream) {
 		if _, exists := d.objs[num]; exists || off < 0 || first+off >= len(body) {
 			continue
 		}
+		if len(d.objs) >= d.meter.lim.Objects {
+			d.meter.fail(limitError("more than %d objects", d.meter.lim.Objects))
+			return
+		}
 		ol := &lexer{data: body, pos: first + off}
 		d.objs[num] = ol.next(0)
 	}
@@ -158,8 +227,14 @@ func (d *document) array(v any) array {
 }
 
 // decode returns a stream's decoded bytes. Flate, ASCIIHex and no filter
-// are supported; other filters (images) yield an error.
+// are supported; other filters (images) yield an error. Every call
+// charges what it produces to the document's budget, an unfiltered
+// stream's raw bytes included, so a stream used many times costs many
+// times; past the budget it fails with the meter's error.
 func (d *document) decode(s *stream) ([]byte, error) {
+	if !d.meter.ok() {
+		return nil, d.meter.err
+	}
 	filters := []any{}
 	switch f := d.resolve(s.dict["Filter"]).(type) {
 	case name:
@@ -168,6 +243,9 @@ func (d *document) decode(s *stream) ([]byte, error) {
 		filters = f
 	}
 	data := s.raw
+	if len(filters) == 0 && !d.meter.charge(len(data)) {
+		return nil, d.meter.err
+	}
 	for _, f := range filters {
 		switch d.resolve(f) {
 		case name("FlateDecode"), name("Fl"):
@@ -177,6 +255,9 @@ func (d *document) decode(s *stream) ([]byte, error) {
 			}
 			data = out
 		case name("ASCIIHexDecode"), name("AHx"):
+			if !d.meter.charge(len(data)/2 + 1) {
+				return nil, d.meter.err
+			}
 			l := &lexer{data: append(append([]byte{'<'}, data...), '>')}
 			data = []byte(l.hex())
 		default:
@@ -187,7 +268,9 @@ func (d *document) decode(s *stream) ([]byte, error) {
 }
 
 // inflate decompresses zlib data (or raw deflate, which some writers
-// produce), keeping what it got before a corrupt tail.
+// produce), keeping what it got before a corrupt tail. Output is read in
+// pieces, each charged to the budget before it is kept, and joined once
+// at the end, so memory stays near what was charged.
 func (d *document) inflate(data []byte) ([]byte, error) {
 	var r io.Reader
 	zr, err := zlib.NewReader(bytes.NewReader(data))
@@ -196,17 +279,38 @@ func (d *document) inflate(data []byte) ([]byte, error) {
 	} else {
 		r = flate.NewReader(bytes.NewReader(data))
 	}
-	left := maxInflated - d.inflated
-	if left <= 0 {
-		return nil, errBudget
+	const piece = 64 << 10
+	var pieces [][]byte
+	size := 0
+	for {
+		if !d.meter.charge(piece) || !d.meter.ok() {
+			return nil, d.meter.err
+		}
+		p := make([]byte, piece)
+		n, err := io.ReadFull(r, p)
+		d.meter.refund(piece - n)
+		if n > 0 {
+			pieces = append(pieces, p[:n])
+			size += n
+		}
+		if err != nil {
+			var out []byte
+			switch len(pieces) {
+			case 0:
+			case 1:
+				out = pieces[0]
+			default:
+				out = make([]byte, 0, size)
+				for _, p := range pieces {
+					out = append(out, p...)
+				}
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return out, nil // the end of the stream
+			}
+			return out, err // a corrupt tail: what came before is kept
+		}
 	}
-	var buf bytes.Buffer
-	_, err = io.Copy(&buf, io.LimitReader(r, int64(left)+1))
-	if buf.Len() > left {
-		return nil, errBudget
-	}
-	d.inflated += buf.Len()
-	return buf.Bytes(), err
 }
 
 // page is one page with its inherited resources and media box.
@@ -295,7 +399,8 @@ func (d *document) box(v any) ([4]float64, bool) {
 	return b, true
 }
 
-// contents returns the page's content streams, decoded and joined.
+// contents returns the page's content streams, decoded and joined; the
+// join is charged to the budget too. A limit reached returns nil.
 func (d *document) contents(p page) []byte {
 	var parts [][]byte
 	add := func(v any) {
@@ -307,11 +412,27 @@ func (d *document) contents(p page) []byte {
 	}
 	switch c := d.resolve(p.dict["Contents"]).(type) {
 	case array:
+		if len(c) > d.meter.lim.Contents {
+			d.meter.fail(limitError("a page's /Contents has %d streams, more than %d", len(c), d.meter.lim.Contents))
+			return nil
+		}
 		for _, v := range c {
-			add(v)
+			if add(v); d.meter.err != nil {
+				return nil
+			}
 		}
 	case *stream:
 		add(c)
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	size := len(parts)
+	for _, b := range parts {
+		size += len(b)
+	}
+	if !d.meter.charge(size) {
+		return nil
 	}
 	return bytes.Join(parts, []byte("\n"))
 }

@@ -32,8 +32,14 @@ var ErrNoText = errors.New("the PDF has no extractable text (is it a scan?)")
 
 // Text returns the text of every page in reading order, one line per
 // printed line, with a blank line where a paragraph gap is. It never
-// panics on malformed input; errors match paper.ErrInvalid.
+// panics on malformed input; errors match paper.ErrInvalid, and those of
+// a document past DefaultLimits match ErrLimit too.
 func Text(data []byte) (text string, err error) {
+	return TextLimits(data, DefaultLimits)
+}
+
+// TextLimits is Text with the given limits.
+func TextLimits(data []byte, lim Limits) (text string, err error) {
 	defer func() {
 		// The extractor bounds its loops and sizes; this is the last
 		// line of defence for a hostile file, reported as bad input.
@@ -44,7 +50,14 @@ func Text(data []byte) (text string, err error) {
 	if !Looks(data) {
 		return "", &paper.ParseError{Format: Format, Msg: "not a PDF: no %PDF- header"}
 	}
-	doc := readDocument(data)
+	mt := newMeter(lim)
+	limited := func() error {
+		return &paper.ParseError{Format: Format, Msg: mt.err.Error(), Err: mt.err}
+	}
+	doc := readDocument(data, mt)
+	if mt.err != nil {
+		return "", limited()
+	}
 	pages := doc.pages()
 	if len(pages) == 0 {
 		return "", &paper.ParseError{Format: Format, Msg: "no pages found"}
@@ -54,6 +67,9 @@ func Text(data []byte) (text string, err error) {
 	for _, p := range pages {
 		in.glyphs = in.glyphs[:0]
 		in.run(doc.contents(p), p.resources, identity, 0)
+		if mt.err != nil {
+			return "", limited()
+		}
 		lines = append(lines, layout(runs(in.glyphs), p.box)...)
 		lines = append(lines, "")
 	}

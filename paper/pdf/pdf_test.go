@@ -96,6 +96,11 @@ func FuzzText(f *testing.F) {
 	f.Add(pdftest.Make(nil))
 	f.Add(objStmPDF())
 	f.Add([]byte("%PDF-1.7\n1 0 obj <</Type/Page/Contents 2 0 R>> endobj 2 0 obj <</Length 9>>stream\nBT (a) Tj ET\nendstream endobj"))
+	// Every hostile shape of TestBombs is a seed, so the fuzzer starts
+	// from files that reach each limit.
+	for _, b := range bombs {
+		f.Add(b.make())
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		text, err := pdf.Text(data)
 		if err != nil {

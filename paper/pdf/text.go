@@ -72,7 +72,7 @@ func (in *interp) run(content []byte, res dict, ctm matrix, depth int) {
 	var tm, tlm matrix
 	var args array
 	for !l.eof() {
-		if in.ops++; in.ops > maxOps {
+		if in.ops++; in.ops > maxOps || !in.doc.meter.ok() {
 			return
 		}
 		v := l.next(0)
@@ -207,7 +207,7 @@ func (in *interp) show(s string, gs *gstate, tm matrix) matrix {
 		}
 		tx *= gs.th
 		size := math.Hypot(trm[2], trm[3])
-		if t := fnt.text(c); t != "" && len(in.glyphs) < maxGlyphs {
+		if t := fnt.text(c); t != "" && len(in.glyphs) < maxGlyphs && in.doc.meter.chargeText(len(t)) {
 			// Advance in page space: the text-space advance through
 			// the same matrices.
 			adv := matrix{1, 0, 0, 1, tx, 0}.mul(tm).mul(gs.ctm)

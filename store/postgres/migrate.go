@@ -70,6 +70,24 @@ CREATE INDEX sessions_paper ON sessions (paper_id);
 	},
 	{
 		version: 2,
+		name:    "session turns appended one row each",
+		sql: `
+ALTER TABLE sessions ADD COLUMN turn_seq integer NOT NULL DEFAULT 0;
+CREATE TABLE session_turns (
+	session_id text NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+	seq        integer NOT NULL,
+	json       text NOT NULL,
+	PRIMARY KEY (session_id, seq)
+);
+INSERT INTO session_turns (session_id, seq, json)
+	SELECT s.id, t.ord, t.turn::text
+	FROM sessions s, jsonb_array_elements(CASE WHEN jsonb_typeof(s.json::jsonb -> 'turns') = 'array'
+		THEN s.json::jsonb -> 'turns' ELSE '[]'::jsonb END) WITH ORDINALITY AS t(turn, ord);
+UPDATE sessions SET turn_seq = coalesce((SELECT max(seq) FROM session_turns WHERE session_id = sessions.id), 0);
+`,
+	},
+	{
+		version: 3,
 		name:    "chunk terms in the lexical index's stored form",
 		// NULL for chunks stored before: their loads tokenize the text.
 		sql: `ALTER TABLE chunks ADD COLUMN terms bytea;`,

@@ -352,24 +352,57 @@ func (s *Store) PutSummary(ctx context.Context, key store.SummaryKey, sum *paper
 }
 
 // Session returns the chat session with the given id, or an error
-// wrapping store.ErrNotFound.
+// wrapping store.ErrNotFound. Its turns come from session_turns, oldest
+// first.
 func (s *Store) Session(ctx context.Context, id string) (*store.Session, error) {
-	var doc string
-	err := s.pool.QueryRow(ctx, "SELECT json FROM sessions WHERE id = $1", id).Scan(&doc)
+	var sess store.Session
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		var doc string
+		if err := tx.QueryRow(ctx, "SELECT json FROM sessions WHERE id = $1", id).Scan(&doc); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(doc), &sess); err != nil {
+			return fmt.Errorf("decode: %w", err)
+		}
+		rows, err := tx.Query(ctx, "SELECT json FROM session_turns WHERE session_id = $1 ORDER BY seq", id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		sess.Turns = nil
+		for rows.Next() {
+			var tj string
+			var t store.Turn
+			if err := rows.Scan(&tj); err != nil {
+				return err
+			}
+			if err := json.Unmarshal([]byte(tj), &t); err != nil {
+				return fmt.Errorf("decode turn: %w", err)
+			}
+			sess.Turns = append(sess.Turns, t)
+		}
+		return rows.Err()
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("postgres: session %q: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: session %q: %w", id, ctxErr(ctx, err))
 	}
-	var sess store.Session
-	if err := json.Unmarshal([]byte(doc), &sess); err != nil {
-		return nil, fmt.Errorf("postgres: session %q: decode: %w", id, err)
-	}
 	return &sess, nil
 }
 
-// PutSession creates or replaces a session, or returns an error wrapping
+// sessionDoc is the sessions row's json: the session without its turns,
+// which live in session_turns.
+func sessionDoc(sess *store.Session) (string, error) {
+	head := *sess
+	head.Turns = nil
+	b, err := json.Marshal(&head)
+	return string(b), err
+}
+
+// PutSession creates or replaces a session with its last
+// store.MaxSessionTurns turns, or returns an error wrapping
 // store.ErrNotFound if its paper does not exist.
 func (s *Store) PutSession(ctx context.Context, sess *store.Session) error {
 	if sess == nil || sess.ID == "" {
@@ -378,22 +411,117 @@ func (s *Store) PutSession(ctx context.Context, sess *store.Session) error {
 	if sess.Updated.IsZero() {
 		sess.Updated = time.Now().UTC()
 	}
-	doc, err := json.Marshal(sess)
+	doc, err := sessionDoc(sess)
 	if err != nil {
 		return fmt.Errorf("postgres: put session %q: encode: %w", sess.ID, err)
 	}
-	tag, err := s.pool.Exec(ctx, `
-		INSERT INTO sessions (id, paper_id, json, updated_at)
-		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM papers WHERE id = $2)
-		ON CONFLICT (id) DO UPDATE SET paper_id = excluded.paper_id, json = excluded.json, updated_at = excluded.updated_at`,
-		sess.ID, sess.PaperID, string(doc), sess.Updated.UTC())
-	if err == nil && tag.RowsAffected() == 0 || isForeignKey(err) {
-		return fmt.Errorf("postgres: put session %q: paper %q: %w", sess.ID, sess.PaperID, store.ErrNotFound)
+	turns := sess.Turns
+	if n := len(turns) - store.MaxSessionTurns; n > 0 {
+		turns = turns[n:]
 	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO sessions (id, paper_id, json, updated_at, turn_seq)
+			SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM papers WHERE id = $2)
+			ON CONFLICT (id) DO UPDATE SET paper_id = excluded.paper_id, json = excluded.json,
+				updated_at = excluded.updated_at, turn_seq = excluded.turn_seq`,
+			sess.ID, sess.PaperID, doc, sess.Updated.UTC(), len(turns))
+		if err == nil && tag.RowsAffected() == 0 || isForeignKey(err) {
+			return fmt.Errorf("paper %q: %w", sess.PaperID, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM session_turns WHERE session_id = $1", sess.ID); err != nil {
+			return err
+		}
+		for i := range turns {
+			if err := insertTurn(ctx, tx, sess.ID, i+1, &turns[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("postgres: put session %q: %w", sess.ID, ctxErr(ctx, err))
 	}
 	return nil
+}
+
+// AppendTurn adds t at the end of session id in one transaction; see
+// store.Store. The session's row is locked (SELECT … FOR UPDATE) before
+// its turn counter is read, so appends from any replica take turns.
+func (s *Store) AppendTurn(ctx context.Context, id, paperID string, t store.Turn, maxTurns int) error {
+	if id == "" {
+		return errors.New("postgres: append turn: session needs an id")
+	}
+	keep := store.KeptTurns(maxTurns)
+	updated := time.Now().UTC()
+	doc, err := sessionDoc(&store.Session{ID: id, PaperID: paperID, Updated: updated})
+	if err != nil {
+		return fmt.Errorf("postgres: append turn to %q: encode: %w", id, err)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// A concurrent creator of the same session makes this wait for
+		// its commit, then do nothing.
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO sessions (id, paper_id, json, updated_at, turn_seq)
+			SELECT $1, $2, $3, $4, 0 WHERE EXISTS (SELECT 1 FROM papers WHERE id = $2)
+			ON CONFLICT (id) DO NOTHING`, id, paperID, doc, updated); err != nil {
+			if isForeignKey(err) {
+				return fmt.Errorf("paper %q: %w", paperID, store.ErrNotFound)
+			}
+			return err
+		}
+		var have string
+		err := tx.QueryRow(ctx, "SELECT paper_id FROM sessions WHERE id = $1 FOR UPDATE", id).Scan(&have)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("paper %q: %w", paperID, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if have != paperID {
+			// About another paper: start over for this one.
+			var exists bool
+			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM papers WHERE id = $1)", paperID).Scan(&exists); err != nil {
+				return err
+			}
+			if !exists {
+				return fmt.Errorf("paper %q: %w", paperID, store.ErrNotFound)
+			}
+			if _, err := tx.Exec(ctx, "DELETE FROM session_turns WHERE session_id = $1", id); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "UPDATE sessions SET paper_id = $2, turn_seq = 0 WHERE id = $1", id, paperID); err != nil {
+				return err
+			}
+		}
+		var seq int
+		if err := tx.QueryRow(ctx, `
+			UPDATE sessions SET turn_seq = turn_seq + 1, updated_at = $2, json = $3 WHERE id = $1 RETURNING turn_seq`,
+			id, updated, doc).Scan(&seq); err != nil {
+			return err
+		}
+		if err := insertTurn(ctx, tx, id, seq, &t); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "DELETE FROM session_turns WHERE session_id = $1 AND seq <= $2", id, seq-keep)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: append turn to %q: %w", id, ctxErr(ctx, err))
+	}
+	return nil
+}
+
+func insertTurn(ctx context.Context, tx pgx.Tx, id string, seq int, t *store.Turn) error {
+	tj, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, "INSERT INTO session_turns (session_id, seq, json) VALUES ($1, $2, $3)", id, seq, string(tj))
+	return err
 }
 
 // WithSummaryLock runs fn while holding the PostgreSQL session advisory

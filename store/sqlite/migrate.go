@@ -72,6 +72,23 @@ CREATE INDEX sessions_paper ON sessions (paper_id);
 	},
 	{
 		version: 3,
+		name:    "session turns appended one row each",
+		sql: `
+ALTER TABLE sessions ADD COLUMN turn_seq INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE session_turns (
+	session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+	seq        INTEGER NOT NULL,
+	json       TEXT NOT NULL,
+	PRIMARY KEY (session_id, seq)
+) STRICT;
+INSERT INTO session_turns (session_id, seq, json)
+	SELECT s.id, t.key + 1, t.value FROM sessions s, json_each(s.json, '$.turns') t
+	WHERE json_type(s.json, '$.turns') = 'array';
+UPDATE sessions SET turn_seq = coalesce((SELECT max(seq) FROM session_turns WHERE session_id = sessions.id), 0);
+`,
+	},
+	{
+		version: 4,
 		name:    "chunk terms in the lexical index's stored form",
 		// NULL for chunks stored before: their loads tokenize the text.
 		sql: `ALTER TABLE chunks ADD COLUMN terms BLOB;`,

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -553,5 +554,54 @@ func TestPutPapersBulk(t *testing.T) {
 	}
 	if _, err := s.Paper(ctx, "bulk-new"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("paper of a failed batch: err = %v, want not found", err)
+	}
+}
+
+// TestSessionTurnsMigrated: sessions written before turns had their own
+// rows keep their turns, in order, after the migration, and take new
+// appends after them.
+func TestSessionTurnsMigrated(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{db: db, writeSem: make(chan struct{}, 1), summaryLocks: map[store.SummaryKey]chan struct{}{}}
+	if err := applyMigrations(ctx, old, migrations[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.PutPaper(ctx, storetest.SamplePaper("p"), "e", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range [][2]string{
+		{"s1", `{"id":"s1","paper_id":"p","turns":[{"question":"one","answer":"1","lang":"en_US"},{"question":"two","answer":"2","lang":"en_US","cited":[3]}],"updated":"2026-01-02T03:04:05Z"}`},
+		{"s2", `{"id":"s2","paper_id":"p","turns":null,"updated":"2026-01-02T03:04:05Z"}`},
+	} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO sessions (id, paper_id, json, updated_at) VALUES (?, 'p', ?, ?)`, row[0], row[1], now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s := open(t, dir)
+	defer s.Close()
+	if err := s.AppendTurn(ctx, "s1", "p", store.Turn{Question: "three"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Session(ctx, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qs []string
+	for _, tu := range got.Turns {
+		qs = append(qs, tu.Question)
+	}
+	if want := []string{"one", "two", "three"}; !reflect.DeepEqual(qs, want) || got.Turns[1].Cited[0] != 3 {
+		t.Errorf("migrated session turns %v (%+v), want %v", qs, got.Turns, want)
+	}
+	if got, err := s.Session(ctx, "s2"); err != nil || len(got.Turns) != 0 {
+		t.Errorf("session without turns: %+v, %v", got, err)
 	}
 }

@@ -45,6 +45,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Concurrent", testConcurrent},
 		{"CanceledContext", testCanceledContext},
 		{"Sessions", testSessions},
+		{"AppendTurnConcurrent", testAppendTurnConcurrent},
+		{"AppendTurnBounded", testAppendTurnBounded},
 		{"SummaryLock", testSummaryLock},
 		{"PaperHash", testPaperHash},
 		{"Abstracts", testAbstracts},
@@ -721,6 +723,119 @@ func testSessions(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	wantNotFound(t, "Session after paper deleted", func() error { _, err := s.Session(ctx, "s1"); return err }())
+}
+
+// testAppendTurnConcurrent appends from many goroutines to one session
+// at once (as two tabs or a retry do) and expects every turn kept, each
+// once, and each goroutine's turns in its own order.
+func testAppendTurnConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	put(t, s, SamplePaper("p1"), "emb", SampleChunks("p1", 2, 4))
+	const writers, each = 8, 6
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				q := fmt.Sprintf("w%d-q%d", w, i)
+				if err := s.AppendTurn(ctx, "s1", "p1", store.Turn{Question: q, Answer: "a " + q, Lang: paper.LangEN, Cited: []int{w}}, 0); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("AppendTurn: %v", err)
+	}
+	got, err := s.Session(ctx, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Turns) != writers*each {
+		t.Fatalf("%d turns kept, want %d (appends lost)", len(got.Turns), writers*each)
+	}
+	seen := map[string]bool{}
+	last := map[int]int{}
+	for _, tu := range got.Turns {
+		if seen[tu.Question] {
+			t.Errorf("turn %q stored twice", tu.Question)
+		}
+		seen[tu.Question] = true
+		var w, i int
+		fmt.Sscanf(tu.Question, "w%d-q%d", &w, &i)
+		if prev, ok := last[w]; ok && i <= prev {
+			t.Errorf("writer %d's turns out of order: %d after %d", w, i, prev)
+		}
+		last[w] = i
+		if tu.Answer != "a "+tu.Question || len(tu.Cited) != 1 || tu.Cited[0] != w {
+			t.Errorf("turn %+v does not round-trip", tu)
+		}
+	}
+	if got.PaperID != "p1" || got.ID != "s1" || got.Updated.IsZero() {
+		t.Errorf("session head = %q %q %v", got.ID, got.PaperID, got.Updated)
+	}
+}
+
+// testAppendTurnBounded: a session keeps its last maxTurns turns (and at
+// most store.MaxSessionTurns), starts over when continued on another
+// paper, needs its paper, and continues what PutSession stored.
+func testAppendTurnBounded(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	put(t, s, SamplePaper("p1"), "emb", SampleChunks("p1", 2, 4))
+	put(t, s, SamplePaper("p2"), "emb", SampleChunks("p2", 2, 4))
+	questions := func(id string) []string {
+		got, err := s.Session(ctx, id)
+		if err != nil {
+			t.Fatalf("Session %s: %v", id, err)
+		}
+		var qs []string
+		for _, tu := range got.Turns {
+			qs = append(qs, tu.Question)
+		}
+		return qs
+	}
+	for i := 1; i <= 5; i++ {
+		if err := s.AppendTurn(ctx, "s1", "p1", store.Turn{Question: fmt.Sprint(i)}, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := questions("s1"), []string{"3", "4", "5"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("kept %v, want the last three %v", got, want)
+	}
+	for i := 0; i < store.MaxSessionTurns+5; i++ {
+		if err := s.AppendTurn(ctx, "long", "p1", store.Turn{Question: fmt.Sprint(i)}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := questions("long"); len(got) != store.MaxSessionTurns || got[0] != "5" {
+		t.Errorf("unbounded append kept %d turns from %q, want %d from \"5\"", len(got), got[0], store.MaxSessionTurns)
+	}
+	if err := s.AppendTurn(ctx, "s1", "p2", store.Turn{Question: "other paper"}, 3); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := questions("s1"), []string{"other paper"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after switching paper: %v, want %v", got, want)
+	}
+	wantNotFound(t, "AppendTurn of missing paper", s.AppendTurn(ctx, "s3", "missing", store.Turn{Question: "x"}, 3))
+	wantNotFound(t, "session of missing paper", func() error { _, err := s.Session(ctx, "s3"); return err }())
+
+	if err := s.PutSession(ctx, &store.Session{ID: "s4", PaperID: "p1", Turns: []store.Turn{{Question: "a"}, {Question: "b"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendTurn(ctx, "s4", "p1", store.Turn{Question: "c"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := questions("s4"), []string{"a", "b", "c"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("append after PutSession: %v, want %v", got, want)
+	}
+	if err := s.DeletePaper(ctx, "p1"); err != nil {
+		t.Fatal(err)
+	}
+	wantNotFound(t, "session after its paper is deleted", func() error { _, err := s.Session(ctx, "s4"); return err }())
 }
 
 func testSummaryLock(t *testing.T, s store.Store) {

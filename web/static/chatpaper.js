@@ -68,6 +68,13 @@
       modeLLM: 'AI answer based on the paper',
       stopped: 'Answer stopped.',
       interrupted: 'This answer was interrupted.',
+      truncated: 'The answer reached its length limit and stops here; ask about one part of it for more.',
+      stage: {
+        searching: 'Searching the paper…',
+        condensing: 'Reading the conversation…',
+        rewriting: 'Translating the question…',
+        writing: 'Writing the answer…'
+      },
       retryIn: 'Please try again in {s} s.',
       errorTitle: 'Error:',
       sp: ' ',
@@ -126,6 +133,13 @@
       modeLLM: '由 AI 根据论文生成',
       stopped: '已停止回答。',
       interrupted: '回答被中断。',
+      truncated: '回答已达长度上限，到此为止；可以就其中一部分继续提问。',
+      stage: {
+        searching: '正在检索论文…',
+        condensing: '正在理解上下文…',
+        rewriting: '正在翻译问题…',
+        writing: '正在撰写回答…'
+      },
       retryIn: '请在 {s} 秒后重试。',
       errorTitle: '错误：',
       sp: '',
@@ -829,9 +843,9 @@
       var textEl = h('div', { className: 'cp-answer-text' });
       bubble.appendChild(textEl);
       if (streaming && !m.text) {
-        textEl.appendChild(h('span', { className: 'cp-thinking', 'data-testid': 'cp-thinking' }, [
+        textEl.appendChild(h('span', { className: 'cp-thinking', 'data-testid': 'cp-thinking', 'data-stage': m.stage || null }, [
           h('span', { className: 'cp-dots', 'aria-hidden': 'true' }, [h('span'), h('span'), h('span')]),
-          t.thinking
+          (m.stage && t.stage[m.stage]) || t.thinking
         ]));
       } else if (streaming) {
         textEl.appendChild(doc.createTextNode(m.text));
@@ -840,6 +854,9 @@
       }
       if (m.status === 'stopped' || m.status === 'interrupted') {
         bubble.appendChild(h('p', { className: 'cp-status-note', text: m.status === 'stopped' ? t.stopped : t.interrupted }));
+      }
+      if (m.status === 'done' && m.truncated) {
+        bubble.appendChild(h('p', { className: 'cp-status-note', 'data-testid': 'cp-truncated', text: t.truncated }));
       }
       if (!streaming) {
         var passEl = renderPassages(m);
@@ -1272,7 +1289,7 @@
       }).then(function (res) {
         if (state.pending !== p) return;
         p.msg.citations = Array.isArray(res.citations) ? res.citations : [];
-        finish(p, { answer: res.answer, answerable: res.answerable, mode: res.mode, sources: res.sources });
+        finish(p, { answer: res.answer, answerable: res.answerable, mode: res.mode, sources: res.sources, truncated: res.truncated });
       }, function (err) {
         if (state.pending !== p) return;
         if (err && err.name === 'AbortError') return;
@@ -1286,6 +1303,7 @@
       if (typeof done.answer === 'string' && done.answer) m.text = done.answer;
       m.answerable = done.answerable !== false;
       m.mode = done.mode || '';
+      m.truncated = done.truncated === true;
       m.passages = passageSources(done.sources);
       m.status = 'done';
       state.pending = null;
@@ -1428,6 +1446,14 @@
           if (typeof f.text !== 'string' || !f.text) return;
           armWatchdog();
           appendDelta(p.msg, f.text);
+          break;
+        case 'status':
+          // What the server is doing before the first delta
+          // ("searching", "writing"…), shown in place of "Thinking…".
+          armWatchdog();
+          if (p.msg.text || typeof f.stage !== 'string' || p.msg.stage === f.stage) return;
+          p.msg.stage = f.stage;
+          rerenderMessage(p.msg);
           break;
         case 'citations':
           armWatchdog();
