@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -120,9 +121,11 @@ func lower(s string) string {
 const StatusClientClosedRequest = 499
 
 // clientGone reports whether the request failed because its client
-// went away (its context ended: the connection closed).
+// went away: its context was cancelled (the connection closed) and the
+// error is that cancellation, not, say, a body read that timed out
+// (which also ends the context, but is the client's fault to be told).
 func clientGone(c echo.Context, err error) bool {
-	return err != nil && c.Request().Context().Err() != nil
+	return err != nil && c.Request().Context().Err() != nil && errors.Is(err, context.Canceled)
 }
 
 // errorHandler writes every error in the JSON error shape and logs the
