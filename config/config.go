@@ -136,6 +136,11 @@ type Config struct {
 	// X-Forwarded-For header is believed (CHATPAPER_TRUSTED_PROXIES,
 	// comma-separated; default none: the client is the peer address).
 	TrustedProxies []netip.Prefix
+
+	// QuestionRetentionDays is how many days the questions report keeps
+	// each asked question (CHATPAPER_QUESTION_RETENTION_DAYS, default
+	// 180; 0 records no questions at all). Reader IPs are never kept.
+	QuestionRetentionDays int
 }
 
 // LLMConfig is the OpenAI-compatible endpoint behind model mode. With
@@ -255,6 +260,8 @@ func Defaults() Config {
 		BodyTimeout:       60 * time.Second,
 		MaxConns:          4096,
 		MaxConnsPerIP:     256,
+
+		QuestionRetentionDays: 180,
 	}
 }
 
@@ -293,6 +300,9 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	if err := integer(getenv, "CHATPAPER_EMBED_DIM", &c.EmbedDim); err != nil {
+		return c, err
+	}
+	if err := integer(getenv, "CHATPAPER_QUESTION_RETENTION_DAYS", &c.QuestionRetentionDays); err != nil {
 		return c, err
 	}
 	if err := duration(getenv, "CHATPAPER_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout); err != nil {
@@ -350,6 +360,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("config: CHATPAPER_SHUTDOWN_TIMEOUT must be positive")
+	}
+	if c.QuestionRetentionDays < 0 || c.QuestionRetentionDays > 36500 {
+		return fmt.Errorf("config: CHATPAPER_QUESTION_RETENTION_DAYS %d must be between 0 (record nothing) and 36500", c.QuestionRetentionDays)
 	}
 	if c.CachePapers < 1 {
 		return fmt.Errorf("config: CHATPAPER_CACHE_PAPERS %d must be at least 1", c.CachePapers)

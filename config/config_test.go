@@ -26,6 +26,12 @@ func TestLoadDefaults(t *testing.T) {
 	if got, want := c.ShutdownTimeout, 10*time.Second; got != want {
 		t.Errorf("ShutdownTimeout = %v, want %v", got, want)
 	}
+	if got, want := c.QuestionRetentionDays, 180; got != want {
+		t.Errorf("QuestionRetentionDays = %d, want %d", got, want)
+	}
+	if c, err := Load(env(map[string]string{"CHATPAPER_QUESTION_RETENTION_DAYS": "0"})); err != nil || c.QuestionRetentionDays != 0 {
+		t.Errorf("retention 0 (record nothing): %d, %v", c.QuestionRetentionDays, err)
+	}
 }
 
 func TestLoadEnv(t *testing.T) {
@@ -50,6 +56,8 @@ func TestLoadErrors(t *testing.T) {
 		{"dim out of range", map[string]string{"CHATPAPER_EMBED_DIM": "3"}, "CHATPAPER_EMBED_DIM"},
 		{"bad duration", map[string]string{"CHATPAPER_SHUTDOWN_TIMEOUT": "soon"}, "CHATPAPER_SHUTDOWN_TIMEOUT"},
 		{"bad level", map[string]string{"CHATPAPER_LOG_LEVEL": "loud"}, "CHATPAPER_LOG_LEVEL"},
+		{"retention not a number", map[string]string{"CHATPAPER_QUESTION_RETENTION_DAYS": "90d"}, "CHATPAPER_QUESTION_RETENTION_DAYS"},
+		{"negative retention", map[string]string{"CHATPAPER_QUESTION_RETENTION_DAYS": "-1"}, "CHATPAPER_QUESTION_RETENTION_DAYS"},
 		{"llm base url not http", map[string]string{"CHATPAPER_LLM_BASE_URL": "localhost:11434"}, "CHATPAPER_LLM_BASE_URL"},
 		{"embed model without endpoint", map[string]string{"CHATPAPER_EMBED_MODEL": "text-embedding-3-small"}, "CHATPAPER_EMBED_MODEL"},
 		{"embed batch zero", map[string]string{"CHATPAPER_LLM_BASE_URL": "http://x/v1", "CHATPAPER_EMBED_BATCH": "0"}, "CHATPAPER_EMBED_BATCH"},

@@ -82,23 +82,24 @@ func TestStreamChatFaults(t *testing.T) {
 		{"clean end without [DONE] is a truncation", []llmtest.Reply{{Tokens: tokens, EndAfter: 3}, {Tokens: tokens}}, nil, "one two three ", rag.ErrUpstream, 1},
 		{"in-stream error event mid-way", []llmtest.Reply{{Tokens: tokens, StreamError: "generation failed", ErrorAfter: 2}, {Tokens: tokens}}, nil, "one two ", rag.ErrUpstream, 1},
 		{"in-stream error event before any token", []llmtest.Reply{{Tokens: tokens, StreamError: "generation failed"}, {Tokens: tokens}}, nil, "", rag.ErrUpstream, 1},
-		{"first-token timeout", []llmtest.Reply{{Tokens: tokens, FirstDelay: 2 * time.Second}},
-			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
-		// Thinking for 21×50 ms, over three times the first-token timeout,
-		// in pieces six times closer than it: each reasoning delta
-		// restarts it, in either field servers use.
-		{"reasoning_content keeps a thinking model alive", []llmtest.Reply{{Reasoning: thinking, ReasoningDelay: 50 * time.Millisecond, Tokens: tokens}},
-			func(o *llm.Options) { o.FirstTokenTimeout = 300 * time.Millisecond }, "one two three four five six", nil, 1},
-		{"Ollama's reasoning keeps a thinking model alive", []llmtest.Reply{{Reasoning: thinking, ReasoningField: "reasoning", ReasoningDelay: 50 * time.Millisecond,
+		{"first-token timeout", []llmtest.Reply{{Tokens: tokens, FirstDelay: 3 * time.Second}},
+			func(o *llm.Options) { o.FirstTokenTimeout = 500 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
+		// Thinking for 21×100 ms, three times the first-token timeout, in
+		// pieces seven times closer than it (room for a loaded machine):
+		// each reasoning delta restarts it, in either field servers use.
+		{"reasoning_content keeps a thinking model alive", []llmtest.Reply{{Reasoning: thinking, ReasoningDelay: 100 * time.Millisecond, Tokens: tokens}},
+			func(o *llm.Options) { o.FirstTokenTimeout = 700 * time.Millisecond }, "one two three four five six", nil, 1},
+		{"Ollama's reasoning keeps a thinking model alive", []llmtest.Reply{{Reasoning: thinking, ReasoningField: "reasoning", ReasoningDelay: 100 * time.Millisecond,
 			Tokens: tokens, NoRoleChunk: true, RoleEveryDelta: true}},
-			func(o *llm.Options) { o.FirstTokenTimeout = 300 * time.Millisecond }, "one two three four five six", nil, 1},
-		{"silence after thinking still times out", []llmtest.Reply{{Reasoning: "thinking hard", ReasoningField: "reasoning", Tokens: tokens, FirstDelay: 2 * time.Second}},
-			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
-		{"slow tokens after the first are fine", []llmtest.Reply{{Tokens: tokens, TokenDelay: 30 * time.Millisecond}},
-			func(o *llm.Options) { o.FirstTokenTimeout = 100 * time.Millisecond }, "one two three four five six", nil, 1},
+			func(o *llm.Options) { o.FirstTokenTimeout = 700 * time.Millisecond }, "one two three four five six", nil, 1},
+		{"silence after thinking still times out", []llmtest.Reply{{Reasoning: "thinking hard", ReasoningField: "reasoning", Tokens: tokens, FirstDelay: 3 * time.Second}},
+			func(o *llm.Options) { o.FirstTokenTimeout = 500 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
+		{"slow tokens after the first are fine", []llmtest.Reply{{Tokens: tokens, TokenDelay: 300 * time.Millisecond}},
+			func(o *llm.Options) { o.FirstTokenTimeout = 1 * time.Second }, "one two three four five six", nil, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			fake := llmtest.NewServer()
 			defer fake.Close()
 			var mu sync.Mutex

@@ -73,6 +73,25 @@ type Summary struct {
 	// "llm" when a model wrote it.
 	Source string `json:"source"`
 	Model  string `json:"model,omitempty"`
+	// TextLang, when set, is the language the summary text is really in
+	// when it differs from Lang: an English summary served for zh_CN
+	// because there is neither a Chinese abstract nor a model.
+	TextLang string `json:"text_lang,omitempty"`
+	// Notice, when set, tells the reader in Lang why the summary is not
+	// in their language and what would make it so.
+	Notice string `json:"notice,omitempty"`
+}
+
+// Suggestions are questions a reader might ask about a paper, shown in
+// the empty chat in the reader's language.
+type Suggestions struct {
+	PaperID   string   `json:"paper_id"`
+	Lang      string   `json:"lang"`
+	Questions []string `json:"questions"`
+	// Source is "extractive" when the questions were built from the
+	// paper's own terms and "llm" when a model wrote them.
+	Source string `json:"source"`
+	Model  string `json:"model,omitempty"`
 }
 
 // Languages the reader can choose.

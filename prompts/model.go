@@ -122,6 +122,30 @@ var SummaryVersion = func() string {
 	return "summary-" + hex.EncodeToString(h[:6])
 }()
 
+// QuestionsData fills the suggested-questions prompt.
+type QuestionsData struct {
+	Lang     string
+	Title    string
+	Abstract string
+	// Max is how many questions to ask for.
+	Max int
+}
+
+// ModelQuestions renders the suggested-questions prompt: one "- "
+// question per line.
+func ModelQuestions(d QuestionsData) (Prompt, error) { return renderPair("questions", d) }
+
+// QuestionsVersion identifies the suggested-questions prompt's wording;
+// cached suggestions are keyed by it, as summaries are by SummaryVersion.
+var QuestionsVersion = func() string {
+	b, err := fs.ReadFile(modelFiles, "model/questions.tmpl")
+	if err != nil {
+		panic(err) // embedded above; cannot happen
+	}
+	h := sha256.Sum256(b)
+	return "questions-" + hex.EncodeToString(h[:6])
+}()
+
 func renderPair(task string, data any) (Prompt, error) {
 	var sys, user strings.Builder
 	if err := model.ExecuteTemplate(&sys, task+"_system", data); err != nil {

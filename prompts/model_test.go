@@ -50,6 +50,9 @@ func TestModelPromptsGolden(t *testing.T) {
 		{"summary_en_US", func() (Prompt, error) {
 			return ModelSummary(SummaryData{Lang: "en_US", Title: "Exosome-mediated crosstalk upon irradiation", Authors: []string{"He C", "Li L"}, Journal: "Cancer Biol Med", Year: 2021, Abstract: abstract[0]})
 		}},
+		{"questions_zh_CN", func() (Prompt, error) {
+			return ModelQuestions(QuestionsData{Lang: "zh_CN", Title: "Exosome-mediated crosstalk upon irradiation", Abstract: abstract[0], Max: 4})
+		}},
 		{"summary_zh_CN", func() (Prompt, error) {
 			return ModelSummary(SummaryData{Lang: "zh_CN", Title: "Exosome-mediated crosstalk upon irradiation", Abstract: abstract[0]})
 		}},
@@ -62,6 +65,12 @@ func TestModelPromptsGolden(t *testing.T) {
 			}
 			checkPrompt(t, tt.name, p)
 		})
+	}
+}
+
+func TestQuestionsVersion(t *testing.T) {
+	if !strings.HasPrefix(QuestionsVersion, "questions-") || len(QuestionsVersion) != len("questions-")+12 {
+		t.Errorf("QuestionsVersion = %q", QuestionsVersion)
 	}
 }
 

@@ -94,15 +94,15 @@ type SummaryLabels struct {
 	Heading string
 	// RefCount formats the key point that counts the references.
 	RefCount string
-	// Untranslated is prepended to an English summary shown under a
-	// Chinese heading, so the reader knows no translation happened.
-	Untranslated string
+	// NoTranslation is the notice above an English summary served for
+	// Chinese, saying what a Chinese one needs.
+	NoTranslation string
 }
 
 // Summary returns the summary box labels for lang.
 func Summary(lang string) SummaryLabels {
 	if lang == "zh_CN" {
-		return SummaryLabels{Heading: "文章概述", RefCount: "本文引用了 %d 篇参考文献。", Untranslated: "（英文原文摘录）"}
+		return SummaryLabels{Heading: "文章概述", RefCount: "本文引用了 %d 篇参考文献。", NoTranslation: "本文暂无中文概述：中文概述需要文章的中文摘要，或在服务器上配置语言模型。下面是英文概述。"}
 	}
 	return SummaryLabels{Heading: "Summary", RefCount: "The paper cites %d references."}
 }
@@ -154,4 +154,37 @@ type MetaField struct{ Name, Value string }
 // lang.
 func IntentAnswer(lang, kind string, d IntentData) (string, error) {
 	return render("intent_"+kind+"_"+lang, d)
+}
+
+// SuggestionWords are the templates of the suggested questions built
+// without a model; About, Role, Known, Discuss and CitedOn take a key term.
+type SuggestionWords struct {
+	MainFinding, Methods, Cited          string
+	About, Role, Known, Discuss, CitedOn string
+}
+
+// SuggestionWording returns the suggested-question templates for lang.
+func SuggestionWording(lang string) SuggestionWords {
+	if lang == "zh_CN" {
+		return SuggestionWords{
+			MainFinding: "这篇文章的主要发现是什么？",
+			Methods:     "作者使用了哪些方法？",
+			Cited:       "文章引用了哪些相关研究？",
+			About:       "本文关于 %s 有哪些发现？",
+			Role:        "%s 如何影响结果？",
+			Known:       "什么是 %s？",
+			Discuss:     "本文如何讨论 %s？",
+			CitedOn:     "文章引用了哪些关于 %s 的研究？",
+		}
+	}
+	return SuggestionWords{
+		MainFinding: "What is the main finding of this paper?",
+		Methods:     "What methods did the authors use?",
+		Cited:       "Which earlier studies does the paper build on?",
+		About:       "What does the paper conclude about %s?",
+		Role:        "What role does %s play in this paper?",
+		Known:       "What is known about %s?",
+		Discuss:     "How does the paper discuss %s?",
+		CitedOn:     "Which studies does the paper cite on %s?",
+	}
 }

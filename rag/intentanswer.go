@@ -36,7 +36,9 @@ func IntentAnswer(p *paper.Paper, q Question, in Intent, sum *paper.Summary) *An
 		if sum == nil || sum.Summary == "" {
 			return nil
 		}
-		d.Text = strings.TrimPrefix(sum.Summary, prompts.Summary(q.Lang).Untranslated)
+		// An English summary served for zh_CN is marked by its TextLang, not
+		// by a prefix in the text.
+		d.Text = sum.Summary
 		d.TextLang = tokenize.Lang(d.Text)
 		ans.Sources = abstractSources(p, q.Lang)
 	case IntentConclusions:

@@ -21,7 +21,7 @@ apt_install() {
 
 echo "== browser for the widget test"
 if ! command -v chromium >/dev/null 2>&1; then
-	apt_install chromium fonts-noto-cjk || echo "chromium unavailable: TestBrowserWidget will skip"
+	apt_install chromium fonts-noto-cjk fonts-noto-color-emoji || echo "chromium unavailable: TestBrowserWidget will skip"
 elif ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
 	apt_install fonts-noto-cjk || echo "fonts-noto-cjk unavailable: Chinese text may render as boxes in screenshots"
 fi
@@ -74,11 +74,13 @@ if [ "$FUZZTIME" != "0" ]; then
 		./paper/jats:FuzzParse \
 		./paper/crossref:FuzzParse \
 		./paper/pdf:FuzzText \
+		./summary:FuzzParseSuggestions \
 		./rag:FuzzCitationFilter \
 		./rag:FuzzRecognizeIntent \
 		./rag:FuzzAbbreviations \
 		./llm:FuzzCleaner \
-		./web:FuzzDecodeFrame; do
+		./web:FuzzDecodeFrame \
+		./web:FuzzRequestHeaders; do
 		pkg=${target%%:*} name=${target##*:}
 		go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 1s
 	done

@@ -58,6 +58,10 @@ type Model struct {
 	// warming makes the background generation of a summary in this
 	// process a reader's, once a reader asks for that summary.
 	warming map[store.SummaryKey]func()
+
+	// suggester, when set (NewModelSuggester), has the Warmer write the
+	// suggested questions along with the summaries.
+	suggester *ModelSuggester
 }
 
 var _ Summarizer = (*Model)(nil)
@@ -329,6 +333,16 @@ func (w *Warmer) run(j warmJob) {
 	var failed, yielded error
 	for _, lang := range []string{paper.LangEN, paper.LangZH} {
 		_, err := w.g.ensureSummary(w.ctx, p, lang, true)
+		switch {
+		case errors.Is(err, rag.ErrPreempted):
+			yielded = err
+		case err != nil:
+			failed = err
+		}
+		if w.g.suggester == nil {
+			continue
+		}
+		_, err = w.g.suggester.ensureSuggestions(w.ctx, p, lang, true)
 		switch {
 		case errors.Is(err, rag.ErrPreempted):
 			yielded = err

@@ -38,8 +38,10 @@ const summarySentences = 3
 // Summary returns the extractive summary: the abstract's most central
 // sentences (the lead sentence always among them) in their original
 // order, and the remaining key sentences as key points. For zh_CN it uses
-// the Chinese abstract when the paper has one; otherwise it shows the
-// English extract under Chinese labels. Source is always "extractive".
+// the Chinese abstract when the paper has one; otherwise it serves the
+// English extract marked as English (TextLang) with a Chinese notice
+// saying a Chinese summary needs a Chinese abstract or a model. Source is
+// always "extractive".
 func (x Extractive) Summary(ctx context.Context, paperID, lang string) (*paper.Summary, error) {
 	if !paper.ValidLang(lang) {
 		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", paper.ErrInvalidLang, lang)
@@ -75,16 +77,22 @@ func ExtractiveSummary(p *paper.Paper, lang string) *paper.Summary {
 		points = append(points, fmt.Sprintf(labels.RefCount, n))
 	}
 	text := paper.JoinSentences(summary)
-	if lang == paper.LangZH && !translated && text != "" && tokenize.Lang(text) == "en" {
-		text = labels.Untranslated + text
-	}
 	if points == nil {
 		points = []string{}
 	}
-	return &paper.Summary{
+	sum := &paper.Summary{
 		PaperID: p.ID, Lang: lang, Heading: labels.Heading,
 		Summary: text, KeyPoints: points, Source: "extractive",
 	}
+	if lang == paper.LangZH && !translated && text != "" && tokenize.Lang(text) == "en" {
+		// No Chinese abstract and no model: say so plainly, and label
+		// the English text as English rather than pass it off as Chinese.
+		sum.TextLang, sum.Notice = paper.LangEN, labels.NoTranslation
+		if n := len(p.References); n > 0 {
+			sum.KeyPoints[len(sum.KeyPoints)-1] = fmt.Sprintf(prompts.Summary(paper.LangEN).RefCount, n)
+		}
+	}
+	return sum
 }
 
 // pickSentences ranks sentences by centrality (term overlap with the rest

@@ -161,6 +161,7 @@ type frame struct {
 	Message    string `json:"message"`
 	RetryAfter int    `json:"retry_after"`
 	Answer     string `json:"answer"`
+	QuestionID string `json:"question_id"`
 }
 
 func readFrame(t *testing.T, c *websocket.Conn) (frame, error) {

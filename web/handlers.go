@@ -151,7 +151,7 @@ type askRequest struct {
 }
 
 // handleAsk answers one question; with ?stream=1 as server-sent events.
-func handleAsk(ps Papers, a rag.Answerer, heartbeat time.Duration, log *slog.Logger) echo.HandlerFunc {
+func handleAsk(ps Papers, a rag.Answerer, rec questionRecorder, heartbeat time.Duration, log *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := paperID(c)
 		if err != nil {
@@ -177,13 +177,13 @@ func handleAsk(ps Papers, a rag.Answerer, heartbeat time.Duration, log *slog.Log
 			if _, err := ps.Paper(c.Request().Context(), id); err != nil {
 				return err
 			}
-			return streamAsk(c, a, q, heartbeat, log)
+			return streamAsk(c, a, q, rec, heartbeat, log)
 		}
 		ans, err := a.Ask(c.Request().Context(), q, nil)
 		if err != nil {
 			return err
 		}
-		return writeJSON(c, http.StatusOK, answerBody(ans))
+		return writeJSON(c, http.StatusOK, answerResponse{Answer: answerBody(ans), QuestionID: rec.record(c.Request().Context(), q, ans)})
 	}
 }
 

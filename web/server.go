@@ -33,6 +33,12 @@ type Summarizer interface {
 	Summary(ctx context.Context, paperID, lang string) (*paper.Summary, error)
 }
 
+// Suggester writes the suggested questions of a paper in one language
+// (package summary).
+type Suggester interface {
+	Suggestions(ctx context.Context, paperID, lang string) (*paper.Suggestions, error)
+}
+
 // Searcher finds papers by what their title and abstract discuss
 // (library.Library).
 type Searcher interface {
@@ -46,7 +52,15 @@ type Deps struct {
 	Summarizer Summarizer
 	// Searcher serves GET /api/v1/search; nil leaves the route out.
 	Searcher Searcher
-	Log      *slog.Logger
+	// Suggester serves a paper's suggested questions; nil leaves the
+	// route out.
+	Suggester Suggester
+	// Questions records answered questions and readers' feedback for
+	// the questions report; nil records nothing.
+	Questions store.QuestionLog
+	// Now is the clock of the questions log; nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
 	// WS tunes the websocket; zero values take defaults. Its
 	// CheckOrigin, Sockets, AskLimit and Metrics are filled from the
 	// fields below when nil.
@@ -110,7 +124,10 @@ func New(d Deps) *echo.Echo {
 	e.Use(cors(origins))
 	// The batch route sets its own, larger limit.
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBodyBytes, Skipper: isBatch}))
-	routes(e, d, guards{
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	routes(e, d, origins, guards{
 		admin:  requireAdmin(d.Security),
 		reader: requireSiteKey(d.Security),
 		ask:    limitAsks(asks, d.Metrics),

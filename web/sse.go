@@ -85,7 +85,7 @@ func (w *sseWriter) heartbeat(ctx context.Context, every time.Duration) {
 // then citations and done, or an error event. The request was checked
 // before: the stream starts at once, so what goes wrong from here on
 // (an unknown paper included) is an error event.
-func streamAsk(c echo.Context, a rag.Answerer, q rag.Question, heartbeat time.Duration, log *slog.Logger) error {
+func streamAsk(c echo.Context, a rag.Answerer, q rag.Question, rec questionRecorder, heartbeat time.Duration, log *slog.Logger) error {
 	w := &sseWriter{c: c}
 	if err := w.start(); err != nil {
 		return nil // the client left
@@ -120,6 +120,6 @@ func streamAsk(c echo.Context, a rag.Answerer, q rag.Question, heartbeat time.Du
 	if err := w.event(FrameCitations, map[string]any{"citations": nonNilCitations(ans.Citations)}); err != nil {
 		return nil
 	}
-	_ = w.event(FrameDone, answerBody(ans))
+	_ = w.event(FrameDone, answerResponse{Answer: answerBody(ans), QuestionID: rec.record(ctx, q, ans)})
 	return nil
 }

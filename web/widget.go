@@ -2,10 +2,7 @@ package web
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 )
@@ -48,17 +45,11 @@ func handleWidget() echo.HandlerFunc {
 	if err != nil {
 		panic(err) // the files are embedded at build time
 	}
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	a := newAsset(body, "text/javascript; charset=utf-8", cacheAsset)
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
 		h.Set(echo.HeaderAccessControlAllowOrigin, "*")
-		h.Set("Cache-Control", "public, max-age=300")
-		h.Set("ETag", etag)
-		if c.Request().Header.Get("If-None-Match") == etag {
-			return c.NoContent(http.StatusNotModified)
-		}
-		return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", body)
+		return a.serve(c)
 	}
 }

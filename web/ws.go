@@ -121,6 +121,7 @@ type outFrame struct {
 	Message          string          `json:"message,omitempty"`
 	SessionID        string          `json:"session_id,omitempty"`
 	RetryAfter       int             `json:"retry_after,omitempty"`
+	QuestionID       string          `json:"question_id,omitempty"`
 
 	// closeCode, when set, makes the writer send a close frame with
 	// closeText and stop; such a frame carries nothing else.
@@ -132,7 +133,7 @@ func errorFrame(id, code, msg string) outFrame {
 	return outFrame{Type: FrameError, ID: id, Code: code, Message: msg}
 }
 
-func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.HandlerFunc {
+func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger, opts WSOptions) echo.HandlerFunc {
 	opts = opts.withDefaults()
 	// A read buffer size of 0 reuses the HTTP server's 4 KiB reader, and
 	// the pool lends a write buffer only while a frame is written, so an
@@ -163,7 +164,7 @@ func handleWS(ps Papers, a rag.Answerer, log *slog.Logger, opts WSOptions) echo.
 			return nil
 		}
 		s := &wsSession{
-			conn: conn, paperID: id, answerer: a, log: log, opts: opts, ip: ip,
+			conn: conn, paperID: id, answerer: a, rec: rec, log: log, opts: opts, ip: ip,
 			frames: rate.NewLimiter(rate.Limit(opts.FramesPerSecond), int(2*opts.FramesPerSecond)+1),
 			send:   make(chan *outFrame, 64), closed: make(chan struct{}), asks: make(map[string]context.CancelCauseFunc),
 		}
@@ -202,6 +203,7 @@ type wsSession struct {
 	conn     *websocket.Conn
 	paperID  string
 	answerer rag.Answerer
+	rec      questionRecorder
 	log      *slog.Logger
 	opts     WSOptions
 	ip       string
@@ -419,7 +421,7 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 	s.emit(ctx, outFrame{Type: FrameCitations, ID: f.ID, Citations: &cits})
 	s.emit(ctx, outFrame{
 		Type: FrameDone, ID: f.ID, Answer: &ans.Answer, Answerable: &ans.Answerable, Truncated: &ans.Truncated, Mode: ans.Mode,
-		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations, Closest: ans.Closest,
+		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations, Closest: ans.Closest, QuestionID: s.rec.record(ctx, q, ans),
 	})
 }
 

@@ -53,7 +53,8 @@ func wire(cfg config.Config, st store.Store, log *slog.Logger) (*app, error) {
 	retriever := rag.NewRetriever(lib.Embedder(), rr, log)
 	extractive := rag.NewExtractive(lib, retriever)
 	extractive.SetSummarize(summary.NewExtractive(lib).Summary)
-	a := &app{library: lib, store: st, llm: client, answerer: extractive, summarizer: summary.NewExtractive(lib), papers: lib}
+	offline := summary.NewExtractiveSuggester(lib, extractive)
+	a := &app{library: lib, store: st, llm: client, answerer: extractive, summarizer: summary.NewExtractive(lib), suggester: offline, papers: lib}
 	if client == nil {
 		return a, nil
 	}
@@ -66,6 +67,9 @@ func wire(cfg config.Config, st store.Store, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Suggested questions are written with the summaries, warmed by the
+	// same Warmer.
+	a.suggester = summary.NewModelSuggester(sum, offline)
 	warmer, err := summary.NewWarmer(sum, summary.WarmerOptions{Workers: c.WarmWorkers, Queue: c.WarmQueue, Attempts: c.WarmAttempts, Backoff: c.WarmBackoff})
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,17 +29,6 @@ import (
 	"github.com/chatpaper/chatpaper/web"
 )
 
-const usage = `usage: chatpaper [command] [flags]
-
-commands:
-  serve   serve the API, websocket and chat page (the default)
-  ingest  store papers from files or folders (JSON, page text, JATS XML, Crossref JSON, PDF)
-  ask     answer one question about a stored paper
-  eval    score a QA set, a BEIR retrieval set and bilingual pairs
-
-run "chatpaper COMMAND -h" for a command's flags.
-`
-
 // run is the whole program: it parses args, builds the dependencies and
 // runs one command until it finishes or ctx is cancelled.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -52,28 +40,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		cmd, rest = rest[0], rest[1:]
 	}
-	switch cmd {
-	case "serve":
-		return runServe(ctx, cfg, rest, stdout, stderr)
-	case "ingest":
-		return runIngest(ctx, cfg, rest, stdout, stderr)
-	case "ask":
-		return runAsk(ctx, cfg, rest, stdout, stderr)
-	case "eval":
-		return runEval(ctx, cfg, rest, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+	switch {
+	case cmd == "help":
+		return runHelp(ctx, cfg, rest, stdout)
+	case len(args) == 2 && wantsHelp(args[1:]):
+		// "chatpaper --help": every command, not only serve's flags.
+		return runHelp(ctx, cfg, nil, stdout)
+	case wantsHelp(rest):
+		return runHelp(ctx, cfg, []string{cmd}, stdout)
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
-}
-
-// newFlags returns a flag set that reports errors instead of exiting.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("chatpaper "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
+	for _, c := range commands() {
+		if c.name == cmd && c.run != nil {
+			return c.run(ctx, cfg, rest, stdout, stderr)
+		}
+	}
+	fmt.Fprint(stderr, overview())
+	return fmt.Errorf("unknown command %q: run \"chatpaper help\" for the commands", cmd)
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -89,10 +71,11 @@ type app struct {
 	// or model mode over it (see modelMode).
 	answerer   rag.Answerer
 	summarizer summary.Summarizer
+	suggester  summary.Suggester
 	papers     web.Papers
 	warmer     *summary.Warmer // nil unless model mode
 	// store is the library's store (bulk ingest skips papers stored
-	// unchanged; /readyz pings it).
+	// unchanged; /readyz pings it; its questions log feeds the report).
 	store store.Store
 	// llm is the model endpoint client; nil unless model mode.
 	llm   *llm.Client
@@ -205,11 +188,18 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	sockets := web.NewSockets(cfg.MaxSocketsPerIP, m)
 	life, endLife := context.WithCancel(context.Background())
 	defer endLife()
+	var questions store.QuestionLog
+	if cfg.QuestionRetentionDays > 0 {
+		questions = a.store
+		stopPrune := pruneQuestions(ctx, a.store, time.Duration(cfg.QuestionRetentionDays)*24*time.Hour, log)
+		defer stopPrune()
+	}
 	handler := web.New(web.Deps{
-		Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Searcher: a.library, Log: log,
-		WS:      web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets, FramesPerSecond: float64(cfg.WSFramesPerSecond)},
-		Hashes:  a.store,
-		Metrics: m,
+		Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Suggester: a.suggester, Searcher: a.library, Log: log,
+		Questions: questions,
+		WS:        web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets, FramesPerSecond: float64(cfg.WSFramesPerSecond)},
+		Hashes:    a.store,
+		Metrics:   m,
 		Security: web.Security{
 			AdminKeys: adminKeys, AdminHosts: cfg.AdminHosts, SiteKeys: cfg.SiteKeys, AllowedOrigins: cfg.AllowedOrigins,
 			AskRate: cfg.AskRate, MaxSocketsPerIP: cfg.MaxSocketsPerIP, TrustedProxies: cfg.TrustedProxies,
@@ -324,6 +314,9 @@ func runAsk(ctx context.Context, cfg config.Config, args []string, stdout, stder
 		return err
 	}
 	defer a.close()
+	if err := checkPaper(ctx, a.papers, cfg, *pid); err != nil {
+		return err
+	}
 	ans, err := a.answerer.Ask(ctx, rag.Question{PaperID: *pid, Text: q, Lang: *lang}, nil)
 	if err != nil {
 		return err
@@ -403,6 +396,11 @@ func runEval(ctx context.Context, cfg config.Config, args []string, stdout, stde
 			return err
 		}
 		defer a.close()
+		if *pid != "" {
+			if err := checkPaper(ctx, a.papers, cfg, *pid); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
+		}
 		if *bodies != "off" {
 			if out.QA, err = eval.RunQA(ctx, a.answerer, items, *pid); err != nil {
 				return fmt.Errorf("eval: %w", err)

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"time"
 
 	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/store"
@@ -29,4 +31,33 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
 	}
 	return st, nil
+}
+
+// pruneEvery is how often the questions log drops records past retention.
+const pruneEvery = time.Hour
+
+// pruneQuestions deletes questions older than retention now and then
+// every pruneEvery until ctx ends or the returned stop is called (which
+// waits for a prune in progress).
+func pruneQuestions(ctx context.Context, ql store.QuestionLog, retention time.Duration, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(pruneEvery)
+		defer t.Stop()
+		for {
+			if n, err := ql.PruneQuestions(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+				log.Warn("prune the questions log", "err", err)
+			} else if n > 0 {
+				log.Info("pruned the questions log", "deleted", n, "retention", retention.String())
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }

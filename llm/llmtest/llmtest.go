@@ -63,7 +63,7 @@ func (r ChatRequest) Text(role string) string {
 
 // Task names what the request asks for, recognised from the prompt
 // wording (prompts/model/*.tmpl): "answer", "rewrite", "condense",
-// "summary" or "" when unknown.
+// "summary", "questions" or "" when unknown.
 func (r ChatRequest) Task() string {
 	sys := r.Text("system")
 	switch {
@@ -75,6 +75,8 @@ func (r ChatRequest) Task() string {
 		return "condense"
 	case strings.Contains(sys, "summary box"):
 		return "summary"
+	case strings.Contains(sys, "suggest the questions"):
+		return "questions"
 	}
 	return ""
 }
@@ -654,6 +656,12 @@ func (s *Server) DefaultReply(req ChatRequest) *Reply {
 		text := fmt.Sprintf("This paper, %s, reviews the evidence.\n- First key point.\n- Second key point.", title)
 		if strings.Contains(req.Text("system"), "Simplified Chinese") {
 			text = fmt.Sprintf("本文《%s》综述了相关证据。\n- 第一个要点。\n- 第二个要点。", title)
+		}
+		return &Reply{Tokens: Split(text)}
+	case "questions":
+		text := "Here are questions:\n- What does this paper find?\n- How was the study done?\n- Which references does it build on?"
+		if strings.Contains(req.Text("system"), "Simplified Chinese") {
+			text = "- 本文有什么发现？\n- 研究是如何进行的？\n- 本文基于哪些参考文献？"
 		}
 		return &Reply{Tokens: Split(text)}
 	}

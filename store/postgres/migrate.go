@@ -88,6 +88,27 @@ UPDATE sessions SET turn_seq = coalesce((SELECT max(seq) FROM session_turns WHER
 	},
 	{
 		version: 3,
+		name:    "questions report",
+		// No foreign key to papers: the history of a deleted or
+		// re-ingested paper is kept until retention prunes it.
+		sql: `
+CREATE TABLE questions (
+	id         text NOT NULL PRIMARY KEY,
+	paper_id   text COLLATE "C" NOT NULL,
+	question   text NOT NULL,
+	lang       text NOT NULL DEFAULT '',
+	mode       text NOT NULL DEFAULT '',
+	answerable boolean NOT NULL DEFAULT false,
+	rating     smallint NOT NULL DEFAULT 0,
+	note       text NOT NULL DEFAULT '',
+	asked_at   timestamptz NOT NULL
+);
+CREATE INDEX questions_paper_asked ON questions (paper_id, asked_at);
+CREATE INDEX questions_asked ON questions (asked_at);
+`,
+	},
+	{
+		version: 4,
 		name:    "chunk terms in the lexical index's stored form",
 		// NULL for chunks stored before: their loads tokenize the text.
 		sql: `ALTER TABLE chunks ADD COLUMN terms bytea;`,

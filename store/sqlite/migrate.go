@@ -89,6 +89,27 @@ UPDATE sessions SET turn_seq = coalesce((SELECT max(seq) FROM session_turns WHER
 	},
 	{
 		version: 4,
+		name:    "questions report",
+		// No foreign key to papers: the history of a deleted or
+		// re-ingested paper is kept until retention prunes it.
+		sql: `
+CREATE TABLE questions (
+	id         TEXT NOT NULL PRIMARY KEY,
+	paper_id   TEXT NOT NULL,
+	question   TEXT NOT NULL,
+	lang       TEXT NOT NULL DEFAULT '',
+	mode       TEXT NOT NULL DEFAULT '',
+	answerable INTEGER NOT NULL DEFAULT 0,
+	rating     INTEGER NOT NULL DEFAULT 0,
+	note       TEXT NOT NULL DEFAULT '',
+	asked_at   TEXT NOT NULL
+) STRICT;
+CREATE INDEX questions_paper_asked ON questions (paper_id, asked_at);
+CREATE INDEX questions_asked ON questions (asked_at);
+`,
+	},
+	{
+		version: 5,
 		name:    "chunk terms in the lexical index's stored form",
 		// NULL for chunks stored before: their loads tokenize the text.
 		sql: `ALTER TABLE chunks ADD COLUMN terms BLOB;`,

@@ -76,6 +76,29 @@
         writing: 'Writing the answer…'
       },
       retryIn: 'Please try again in {s} s.',
+      suggested: 'Try asking',
+      sources: 'Sources ({n})',
+      closest: 'Closest passages ({n}), not judged relevant',
+      notRelevant: 'not judged relevant',
+      kinds: { abstract: 'Abstract', title: 'Title', reference: 'Reference', body: 'Full text', caption: 'Caption' },
+      sourceCites: 'Cites {list}',
+      copy: 'Copy',
+      copied: 'Copied',
+      copyFailed: 'Copy failed',
+      copyRefs: 'References',
+      helpful: 'Helpful',
+      notHelpful: 'Not helpful',
+      notePrompt: 'What was wrong or missing? (optional)',
+      notePromptUp: 'Anything to add? (optional)',
+      sendNote: 'Send',
+      thanks: 'Thanks for your feedback.',
+      feedbackFailed: 'Your feedback could not be sent.',
+      showSummary: 'Show summary',
+      hideSummary: 'Hide summary',
+      allRefs: 'References ({n})',
+      etAl: 'et al.',
+      inEnglish: 'English',
+      retryQuestion: 'Ask again',
       errorTitle: 'Error:',
       sp: ' ',
       err: {
@@ -87,7 +110,8 @@
         bad_request: 'The question could not be processed.',
         too_long: 'The question is too long. Please shorten it.',
         timeout: 'The answer took too long.',
-        unavailable: 'The answering service is temporarily unavailable.'
+        unavailable: 'The answering service is temporarily unavailable.',
+        origin: 'The chat is not available on this site.'
       }
     },
     zh_CN: {
@@ -141,6 +165,29 @@
         writing: '正在撰写回答…'
       },
       retryIn: '请在 {s} 秒后重试。',
+      suggested: '试着问问',
+      sources: '来源（{n}）',
+      closest: '最接近的段落（{n}），未被判定为相关',
+      notRelevant: '未被判定为相关',
+      kinds: { abstract: '摘要', title: '标题', reference: '参考文献', body: '正文', caption: '图表说明' },
+      sourceCites: '引用 {list}',
+      copy: '复制',
+      copied: '已复制',
+      copyFailed: '复制失败',
+      copyRefs: '参考文献',
+      helpful: '有帮助',
+      notHelpful: '没有帮助',
+      notePrompt: '哪里有误或缺少什么？（可选）',
+      notePromptUp: '还有什么要补充的吗？（可选）',
+      sendNote: '发送',
+      thanks: '感谢您的反馈。',
+      feedbackFailed: '反馈未能发送。',
+      showSummary: '展开概述',
+      hideSummary: '收起概述',
+      allRefs: '参考文献（{n}）',
+      etAl: '等',
+      inEnglish: '英文',
+      retryQuestion: '重新提问',
       errorTitle: '错误：',
       sp: '',
       err: {
@@ -152,7 +199,8 @@
         bad_request: '无法处理该问题。',
         too_long: '问题过长，请缩短后再试。',
         timeout: '回答超时。',
-        unavailable: '问答服务暂时不可用。'
+        unavailable: '问答服务暂时不可用。',
+        origin: '本网站无法使用此问答功能。'
       }
     }
   };
@@ -277,6 +325,265 @@
     return list;
   }
 
+  // ---------------------------------------------------------------------
+  // Safe Markdown. Model answers use a little Markdown; parseMarkdown turns
+  // it into a tree of plain objects (no HTML strings anywhere), and
+  // buildMarkdown makes DOM nodes from that tree with a fixed set of tags,
+  // text nodes and one attribute (href, only http/https). Raw HTML in the
+  // text therefore stays text, images become their alt text, and links to
+  // any other scheme become plain text. The tree is rebuilt from the whole
+  // text on every streamed delta, so formatting and citation buttons
+  // appear as soon as their closing mark arrives.
+  //
+  // Blocks:  {t:'p', c:[inline]} {t:'h', c} {t:'ul'|'ol', start, items:[[inline]]}
+  //          {t:'pre', v} {t:'quote', c}
+  // Inlines: {t:'text', v} {t:'strong'|'em', c} {t:'code', v} {t:'link', href, c} {t:'br'}
+
+  var MD_MAX_DEPTH = 8;
+  var SAFE_URL_RE = /^https?:\/\/[^\s<>"'`]+$/i;
+
+  function safeHref(url) {
+    url = String(url || '').trim();
+    if (!SAFE_URL_RE.test(url)) return '';
+    try {
+      var u = new URL(url);
+      return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : '';
+    } catch (e) {
+      return '';
+    }
+  }
+
+  function parseInline(s, depth) {
+    var out = [];
+    var buf = '';
+    depth = depth || 0;
+    function flush() { if (buf) { out.push({ t: 'text', v: buf }); buf = ''; } }
+    function push(node) { flush(); out.push(node); }
+    var i = 0;
+    var n = s.length;
+    while (i < n) {
+      var ch = s.charAt(i);
+      var rest;
+      if (ch === '\\' && i + 1 < n && /[\\`*_\[\]()#>!~-]/.test(s.charAt(i + 1))) {
+        buf += s.charAt(i + 1);
+        i += 2;
+        continue;
+      }
+      if (ch === '\n') { push({ t: 'br' }); i++; continue; }
+      if (ch === '`') {
+        var ticks = /^`+/.exec(s.slice(i))[0];
+        var close = s.indexOf(ticks, i + ticks.length);
+        if (close > i) {
+          push({ t: 'code', v: s.slice(i + ticks.length, close).replace(/\n/g, ' ') });
+          i = close + ticks.length;
+          continue;
+        }
+        buf += ticks;
+        i += ticks.length;
+        continue;
+      }
+      if (depth < MD_MAX_DEPTH && (s.substr(i, 2) === '**' || s.substr(i, 2) === '__')) {
+        var mark = s.substr(i, 2);
+        var end = s.indexOf(mark, i + 2);
+        if (end > i + 2 && !/\s/.test(s.charAt(i + 2)) && !/\s/.test(s.charAt(end - 1))) {
+          push({ t: 'strong', c: parseInline(s.slice(i + 2, end), depth + 1) });
+          i = end + 2;
+          continue;
+        }
+      }
+      if (depth < MD_MAX_DEPTH && (ch === '*' || ch === '_') && s.charAt(i + 1) !== ch) {
+        var prev = i > 0 ? s.charAt(i - 1) : ' ';
+        // "_" inside a word (snake_case, miR_21) is not emphasis.
+        var opens = !/\s/.test(s.charAt(i + 1) || ' ') && (ch === '*' || !/[A-Za-z0-9]/.test(prev));
+        if (opens) {
+          var j = i + 1;
+          var found = -1;
+          while ((j = s.indexOf(ch, j)) > i + 1) {
+            var after = s.charAt(j + 1);
+            if (s.charAt(j - 1) !== ' ' && s.charAt(j + 1) !== ch && (ch === '*' || !/[A-Za-z0-9]/.test(after))) { found = j; break; }
+            j++;
+          }
+          if (found > 0) {
+            push({ t: 'em', c: parseInline(s.slice(i + 1, found), depth + 1) });
+            i = found + 1;
+            continue;
+          }
+        }
+      }
+      if (ch === '!' && s.charAt(i + 1) === '[') {
+        // An image: only its alt text is shown.
+        rest = /^!\[([^\]\n]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s+"[^"]*")?\)/.exec(s.slice(i));
+        if (rest) {
+          if (rest[1]) buf += rest[1];
+          i += rest[0].length;
+          continue;
+        }
+      }
+      if (ch === '[') {
+        rest = /^\[([^\]\n]+)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s+"[^"]*")?\)/.exec(s.slice(i));
+        if (rest) {
+          var href = safeHref(rest[2]);
+          var label = depth < MD_MAX_DEPTH ? parseInline(rest[1], depth + 1) : [{ t: 'text', v: rest[1] }];
+          if (href) push({ t: 'link', href: href, c: label });
+          else { flush(); out.push.apply(out, label); }
+          i += rest[0].length;
+          continue;
+        }
+      }
+      if ((ch === 'h' || ch === 'H') && /[\s(]/.test(i > 0 ? s.charAt(i - 1) : ' ')) {
+        rest = /^https?:\/\/[^\s<>"'`\[\]]+/i.exec(s.slice(i));
+        if (rest) {
+          var url = rest[0].replace(/[.,;:!?)]+$/, '');
+          var h2 = safeHref(url);
+          if (h2) {
+            push({ t: 'link', href: h2, c: [{ t: 'text', v: url }] });
+            i += url.length;
+            continue;
+          }
+        }
+      }
+      buf += ch;
+      i++;
+    }
+    flush();
+    return out;
+  }
+
+  function parseMarkdown(text) {
+    var lines = String(text || '').replace(/\r\n?/g, '\n').split('\n');
+    var blocks = [];
+    var para = null;
+    var list = null;
+    function endPara() {
+      if (para) { blocks.push({ t: 'p', c: parseInline(para.join('\n')) }); para = null; }
+    }
+    function endList() {
+      if (list) {
+        blocks.push({ t: list.t, start: list.start, items: list.items.map(function (it) { return parseInline(it); }) });
+        list = null;
+      }
+    }
+    for (var k = 0; k < lines.length; k++) {
+      var line = lines[k];
+      var m;
+      if ((m = /^\s*(```|~~~)/.exec(line))) {
+        endPara(); endList();
+        var fence = m[1];
+        var code = [];
+        k++;
+        while (k < lines.length && lines[k].trim().indexOf(fence) !== 0) { code.push(lines[k]); k++; }
+        blocks.push({ t: 'pre', v: code.join('\n') });
+        continue;
+      }
+      if (!line.trim()) { endPara(); endList(); continue; }
+      if ((m = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line))) {
+        endPara(); endList();
+        blocks.push({ t: 'h', c: parseInline(m[2]) });
+        continue;
+      }
+      if ((m = /^\s*[-*+•]\s+(.*)$/.exec(line)) && !/^\s*([-*_])\s*\1\s*\1[\s\1]*$/.test(line)) {
+        endPara();
+        if (!list || list.t !== 'ul') { endList(); list = { t: 'ul', start: 1, items: [] }; }
+        list.items.push(m[1]);
+        continue;
+      }
+      if ((m = /^\s*(\d{1,9})[.)]\s+(.*)$/.exec(line))) {
+        endPara();
+        if (!list || list.t !== 'ol') { endList(); list = { t: 'ol', start: parseInt(m[1], 10), items: [] }; }
+        list.items.push(m[2]);
+        continue;
+      }
+      if ((m = /^\s*>\s?(.*)$/.exec(line))) {
+        endPara(); endList();
+        var last = blocks[blocks.length - 1];
+        if (last && last.t === 'quote' && last.open) last.src.push(m[1]);
+        else blocks.push({ t: 'quote', src: [m[1]], open: true });
+        continue;
+      }
+      if (list && /^\s{2,}\S/.test(line)) {
+        list.items[list.items.length - 1] += ' ' + line.trim();
+        continue;
+      }
+      endList();
+      if (!para) para = [];
+      para.push(line);
+    }
+    endPara(); endList();
+    return blocks.map(function (b) {
+      if (b.t === 'quote') return { t: 'quote', c: parseInline(b.src.join('\n')) };
+      return b;
+    });
+  }
+
+  // plainMarkdown is the text of a Markdown answer without its marks, for
+  // copying.
+  function plainMarkdown(text) {
+    function inl(nodes) {
+      return nodes.map(function (x) {
+        if (x.t === 'text' || x.t === 'code') return x.v;
+        if (x.t === 'br') return '\n';
+        if (x.t === 'link') return inl(x.c) + (inl(x.c) === x.href ? '' : ' (' + x.href + ')');
+        return inl(x.c || []);
+      }).join('');
+    }
+    return parseMarkdown(text).map(function (b) {
+      if (b.t === 'pre') return b.v;
+      if (b.t === 'ul') return b.items.map(function (it) { return '- ' + inl(it); }).join('\n');
+      if (b.t === 'ol') return b.items.map(function (it, i) { return (b.start + i) + '. ' + inl(it); }).join('\n');
+      return inl(b.c);
+    }).join('\n\n');
+  }
+
+  // buildMarkdown appends the DOM of parseMarkdown(text) to parent. text
+  // leaves go through textNode(doc, text, parent), which the chat uses to
+  // turn citation markers into buttons.
+  function buildMarkdown(doc, parent, text, textNode) {
+    function inline(el, nodes) {
+      nodes.forEach(function (x) {
+        var e;
+        switch (x.t) {
+          case 'text': textNode(doc, x.v, el); return;
+          case 'br': el.appendChild(doc.createElement('br')); return;
+          case 'code': e = doc.createElement('code'); e.textContent = x.v; break;
+          case 'strong': e = doc.createElement('strong'); inline(e, x.c); break;
+          case 'em': e = doc.createElement('em'); inline(e, x.c); break;
+          case 'link':
+            e = doc.createElement('a');
+            e.setAttribute('href', x.href);
+            e.setAttribute('target', '_blank');
+            e.setAttribute('rel', 'noopener noreferrer nofollow');
+            e.className = 'cp-link';
+            inline(e, x.c);
+            break;
+          default: return;
+        }
+        el.appendChild(e);
+      });
+    }
+    parseMarkdown(text).forEach(function (b) {
+      var e;
+      if (b.t === 'pre') {
+        e = doc.createElement('pre');
+        var c = doc.createElement('code');
+        c.textContent = b.v;
+        e.appendChild(c);
+      } else if (b.t === 'ul' || b.t === 'ol') {
+        e = doc.createElement(b.t);
+        if (b.t === 'ol' && b.start !== 1) e.setAttribute('start', String(b.start));
+        b.items.forEach(function (it) {
+          var li = doc.createElement('li');
+          inline(li, it);
+          e.appendChild(li);
+        });
+      } else {
+        e = doc.createElement(b.t === 'h' ? 'p' : b.t === 'quote' ? 'blockquote' : 'p');
+        if (b.t === 'h') e.className = 'cp-md-h';
+        inline(e, b.c);
+      }
+      parent.appendChild(e);
+    });
+  }
+
   function errorKind(code) {
     var c = String(code || '').toLowerCase();
     if (!c) return 'generic';
@@ -332,6 +639,7 @@
       refs: {},
       summaries: {},
       summaryErrors: {},
+      suggestions: {},
       messages: [],
       pending: null,
       cooldownUntil: 0,
@@ -391,9 +699,11 @@
     var pickerSelect = h('select', { className: 'cp-select', id: uid('picker'), 'data-testid': 'cp-paper-picker' });
     var picker = h('label', { className: 'cp-picker', 'for': uid('picker'), hidden: true }, [pickerLabelText, pickerSelect]);
     var titleEl = h('p', { className: 'cp-title', 'data-testid': 'cp-paper-title' });
+    var authorsEl = h('p', { className: 'cp-authors', hidden: true, 'data-testid': 'cp-authors' });
     var metaEl = h('p', { className: 'cp-meta' });
     header.appendChild(picker);
     header.appendChild(titleEl);
+    header.appendChild(authorsEl);
     header.appendChild(metaEl);
 
     // Summary box
@@ -404,19 +714,41 @@
     var keyPoints = h('ul', { className: 'cp-keypoints', 'aria-labelledby': uid('kp-h') });
     var summaryNote = h('p', { className: 'cp-note', 'data-testid': 'cp-summary-note' });
     var summaryRetry = h('button', { type: 'button', className: 'cp-btn cp-btn--link', hidden: true });
-    var summaryBox = h('section', { className: 'cp-summary', 'aria-labelledby': uid('sum-h'), 'aria-busy': 'false' }, [
-      h('div', { className: 'cp-summary-head' }, [summaryHeading, langToggle]),
+    var summaryToggle = h('button', {
+      type: 'button', className: 'cp-btn cp-btn--link cp-summary-toggle', 'aria-expanded': 'true',
+      'aria-controls': uid('sum-body'), 'data-testid': 'cp-summary-toggle'
+    });
+    // Shown when the summary is not in the reader's language: why, and
+    // what would give one (a Chinese abstract or a configured model).
+    var summaryNotice = h('p', { className: 'cp-summary-notice', hidden: true, 'data-testid': 'cp-summary-notice' });
+    var summaryTextLang = h('p', { className: 'cp-textlang', hidden: true, 'data-testid': 'cp-summary-textlang' });
+    var summaryBody = h('div', { className: 'cp-summary-body', id: uid('sum-body'), 'data-testid': 'cp-summary-body' }, [
+      summaryNotice,
+      summaryTextLang,
       summaryText,
       summaryRetry,
       keyPointsTitle,
       keyPoints,
       summaryNote
     ]);
+    var summaryBox = h('section', { className: 'cp-summary', 'aria-labelledby': uid('sum-h'), 'aria-busy': 'false', 'data-testid': 'cp-summary' }, [
+      h('div', { className: 'cp-summary-head' }, [summaryHeading, h('span', { className: 'cp-summary-tools' }, [summaryToggle, langToggle])]),
+      summaryBody
+    ]);
+
+    // The paper's whole reference list, collapsed.
+    var refsBrowserTitle = h('summary', { className: 'cp-allrefs-title' });
+    var refsBrowserList = h('ol', { className: 'cp-ref-list' });
+    var refsBrowser = h('details', { className: 'cp-allrefs', hidden: true, 'data-testid': 'cp-references' }, [refsBrowserTitle, refsBrowserList]);
 
     // Chat
     var chatTitle = h('h3', { className: 'cp-sr-only', id: uid('chat-h') });
     var clearBtn = h('button', { type: 'button', className: 'cp-btn cp-btn--link cp-clear', hidden: true });
     var emptyEl = h('p', { className: 'cp-empty' });
+    var suggestTitle = h('p', { className: 'cp-suggest-title', id: uid('sug-h') });
+    var suggestList = h('div', { className: 'cp-suggest-list', role: 'group', 'aria-labelledby': uid('sug-h') });
+    var suggestBox = h('div', { className: 'cp-suggest', hidden: true, 'data-testid': 'cp-suggestions' }, [suggestTitle, suggestList]);
+    var emptyBox = h('div', { className: 'cp-empty-box' }, [emptyEl, suggestBox]);
     var list = h('div', {
       className: 'cp-messages',
       role: 'log',
@@ -462,6 +794,7 @@
 
     root.appendChild(header);
     root.appendChild(summaryBox);
+    root.appendChild(refsBrowser);
     root.appendChild(chat);
     root.appendChild(popover);
     rootElement.appendChild(root);
@@ -482,6 +815,7 @@
       chatTitle.textContent = t.chatLabel;
       clearBtn.textContent = t.clear;
       emptyEl.textContent = t.empty;
+      suggestTitle.textContent = t.suggested;
       questionLabel.textContent = t.questionLabel;
       textarea.setAttribute('placeholder', t.placeholder);
       hintEl.textContent = t.hint;
@@ -489,6 +823,8 @@
       askBtn.textContent = t.ask;
       renderHeader();
       renderSummary();
+      renderRefsBrowser();
+      renderSuggestions();
       renderMessages();
       updateControls();
     }
@@ -499,10 +835,13 @@
       var t = T();
       var p = state.paper;
       metaEl.textContent = '';
+      authorsEl.textContent = '';
+      authorsEl.hidden = true;
       titleEl.classList.remove('cp-error-text');
       if (state.paperError) {
         titleEl.textContent = state.paperError === 'not_found' ? t.paperNotFound :
-          state.paperError === 'no_papers' ? t.noPapers : t.paperError;
+          state.paperError === 'no_papers' ? t.noPapers :
+            state.paperError === 'origin' ? t.err.origin : t.paperError;
         titleEl.classList.add('cp-error-text');
         return;
       }
@@ -512,6 +851,14 @@
       }
       var title = state.lang === 'zh_CN' && p.title_zh ? p.title_zh : p.title;
       titleEl.textContent = title || p.id;
+      var authors = Array.isArray(p.authors) ? p.authors.filter(Boolean).map(String) : [];
+      if (authors.length) {
+        // Long author lists are shortened; the full list is in the title.
+        var shown = authors.length > 6 ? authors.slice(0, 3).join(', ') + ' ' + t.etAl : authors.join(', ');
+        authorsEl.textContent = shown;
+        authorsEl.setAttribute('title', authors.join(', '));
+        authorsEl.hidden = false;
+      }
       var bits = [];
       if (p.journal) bits.push(p.journal);
       if (p.year) bits.push(String(p.year));
@@ -522,6 +869,81 @@
         metaEl.appendChild(h('a', { href: href, target: '_blank', rel: 'noopener', className: 'cp-link', text: 'doi:' + doiText(p.doi) }));
       }
     }
+
+    function renderRefsBrowser() {
+      var t = T();
+      var refs = state.paper && Array.isArray(state.paper.references) ? state.paper.references.filter(function (r) { return r && r.n !== undefined; }) : [];
+      refsBrowser.hidden = refs.length === 0;
+      refsBrowserTitle.textContent = fmt(t.allRefs, { n: refs.length });
+      refsBrowserList.textContent = '';
+      refs.forEach(function (r) {
+        refsBrowserList.appendChild(h('li', { className: 'cp-ref', id: uid('ref-' + r.n), 'data-ref': String(r.n) },
+          refContent({ n: r.n, text: String(r.text || ''), doi: r.doi || '' })));
+      });
+    }
+
+    // -- suggested questions ---------------------------------------------
+
+    function loadSuggestions(lang) {
+      var id = state.paperId;
+      var gen = state.gen;
+      if (!id || state.suggestions[lang] !== undefined) { renderSuggestions(); return; }
+      state.suggestions[lang] = null; // in flight
+      requestJSON(api('/papers/' + encodeURIComponent(id) + '/questions?lang=' + encodeURIComponent(lang))).then(function (s) {
+        if (!current(gen)) return;
+        state.suggestions[lang] = Array.isArray(s.questions) ? s.questions.filter(function (q) { return typeof q === 'string' && q; }).slice(0, 6) : [];
+        renderSuggestions();
+      }, function () {
+        // Suggestions are a convenience: without them the chat still works.
+        if (!current(gen)) return;
+        state.suggestions[lang] = [];
+        renderSuggestions();
+      });
+    }
+
+    function renderSuggestions() {
+      var qs = state.suggestions[state.lang];
+      suggestList.textContent = '';
+      var show = Array.isArray(qs) && qs.length > 0 && !state.paperError;
+      suggestBox.hidden = !show;
+      if (!show) return;
+      qs.forEach(function (q) {
+        suggestList.appendChild(h('button', { type: 'button', className: 'cp-chip', 'data-testid': 'cp-suggestion', text: q }));
+      });
+    }
+
+    on(suggestList, 'click', function (e) {
+      var b = e.target && e.target.closest ? e.target.closest('.cp-chip') : null;
+      if (!b || askBtn.disabled) return;
+      ask(b.textContent);
+    });
+
+    // -- summary collapse --------------------------------------------------
+
+    function narrow() {
+      try { return !!(global.matchMedia && global.matchMedia('(max-width: 520px)').matches); } catch (e) { return false; }
+    }
+
+    // The summary starts collapsed on a narrow screen, so the chat gets
+    // the room; the reader's own choice is kept for the tab.
+    state.summaryOpen = (function () {
+      var saved = storageGet('summary-open');
+      return typeof saved === 'boolean' ? saved : !narrow();
+    })();
+
+    function applySummaryOpen() {
+      var t = T();
+      summaryBody.hidden = !state.summaryOpen;
+      summaryToggle.setAttribute('aria-expanded', state.summaryOpen ? 'true' : 'false');
+      summaryToggle.textContent = state.summaryOpen ? t.hideSummary : t.showSummary;
+      summaryBox.setAttribute('data-open', state.summaryOpen ? 'true' : 'false');
+    }
+
+    on(summaryToggle, 'click', function () {
+      state.summaryOpen = !state.summaryOpen;
+      storageSet('summary-open', state.summaryOpen);
+      applySummaryOpen();
+    });
 
     function renderPicker() {
       var show = state.pickMode && state.papers.length > 1;
@@ -607,15 +1029,19 @@
       state.refs = {};
       state.summaries = {};
       state.summaryErrors = {};
+      state.suggestions = {};
       state.messages = loadConversation(id);
       if (state.pickMode) storageSet('picked', id);
       renderPicker();
       renderHeader();
       renderSummary();
+      renderRefsBrowser();
+      renderSuggestions();
       renderMessages();
       updateControls();
       loadPaper(id);
       loadSummary(state.lang);
+      loadSuggestions(state.lang);
       connect();
       if (changed && typeof opts.onPaperChange === 'function') {
         try { opts.onPaperChange(id); } catch (e) { /* ignore */ }
@@ -634,6 +1060,7 @@
           if (r && r.n !== undefined) state.refs[r.n] = r;
         });
         renderHeader();
+        renderRefsBrowser();
         // Citation markers depend on the reference list: re-render answers.
         renderMessages();
         if (typeof opts.onPaperLoad === 'function') {
@@ -644,7 +1071,30 @@
         state.paperError = err.code === 'not_found' || err.status === 404 ? 'not_found' : 'error';
         renderHeader();
         updateControls();
+        if (err.code === 'network') checkOrigin(gen);
       });
+    }
+
+    // checkOrigin asks the server whether this page's origin may use it:
+    // a browser hides a refused cross-origin answer behind the same
+    // error as a network failure, and the reader should not be told to
+    // check a connection that is fine.
+    function checkOrigin(gen) {
+      global.fetch(api('/origin'), { headers: { Accept: 'application/json' } }).then(function (res) {
+        return res.json();
+      }).then(function (o) {
+        if (!current(gen) || !o || o.allowed !== false) return;
+        state.paperError = 'origin';
+        disconnect();
+        if (global.console && global.console.error) {
+          global.console.error('ChatPaper: ' + (o.message || ('origin ' + o.origin + ' is not allowed')) +
+            ' [setting: ' + (o.setting || 'CHATPAPER_ALLOWED_ORIGINS') + '; server: ' + (base || global.location.origin) + ']');
+        }
+        renderHeader();
+        renderSummary();
+        renderSuggestions();
+        updateControls();
+      }, function () { /* the server is unreachable: the network message stands */ });
     }
 
     // -- summary -----------------------------------------------------------
@@ -677,11 +1127,18 @@
       keyPoints.textContent = '';
       summaryNote.textContent = '';
       summaryRetry.hidden = true;
+      summaryNotice.hidden = true;
+      summaryTextLang.hidden = true;
+      summaryText.removeAttribute('lang');
+      keyPoints.removeAttribute('lang');
       summaryText.classList.remove('cp-error-text', 'cp-muted');
       summaryBox.setAttribute('aria-busy', s === null ? 'true' : 'false');
+      applySummaryOpen();
       if (!s) {
         summaryHeading.textContent = t.summaryHeading;
-        if (err) {
+        if (state.paperError === 'origin') {
+          summaryText.textContent = '';
+        } else if (err) {
           summaryText.textContent = t.summaryError;
           summaryText.classList.add('cp-error-text');
           summaryRetry.hidden = false;
@@ -695,6 +1152,19 @@
         return;
       }
       summaryHeading.textContent = s.heading || t.summaryHeading;
+      if (s.notice) {
+        summaryNotice.textContent = String(s.notice);
+        summaryNotice.hidden = false;
+      }
+      // Text in another language than the reader's is labelled and
+      // marked up as such (screen readers switch voice on lang).
+      var textLang = s.text_lang && s.text_lang !== state.lang && I18N[s.text_lang] ? s.text_lang : '';
+      if (textLang) {
+        summaryTextLang.textContent = t.inEnglish;
+        summaryTextLang.hidden = false;
+        summaryText.setAttribute('lang', I18N[textLang].htmlLang);
+        keyPoints.setAttribute('lang', I18N[textLang].htmlLang);
+      }
       summaryText.textContent = s.summary || '';
       var points = Array.isArray(s.key_points) ? s.key_points : [];
       points.forEach(function (kp) { keyPoints.appendChild(h('li', { text: String(kp) })); });
@@ -720,7 +1190,12 @@
       clearTimeout(saveTimer);
       saveTimer = null;
       if (!state.paperId) return;
-      var msgs = state.messages.slice(-MAX_STORED_MESSAGES);
+      var msgs = state.messages.slice(-MAX_STORED_MESSAGES).map(function (m) {
+        if (!m.copied && !m.feedbackOpen && !m.stage) return m;
+        var c = {};
+        Object.keys(m).forEach(function (k) { if (k !== 'copied' && k !== 'feedbackOpen' && k !== 'stage') c[k] = m[k]; });
+        return c;
+      });
       storageSet(convKey(state.paperId), msgs.length ? { v: 1, messages: msgs } : null);
     }
 
@@ -759,35 +1234,79 @@
       list.scrollTop = list.scrollHeight;
     }
 
+    // listScrolls reports whether the messages scroll inside their own
+    // box (wide screens) rather than with the page (narrow screens, one
+    // scroll).
+    function listScrolls() {
+      var cs = global.getComputedStyle ? global.getComputedStyle(list) : null;
+      return !!cs && (cs.overflowY === 'auto' || cs.overflowY === 'scroll');
+    }
+
+    // scrollToMsg brings a message's start to the top of the view, so a
+    // new answer is read from its beginning, not its end.
+    function scrollToMsg(el) {
+      if (!el) return;
+      if (listScrolls()) {
+        list.scrollTop = Math.max(0, el.offsetTop - 8);
+      } else if (el.scrollIntoView) {
+        try { el.scrollIntoView({ block: 'start' }); } catch (e) { el.scrollIntoView(true); }
+      }
+    }
+
     function renderMessages() {
       hidePopover();
       msgEls = {};
       list.textContent = '';
       if (!state.messages.length) {
-        list.appendChild(emptyEl);
+        list.appendChild(emptyBox);
       } else {
         state.messages.forEach(function (m, i) { list.appendChild(renderMessage(m, i)); });
       }
       clearBtn.hidden = state.messages.length === 0;
-      scrollToBottom();
+      if (listScrolls()) scrollToBottom();
     }
 
     function appendMessage(m) {
-      if (emptyEl.parentNode === list) list.removeChild(emptyEl);
-      var stick = nearBottom();
-      list.appendChild(renderMessage(m, state.messages.length - 1));
+      if (emptyBox.parentNode === list) list.removeChild(emptyBox);
+      var el = renderMessage(m, state.messages.length - 1);
+      list.appendChild(el);
       clearBtn.hidden = false;
-      if (stick || m.role === 'user') scrollToBottom();
+      // After the composer has settled (it empties and shrinks on send).
+      if (m.role === 'user') {
+        answerStart = { el: el, moved: false };
+        setTimeout(keepStart, 0);
+      }
+      else if (m.role === 'error' && listScrolls() && nearBottom()) scrollToBottom();
     }
 
+    var textTimers = {}; // message key -> pending streamed re-render
+
+    // answerStart is the question whose answer is being read. While the
+    // answer grows the view keeps the question at its top (at the end of
+    // the page it cannot get there until the answer is long enough), and
+    // never follows the answer's end; once the reader scrolls, it stays
+    // where they put it.
+    var answerStart = { el: null, moved: true };
+
+    function keepStart() {
+      if (answerStart.moved || !answerStart.el || !answerStart.el.isConnected) return;
+      scrollToMsg(answerStart.el);
+    }
+
+    function readerScrolled() { answerStart.moved = true; }
+    on(global, 'wheel', readerScrolled, true);
+    on(global, 'touchmove', readerScrolled, true);
+    on(list, 'keydown', function (e) { if (/^(Page|Arrow|Home|End)/.test(e.key || '')) readerScrolled(); });
+
     function rerenderMessage(m) {
+      clearTimeout(textTimers[m.key]);
+      delete textTimers[m.key];
       var rec = msgEls[m.key];
-      var stick = nearBottom();
       var idx = state.messages.indexOf(m);
+      if (rec && pop.anchor && rec.el.contains(pop.anchor)) hidePopover();
       var el = renderMessage(m, idx);
       if (rec && rec.el.parentNode === list) list.replaceChild(el, rec.el);
       else list.appendChild(el);
-      if (stick) scrollToBottom();
     }
 
     function renderMessage(m, idx) {
@@ -803,7 +1322,7 @@
         return el;
       }
       if (m.role === 'error') {
-        var kind = errorKind(m.code);
+        var kind = m.code === 'origin' ? 'origin' : errorKind(m.code);
         var children = [
           h('span', { className: 'cp-error-icon', 'aria-hidden': 'true', text: '!' }),
           h('span', { className: 'cp-sr-only', text: t.errorTitle + t.sp }),
@@ -813,9 +1332,14 @@
           children.push(h('span', { className: 'cp-error-detail', text: ' ' + m.message }));
         }
         if (m.retryAfter > 0) children.push(h('span', { text: t.sp + fmt(t.retryIn, { s: Math.ceil(m.retryAfter) }) }));
-        el = h('div', { className: 'cp-msg cp-msg--error', 'data-testid': 'cp-error' }, [
+        el = h('div', { className: 'cp-msg cp-msg--error', 'data-testid': 'cp-error', 'data-code': m.code || null }, [
           h('p', { className: 'cp-error-note' }, children)
         ]);
+        if (m.question && kind !== 'too_long' && kind !== 'not_found' && kind !== 'bad_request') {
+          el.appendChild(h('div', { className: 'cp-answer-actions' }, [
+            h('button', { type: 'button', className: 'cp-btn cp-btn--secondary cp-retry', 'data-cp-action': 'retry', 'data-msg': m.key, 'data-testid': 'cp-retry', text: t.retryQuestion })
+          ]));
+        }
         msgEls[m.key] = { el: el };
         return el;
       }
@@ -840,15 +1364,13 @@
           t.notCovered
         ]));
       }
-      var textEl = h('div', { className: 'cp-answer-text' });
+      var textEl = h('div', { className: 'cp-answer-text cp-md' });
       bubble.appendChild(textEl);
       if (streaming && !m.text) {
         textEl.appendChild(h('span', { className: 'cp-thinking', 'data-testid': 'cp-thinking', 'data-stage': m.stage || null }, [
           h('span', { className: 'cp-dots', 'aria-hidden': 'true' }, [h('span'), h('span'), h('span')]),
           (m.stage && t.stage[m.stage]) || t.thinking
         ]));
-      } else if (streaming) {
-        textEl.appendChild(doc.createTextNode(m.text));
       } else {
         renderAnswerText(textEl, m);
       }
@@ -863,26 +1385,111 @@
         if (passEl) bubble.appendChild(passEl);
         var refsEl = renderRefList(m);
         if (refsEl) bubble.appendChild(refsEl);
-        if (m.status === 'done' && m.mode) {
+        var srcEl = renderSources(m);
+        if (srcEl) bubble.appendChild(srcEl);
+        // A refusal quotes nothing: it is not footed as a quotation.
+        if (m.status === 'done' && m.mode && m.answerable !== false) {
           bubble.appendChild(h('p', { className: 'cp-answer-meta', text: m.mode === 'llm' ? t.modeLLM : t.modeExtractive }));
         }
+        el.appendChild(renderActions(m));
       }
       msgEls[m.key] = { el: el, textEl: textEl };
       return el;
     }
 
+    function renderActions(m) {
+      var t = T();
+      var bar = h('div', { className: 'cp-answer-actions' });
+      if (m.text) {
+        bar.appendChild(h('button', {
+          type: 'button', className: 'cp-btn cp-btn--ghost cp-copy', 'data-cp-action': 'copy', 'data-msg': m.key,
+          'data-testid': 'cp-copy', text: m.copied === 'ok' ? t.copied : m.copied === 'fail' ? t.copyFailed : t.copy
+        }));
+      }
+      if ((m.status === 'interrupted' || m.status === 'stopped') && m.question) {
+        bar.appendChild(h('button', { type: 'button', className: 'cp-btn cp-btn--secondary cp-retry', 'data-cp-action': 'retry', 'data-msg': m.key, 'data-testid': 'cp-retry', text: t.retryQuestion }));
+      }
+      if (m.status === 'done' && m.questionId) {
+        var rate = h('span', { className: 'cp-rate', role: 'group' });
+        [['up', '👍', t.helpful], ['down', '👎', t.notHelpful]].forEach(function (r) {
+          rate.appendChild(h('button', {
+            type: 'button', className: 'cp-btn cp-btn--ghost cp-rate-btn', 'data-cp-action': 'rate-' + r[0], 'data-msg': m.key,
+            'data-testid': 'cp-rate-' + r[0], 'aria-pressed': m.rating === r[0] ? 'true' : 'false', title: r[2]
+          }, [h('span', { 'aria-hidden': 'true', text: r[1] }), h('span', { className: 'cp-rate-label', text: r[2] })]));
+        });
+        bar.appendChild(rate);
+      }
+      var wrap = h('div', { className: 'cp-answer-foot' }, [bar]);
+      if (m.feedbackOpen) {
+        var note = h('textarea', { className: 'cp-input cp-note-input', rows: '2', maxlength: '2000', 'data-testid': 'cp-feedback-note',
+          'aria-label': m.rating === 'down' ? t.notePrompt : t.notePromptUp, placeholder: m.rating === 'down' ? t.notePrompt : t.notePromptUp });
+        wrap.appendChild(h('div', { className: 'cp-feedback' }, [
+          note,
+          h('button', { type: 'button', className: 'cp-btn cp-btn--primary', 'data-cp-action': 'send-note', 'data-msg': m.key, 'data-testid': 'cp-feedback-send', text: t.sendNote })
+        ]));
+      }
+      if (m.feedbackSent || m.feedbackError) {
+        wrap.appendChild(h('p', { className: 'cp-note' + (m.feedbackError ? ' cp-error-text' : ''), role: 'status', 'data-testid': 'cp-feedback-status',
+          text: m.feedbackError ? t.feedbackFailed : t.thanks }));
+      }
+      return wrap;
+    }
+
+    // renderSources shows the passages an answer was drawn from, collapsed;
+    // for a refusal, the closest passages, each marked as not judged
+    // relevant.
+    function renderSources(m) {
+      var refused = m.status === 'done' && m.answerable === false;
+      var src = refused && Array.isArray(m.closest) && m.closest.length ? m.closest : (Array.isArray(m.sources) ? m.sources : []);
+      src = src.filter(function (x) { return x && typeof x === 'object' && x.text; });
+      if (!src.length) return null;
+      var t = T();
+      var ol = h('ol', { className: 'cp-source-list' });
+      src.forEach(function (x) {
+        var kind = String(x.kind || '');
+        var label = t.kinds[kind] || kind;
+        if (kind === 'reference' && x.n) label += ' [' + x.n + ']';
+        var head = [h('span', { className: 'cp-source-kind', text: label })];
+        // A body passage's section title, or a caption's label ("Figure 1").
+        if (x.section) head.push(h('span', { className: 'cp-source-section', 'data-testid': 'cp-source-section', text: (kind === 'body' ? '§' : '') + String(x.section) }));
+        if (refused || x.relevant === false) head.push(h('span', { className: 'cp-badge', 'data-testid': 'cp-not-relevant', text: t.notRelevant }));
+        var body = h('p', { className: 'cp-source-text' });
+        // Citation markers in a body passage work as in the answer.
+        if (kind === 'body' || kind === 'caption') appendCited(body, String(x.text), m, knownRef(m));
+        else body.textContent = String(x.text);
+        var li = h('li', { className: 'cp-source', 'data-kind': kind || null, 'data-passage': x.id || null, 'data-testid': 'cp-source' }, [
+          h('p', { className: 'cp-source-head' }, head),
+          body
+        ]);
+        var list0 = Array.isArray(x.cites) ? x.cites : Array.isArray(x.citations) ? x.citations : [];
+        var cites = list0.map(function (c) { return c && typeof c === 'object' ? c.n : c; }).filter(function (n) { return Number(n) > 0; });
+        if (cites.length) {
+          li.appendChild(h('p', { className: 'cp-source-cites', text: fmt(t.sourceCites, { list: cites.map(function (n) { return '[' + n + ']'; }).join(' ') }) }));
+        }
+        ol.appendChild(li);
+      });
+      return h('details', { className: 'cp-sources' + (refused ? ' cp-sources--closest' : ''), 'data-testid': 'cp-sources' }, [
+        h('summary', { className: 'cp-sources-title', text: fmt(refused ? t.closest : t.sources, { n: src.length }) }),
+        ol
+      ]);
+    }
+
     function renderAnswerText(textEl, m) {
-      renderCitedText(textEl, m.text || '', m);
+      var known = knownRef(m);
+      buildMarkdown(doc, textEl, m.text || '', function (d, text, parent) { appendCited(parent, text, m, known); });
     }
 
     // renderCitedText writes text with its bracketed citations as buttons
     // that open the reference popover of message m.
-    function renderCitedText(textEl, text, m) {
+    function renderCitedText(el, text, m) { appendCited(el, text, m, knownRef(m)); }
+
+    // appendCited appends text to parent with its citation markers as
+    // buttons that open the reference popover.
+    function appendCited(parent, text, m, known) {
       var t = T();
-      var known = knownRef(m);
       parseCitations(text, known).forEach(function (seg) {
         if (seg.type === 'text') {
-          textEl.appendChild(doc.createTextNode(seg.text));
+          parent.appendChild(doc.createTextNode(seg.text));
           return;
         }
         var group = h('span', { className: 'cp-cite-group' });
@@ -912,11 +1519,11 @@
           }));
         });
         group.appendChild(doc.createTextNode(seg.trail || ']'));
-        textEl.appendChild(group);
+        parent.appendChild(group);
       });
     }
 
-    function renderRefList(m) {
+    function citedEntries(m) {
       var known = knownRef(m);
       var nums = citedNumbers(m.text || '', known);
       var seen = {};
@@ -926,7 +1533,101 @@
         if (n && !seen[n]) { seen[n] = true; nums.push(n); }
       });
       nums.sort(function (a, b) { return a - b; });
-      var entries = nums.map(function (n) { return refEntry(m, n); }).filter(Boolean);
+      return nums.map(function (n) { return refEntry(m, n); }).filter(Boolean);
+    }
+
+    // copyText is an answer as text: without Markdown marks, followed by
+    // the references it cites.
+    function copyText(m) {
+      var t = T();
+      var out = plainMarkdown(m.text || '');
+      var refs = citedEntries(m);
+      if (refs.length) {
+        out += '\n\n' + t.copyRefs + ':\n' + refs.map(function (r) {
+          var href = doiURL(r.doi);
+          return '[' + r.n + '] ' + r.text + (href ? ' ' + href : '');
+        }).join('\n');
+      }
+      return out;
+    }
+
+    function writeClipboard(text) {
+      var nav = global.navigator;
+      if (nav && nav.clipboard && typeof nav.clipboard.writeText === 'function') {
+        return nav.clipboard.writeText(text);
+      }
+      return new Promise(function (resolve, reject) {
+        var ta = h('textarea', { className: 'cp-sr-only', 'aria-hidden': 'true' });
+        ta.value = text;
+        root.appendChild(ta);
+        ta.select();
+        var ok = false;
+        try { ok = doc.execCommand('copy'); } catch (e) { ok = false; }
+        root.removeChild(ta);
+        if (ok) resolve(); else reject(new Error('copy refused'));
+      });
+    }
+
+    function sendFeedback(m, note) {
+      return requestJSON(api('/papers/' + encodeURIComponent(state.paperId) + '/feedback'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
+        body: JSON.stringify({ question_id: m.questionId, rating: m.rating || 'none', note: note || '' })
+      });
+    }
+
+    function retry(m) {
+      var q = m.question;
+      if (!q || state.pending) return;
+      // The failed attempt gives way to the new one.
+      state.messages = state.messages.filter(function (x) {
+        return x !== m && !(m.id && x.id === m.id && (x.role === 'user' || x.role === 'assistant'));
+      });
+      renderMessages();
+      if (textarea.value.trim() === q) { textarea.value = ''; autosize(); }
+      ask(q);
+    }
+
+    on(list, 'click', function (e) {
+      var b = e.target && e.target.closest ? e.target.closest('[data-cp-action]') : null;
+      if (!b) return;
+      var m = msgByKey(b.getAttribute('data-msg'));
+      if (!m) return;
+      var action = b.getAttribute('data-cp-action');
+      if (action === 'copy') {
+        writeClipboard(copyText(m)).then(function () { m.copied = 'ok'; }, function () { m.copied = 'fail'; }).then(function () {
+          rerenderMessage(m);
+          setTimeout(function () { if (m.copied) { delete m.copied; if (msgEls[m.key]) rerenderMessage(m); } }, 2000);
+        });
+      } else if (action === 'retry') {
+        retry(m);
+      } else if (action === 'rate-up' || action === 'rate-down') {
+        var r = action === 'rate-up' ? 'up' : 'down';
+        m.rating = m.rating === r ? 'none' : r;
+        m.feedbackOpen = m.rating !== 'none';
+        m.feedbackSent = false;
+        m.feedbackError = false;
+        rerenderMessage(m);
+        saveConversation();
+        sendFeedback(m, '').then(null, function () { m.feedbackError = true; rerenderMessage(m); });
+        if (m.feedbackOpen) {
+          var ta = msgEls[m.key] && msgEls[m.key].el.querySelector('.cp-note-input');
+          if (ta) ta.focus();
+        }
+      } else if (action === 'send-note') {
+        var input = msgEls[m.key] && msgEls[m.key].el.querySelector('.cp-note-input');
+        sendFeedback(m, input ? input.value : '').then(function () {
+          m.feedbackOpen = false;
+          m.feedbackSent = true;
+          m.feedbackError = false;
+          rerenderMessage(m);
+          saveConversation();
+        }, function () { m.feedbackError = true; rerenderMessage(m); });
+      }
+    });
+
+    function renderRefList(m) {
+      var entries = citedEntries(m);
       if (!entries.length) return null;
       var t = T();
       var ol = h('ol', { className: 'cp-ref-list' });
@@ -1164,12 +1865,16 @@
     function updateControls() {
       var t = T();
       var busy = !!state.pending;
-      var blocked = !state.paperId || state.paperError === 'not_found' || state.paperError === 'no_papers';
+      var blocked = !state.paperId || state.paperError === 'not_found' || state.paperError === 'no_papers' || state.paperError === 'origin';
       var wait = cooldownLeft();
       stopBtn.hidden = !busy;
       askBtn.disabled = busy || blocked || wait > 0;
       askBtn.textContent = wait > 0 ? t.ask + ' (' + wait + ')' : t.ask;
       textarea.disabled = blocked;
+      // On a refused origin there is no summary to load and nothing to ask.
+      var refused = state.paperError === 'origin';
+      summaryBox.hidden = refused;
+      emptyEl.hidden = refused;
       root.setAttribute('data-cp-busy', busy ? 'true' : 'false');
     }
 
@@ -1185,8 +1890,12 @@
     }
 
     function autosize() {
+      // Measuring at height:auto shrinks the page for a moment, which
+      // would clamp the page's scroll position: keep it.
+      var y = global.pageYOffset;
       textarea.style.height = 'auto';
       textarea.style.height = Math.min(textarea.scrollHeight + 2, 180) + 'px';
+      if (typeof y === 'number' && global.pageYOffset !== y && global.scrollTo) global.scrollTo(global.pageXOffset, y);
     }
 
     on(textarea, 'input', autosize);
@@ -1226,8 +1935,8 @@
 
     // -- asking -------------------------------------------------------------------
 
-    function pushError(code, message, retryAfter) {
-      var m = { role: 'error', code: code || 'generic', message: message || '', retryAfter: retryAfter || 0, key: newId() };
+    function pushError(code, message, retryAfter, question, id) {
+      var m = { role: 'error', id: id || '', code: code || 'generic', message: message || '', retryAfter: retryAfter || 0, question: question || '', key: newId() };
       state.messages.push(m);
       appendMessage(m);
       if (retryAfter > 0) startCooldown(retryAfter);
@@ -1238,7 +1947,7 @@
       if (!question || state.pending || !state.paperId || state.destroyed || cooldownLeft() > 0) return false;
       var id = newId();
       var userMsg = { role: 'user', id: id, text: question, key: id + ':q' };
-      var msg = { role: 'assistant', id: id, text: '', status: 'streaming', citations: [], lang: state.lang, key: id + ':a' };
+      var msg = { role: 'assistant', id: id, question: question, text: '', status: 'streaming', citations: [], lang: state.lang, key: id + ':a' };
       state.messages.push(userMsg);
       appendMessage(userMsg);
       state.messages.push(msg);
@@ -1289,7 +1998,7 @@
       }).then(function (res) {
         if (state.pending !== p) return;
         p.msg.citations = Array.isArray(res.citations) ? res.citations : [];
-        finish(p, { answer: res.answer, answerable: res.answerable, mode: res.mode, sources: res.sources, truncated: res.truncated });
+        finish(p, res);
       }, function (err) {
         if (state.pending !== p) return;
         if (err && err.name === 'AbortError') return;
@@ -1303,11 +2012,19 @@
       if (typeof done.answer === 'string' && done.answer) m.text = done.answer;
       m.answerable = done.answerable !== false;
       m.mode = done.mode || '';
+      m.sources = Array.isArray(done.sources) ? done.sources : [];
+      // Refusals may carry the passages that came closest.
+      var closest = done.closest || done.closest_passages || done.near_misses;
+      if (Array.isArray(closest)) m.closest = closest;
+      if (done.question_id) m.questionId = String(done.question_id);
       m.truncated = done.truncated === true;
       m.passages = passageSources(done.sources);
+      delete m.stage;
       m.status = 'done';
       state.pending = null;
       rerenderMessage(m);
+      keepStart();
+      answerStart.moved = true;
       updateControls();
       saveConversation();
     }
@@ -1325,7 +2042,14 @@
         var rec = msgEls[m.key];
         if (rec && rec.el.parentNode === list) list.removeChild(rec.el);
       }
-      pushError(code, message, retryAfter);
+      // After a lost connection the question goes back in the box, so
+      // the reader can send it again as it was.
+      var kind = errorKind(code);
+      if ((kind === 'connection_lost' || kind === 'network' || kind === 'timeout') && !textarea.value.trim() && m.question) {
+        textarea.value = m.question;
+        autosize();
+      }
+      pushError(code, message, retryAfter, m.question, m.id);
       updateControls();
       saveConversation();
     }
@@ -1365,7 +2089,7 @@
       clearTimeout(wsTimer);
       wsTimer = null;
       if (state.destroyed || !state.paperId || typeof global.WebSocket !== 'function') return;
-      if (state.paperError === 'not_found') return; // nothing to talk about
+      if (state.paperError === 'not_found' || state.paperError === 'origin') return; // nothing to talk about
       if (ws && (ws.readyState === 0 || ws.readyState === 1)) return;
       var url = wsURLFor(base, state.paperId);
       if (!url) return;
@@ -1470,16 +2194,28 @@
       }
     }
 
+    // STREAM_RENDER_MS batches re-rendering a streaming answer: the whole
+    // text is parsed again, so Markdown and citation buttons appear as
+    // soon as their closing mark arrives.
+    var STREAM_RENDER_MS = 40;
+
     function appendDelta(m, text) {
       var wasEmpty = !m.text;
       m.text += text;
+      delete m.stage;
       var rec = msgEls[m.key];
       if (!rec || !rec.textEl || wasEmpty) {
         rerenderMessage(m);
-      } else {
-        var stick = nearBottom();
-        rec.textEl.appendChild(doc.createTextNode(text));
-        if (stick) scrollToBottom();
+      } else if (!textTimers[m.key]) {
+        textTimers[m.key] = setTimeout(function () {
+          delete textTimers[m.key];
+          var r = msgEls[m.key];
+          if (!r || !r.textEl) return;
+          if (pop.anchor && r.textEl.contains(pop.anchor)) hidePopover();
+          r.textEl.textContent = '';
+          renderAnswerText(r.textEl, m);
+          keepStart();
+        }, STREAM_RENDER_MS);
       }
       saveSoon();
     }
@@ -1493,6 +2229,7 @@
       storageSet('lang', lang);
       applyLabels();
       loadSummary(lang);
+      loadSuggestions(lang);
       if (typeof opts.onLangChange === 'function') {
         try { opts.onLangChange(lang); } catch (e) { /* ignore */ }
       }
@@ -1507,6 +2244,7 @@
       clearInterval(cooldownTimer);
       clearTimeout(saveTimer);
       clearTimeout(pop.hideTimer);
+      Object.keys(textTimers).forEach(function (k) { clearTimeout(textTimers[k]); });
       cleanups.forEach(function (fn) { fn(); });
       cleanups = [];
       if (root.parentNode) root.parentNode.removeChild(root);
@@ -1583,6 +2321,10 @@
     pageOptions: pageOptions,
     parseCitations: parseCitations,
     citedNumbers: citedNumbers,
+    parseMarkdown: parseMarkdown,
+    plainMarkdown: plainMarkdown,
+    buildMarkdown: buildMarkdown,
+    safeHref: safeHref,
     doiURL: doiURL
   };
   global.ChatPaper = ChatPaper;

@@ -1,0 +1,126 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/chatpaper/chatpaper/store"
+)
+
+// askedFormat is fixed-width, so asked_at values order and compare as
+// text the way they do as times.
+const askedFormat = "2006-01-02T15:04:05.000000000Z"
+
+// RecordQuestion stores one asked question.
+func (s *Store) RecordQuestion(ctx context.Context, r *store.QuestionRecord) error {
+	if r == nil || r.ID == "" {
+		return errors.New("sqlite: record question: record needs an id")
+	}
+	if r.Asked.IsZero() {
+		r.Asked = time.Now()
+	}
+	if err := s.lockWrite(ctx); err != nil {
+		return fmt.Errorf("sqlite: record question: %w", err)
+	}
+	defer s.unlockWrite()
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO questions (id, paper_id, question, lang, mode, answerable, rating, note, asked_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.PaperID, r.Question, r.Lang, r.Mode, boolInt(r.Answerable), r.Rating, r.Note,
+		r.Asked.UTC().Format(askedFormat))
+	if err != nil {
+		return fmt.Errorf("sqlite: record question: %w", err)
+	}
+	return nil
+}
+
+// RateQuestion sets a recorded question's feedback.
+func (s *Store) RateQuestion(ctx context.Context, paperID, id string, rating int, note string) error {
+	if err := s.lockWrite(ctx); err != nil {
+		return fmt.Errorf("sqlite: rate question: %w", err)
+	}
+	defer s.unlockWrite()
+	res, err := s.db.ExecContext(ctx, `UPDATE questions SET rating = ?, note = ? WHERE id = ? AND paper_id = ?`,
+		rating, note, id, paperID)
+	if err != nil {
+		return fmt.Errorf("sqlite: rate question %q: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: rate question %q: %w", id, err)
+	} else if n == 0 {
+		return fmt.Errorf("sqlite: rate question %q: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// Questions returns the selected records, newest first.
+func (s *Store) Questions(ctx context.Context, f store.QuestionFilter) ([]store.QuestionRecord, error) {
+	var where []string
+	var args []any
+	if f.PaperID != "" {
+		where = append(where, "paper_id = ?")
+		args = append(args, f.PaperID)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "asked_at >= ?")
+		args = append(args, f.Since.UTC().Format(askedFormat))
+	}
+	q := `SELECT id, paper_id, question, lang, mode, answerable, rating, note, asked_at FROM questions`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY asked_at DESC, id"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: questions: %w", err)
+	}
+	defer rows.Close()
+	var out []store.QuestionRecord
+	for rows.Next() {
+		var r store.QuestionRecord
+		var answerable int
+		var asked string
+		if err := rows.Scan(&r.ID, &r.PaperID, &r.Question, &r.Lang, &r.Mode, &answerable, &r.Rating, &r.Note, &asked); err != nil {
+			return nil, fmt.Errorf("sqlite: questions: %w", err)
+		}
+		r.Answerable = answerable != 0
+		if r.Asked, err = time.Parse(askedFormat, asked); err != nil {
+			return nil, fmt.Errorf("sqlite: questions: asked_at %q: %w", asked, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: questions: %w", err)
+	}
+	return out, nil
+}
+
+// PruneQuestions deletes the records asked before the cutoff.
+func (s *Store) PruneQuestions(ctx context.Context, before time.Time) (int64, error) {
+	if err := s.lockWrite(ctx); err != nil {
+		return 0, fmt.Errorf("sqlite: prune questions: %w", err)
+	}
+	defer s.unlockWrite()
+	res, err := s.db.ExecContext(ctx, `DELETE FROM questions WHERE asked_at < ?`, before.UTC().Format(askedFormat))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: prune questions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: prune questions: %w", err)
+	}
+	return n, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
