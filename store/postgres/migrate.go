@@ -107,6 +107,12 @@ CREATE INDEX questions_paper_asked ON questions (paper_id, asked_at);
 CREATE INDEX questions_asked ON questions (asked_at);
 `,
 	},
+	{
+		version: 4,
+		name:    "chunk terms in the lexical index's stored form",
+		// NULL for chunks stored before: their loads tokenize the text.
+		sql: `ALTER TABLE chunks ADD COLUMN terms bytea;`,
+	},
 }
 
 // migrateLockID is the advisory lock that serialises migrations of

@@ -108,6 +108,12 @@ CREATE INDEX questions_paper_asked ON questions (paper_id, asked_at);
 CREATE INDEX questions_asked ON questions (asked_at);
 `,
 	},
+	{
+		version: 5,
+		name:    "chunk terms in the lexical index's stored form",
+		// NULL for chunks stored before: their loads tokenize the text.
+		sql: `ALTER TABLE chunks ADD COLUMN terms BLOB;`,
+	},
 }
 
 // migrate applies, in one transaction, every migration newer than the
