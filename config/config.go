@@ -56,6 +56,16 @@ type Config struct {
 	// 2s): the staleness bound across replicas. 0 or negative never
 	// checks.
 	CacheRevalidate time.Duration
+	// MemoryOverheadMB is the heap the server may use besides the cache,
+	// in MiB (CHATPAPER_MEMORY_OVERHEAD_MB, default 192): serve sets the
+	// Go runtime's soft memory limit to CacheMB plus this, so the
+	// collector's headroom does not double the cache's footprint. The
+	// catalogue search index, the dictionary and answers in flight live
+	// in it. 0 sets no limit; so does a GOMEMLIMIT in the environment,
+	// which the runtime applies itself.
+	MemoryOverheadMB int
+	// GoMemLimitSet reports whether GOMEMLIMIT was set.
+	GoMemLimitSet bool
 
 	// MaxReferences bounds one paper's references at ingest
 	// (CHATPAPER_MAX_REFERENCES, default 5000, at most 50000).
@@ -105,6 +115,10 @@ type Config struct {
 	// MaxSocketsPerIP bounds the open websockets of one client IP
 	// (CHATPAPER_MAX_SOCKETS_PER_IP, default 20; 0 = no limit).
 	MaxSocketsPerIP int
+	// WSFramesPerSecond bounds the frames one websocket may send per
+	// second, bursts of twice that allowed (CHATPAPER_WS_FRAMES_PER_SECOND,
+	// default 10); frames beyond it get a rate_limited error frame.
+	WSFramesPerSecond int
 	// ReadHeaderTimeout bounds reading a request's headers
 	// (CHATPAPER_READ_HEADER_TIMEOUT, default 10s).
 	ReadHeaderTimeout time.Duration
@@ -242,17 +256,19 @@ func (l LLMConfig) Enabled() bool { return l.BaseURL != "" }
 // read from the environment.
 func Defaults() Config {
 	return Config{
-		Addr:            "127.0.0.1:8080",
-		DataDir:         "./data",
-		EmbedDim:        1024,
-		ShutdownTimeout: 10 * time.Second,
-		LogLevel:        "info",
-		CachePapers:     1000,
-		CacheMB:         512,
-		CacheRevalidate: 2 * time.Second,
-		MaxReferences:   5000,
-		MaxPaperBytes:   2 << 20,
-		MaxBodyPassages: 2000,
+		Addr:              "127.0.0.1:8080",
+		DataDir:           "./data",
+		EmbedDim:          1024,
+		ShutdownTimeout:   10 * time.Second,
+		LogLevel:          "info",
+		CachePapers:       1000,
+		CacheMB:           512,
+		CacheRevalidate:   2 * time.Second,
+		MemoryOverheadMB:  192,
+		WSFramesPerSecond: 10,
+		MaxReferences:     5000,
+		MaxPaperBytes:     2 << 20,
+		MaxBodyPassages:   2000,
 		LLM: LLMConfig{
 			Model:             "gpt-4o-mini",
 			EmbedBatch:        10,
@@ -313,6 +329,10 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := duration(getenv, "CHATPAPER_CACHE_REVALIDATE", &c.CacheRevalidate); err != nil {
 		return c, err
 	}
+	if err := integer(getenv, "CHATPAPER_MEMORY_OVERHEAD_MB", &c.MemoryOverheadMB); err != nil {
+		return c, err
+	}
+	c.GoMemLimitSet = getenv("GOMEMLIMIT") != ""
 	for key, dst := range map[string]*int{
 		"CHATPAPER_MAX_REFERENCES": &c.MaxReferences, "CHATPAPER_MAX_PAPER_BYTES": &c.MaxPaperBytes, "CHATPAPER_MAX_BODY_PASSAGES": &c.MaxBodyPassages,
 	} {
@@ -437,6 +457,12 @@ func (c Config) Validate() error {
 	}
 	if c.CachePapers < 1 {
 		return fmt.Errorf("config: CHATPAPER_CACHE_PAPERS %d must be at least 1", c.CachePapers)
+	}
+	if c.MemoryOverheadMB < 0 {
+		return fmt.Errorf("config: CHATPAPER_MEMORY_OVERHEAD_MB %d must not be negative", c.MemoryOverheadMB)
+	}
+	if c.WSFramesPerSecond < 1 {
+		return fmt.Errorf("config: CHATPAPER_WS_FRAMES_PER_SECOND %d must be at least 1", c.WSFramesPerSecond)
 	}
 	if c.CacheMB < 1 {
 		return fmt.Errorf("config: CHATPAPER_CACHE_MB %d must be at least 1", c.CacheMB)
@@ -625,6 +651,9 @@ func (c *Config) loadSecurity(getenv func(string) string) error {
 		return err
 	}
 	if err := integer(getenv, "CHATPAPER_MAX_SOCKETS_PER_IP", &c.MaxSocketsPerIP); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_WS_FRAMES_PER_SECOND", &c.WSFramesPerSecond); err != nil {
 		return err
 	}
 	for key, dst := range map[string]*time.Duration{

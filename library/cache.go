@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/search"
 )
 
 // CacheStats describe the loaded-paper cache at one moment.
@@ -88,37 +89,75 @@ func newVectorKey(paperID string) string {
 	return paperID + "#" + strconv.FormatUint(vectorKeys.Add(1), 10)
 }
 
-// perChunkOverhead is the heap a loaded chunk costs besides its vector
-// and text: lexicon postings, the vector index's document, headers. It
-// was calibrated on synthetic 148-chunk papers, whose measured live heap
-// (runtime.MemStats.HeapInuse after GC) was 964 KiB per paper.
-const perChunkOverhead = 2048
+// perChunkOverhead is the heap a loaded chunk costs besides its vector,
+// its text and its share of the lexicon: the chunk and vector headers and
+// the vector index's document (id, content and map slot). It was
+// calibrated with TestLoadedPaperHeap on synthetic 148-chunk papers.
+const perChunkOverhead = 256
 
 // approxSize estimates the live heap a loaded paper holds: its vectors
-// in the vector index, its chunk texts (kept by the chunks, the lexicon
-// and the index) and perChunkOverhead. The process's resident memory is
-// larger by the garbage collector's headroom (about 2x live heap at the
-// default GOGC; set GOMEMLIMIT to trade CPU for memory).
-func approxSize(texts []string, vecs [][]float32) int64 {
+// (one copy, shared by the vector index), its text (the paper and the
+// chunk texts it does not share with the paper), its lexicon and
+// perChunkOverhead per chunk. The process's resident memory is larger
+// by the garbage collector's headroom, which the server bounds with a
+// soft memory limit derived from the cache's (see config).
+func approxSize(p *paper.Paper, chunks []paper.Chunk, vecs [][]float32, lex *search.Lexicon) int64 {
 	var n int64
 	for _, v := range vecs {
 		n += 4 * int64(len(v))
 	}
-	for _, t := range texts {
-		n += 3*int64(len(t)) + perChunkOverhead
+	n += PaperTextBytes(p)
+	refs := make(map[string]bool, len(p.References))
+	for _, r := range p.References {
+		refs[r.Text] = true
+	}
+	for _, c := range chunks {
+		if !refs[c.Text] {
+			n += int64(len(c.Text))
+		}
+		n += perChunkOverhead
+	}
+	if lex != nil {
+		n += lex.Bytes()
 	}
 	return n
+}
+
+// PaperTextBytes is the number of bytes of text a paper holds.
+func PaperTextBytes(p *paper.Paper) int64 {
+	n := len(p.ID) + len(p.Title) + len(p.TitleZh) + len(p.Journal) + len(p.DOI) + len(p.Abstract) + len(p.AbstractZh) + len(p.Numbering)
+	for _, a := range p.Authors {
+		n += len(a)
+	}
+	for _, r := range p.References {
+		n += len(r.Text) + len(r.DOI)
+	}
+	if b := p.Body; b != nil {
+		sentences := func(ss []paper.Sentence) {
+			for _, s := range ss {
+				n += len(s.ID) + len(s.Text) + 8*len(s.Cites)
+			}
+		}
+		for _, s := range b.Sections {
+			n += len(s.ID) + len(s.Title)
+			for _, pg := range s.Paragraphs {
+				n += len(pg.ID) + len(pg.Kind)
+				sentences(pg.Sentences)
+			}
+		}
+		for _, c := range b.Captions {
+			n += len(c.ID) + len(c.Kind) + len(c.Label) + len(c.Section)
+			sentences(c.Sentences)
+		}
+	}
+	return int64(n)
 }
 
 // fitsCache refuses a paper whose loaded size (approxSize) would exceed
 // the cache's byte bound: it could never stay loaded, and every question
 // would load it again.
-func (l *Library) fitsCache(chunks []paper.Chunk, vecs [][]float32) error {
-	texts := make([]string, len(chunks))
-	for i, c := range chunks {
-		texts[i] = c.Text
-	}
-	size := approxSize(texts, vecs)
+func (l *Library) fitsCache(p *paper.Paper, chunks []paper.Chunk, vecs [][]float32) error {
+	size := approxSize(p, chunks, vecs, nil) // the lexicon, a few per cent, is not built yet
 	l.mu.Lock()
 	max := l.cache.maxBytes
 	l.mu.Unlock()

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/search"
+	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/tokenize"
 )
 
@@ -97,10 +100,11 @@ func (l *Library) SearchPapers(ctx context.Context, r SearchRequest) (*SearchRes
 	}
 	res := &SearchResult{Query: r.Text, Lang: r.Lang, Papers: []PaperHit{}}
 	hits := ix.Search(r.Text, r.Limit)
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	c := &l.cat
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, h := range hits {
-		p, ok := l.metas[h.ID]
+		p, ok := c.metas[h.ID]
 		if !ok {
 			continue // deleted between search and lookup
 		}
@@ -113,78 +117,209 @@ func (l *Library) SearchPapers(ctx context.Context, r SearchRequest) (*SearchRes
 	return res, nil
 }
 
-// corpusIndex returns the catalogue index, building it from the store on
-// first use. Ingest and Delete keep it current afterwards.
+// catalogue is the library's index of every stored paper's titles and
+// abstracts. It is built on the first search without holding any lock
+// that loads, asks or ingests wait on; Ingest and Delete update it
+// incrementally (their updates during the build are logged and replayed
+// onto the new index); and when the library revalidates (other
+// processes may write the store), a search finding the index older than
+// the revalidation interval first brings it in step with the store's
+// listing of content hashes, so a paper ingested elsewhere is found
+// within that interval.
+type catalogue struct {
+	mu     sync.Mutex // guards the fields below; held only for map and index updates
+	ix     *search.Index
+	metas  map[string]paperMeta
+	synced time.Time // when ix last matched the store's listing
+	// building is non-nil while the first build runs; closed when done.
+	building chan struct{}
+	log      []catOp // writes made during the build, replayed onto it
+
+	syncMu sync.Mutex // one revalidation at a time
+}
+
+// catOp is one logged catalogue write: a put (p set) or a drop.
+type catOp struct {
+	id   string
+	p    *paper.Paper
+	hash string
+}
+
+// catalogueIndex returns the catalogue index, building it from the
+// store on first use and revalidating it against the store when it is
+// older than the revalidation interval.
 func (l *Library) catalogueIndex(ctx context.Context) (*search.Index, error) {
-	l.mu.Lock()
-	ix := l.catalogue
-	l.mu.Unlock()
-	if ix != nil {
+	c := &l.cat
+	for {
+		c.mu.Lock()
+		ix, building, synced := c.ix, c.building, c.synced
+		if ix == nil && building == nil {
+			c.building = make(chan struct{})
+			c.log = []catOp{}
+			c.mu.Unlock()
+			err := l.buildCatalogue(ctx)
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		c.mu.Unlock()
+		if ix == nil {
+			select {
+			case <-building:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if l.revalidate > 0 && l.now().Sub(synced) > l.revalidate {
+			if err := l.syncCatalogue(ctx); err != nil {
+				// A store hiccup must not fail searches of the index held.
+				l.log.Warn("revalidate catalogue index", "err", err)
+			}
+		}
 		return ix, nil
 	}
-	l.writeMu.Lock()
-	defer l.writeMu.Unlock()
-	l.mu.Lock()
-	ix = l.catalogue
-	l.mu.Unlock()
-	if ix != nil {
-		return ix, nil
+}
+
+// buildCatalogue builds the index from the store, outside c.mu, then
+// installs it with the writes logged meanwhile replayed in order.
+func (l *Library) buildCatalogue(ctx context.Context) error {
+	c := &l.cat
+	started := l.now()
+	ix, metas, err := l.readCatalogue(context.WithoutCancel(ctx))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer func() { close(c.building); c.building = nil }()
+	if err != nil {
+		c.log = nil
+		return fmt.Errorf("build search index: %w", err)
 	}
+	for _, op := range c.log {
+		applyCatOp(ix, metas, op)
+	}
+	c.ix, c.metas, c.synced, c.log = ix, metas, started, nil
+	return nil
+}
+
+// readCatalogue indexes every stored paper's titles and abstracts, read
+// in one query without decoding whole papers.
+func (l *Library) readCatalogue(ctx context.Context) (*search.Index, map[string]paperMeta, error) {
+	abs, err := l.store.Abstracts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ix := search.New(search.DefaultOptions())
+	metas := make(map[string]paperMeta, len(abs))
+	for _, a := range abs {
+		p := &paper.Paper{ID: a.ID, Title: a.Title, TitleZh: a.TitleZh, Abstract: a.Abstract, AbstractZh: a.AbstractZh,
+			Journal: a.Journal, DOI: a.DOI, Year: a.Year}
+		ix.Add(catalogueDoc(p))
+		metas[a.ID] = metaOf(p, a.Hash)
+	}
+	return ix, metas, nil
+}
+
+// syncCatalogue brings the index in step with the store's listing: papers
+// new or changed there (by content hash) are read and indexed, papers
+// gone are removed. A paper this library wrote after the listing's
+// snapshot of the index keeps this library's version.
+func (l *Library) syncCatalogue(ctx context.Context) error {
+	c := &l.cat
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	started := l.now()
+	c.mu.Lock()
+	if started.Sub(c.synced) <= l.revalidate {
+		c.mu.Unlock()
+		return nil // another search just did it
+	}
+	seen := make(map[string]string, len(c.metas))
+	for id, m := range c.metas {
+		seen[id] = m.Hash
+	}
+	ix := c.ix
+	c.mu.Unlock()
+
 	infos, err := l.store.Papers(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("build search index: %w", err)
+		return err
 	}
-	ix = search.New(search.DefaultOptions())
-	papers := make(map[string]paperMeta, len(infos))
+	var ops []catOp
+	listed := make(map[string]bool, len(infos))
 	for _, info := range infos {
-		p, err := l.store.Paper(ctx, info.ID)
-		if err != nil {
-			return nil, fmt.Errorf("build search index: %w", err)
+		listed[info.ID] = true
+		if h, ok := seen[info.ID]; ok && h == info.Hash {
+			continue
 		}
-		ix.Add(catalogueDoc(p))
-		papers[p.ID] = metaOf(p)
+		p, err := l.store.Paper(ctx, info.ID)
+		if IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		ops = append(ops, catOp{id: p.ID, p: p, hash: store.ContentHash(p)})
 	}
-	l.mu.Lock()
-	l.catalogue, l.metas = ix, papers
-	l.mu.Unlock()
-	return ix, nil
+	for id := range seen {
+		if !listed[id] {
+			ops = append(ops, catOp{id: id})
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, op := range ops {
+		cur, ok := c.metas[op.id]
+		if before, was := seen[op.id]; ok != was || (ok && cur.Hash != before) {
+			continue // written here since the snapshot: that version is newer
+		}
+		applyCatOp(ix, c.metas, op)
+	}
+	c.synced = started
+	return nil
 }
 
-// paperMeta is what a search hit shows of a paper.
+func applyCatOp(ix *search.Index, metas map[string]paperMeta, op catOp) {
+	if op.p == nil {
+		ix.Remove(op.id)
+		delete(metas, op.id)
+		return
+	}
+	ix.Add(catalogueDoc(op.p))
+	metas[op.id] = metaOf(op.p, op.hash)
+}
+
+// paperMeta is what a search hit shows of a paper, and the content hash
+// of the version indexed.
 type paperMeta struct {
-	ID, Title, TitleZh, Journal, DOI string
-	Year                             int
+	ID, Title, TitleZh, Journal, DOI, Hash string
+	Year                                   int
 }
 
-func metaOf(p *paper.Paper) paperMeta {
-	return paperMeta{ID: p.ID, Title: p.Title, TitleZh: p.TitleZh, Journal: p.Journal, DOI: p.DOI, Year: p.Year}
+func metaOf(p *paper.Paper, hash string) paperMeta {
+	return paperMeta{ID: p.ID, Title: p.Title, TitleZh: p.TitleZh, Journal: p.Journal, DOI: p.DOI, Year: p.Year, Hash: hash}
 }
 
-// cataloguePut indexes a stored paper if the catalogue index is built.
-// The caller holds writeMu.
-func (l *Library) cataloguePut(p *paper.Paper) {
-	l.mu.Lock()
-	ix := l.catalogue
-	if ix != nil {
-		l.metas[p.ID] = metaOf(p)
-	}
-	l.mu.Unlock()
-	if ix != nil {
-		ix.Add(catalogueDoc(p))
-	}
+// cataloguePut indexes a stored paper (or logs it while the index is
+// being built). The caller holds the paper's write lock.
+func (l *Library) cataloguePut(p *paper.Paper, hash string) {
+	l.catalogueWrite(catOp{id: p.ID, p: p, hash: hash})
 }
 
-// catalogueDrop removes a paper from the catalogue index if it is
-// built. The caller holds writeMu.
-func (l *Library) catalogueDrop(id string) {
-	l.mu.Lock()
-	ix := l.catalogue
-	if ix != nil {
-		delete(l.metas, id)
-	}
-	l.mu.Unlock()
-	if ix != nil {
-		ix.Remove(id)
+// catalogueDrop removes a paper from the catalogue index (or logs it
+// while the index is being built). The caller holds the paper's write
+// lock.
+func (l *Library) catalogueDrop(id string) { l.catalogueWrite(catOp{id: id}) }
+
+func (l *Library) catalogueWrite(op catOp) {
+	c := &l.cat
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.ix != nil:
+		applyCatOp(c.ix, c.metas, op)
+	case c.building != nil:
+		c.log = append(c.log, op)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
@@ -67,23 +68,35 @@ type Library struct {
 
 	limits paper.Limits
 
-	writeMu sync.Mutex // serialises ingests, deletes and loads so store and indexes agree
+	// writeLocks serialise the writes (ingest, delete, re-embed) of one
+	// paper, striped by id: writes of different papers, and every load,
+	// run in parallel.
+	writeLocks [64]sync.Mutex
 
-	mu         sync.Mutex
+	mu         sync.Mutex // guards the cache, pins and flight; held only briefly
 	cache      *paperCache
 	revalidate time.Duration
 	flight     map[string]*loadCall
-	// catalogue indexes every stored paper's titles and abstracts for
-	// SearchPapers; nil until the first search builds it.
-	catalogue *search.Index
-	metas     map[string]paperMeta
+
+	cat catalogue
 }
 
 type loadCall struct {
 	done    chan struct{}
 	waiters int // callers besides the loader, each owed a pin
-	lp      *Loaded
-	err     error
+	// stale is set (under Library.mu) when the paper is written or
+	// deleted while the load runs: the load may have read the older
+	// version, so it serves its waiters but is not cached.
+	stale bool
+	lp    *Loaded
+	err   error
+}
+
+// writeLock returns the lock serialising writes of paper id.
+func (l *Library) writeLock(id string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return &l.writeLocks[h.Sum32()%uint32(len(l.writeLocks))]
 }
 
 // New returns a library over the given store, embedder and vector index.
@@ -131,44 +144,57 @@ func (l *Library) Ingest(ctx context.Context, p *paper.Paper) error {
 	chunks := Chunks(ep)
 	// Texts alone give a lower bound of the loaded size, checked before
 	// the embedding is paid for; the vectors complete it after.
-	if err := l.fitsCache(chunks, nil); err != nil {
+	if err := l.fitsCache(p, chunks, nil); err != nil {
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
 	vecs, err := l.embedChunks(ctx, chunks)
 	if err != nil {
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
-	if err := l.fitsCache(chunks, vecs); err != nil {
+	if err := l.fitsCache(p, chunks, vecs); err != nil {
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
-	l.writeMu.Lock()
-	defer l.writeMu.Unlock()
-	if err := l.store.PutPaper(ctx, p, l.embedder.Name(), embedded(chunks, vecs)); err != nil {
+	terms := chunkTerms(chunks)
+	wl := l.writeLock(p.ID)
+	wl.Lock()
+	defer wl.Unlock()
+	if err := l.store.PutPaper(ctx, p, l.embedder.Name(), embedded(chunks, vecs, terms)); err != nil {
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
 	// Index after storing: a crash in between leaves a stored paper that
 	// the next load indexes, never an indexed paper that is not stored.
-	l.cataloguePut(p) // stored, so searchable, whatever happens next
+	hash := store.ContentHash(p)
+	l.cataloguePut(p, hash) // stored, so searchable, whatever happens next
 	version, err := l.store.PaperVersion(ctx, p.ID)
 	if err != nil {
 		// Stored all the same: the next revalidation reloads it.
-		version = store.ContentHash(p)
+		version = hash
 	}
-	lp, err := l.index(ctx, ep, version, chunks, vecs)
+	lp, err := l.index(ctx, ep, version, chunks, vecs, terms)
 	if err != nil {
 		l.forget(p.ID)
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
 	l.mu.Lock()
+	l.markWrittenLocked(p.ID)
 	l.retireLocked(l.cache.put(lp))
 	l.mu.Unlock()
 	return nil
 }
 
+// markWrittenLocked tells a load of id in flight that the paper changed
+// under it. l.mu must be held.
+func (l *Library) markWrittenLocked(id string) {
+	if c, ok := l.flight[id]; ok {
+		c.stale = true
+	}
+}
+
 // Delete removes a paper from the store and the indexes.
 func (l *Library) Delete(ctx context.Context, id string) error {
-	l.writeMu.Lock()
-	defer l.writeMu.Unlock()
+	wl := l.writeLock(id)
+	wl.Lock()
+	defer wl.Unlock()
 	if err := l.store.DeletePaper(ctx, id); err != nil {
 		return fmt.Errorf("delete %q: %w", id, err)
 	}
@@ -203,6 +229,7 @@ func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 func (l *Library) forget(id string) {
 	l.mu.Lock()
+	l.markWrittenLocked(id)
 	if lp := l.cache.remove(id); lp != nil {
 		l.retireLocked([]*Loaded{lp})
 	}
@@ -210,31 +237,59 @@ func (l *Library) forget(id string) {
 }
 
 func (l *Library) embedChunks(ctx context.Context, chunks []paper.Chunk) ([][]float32, error) {
+	return embedChunks(ctx, l.embedder, chunks)
+}
+
+func embedChunks(ctx context.Context, e embed.Embedder, chunks []paper.Chunk) ([][]float32, error) {
 	texts := make([]string, len(chunks))
 	for i, c := range chunks {
 		texts[i] = c.Text
 	}
-	vecs, err := l.embedder.Embed(ctx, texts)
+	vecs, err := e.Embed(ctx, texts)
 	if err != nil {
 		return nil, fmt.Errorf("embed %d chunks: %w", len(chunks), err)
 	}
 	if len(vecs) != len(chunks) {
-		return nil, fmt.Errorf("embedder %s returned %d vectors for %d chunks", l.embedder.Name(), len(vecs), len(chunks))
+		return nil, fmt.Errorf("embedder %s returned %d vectors for %d chunks", e.Name(), len(vecs), len(chunks))
 	}
 	return vecs, nil
 }
 
-func embedded(chunks []paper.Chunk, vecs [][]float32) []store.EmbeddedChunk {
+func embedded(chunks []paper.Chunk, vecs [][]float32, terms [][]byte) []store.EmbeddedChunk {
 	out := make([]store.EmbeddedChunk, len(chunks))
 	for i := range chunks {
-		out[i] = store.EmbeddedChunk{Chunk: chunks[i], Vector: vecs[i]}
+		out[i] = store.EmbeddedChunk{Chunk: chunks[i], Vector: vecs[i], Terms: terms[i]}
 	}
 	return out
 }
 
-// index builds the paper's vector collection and lexicon; the caller
-// puts the result into the cache.
-func (l *Library) index(ctx context.Context, p *paper.Paper, hash string, chunks []paper.Chunk, vecs [][]float32) (*Loaded, error) {
+// chunkTerms returns each chunk's terms in the stored form
+// (search.EncodeTerms), so a load rebuilds the lexicon without
+// tokenizing again.
+func chunkTerms(chunks []paper.Chunk) [][]byte {
+	out := make([][]byte, len(chunks))
+	for i, c := range chunks {
+		out[i] = search.EncodeTerms(c.Text)
+	}
+	return out
+}
+
+// Embedded returns p's chunks with their vectors from e and their terms
+// in the stored form, as Ingest stores them; bulk loaders that write the
+// store directly use it so their papers load as cheaply as ingested ones.
+func Embedded(ctx context.Context, e embed.Embedder, p *paper.Paper) ([]store.EmbeddedChunk, error) {
+	chunks := Chunks(p)
+	vecs, err := embedChunks(ctx, e, chunks)
+	if err != nil {
+		return nil, err
+	}
+	return embedded(chunks, vecs, chunkTerms(chunks)), nil
+}
+
+// index builds the paper's vector collection and lexicon, from the
+// chunks' stored terms where they have them (a chunk without them is
+// tokenized); the caller puts the result into the cache.
+func (l *Library) index(ctx context.Context, p *paper.Paper, hash string, chunks []paper.Chunk, vecs [][]float32, terms [][]byte) (*Loaded, error) {
 	key := newVectorKey(p.ID)
 	if err := l.vectors.Set(ctx, key, vecs); err != nil {
 		return nil, err
@@ -243,8 +298,12 @@ func (l *Library) index(ctx context.Context, p *paper.Paper, hash string, chunks
 	for i, c := range chunks {
 		texts[i] = c.Text
 	}
+	lex, err := search.NewLexiconTerms(texts, terms, search.Robertson)
+	if err != nil {
+		return nil, err
+	}
 	return &Loaded{
-		lib: l, paper: p, chunks: chunks, passages: passagesOf(p, chunks), lex: search.NewLexicon(texts, search.Robertson),
-		key: key, hash: hash, size: approxSize(texts, vecs), checked: l.now(),
+		lib: l, paper: p, chunks: chunks, passages: passagesOf(p, chunks), lex: lex, vecs: vecs,
+		key: key, hash: hash, size: approxSize(p, chunks, vecs, lex), checked: l.now(),
 	}, nil
 }

@@ -21,9 +21,10 @@ type Loaded struct {
 	// passages are the body and caption chunks' passages, by position.
 	passages map[int]paper.Passage
 	lex      *search.Lexicon
-	key      string // its collection in the vector index
-	hash     string // Store.PaperVersion of the version loaded
-	size     int64  // approximate bytes held
+	vecs     [][]float32 // the vectors, shared with the vector index
+	key      string      // its collection in the vector index
+	hash     string      // Store.PaperVersion of the version loaded
+	size     int64       // approximate bytes held
 
 	// Guarded by Library.mu.
 	pins    int       // readers using it; its vectors stay until 0
@@ -80,6 +81,11 @@ func (lp *Loaded) Hash() string { return lp.hash }
 func (lp *Loaded) Nearest(ctx context.Context, query []float32, k int) ([]VectorHit, error) {
 	return lp.lib.vectors.Query(ctx, lp.key, query, k)
 }
+
+// Vectors are the chunks' vectors, by position in Chunks, the same
+// slices the vector index holds (so they cost no second copy). Callers
+// must not modify them.
+func (lp *Loaded) Vectors() [][]float32 { return lp.vecs }
 
 // Release ends a use begun by Acquire. It must be called exactly once
 // per successful Acquire.
@@ -146,13 +152,13 @@ func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
 	return lp, err
 }
 
-// loadFromStore reads and indexes the paper, then, under the same
-// writeMu hold (so a concurrent ingest cannot be overwritten by an older
-// version), caches it pinned once for the loader and once per waiter
-// of c and ends c's flight.
+// loadFromStore reads and indexes the paper without any library-wide
+// lock, then caches it pinned once for the loader and once per waiter
+// of c and ends c's flight. If the paper was written or deleted while it
+// loaded (c.stale), the version read may be the older one: it still
+// serves the callers that were waiting, but is not cached, so it can
+// never replace the newer entry.
 func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*Loaded, error) {
-	l.writeMu.Lock()
-	defer l.writeMu.Unlock()
 	// The version is read before the paper: if the paper is replaced in
 	// between, the entry holds newer content under an older version and
 	// the next revalidation merely reloads it.
@@ -172,22 +178,23 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 	}
 	chunks := make([]paper.Chunk, len(stored))
 	vecs := make([][]float32, len(stored))
+	terms := make([][]byte, len(stored))
+	refs := make(map[int]string, len(p.References))
+	for _, r := range p.References {
+		refs[r.N] = r.Text
+	}
 	for i, c := range stored {
-		chunks[i], vecs[i] = c.Chunk, c.Vector
+		chunks[i], vecs[i], terms[i] = c.Chunk, c.Vector, c.Terms
+		if t, ok := refs[c.N]; ok && c.Kind == paper.KindReference && t == c.Text {
+			chunks[i].Text = t // share the paper's copy of the text
+		}
 	}
 	if name != l.embedder.Name() {
-		// Vectors from another embedder live in another space; re-embed
-		// once and store them so the next start needs no work.
-		l.log.Info("re-embedding paper", "paper", id, "stored_embedder", name, "embedder", l.embedder.Name())
-		chunks = Chunks(p)
-		if vecs, err = l.embedChunks(ctx, chunks); err != nil {
-			return nil, fmt.Errorf("re-embed %q: %w", id, err)
-		}
-		if err := l.store.PutPaper(ctx, raw, l.embedder.Name(), embedded(chunks, vecs)); err != nil {
+		if chunks, vecs, terms, err = l.reembed(ctx, raw, p, hash); err != nil {
 			return nil, fmt.Errorf("re-embed %q: %w", id, err)
 		}
 	}
-	lp, err := l.index(ctx, p, hash, chunks, vecs)
+	lp, err := l.index(ctx, p, hash, chunks, vecs, terms)
 	if err != nil {
 		return nil, fmt.Errorf("index %q: %w", id, err)
 	}
@@ -195,7 +202,36 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 	delete(l.flight, id)
 	c.lp = lp
 	lp.pins = 1 + c.waiters
-	l.retireLocked(l.cache.put(lp))
+	if c.stale {
+		lp.retired = true
+	} else {
+		l.retireLocked(l.cache.put(lp))
+	}
 	l.mu.Unlock()
 	return lp, nil
+}
+
+// reembed embeds p (raw, enriched) again with the library's embedder, because vectors
+// from another embedder live in another space, and stores the result so
+// the next load needs no work, unless p was replaced meanwhile (then
+// the newer version, already embedded by its ingest, stays).
+func (l *Library) reembed(ctx context.Context, raw, p *paper.Paper, version string) ([]paper.Chunk, [][]float32, [][]byte, error) {
+	l.log.Info("re-embedding paper", "paper", p.ID, "embedder", l.embedder.Name())
+	chunks := Chunks(p)
+	vecs, err := l.embedChunks(ctx, chunks)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	terms := chunkTerms(chunks)
+	wl := l.writeLock(p.ID)
+	wl.Lock()
+	defer wl.Unlock()
+	if cur, err := l.store.PaperVersion(ctx, p.ID); err != nil || cur != version {
+		return chunks, vecs, terms, nil // replaced or deleted: nothing to write back
+	}
+	// The paper is stored as submitted; its enrichment lives apart.
+	if err := l.store.PutPaper(ctx, raw, l.embedder.Name(), embedded(chunks, vecs, terms)); err != nil {
+		return nil, nil, nil, err
+	}
+	return chunks, vecs, terms, nil
 }

@@ -30,8 +30,9 @@ func (l *Library) links(ctx context.Context, id string) []paper.ReferenceLink {
 // store see the paper's version change at their next revalidation and
 // reload it.
 func (l *Library) Reindex(ctx context.Context, id string) error {
-	l.writeMu.Lock()
-	defer l.writeMu.Unlock()
+	wl := l.writeLock(id)
+	wl.Lock()
+	defer wl.Unlock()
 	p, err := l.store.Paper(ctx, id)
 	if err != nil {
 		return fmt.Errorf("reindex %q: %w", id, err)
@@ -72,7 +73,8 @@ func (l *Library) Reindex(ctx context.Context, id string) error {
 			vecs[i] = fresh[j]
 		}
 	}
-	if err := l.store.ReplaceChunks(ctx, id, hash, l.embedder.Name(), embedded(chunks, vecs)); err != nil {
+	terms := chunkTerms(chunks)
+	if err := l.store.ReplaceChunks(ctx, id, hash, l.embedder.Name(), embedded(chunks, vecs, terms)); err != nil {
 		if IsNotFound(err) {
 			return nil // replaced or deleted since: its own ingest indexed it
 		}
@@ -82,12 +84,13 @@ func (l *Library) Reindex(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("reindex %q: %w", id, err)
 	}
-	lp, err := l.index(ctx, ep, version, chunks, vecs)
+	lp, err := l.index(ctx, ep, version, chunks, vecs, terms)
 	if err != nil {
 		l.forget(id)
 		return fmt.Errorf("reindex %q: %w", id, err)
 	}
 	l.mu.Lock()
+	l.markWrittenLocked(id)
 	l.retireLocked(l.cache.put(lp))
 	l.mu.Unlock()
 	return nil

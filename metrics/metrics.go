@@ -37,6 +37,7 @@ type Metrics struct {
 	dropped     prometheus.Counter
 	sockets     prometheus.Gauge
 	limited     *prometheus.CounterVec
+	gone        *prometheus.CounterVec
 }
 
 // New returns metrics registered in a fresh registry that also holds the
@@ -70,12 +71,16 @@ func New() *Metrics {
 			Name: "chatpaper_open_websockets",
 			Help: "Websocket connections open now.",
 		}),
+		gone: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatpaper_client_gone_total",
+			Help: "Requests and answers whose client went away before the end, by transport (http, ws); not server errors.",
+		}, []string{"transport"}),
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "chatpaper_rate_limited_total",
 			Help: "Requests or frames refused by a limit, by limit (ask, sockets, frames).",
 		}, []string{"limit"}),
 	}
-	m.reg.MustRegister(m.httpLatency, m.askLatency, m.asks, m.tokens, m.dropped, m.sockets, m.limited,
+	m.reg.MustRegister(m.httpLatency, m.askLatency, m.asks, m.tokens, m.dropped, m.sockets, m.limited, m.gone,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -140,5 +145,13 @@ func (m *Metrics) SocketClosed() {
 func (m *Metrics) RateLimited(limit string) {
 	if m != nil {
 		m.limited.WithLabelValues(limit).Inc()
+	}
+}
+
+// ClientGone counts one request or answer whose client went away before
+// it ended, by transport ("http" or "ws"). These are not server errors.
+func (m *Metrics) ClientGone(transport string) {
+	if m != nil {
+		m.gone.WithLabelValues(transport).Inc()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/library"
@@ -124,40 +125,164 @@ func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text stri
 // reranker sees no more, and answers keep fewer), and the decision's
 // features of the whole ranking.
 func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Query) ([]ranked, Features, error) {
-	n := len(lp.Chunks())
-	if n == 0 {
+	if len(lp.Chunks()) == 0 {
 		return nil, Features{}, nil
 	}
 	vecs, err := rt.embedder.Embed(ctx, []string{q.EmbedText})
 	if err != nil {
 		return nil, Features{}, fmt.Errorf("embed question: %w", err)
 	}
-	cos := make([]float64, n)
+	var qv []float32
 	if len(vecs) == 1 && nonZero(vecs[0]) {
-		hits, err := lp.Nearest(ctx, vecs[0], n)
+		qv = vecs[0]
+	}
+	return rankVector(ctx, lp, q, qv)
+}
+
+// rankVector is rank for a question already embedded as qv (nil: no
+// vector side). It returns exactly the ranking that fusing every chunk's
+// scores would, while asking the vector index only for the k =
+// RerankDepth nearest chunks and computing few cosines itself:
+//
+//   - A chunk outside the k nearest with no BM25 score cannot outrank
+//     them: each of them has a cosine at least as high, and fusion only
+//     adds the lexical side to it. So the candidates are the nearest
+//     chunks and the chunks with a BM25 score.
+//   - A lexical candidate's cosine is at most the k-th nearest one's, so
+//     its fused score is bounded by its BM25 part plus that. Taken in
+//     descending BM25 order, candidates whose bound is below the k-th
+//     best exact score so far are dropped without computing their
+//     cosine (over the loaded vectors), and so is every one after them.
+//   - When fewer than k chunks score above 0, a full ranking fills up
+//     with the first chunks by position at score 0; so does this.
+func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []float32) ([]ranked, Features, error) {
+	n := len(lp.Chunks())
+	k := min(n, RerankDepth)
+	lex := lp.Lexicon()
+	bm := lex.Scores(q)
+	var maxBM float64
+	var lexical []int
+	for i, s := range bm {
+		maxBM = max(maxBM, s)
+		if s > 0 {
+			lexical = append(lexical, i)
+		}
+	}
+	seen := make(map[int]bool, 2*k)
+	cands := make([]search.Scored, 0, 2*k)
+	best := make(kBest, 0, k) // the k best exact scores so far
+	add := func(i int, cos float64) {
+		seen[i] = true
+		s := search.Fuse(bm[i], maxBM, max(cos, 0), weightVector)
+		cands = append(cands, search.Scored{Doc: i, Score: s})
+		best.add(s, k)
+	}
+	kthCos := 0.0  // the k-th nearest chunk's cosine, clipped at 0
+	bestCos := 0.0 // the nearest chunk's
+	if qv != nil {
+		hits, err := lp.Nearest(ctx, qv, k)
 		if err != nil {
 			return nil, Features{}, err
 		}
 		for _, h := range hits {
-			if h.Index >= 0 && h.Index < n && h.Score > 0 {
-				cos[h.Index] = float64(h.Score)
+			if h.Index >= 0 && h.Index < n && !seen[h.Index] {
+				add(h.Index, float64(h.Score))
+			}
+		}
+		if len(hits) == k {
+			kthCos = max(float64(hits[k-1].Score), 0)
+		}
+		if len(hits) > 0 {
+			bestCos = float64(hits[0].Score)
+		}
+	}
+	sort.Slice(lexical, func(a, b int) bool {
+		if bm[lexical[a]] != bm[lexical[b]] {
+			return bm[lexical[a]] > bm[lexical[b]]
+		}
+		return lexical[a] < lexical[b]
+	})
+	vecs := lp.Vectors()
+	for _, i := range lexical {
+		if seen[i] {
+			continue
+		}
+		if len(best) == k && search.Fuse(bm[i], maxBM, kthCos, weightVector) < best[0] {
+			break // neither this chunk nor any after it can make the k best
+		}
+		cos := 0.0
+		if qv != nil {
+			cos = float64(dot(qv, vecs[i]))
+		}
+		add(i, cos)
+	}
+	// Chunks not seen score 0 at best from here: without a vector side,
+	// or when the k-th cosine is not positive, their fused score is 0.
+	if qv == nil || kthCos == 0 {
+		for i := 0; i < n && i < k; i++ {
+			if !seen[i] {
+				seen[i] = true
+				cands = append(cands, search.Scored{Doc: i})
 			}
 		}
 	}
-	lex := lp.Lexicon()
-	bm := lex.Scores(q)
-	fused := fuse(bm, cos)
-	cands := make([]search.Scored, n)
-	for i := range cands {
-		cands[i] = search.Scored{Doc: i, Score: fused[i]}
-	}
 	top := search.TopK(cands, RerankDepth)
 	out := make([]ranked, len(top))
+	fused := make([]float64, len(top))
 	for i, c := range top {
 		out[i] = ranked{idx: c.Doc, score: c.Score, lexical: bm[c.Doc] > 0}
+		fused[i] = c.Score
 	}
+	// The decision reads the best cosine and the best two fused scores
+	// of the whole ranking, which the nearest chunk and the top hold.
 	parts, nParts := Parts(lp.Chunks())
-	return out, measure(lex, q, cos, fused, parts, nParts), nil
+	return out, measure(lex, q, []float64{bestCos}, fused, parts, nParts), nil
+}
+
+// kBest holds the k best scores seen, as a min-heap: kBest[0] is the
+// k-th best once it is full.
+type kBest []float64
+
+func (h *kBest) add(s float64, k int) {
+	switch {
+	case len(*h) < k:
+		*h = append(*h, s)
+		for i := len(*h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if (*h)[p] <= (*h)[i] {
+				break
+			}
+			(*h)[p], (*h)[i] = (*h)[i], (*h)[p]
+			i = p
+		}
+	case s > (*h)[0]:
+		(*h)[0] = s
+		for i := 0; ; {
+			l, r, m := 2*i+1, 2*i+2, i
+			if l < len(*h) && (*h)[l] < (*h)[m] {
+				m = l
+			}
+			if r < len(*h) && (*h)[r] < (*h)[m] {
+				m = r
+			}
+			if m == i {
+				break
+			}
+			(*h)[m], (*h)[i] = (*h)[i], (*h)[m]
+			i = m
+		}
+	}
+}
+
+// dot is the cosine of two L2-normalised vectors, summed in index order
+// as the vector index sums it, so a chunk scores the same either way.
+func dot(a, b []float32) float32 {
+	var s float32
+	b = b[:len(a)]
+	for i, x := range a {
+		s += x * b[i]
+	}
+	return s
 }
 
 // fuse returns each chunk's fused score from its BM25 score and cosine.

@@ -18,10 +18,13 @@ import (
 // not exist.
 var ErrNotFound = errors.New("not found")
 
-// EmbeddedChunk is a chunk with the vector it was indexed with.
+// EmbeddedChunk is a chunk with the vector it was indexed with and its
+// terms in the lexical index's stored form (opaque to the store; nil
+// when not computed, e.g. for chunks stored before the form existed).
 type EmbeddedChunk struct {
 	paper.Chunk
 	Vector []float32
+	Terms  []byte
 }
 
 // PaperInfo is the listing form of a paper.
@@ -32,6 +35,16 @@ type PaperInfo struct {
 	Year       int    `json:"year"`
 	DOI        string `json:"doi"`
 	References int    `json:"references"`
+	// Hash is the paper's ContentHash, for callers that keep their own
+	// index of the catalogue in step with the store.
+	Hash string `json:"-"`
+}
+
+// PaperAbstract is what a catalogue index holds of a paper: its titles
+// and abstracts in both languages, what a hit shows, and its content hash.
+type PaperAbstract struct {
+	ID, Title, TitleZh, Abstract, AbstractZh, Journal, DOI, Hash string
+	Year                                                         int
 }
 
 // SummaryKey identifies a cached summary. Model and PromptVersion are
@@ -61,8 +74,12 @@ type Store interface {
 	// HasPapers reports whether any paper is stored, without listing
 	// them (start-up decides on the demo paper with it).
 	HasPapers(ctx context.Context) (bool, error)
-	// Papers lists all papers ordered by id.
+	// Papers lists all papers ordered by id, with their content hashes.
 	Papers(ctx context.Context) ([]PaperInfo, error)
+	// Abstracts lists every paper's PaperAbstract ordered by id, read
+	// without decoding whole papers (references and bodies stay in the
+	// database), so a catalogue index builds from one query.
+	Abstracts(ctx context.Context) ([]PaperAbstract, error)
 	// Chunks returns the paper's chunks in stored order and the name of
 	// the embedder that made their vectors, or ErrNotFound.
 	Chunks(ctx context.Context, paperID string) (chunks []EmbeddedChunk, embedder string, err error)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/chatpaper/chatpaper/ingest"
 	"github.com/chatpaper/chatpaper/library"
+	"github.com/chatpaper/chatpaper/metrics"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store"
@@ -113,11 +115,32 @@ func lower(s string) string {
 	return string(b)
 }
 
+// StatusClientClosedRequest is the status recorded (in the request log
+// and the HTTP metrics) for a request whose client went away before the
+// answer: nginx's 499, so it is counted apart from the server's errors.
+const StatusClientClosedRequest = 499
+
+// clientGone reports whether the request failed because its client
+// went away: its context was cancelled (the connection closed) and the
+// error is that cancellation, not, say, a body read that timed out
+// (which also ends the context, but is the client's fault to be told).
+func clientGone(c echo.Context, err error) bool {
+	return err != nil && c.Request().Context().Err() != nil && errors.Is(err, context.Canceled)
+}
+
 // errorHandler writes every error in the JSON error shape and logs the
-// ones that are the server's fault.
-func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+// ones that are the server's fault. A client that went away is logged at
+// info and counted by metrics.ClientGone, not as a server error.
+func errorHandler(log *slog.Logger, m *metrics.Metrics) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			return
+		}
+		if clientGone(c, err) {
+			log.Info("client went away", "method", c.Request().Method, "path", c.Request().URL.Path,
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)
+			m.ClientGone("http")
+			c.Response().WriteHeader(StatusClientClosedRequest) // nobody reads it: for the log and metrics
 			return
 		}
 		status, body := classify(err)

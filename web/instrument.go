@@ -11,7 +11,8 @@ import (
 )
 
 // countedAnswerer records every answer's latency by its Mode (or
-// "error") and transport, and the citations the model had dropped. It
+// "error", or "disconnected" when the reader went away first) and
+// transport, and the citations the model had dropped. It
 // wraps the Answerer rather than living in the handlers, so any handler
 // or transport added later is measured the same way.
 type countedAnswerer struct {
@@ -26,8 +27,11 @@ func (a countedAnswerer) Ask(ctx context.Context, q rag.Question, emit rag.Emit)
 	start := time.Now()
 	ans, err := a.next.Ask(ctx, q, emit)
 	mode, dropped := "error", 0
-	if err == nil && ans != nil {
+	switch {
+	case err == nil && ans != nil:
 		mode, dropped = ans.Mode, len(ans.DroppedCitations)
+	case err != nil && ctx.Err() != nil:
+		mode = "disconnected"
 	}
 	a.m.ObserveAsk(mode, a.transport, time.Since(start), dropped)
 	return ans, err
@@ -40,7 +44,10 @@ func observeHTTP(m *metrics.Metrics) echo.MiddlewareFunc {
 			start := time.Now()
 			err := next(c)
 			status := c.Response().Status
-			if err != nil {
+			switch {
+			case clientGone(c, err):
+				status = StatusClientClosedRequest
+			case err != nil:
 				// The error handler has not written yet: use the status it
 				// will write.
 				status, _ = classify(err)

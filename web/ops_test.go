@@ -1,11 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -236,5 +239,81 @@ func TestShutdownEndsLongAnswerWithErrorFrame(t *testing.T) {
 	}
 	if n := ss.Open(); n != 0 {
 		t.Errorf("%d sockets still open", n)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestClientGoneIsNotAnError has a REST reader hang up mid-ask: the
+// server logs it at info, records status 499 and counts it as a client
+// gone and an ask "disconnected", never as a server error.
+func TestClientGoneIsNotAnError(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	var logs syncBuffer
+	entered := make(chan struct{})
+	finished := make(chan struct{})
+	srv, _ := newTestServer(t, Deps{Metrics: m, Log: slog.New(slog.NewJSONHandler(&logs, nil)),
+		Answerer: fakeAnswerer{AskFn: func(ctx context.Context, q rag.Question, emit rag.Emit) (*rag.Answer, error) {
+			defer close(finished)
+			close(entered)
+			<-ctx.Done()
+			return nil, fmt.Errorf("retrieve: %w", ctx.Err())
+		}}})
+	ctx, cancel := context.WithCancel(t.Context())
+	req, err := http.NewRequestWithContext(ctx, "POST", srv.URL+"/api/v1/papers/p1/ask", strings.NewReader(`{"question":"why?"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	go func() {
+		<-entered
+		cancel()
+	}()
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("request completed with %s, want the client to have gone", resp.Status)
+	}
+	<-finished
+	want := []string{
+		`chatpaper_client_gone_total{transport="http"} 1`,
+		`chatpaper_asks_total{mode="disconnected",transport="rest"} 1`,
+		`route="/api/v1/papers/:id/ask",status="499"} 1`,
+	}
+	var out string
+	for range 200 { // the handler returns just after the answerer
+		_, out = request(t, "GET", srv.URL+"/metrics", "", nil)
+		if strings.Contains(out, want[0]) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("metrics lack %q:\n%s", w, grep(out, "chatpaper_"))
+		}
+	}
+	if strings.Contains(out, `mode="error"`) || strings.Contains(out, `status="500"`) {
+		t.Errorf("the client going away was counted as a server error:\n%s", grep(out, "chatpaper_"))
+	}
+	l := logs.String()
+	if strings.Contains(l, `"level":"ERROR"`) || !strings.Contains(l, `"msg":"client went away"`) {
+		t.Errorf("log = %s, want the client going away at info, no error", l)
 	}
 }

@@ -98,7 +98,7 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.HTTPErrorHandler = errorHandler(d.Log, d.Metrics)
 	e.IPExtractor = ipExtractor(d.Security.TrustedProxies)
 	origins := newOriginPolicy(d.Security.AllowedOrigins)
 	if d.WS.CheckOrigin == nil {

@@ -136,7 +136,10 @@ func errorFrame(id, code, msg string) outFrame {
 
 func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger, opts WSOptions) echo.HandlerFunc {
 	opts = opts.withDefaults()
-	up := websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: opts.CheckOrigin}
+	// A read buffer size of 0 reuses the HTTP server's 4 KiB reader, and
+	// the pool lends a write buffer only while a frame is written, so an
+	// idle socket holds neither of its own.
+	up := websocket.Upgrader{WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{}, CheckOrigin: opts.CheckOrigin}
 	return func(c echo.Context) error {
 		id, err := paperID(c)
 		if err != nil {
@@ -164,7 +167,7 @@ func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger,
 		s := &wsSession{
 			conn: conn, paperID: id, answerer: a, rec: rec, log: log, opts: opts, ip: ip,
 			frames: rate.NewLimiter(rate.Limit(opts.FramesPerSecond), int(2*opts.FramesPerSecond)+1),
-			send:   make(chan outFrame, 64), closed: make(chan struct{}), asks: make(map[string]context.CancelCauseFunc),
+			send:   make(chan *outFrame, 64), closed: make(chan struct{}), asks: make(map[string]context.CancelCauseFunc),
 		}
 		if !opts.Sockets.add(s) {
 			s.closeWith(websocket.CloseGoingAway, "going away")
@@ -178,7 +181,7 @@ func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger,
 				s.sessionID = chat.NewSessionID()
 			}
 			// Queued before serve starts reading, so it is the first frame.
-			s.send <- outFrame{Type: FrameSession, SessionID: s.sessionID}
+			s.send <- &outFrame{Type: FrameSession, SessionID: s.sessionID}
 		}
 		// The connection outlives the request context (keeping its
 		// values) until the server shuts down: http.Server.Shutdown does
@@ -206,7 +209,7 @@ type wsSession struct {
 	opts     WSOptions
 	ip       string
 	frames   *rate.Limiter
-	send     chan outFrame
+	send     chan *outFrame // by pointer: an idle socket's queue is 64 words
 	// closed is closed when the writer has stopped; frames can no longer
 	// be delivered.
 	closed chan struct{}
@@ -389,7 +392,7 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 	// take at once is dropped rather than waited for.
 	pctx := rag.WithProgress(ctx, func(stage string) {
 		select {
-		case s.send <- outFrame{Type: FrameStatus, ID: f.ID, Stage: stage}:
+		case s.send <- &outFrame{Type: FrameStatus, ID: f.ID, Stage: stage}:
 		default:
 		}
 	})
@@ -439,7 +442,7 @@ var errClosed = errors.New("websocket closed")
 // answer forever.
 func (s *wsSession) emit(ctx context.Context, f outFrame) error {
 	select {
-	case s.send <- f:
+	case s.send <- &f:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -479,7 +482,7 @@ func (s *wsSession) writeLoop(ctx context.Context) {
 	}
 }
 
-func (s *wsSession) write(f outFrame) error {
+func (s *wsSession) write(f *outFrame) error {
 	if f.closeCode != 0 {
 		s.closeWith(f.closeCode, f.closeText)
 		return errClosed // the writer stops; the session ends

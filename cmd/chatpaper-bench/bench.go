@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,6 +30,9 @@ type benchOptions struct {
 	catalogueDir       string
 	reuse              bool
 	asks               int
+	cachePapers        int
+	concurrency        int
+	search             bool
 	model              int
 	modelTokens        int
 	modelRate          float64
@@ -59,6 +61,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.catalogueDir, "catalogue-dir", "", "data folder for -catalogue (default: a temporary folder, removed)")
 	fs.BoolVar(&o.reuse, "reuse", false, "with -catalogue-dir, use the catalogue already there instead of generating")
 	fs.IntVar(&o.asks, "asks", 1000, "with -catalogue, questions asked, each on a random paper")
+	fs.IntVar(&o.cachePapers, "cache-papers", 0, "with -catalogue, also ask beyond a cache of this many papers (CHATPAPER_CACHE_PAPERS), uniform and Zipf readers against the hot-cache run (0: skip)")
+	fs.IntVar(&o.concurrency, "concurrency", 8, "with -cache-papers, asks in flight at a time")
+	fs.BoolVar(&o.search, "search", false, "with -cache-papers, also time the first catalogue search during cold asks against the same asks without it")
 	fs.IntVar(&o.model, "model", 0, "concurrent model-mode answers relayed from a loopback upstream (0: skip)")
 	fs.IntVar(&o.modelTokens, "model-tokens", 100, "tokens per upstream answer")
 	fs.Float64Var(&o.modelRate, "model-rate", 50, "upstream tokens per second per answer")
@@ -139,7 +144,7 @@ func (b *bench) logf(format string, a ...any) { fmt.Fprintf(b.stderr, "bench: "+
 // limits meant for strangers would throttle the load itself. The
 // servers listen on loopback only and serve admin requests (the ingest
 // step) without a key.
-var childEnv = []string{"CHATPAPER_LOG_LEVEL=warn", "CHATPAPER_ASK_RATE=0", "CHATPAPER_MAX_SOCKETS_PER_IP=0", "CHATPAPER_MAX_CONNS_PER_IP=0", "CHATPAPER_KEYLESS_ADMIN=1"}
+var childEnv = []string{"CHATPAPER_LOG_LEVEL=warn", "CHATPAPER_ASK_RATE=0", "CHATPAPER_MAX_SOCKETS_PER_IP=0", "CHATPAPER_MAX_CONNS_PER_IP=0", "CHATPAPER_KEYLESS_ADMIN=1", "CHATPAPER_WS_FRAMES_PER_SECOND=1000000"}
 
 // startServe starts "chatpaper serve" on a free loopback port over
 // dataDir, as a child process.
@@ -295,6 +300,17 @@ func (b *bench) readers(ctx context.Context) error {
 			x.name, x.r.Answers, x.r.Errors, x.r.throughput(), ms(x.r.Done.pct(50)), ms(x.r.Done.pct(90)), ms(x.r.Done.pct(99)))
 	}
 	b.printf("  p50 ratio to floor %.2fx, p99 ratio %.2fx", ratio(real.Done.pct(50), floor.Done.pct(50)), ratio(real.Done.pct(99), floor.Done.pct(99)))
+	if real.Answers > 0 && floor.Answers > 0 && echo.pid != 0 {
+		// Server CPU per answer: ChatPaper answering against the bare
+		// server writing the same bytes.
+		cp := (after.CPU - before.CPU) / time.Duration(real.Answers)
+		fl := (eafter.CPU - ebefore.CPU) / time.Duration(floor.Answers)
+		rr := b.report["readers"].(map[string]any)
+		rr["cpu_us_per_answer"] = float64(cp.Nanoseconds()) / 1000
+		rr["floor_cpu_us_per_answer"] = float64(fl.Nanoseconds()) / 1000
+		rr["cpu_ratio"] = ratio(cp, fl)
+		b.printf("  server CPU per answer %.0f µs, floor %.0f µs: %.2fx", float64(cp.Nanoseconds())/1000, float64(fl.Nanoseconds())/1000, ratio(cp, fl))
+	}
 	if real.FirstError != "" {
 		b.printf("  first error: %s", real.FirstError)
 	}
@@ -411,6 +427,10 @@ func (b *bench) ingestThroughput(ctx context.Context) error {
 	close(next)
 	wg.Wait()
 	elapsed := time.Since(t0)
+	// Resident memory once the ingested papers sit in the cache (the
+	// server's default CHATPAPER_CACHE_MB, 512), after a moment to settle.
+	time.Sleep(time.Second)
+	afterIngest, _ := statsOf(srv.pid)
 
 	emb := embed.NewLocal(b.o.embedDim)
 	t1 := time.Now()
@@ -433,9 +453,11 @@ func (b *bench) ingestThroughput(ctx context.Context) error {
 		"papers": b.o.ingest, "chunks": chunks, "errors": len(errs), "elapsed_s": elapsed.Seconds(),
 		"papers_per_s": float64(b.o.ingest) / elapsed.Seconds(), "chunks_per_s": float64(chunks) / elapsed.Seconds(),
 		"embed_only_s": embedOnly.Seconds(), "ratio_to_embed_only": ratio(elapsed, embedOnly),
+		"rss_after_mb": float64(afterIngest.RSS) / (1 << 20),
 	}
-	b.printf("ingest: %d papers (%d chunks) over REST, 2 at a time: %.1f papers/s, %.0f chunks/s, %d errors; %.2fx the time of embedding alone (%.2f s)",
-		b.o.ingest, chunks, float64(b.o.ingest)/elapsed.Seconds(), float64(chunks)/elapsed.Seconds(), len(errs), ratio(elapsed, embedOnly), embedOnly.Seconds())
+	b.printf("ingest: %d papers (%d chunks) over REST, 2 at a time: %.1f papers/s, %.0f chunks/s, %d errors; %.2fx the time of embedding alone (%.2f s); server RSS after %.0f MiB",
+		b.o.ingest, chunks, float64(b.o.ingest)/elapsed.Seconds(), float64(chunks)/elapsed.Seconds(), len(errs), ratio(elapsed, embedOnly), embedOnly.Seconds(),
+		float64(afterIngest.RSS)/(1<<20))
 	if len(errs) > 0 {
 		return fmt.Errorf("ingest: %d errors, first: %w", len(errs), errs[0])
 	}
@@ -501,63 +523,13 @@ func (b *bench) catalogueRun(ctx context.Context) error {
 	atStart, _ := statsOf(srv.pid)
 
 	r := rand.New(rand.NewPCG(42, uint64(b.o.catalogue)))
-	type q struct {
-		id, text string
-		ref      int
-	}
-	qs := make([]q, b.o.asks)
-	for i := range qs {
-		idx := r.IntN(b.o.catalogue)
-		text, ref := synthQuestion(synthPaper(idx), r)
-		qs[i] = q{synthID(idx), text, ref}
-	}
-	ask := func(lat *latencies, list []q) (wrong, errs int) {
-		var mu sync.Mutex
-		var wg sync.WaitGroup
-		next := make(chan q)
-		for range 4 {
-			wg.Go(func() {
-				for x := range next {
-					body, _ := json.Marshal(map[string]string{"question": x.text, "lang": "en_US"})
-					t0 := time.Now()
-					resp, err := http.Post(srv.base+"/api/v1/papers/"+x.id+"/ask", "application/json", bytes.NewReader(body))
-					if err != nil {
-						mu.Lock()
-						errs++
-						mu.Unlock()
-						continue
-					}
-					var ans struct {
-						Citations []struct{ N int } `json:"citations"`
-					}
-					err = json.NewDecoder(resp.Body).Decode(&ans)
-					resp.Body.Close()
-					lat.add(time.Since(t0))
-					mu.Lock()
-					if err != nil || resp.StatusCode != 200 {
-						errs++
-					} else if len(ans.Citations) == 0 || ans.Citations[0].N != x.ref {
-						wrong++
-					}
-					mu.Unlock()
-				}
-			})
-		}
-		for _, x := range list {
-			next <- x
-		}
-		close(next)
-		wg.Wait()
-		return wrong, errs
-	}
+	qs := questionsOn(r, b.o.asks, func() int { return r.IntN(b.o.catalogue) })
 	b.logf("catalogue: asking %d questions across random papers", len(qs))
-	cold := &latencies{}
-	wrong, errs := ask(cold, qs)
+	coldRun := askCatalogue(ctx, srv.base, qs, 4)
+	cold, wrong, errs := coldRun.lat, coldRun.wrong, coldRun.errs
 	afterAsks, _ := statsOf(srv.pid)
 	// Ask the last 100 again: those papers are still cached.
-	warm := &latencies{}
-	tail := qs[max(0, len(qs)-100):]
-	ask(warm, tail)
+	warm := askCatalogue(ctx, srv.base, qs[max(0, len(qs)-100):], 4).lat
 	afterWarm, _ := statsOf(srv.pid)
 
 	rep["startup_ms"] = startups
@@ -576,7 +548,11 @@ func (b *bench) catalogueRun(ctx context.Context) error {
 	b.printf("  ask latency (paper mostly not cached): p50 %.2f ms  p90 %.2f ms  p99 %.2f ms; cached paper: p50 %.2f ms  p99 %.2f ms; %d errors, %d top citations not the asked reference",
 		ms(cold.pct(50)), ms(cold.pct(90)), ms(cold.pct(99)), ms(warm.pct(50)), ms(warm.pct(99)), errs, wrong)
 	if errs > 0 {
-		return errors.New("catalogue asks failed")
+		return fmt.Errorf("catalogue asks failed: %d errors, first: %s", errs, coldRun.firstFailure)
+	}
+	if b.o.cachePapers > 0 {
+		srv.stop()
+		return b.beyondCache(ctx, dir)
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ func TestBenchTiny(t *testing.T) {
 	var out, errb bytes.Buffer
 	args := []string{"chatpaper-bench", "-chatpaper", bin, "-json",
 		"-readers", "5", "-questions", "3", "-idle", "20", "-ingest", "3",
-		"-catalogue", "5", "-asks", "10", "-model", "5", "-model-tokens", "5", "-model-rate", "1000"}
+		"-catalogue", "5", "-asks", "10", "-cache-papers", "2", "-concurrency", "2", "-search", "-model", "5", "-model-tokens", "5", "-model-rate", "1000"}
 	if err := run(t.Context(), args, &out, &errb); err != nil {
 		t.Fatalf("bench: %v\nstderr:\n%s", err, errb.String())
 	}
@@ -87,6 +87,16 @@ func TestBenchTiny(t *testing.T) {
 			Asks     map[string]any `json:"asks"`
 			Generate map[string]any `json:"generate"`
 		} `json:"catalogue_5"`
+		Beyond struct {
+			Hot     map[string]any `json:"hot"`
+			Uniform map[string]any `json:"uniform"`
+			Zipf    map[string]any `json:"zipf"`
+			Search  struct {
+				Rank    float64        `json:"searched_paper_rank"`
+				With    map[string]any `json:"with_search"`
+				Without map[string]any `json:"without_search"`
+			} `json:"search"`
+		} `json:"beyond_cache_5"`
 		Model map[string]any `json:"model"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
@@ -106,6 +116,15 @@ func TestBenchTiny(t *testing.T) {
 		{"catalogue papers", rep.Catalogue.Generate["papers"], 5.0},
 		{"catalogue ask errors", rep.Catalogue.Asks["errors"], 0.0},
 		{"catalogue wrong citations", rep.Catalogue.Asks["top_citation_not_the_asked_reference"], 0.0},
+		{"beyond hot asks", rep.Beyond.Hot["asks"], 10.0},
+		{"beyond uniform errors", rep.Beyond.Uniform["errors"], 0.0},
+		{"beyond uniform wrong citations", rep.Beyond.Uniform["top_citation_not_the_asked_reference"], 0.0},
+		{"beyond zipf asks", rep.Beyond.Zipf["asks"], 10.0},
+		{"beyond zipf errors", rep.Beyond.Zipf["errors"], 0.0},
+		{"search found the searched paper first", rep.Beyond.Search.Rank, 1.0},
+		{"asks with the search", rep.Beyond.Search.With["asks"], 10.0},
+		{"errors with the search", rep.Beyond.Search.With["errors"], 0.0},
+		{"errors without the search", rep.Beyond.Search.Without["errors"], 0.0},
 		{"model answers", rep.Model["answers"], 5.0},
 		{"model errors", rep.Model["errors"], 0.0},
 		{"model answers from the model", rep.Model["model_answers"], 5.0},
@@ -115,6 +134,9 @@ func TestBenchTiny(t *testing.T) {
 		if !reflect.DeepEqual(c.got, c.want) {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
+	}
+	if r, ok := rep.Beyond.Uniform["throughput_ratio_to_hot"].(float64); !ok || r <= 0 {
+		t.Errorf("beyond-cache throughput ratio = %v, want a positive ratio", rep.Beyond.Uniform["throughput_ratio_to_hot"])
 	}
 	if rep.Readers.Ratio <= 0 {
 		t.Errorf("p50 ratio to the floor = %v, want a positive ratio", rep.Readers.Ratio)

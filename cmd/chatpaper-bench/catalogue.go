@@ -12,7 +12,6 @@ import (
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/store/sqlite"
 )
 
@@ -130,20 +129,10 @@ func generateCatalogue(ctx context.Context, dir string, n, dim int, progress fun
 			defer func() { embedNanos.Store(w, spent) }()
 			for i := range jobs {
 				p := synthPaper(i)
-				chunks := library.Chunks(p)
-				texts := make([]string, len(chunks))
-				for k, c := range chunks {
-					texts[k] = c.Text
-				}
 				te := time.Now()
-				vecs, err := emb.Embed(ctx, texts)
+				// As Ingest stores them: vectors and the chunks' terms.
+				ec, err := library.Embedded(ctx, emb, p)
 				spent += time.Since(te)
-				ec := make([]store.EmbeddedChunk, len(chunks))
-				for k := range chunks {
-					if err == nil {
-						ec[k] = store.EmbeddedChunk{Chunk: chunks[k], Vector: vecs[k]}
-					}
-				}
 				items <- item{sqlite.BulkPaper{Paper: p, Embedder: emb.Name(), Chunks: ec}, err}
 			}
 		})

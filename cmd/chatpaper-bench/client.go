@@ -167,6 +167,12 @@ func driveReadersAsking(ctx context.Context, url string, n, m int, qs []int, ram
 						fail(fmt.Errorf("read: %w", err))
 						return
 					}
+					if f.ID == "" && f.Type == "error" {
+						// Refused before it was read as an ask (a limit):
+						// no answer will come.
+						fail(fmt.Errorf("error frame %q for the connection", f.Code))
+						break
+					}
 					if f.ID != id {
 						continue
 					}

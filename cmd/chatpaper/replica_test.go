@@ -108,6 +108,49 @@ func TestReplicas(t *testing.T) {
 	})
 }
 
+// TestReplicaSearch runs two servers on one PostgreSQL database: a paper
+// ingested through one is found by catalogue search on the other once
+// its revalidation interval has passed (its corpus index was built
+// before the ingest), and a paper deleted through one is no longer
+// found on the other.
+func TestReplicaSearch(t *testing.T) {
+	t.Parallel()
+	url := pgtest.Schema(t)
+	env := map[string]string{"CHATPAPER_DATABASE_URL": url, "CHATPAPER_CACHE_REVALIDATE": "200ms"}
+	a := startServer(t, t.TempDir(), env)
+	b := startServer(t, t.TempDir(), env)
+	search := func(s *server) []string {
+		var res struct {
+			Papers []struct{ ID string } `json:"papers"`
+		}
+		if resp := do(t, "GET", s.base+"/api/v1/search?q=gravimetry+Greenland", "", "", &res); resp.StatusCode != http.StatusOK {
+			t.Fatalf("search on %s: status %d", s.base, resp.StatusCode)
+		}
+		var ids []string
+		for _, p := range res.Papers {
+			ids = append(ids, p.ID)
+		}
+		return ids
+	}
+	if got := search(b); len(got) != 0 {
+		t.Fatalf("B finds %v before the ingest", got)
+	}
+	if resp := do(t, "POST", a.base+"/api/v1/papers", "application/json", testPaper, nil); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("ingest on A: status %d", resp.StatusCode)
+	}
+	eventually(t, "B's search finds the paper ingested through A", func() (bool, string) {
+		got := search(b)
+		return len(got) > 0 && got[0] == "test-paper", strings.Join(got, ",")
+	})
+	if resp := do(t, "DELETE", a.base+"/api/v1/papers/test-paper", "", "", nil); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete on A: status %d", resp.StatusCode)
+	}
+	eventually(t, "B's search no longer finds the paper deleted through A", func() (bool, string) {
+		got := search(b)
+		return len(got) == 0, strings.Join(got, ",")
+	})
+}
+
 // TestReplicaSharedState checks the state replicas share through the
 // store, with two independent stores on one database standing for two
 // processes: a session written by one is continued by the other, and a

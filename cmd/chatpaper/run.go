@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -164,6 +165,11 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.MemoryOverheadMB > 0 && !cfg.GoMemLimitSet {
+		limit := int64(cfg.CacheMB+cfg.MemoryOverheadMB) << 20
+		debug.SetMemoryLimit(limit)
+		log.Info("soft memory limit", "mib", limit>>20)
+	}
 	adminKeys, keyNote, err := adminAccess(cfg, log)
 	if err != nil {
 		return err
@@ -220,7 +226,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 	handler := web.New(web.Deps{
 		Papers: papers, Answerer: a.answerer, Summarizer: a.summarizer, Suggester: a.suggester, Searcher: a.library, Log: log,
 		Questions: questions,
-		WS:        web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets},
+		WS:        web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets, FramesPerSecond: float64(cfg.WSFramesPerSecond)},
 		Hashes:    a.store,
 		Metrics:   m,
 		Security: web.Security{

@@ -135,10 +135,10 @@ func (s *Store) ReplaceChunks(ctx context.Context, paperID, hash, embedder strin
 			c := &chunks[i]
 			start := len(buf)
 			buf = appendVector(buf, c.Vector)
-			rows[i] = []any{paperID, int32(i), c.ID, string(c.Kind), int32(c.N), c.Lang, c.Text, buf[start:len(buf):len(buf)]}
+			rows[i] = []any{paperID, int32(i), c.ID, string(c.Kind), int32(c.N), c.Lang, c.Text, buf[start:len(buf):len(buf)], c.Terms}
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{"chunks"},
-			[]string{"paper_id", "seq", "id", "kind", "n", "lang", "text", "vector"}, pgx.CopyFromRows(rows))
+			[]string{"paper_id", "seq", "id", "kind", "n", "lang", "text", "vector", "terms"}, pgx.CopyFromRows(rows))
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {

@@ -109,6 +109,12 @@ CREATE INDEX questions_asked ON questions (asked_at);
 	},
 	{
 		version: 4,
+		name:    "chunk terms in the lexical index's stored form",
+		// NULL for chunks stored before: their loads tokenize the text.
+		sql: `ALTER TABLE chunks ADD COLUMN terms bytea;`,
+	},
+	{
+		version: 5,
 		name:    "cited works and reference links",
 		sql: `
 CREATE TABLE cited_works (

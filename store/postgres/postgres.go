@@ -166,10 +166,10 @@ func (s *Store) PutPaper(ctx context.Context, p *paper.Paper, embedder string, c
 			c := &chunks[i]
 			start := len(buf)
 			buf = appendVector(buf, c.Vector)
-			rows[i] = []any{p.ID, int32(i), c.ID, string(c.Kind), int32(c.N), c.Lang, c.Text, buf[start:len(buf):len(buf)]}
+			rows[i] = []any{p.ID, int32(i), c.ID, string(c.Kind), int32(c.N), c.Lang, c.Text, buf[start:len(buf):len(buf)], c.Terms}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"},
-			[]string{"paper_id", "seq", "id", "kind", "n", "lang", "text", "vector"}, pgx.CopyFromRows(rows)); err != nil {
+			[]string{"paper_id", "seq", "id", "kind", "n", "lang", "text", "vector", "terms"}, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("write %d chunks: %w", len(chunks), err)
 		}
 		return nil
@@ -225,13 +225,13 @@ func (s *Store) HasPapers(ctx context.Context) (bool, error) {
 // Papers lists all papers ordered by id (bytewise). The result is empty,
 // not nil, when there are none.
 func (s *Store) Papers(ctx context.Context) ([]store.PaperInfo, error) {
-	rows, err := s.pool.Query(ctx, "SELECT id, title, journal, year, doi, ref_count FROM papers ORDER BY id")
+	rows, err := s.pool.Query(ctx, "SELECT id, title, journal, year, doi, ref_count, content_hash FROM papers ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list papers: %w", ctxErr(ctx, err))
 	}
 	infos := []store.PaperInfo{}
 	var pi store.PaperInfo
-	_, err = pgx.ForEachRow(rows, []any{&pi.ID, &pi.Title, &pi.Journal, &pi.Year, &pi.DOI, &pi.References}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&pi.ID, &pi.Title, &pi.Journal, &pi.Year, &pi.DOI, &pi.References, &pi.Hash}, func() error {
 		infos = append(infos, pi)
 		return nil
 	})
@@ -246,7 +246,7 @@ func (s *Store) Papers(ctx context.Context) ([]store.PaperInfo, error) {
 // an error wrapping store.ErrNotFound.
 func (s *Store) Chunks(ctx context.Context, paperID string) ([]store.EmbeddedChunk, string, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT p.embedder, c.id, c.kind, c.n, c.lang, c.text, c.vector
+		SELECT p.embedder, c.id, c.kind, c.n, c.lang, c.text, c.vector, c.terms
 		FROM papers p LEFT JOIN chunks c ON c.paper_id = p.id
 		WHERE p.id = $1
 		ORDER BY c.seq`, paperID)
@@ -264,9 +264,9 @@ func (s *Store) Chunks(ctx context.Context, paperID string) ([]store.EmbeddedChu
 		var (
 			id, kind, lang, text *string
 			n                    *int32
-			blob                 []byte
+			blob, terms          []byte
 		)
-		if err := rows.Scan(&embedder, &id, &kind, &n, &lang, &text, &blob); err != nil {
+		if err := rows.Scan(&embedder, &id, &kind, &n, &lang, &text, &blob, &terms); err != nil {
 			return nil, "", fmt.Errorf("postgres: chunks of %q: %w", paperID, ctxErr(ctx, err))
 		}
 		if id == nil { // the paper has no chunks
@@ -279,6 +279,7 @@ func (s *Store) Chunks(ctx context.Context, paperID string) ([]store.EmbeddedChu
 		chunks = append(chunks, store.EmbeddedChunk{
 			Chunk:  paper.Chunk{ID: *id, Kind: paper.ChunkKind(*kind), N: int(*n), Lang: *lang, Text: *text},
 			Vector: vec,
+			Terms:  terms,
 		})
 	}
 	if err := rows.Err(); err != nil {
@@ -617,4 +618,27 @@ func decodeVector(b []byte) ([]float32, error) {
 		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return v, nil
+}
+
+// Abstracts lists every paper's titles, abstracts and listing fields
+// ordered by id, extracted from the stored JSON by PostgreSQL itself.
+func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, title, coalesce(json::jsonb ->> 'title_zh', ''),
+			coalesce(json::jsonb ->> 'abstract', ''), coalesce(json::jsonb ->> 'abstract_zh', ''),
+			journal, doi, content_hash, year
+		FROM papers ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list abstracts: %w", ctxErr(ctx, err))
+	}
+	out := []store.PaperAbstract{}
+	var a store.PaperAbstract
+	_, err = pgx.ForEachRow(rows, []any{&a.ID, &a.Title, &a.TitleZh, &a.Abstract, &a.AbstractZh, &a.Journal, &a.DOI, &a.Hash, &a.Year}, func() error {
+		out = append(out, a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list abstracts: %w", ctxErr(ctx, err))
+	}
+	return out, nil
 }

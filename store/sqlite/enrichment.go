@@ -144,14 +144,14 @@ func (s *Store) ReplaceChunks(ctx context.Context, paperID, hash, embedder strin
 	if _, err := tx.ExecContext(ctx, "DELETE FROM chunks WHERE paper_id = ?", paperID); err != nil {
 		return fmt.Errorf("sqlite: replace chunks %q: delete: %w", paperID, err)
 	}
-	stmt, err := tx.PrepareContext(ctx, "INSERT INTO chunks (paper_id, seq, id, kind, n, lang, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+	stmt, err := tx.PrepareContext(ctx, "INSERT INTO chunks (paper_id, seq, id, kind, n, lang, text, vector, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	if err != nil {
 		return fmt.Errorf("sqlite: replace chunks %q: %w", paperID, err)
 	}
 	defer stmt.Close()
 	for i := range chunks {
 		c := &chunks[i]
-		if _, err := stmt.ExecContext(ctx, paperID, i, c.ID, string(c.Kind), c.N, c.Lang, c.Text, vectors[i]); err != nil {
+		if _, err := stmt.ExecContext(ctx, paperID, i, c.ID, string(c.Kind), c.N, c.Lang, c.Text, vectors[i], nullBlob(c.Terms)); err != nil {
 			return fmt.Errorf("sqlite: replace chunks %q: chunk %d: %w", paperID, i, err)
 		}
 	}

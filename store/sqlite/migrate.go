@@ -110,6 +110,12 @@ CREATE INDEX questions_asked ON questions (asked_at);
 	},
 	{
 		version: 5,
+		name:    "chunk terms in the lexical index's stored form",
+		// NULL for chunks stored before: their loads tokenize the text.
+		sql: `ALTER TABLE chunks ADD COLUMN terms BLOB;`,
+	},
+	{
+		version: 6,
 		name:    "cited works and reference links",
 		sql: `
 CREATE TABLE cited_works (

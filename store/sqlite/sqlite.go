@@ -245,14 +245,14 @@ func writePaper(ctx context.Context, tx *sql.Tx, p *paper.Paper, doc []byte, has
 	}
 	if len(chunks) > 0 {
 		stmt, err := tx.PrepareContext(ctx,
-			"INSERT INTO chunks (paper_id, seq, id, kind, n, lang, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+			"INSERT INTO chunks (paper_id, seq, id, kind, n, lang, text, vector, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		if err != nil {
 			return fmt.Errorf("prepare chunk insert: %w", err)
 		}
 		defer stmt.Close()
 		for i := range chunks {
 			c := &chunks[i]
-			if _, err := stmt.ExecContext(ctx, p.ID, i, c.ID, string(c.Kind), c.N, c.Lang, c.Text, vectors[i]); err != nil {
+			if _, err := stmt.ExecContext(ctx, p.ID, i, c.ID, string(c.Kind), c.N, c.Lang, c.Text, vectors[i], nullBlob(c.Terms)); err != nil {
 				return fmt.Errorf("write chunk %d (%q): %w", i, c.ID, err)
 			}
 		}
@@ -296,7 +296,7 @@ func (s *Store) PaperHash(ctx context.Context, id string) (string, error) {
 // when there are none.
 func (s *Store) Papers(ctx context.Context) ([]store.PaperInfo, error) {
 	rows, err := s.db.QueryContext(ctx,
-		"SELECT id, title, journal, year, doi, ref_count FROM papers ORDER BY id")
+		"SELECT id, title, journal, year, doi, ref_count, content_hash FROM papers ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list papers: %w", err)
 	}
@@ -304,7 +304,7 @@ func (s *Store) Papers(ctx context.Context) ([]store.PaperInfo, error) {
 	infos := []store.PaperInfo{}
 	for rows.Next() {
 		var pi store.PaperInfo
-		if err := rows.Scan(&pi.ID, &pi.Title, &pi.Journal, &pi.Year, &pi.DOI, &pi.References); err != nil {
+		if err := rows.Scan(&pi.ID, &pi.Title, &pi.Journal, &pi.Year, &pi.DOI, &pi.References, &pi.Hash); err != nil {
 			return nil, fmt.Errorf("sqlite: list papers: %w", err)
 		}
 		infos = append(infos, pi)
@@ -351,7 +351,7 @@ func (s *Store) chunks(ctx context.Context, paperID string) ([]store.EmbeddedChu
 	}
 
 	rows, err := tx.QueryContext(ctx,
-		"SELECT id, kind, n, lang, text, vector FROM chunks WHERE paper_id = ? ORDER BY seq", paperID)
+		"SELECT id, kind, n, lang, text, vector, terms FROM chunks WHERE paper_id = ? ORDER BY seq", paperID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -364,7 +364,7 @@ func (s *Store) chunks(ctx context.Context, paperID string) ([]store.EmbeddedChu
 		var c store.EmbeddedChunk
 		var kind string
 		var blob sql.RawBytes
-		if err := rows.Scan(&c.ID, &kind, &c.N, &c.Lang, &c.Text, &blob); err != nil {
+		if err := rows.Scan(&c.ID, &kind, &c.N, &c.Lang, &c.Text, &blob, &c.Terms); err != nil {
 			return nil, "", err
 		}
 		c.Kind = paper.ChunkKind(kind)
@@ -529,4 +529,38 @@ func (s *Store) HasPapers(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("sqlite: has papers: %w", err)
 	}
 	return ok, nil
+}
+
+// nullBlob stores a nil byte slice as NULL.
+func nullBlob(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
+// Abstracts lists every paper's titles, abstracts and listing fields
+// ordered by id, extracted from the stored JSON by SQLite itself.
+func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT id, title, coalesce(json_extract(json, '$.title_zh'), ''),
+			coalesce(json_extract(json, '$.abstract'), ''), coalesce(json_extract(json, '$.abstract_zh'), ''),
+			journal, doi, content_hash, year
+		FROM papers ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
+	}
+	defer rows.Close()
+	out := []store.PaperAbstract{}
+	for rows.Next() {
+		var a store.PaperAbstract
+		if err := rows.Scan(&a.ID, &a.Title, &a.TitleZh, &a.Abstract, &a.AbstractZh, &a.Journal, &a.DOI, &a.Hash, &a.Year); err != nil {
+			return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
+	}
+	return out, nil
 }

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// catalogueAsk is one question of the catalogue steps: a paper, the
+// question and the reference it must cite first.
+type catalogueAsk struct {
+	id, text string
+	ref      int
+}
+
+// askOutcome is what asking a list of catalogue questions gave.
+type askOutcome struct {
+	lat          *latencies
+	wrong, errs  int
+	elapsed      time.Duration
+	firstFailure string
+}
+
+func (o askOutcome) throughput() float64 {
+	if o.elapsed <= 0 {
+		return 0
+	}
+	return float64(len(o.lat.d)) / o.elapsed.Seconds()
+}
+
+func (o askOutcome) row() map[string]any {
+	return map[string]any{
+		"asks": len(o.lat.d), "errors": o.errs, "top_citation_not_the_asked_reference": o.wrong,
+		"asks_per_s": o.throughput(), "p50_ms": ms(o.lat.pct(50)), "p90_ms": ms(o.lat.pct(90)), "p99_ms": ms(o.lat.pct(99)),
+	}
+}
+
+// askCatalogue asks every question of list over REST, conc at a time,
+// checking each answer's first citation.
+func askCatalogue(ctx context.Context, base string, list []catalogueAsk, conc int) askOutcome {
+	out := askOutcome{lat: &latencies{}}
+	var mu sync.Mutex
+	fail := func(msg string) {
+		mu.Lock()
+		out.errs++
+		if out.firstFailure == "" {
+			out.firstFailure = msg
+		}
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	next := make(chan catalogueAsk)
+	t0 := time.Now()
+	for range conc {
+		wg.Go(func() {
+			for x := range next {
+				body, _ := json.Marshal(map[string]string{"question": x.text, "lang": "en_US"})
+				t1 := time.Now()
+				req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/papers/"+x.id+"/ask", bytes.NewReader(body))
+				if err != nil {
+					fail(err.Error())
+					continue
+				}
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					fail(err.Error())
+					continue
+				}
+				var ans struct {
+					Citations []struct{ N int } `json:"citations"`
+				}
+				err = json.NewDecoder(resp.Body).Decode(&ans)
+				resp.Body.Close()
+				out.lat.add(time.Since(t1))
+				switch {
+				case err != nil || resp.StatusCode != http.StatusOK:
+					fail(fmt.Sprintf("%s: status %d, %v", x.id, resp.StatusCode, err))
+				case len(ans.Citations) == 0 || ans.Citations[0].N != x.ref:
+					mu.Lock()
+					out.wrong++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, x := range list {
+		select {
+		case next <- x:
+		case <-ctx.Done():
+		}
+	}
+	close(next)
+	wg.Wait()
+	out.elapsed = time.Since(t0)
+	return out
+}
+
+// questionsOn returns n questions, each on the paper pick returns.
+func questionsOn(r *rand.Rand, n int, pick func() int) []catalogueAsk {
+	qs := make([]catalogueAsk, n)
+	for i := range qs {
+		idx := pick()
+		text, ref := synthQuestion(synthPaper(idx), r)
+		qs[i] = catalogueAsk{synthID(idx), text, ref}
+	}
+	return qs
+}
+
+// beyondCache measures asks across a catalogue much larger than the
+// cache (-cache-papers), against the same server's hot-cache run: asks
+// on as many papers as the cache holds, all loaded. Readers pick papers
+// uniformly and Zipf-distributed (s=1.1, papers in random order of
+// popularity). With -search it then measures the first catalogue search
+// (which builds the corpus index) while cold asks run, against the same
+// cold asks on a fresh server without the search.
+func (b *bench) beyondCache(ctx context.Context, dir string) error {
+	n, c, conc := b.o.catalogue, b.o.cachePapers, b.o.concurrency
+	env := []string{"CHATPAPER_CACHE_PAPERS=" + strconv.Itoa(c)}
+	srv, err := b.startServe(ctx, dir, env...)
+	if err != nil {
+		return err
+	}
+	defer func() { srv.stop() }()
+	r := rand.New(rand.NewPCG(7, uint64(n)))
+	hot := min(c, n)
+	// Load the hot set first, so the hot run asks cached papers only.
+	warm := make([]catalogueAsk, hot)
+	for i := range warm {
+		text, ref := synthQuestion(synthPaper(i), r)
+		warm[i] = catalogueAsk{synthID(i), text, ref}
+	}
+	b.logf("beyond: loading the %d hot papers", hot)
+	askCatalogue(ctx, srv.base, warm, conc)
+	runs := []struct {
+		name string
+		qs   []catalogueAsk
+	}{
+		{"hot", questionsOn(r, b.o.asks, func() int { return r.IntN(hot) })},
+		{"uniform", questionsOn(r, b.o.asks, func() int { return r.IntN(n) })},
+	}
+	perm := r.Perm(n)
+	zipf := rand.NewZipf(r, 1.1, 1, uint64(n-1))
+	runs = append(runs, struct {
+		name string
+		qs   []catalogueAsk
+	}{"zipf", questionsOn(r, b.o.asks, func() int { return perm[zipf.Uint64()] })})
+
+	rep := map[string]any{"papers": n, "cache_papers": c, "concurrency": conc}
+	var hotRun askOutcome
+	var failed error
+	for _, run := range runs {
+		b.logf("beyond: %d %s asks", len(run.qs), run.name)
+		o := askCatalogue(ctx, srv.base, run.qs, conc)
+		st, _ := statsOf(srv.pid)
+		row := o.row()
+		row["rss_mb"] = float64(st.RSS) / (1 << 20)
+		if run.name == "hot" {
+			hotRun = o
+		} else {
+			row["throughput_ratio_to_hot"] = o.throughput() / hotRun.throughput()
+			row["p50_ratio_to_hot"] = ratio(o.lat.pct(50), hotRun.lat.pct(50))
+			row["p99_ratio_to_hot"] = ratio(o.lat.pct(99), hotRun.lat.pct(99))
+		}
+		rep[run.name] = row
+		b.printf("beyond-cache %d papers, cache %d, %d at a time: %-7s %6.0f asks/s (%.2f× hot)  p50 %7.2f ms  p99 %7.2f ms  RSS %4.0f MiB  %d errors, %d wrong top citations",
+			n, c, conc, run.name, o.throughput(), o.throughput()/hotRun.throughput(), ms(o.lat.pct(50)), ms(o.lat.pct(99)),
+			float64(st.RSS)/(1<<20), o.errs, o.wrong)
+		if o.errs > 0 && failed == nil {
+			failed = fmt.Errorf("%s asks: %d errors, first: %s", run.name, o.errs, o.firstFailure)
+		}
+	}
+	if b.o.search {
+		if err := b.searchDuringAsks(ctx, dir, env, r, rep, &srv); err != nil {
+			return err
+		}
+	}
+	b.report[fmt.Sprintf("beyond_cache_%d", n)] = rep
+	return failed
+}
+
+// searchDuringAsks runs the same cold uniform asks twice, each on a
+// fresh server (so nothing is loaded and the corpus index is not built):
+// alone, then with the first catalogue search sent as they start.
+func (b *bench) searchDuringAsks(ctx context.Context, dir string, env []string, r *rand.Rand, rep map[string]any, srv **target) error {
+	n, conc := b.o.catalogue, b.o.concurrency
+	qs := questionsOn(r, b.o.asks, func() int { return r.IntN(n) })
+	query := strings.Join(strings.Fields(synthPaper(n / 2).Title)[:3], " ")
+	var alone, with askOutcome
+	var searchTook time.Duration
+	var searchErr error
+	var found int
+	for _, search := range []bool{false, true} {
+		(*srv).stop()
+		t, err := b.startServe(ctx, dir, env...)
+		if err != nil {
+			return err
+		}
+		*srv = t
+		if !search {
+			b.logf("beyond: %d cold asks, no search", len(qs))
+			alone = askCatalogue(ctx, t.base, qs, conc)
+			continue
+		}
+		b.logf("beyond: %d cold asks with the first catalogue search", len(qs))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			t0 := time.Now()
+			resp, err := http.Get(t.base + "/api/v1/search?q=" + url.QueryEscape(query))
+			if err != nil {
+				searchErr = err
+				return
+			}
+			defer resp.Body.Close()
+			var res struct {
+				Papers []struct{ ID string } `json:"papers"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || resp.StatusCode != http.StatusOK {
+				searchErr = fmt.Errorf("search: status %d, %v", resp.StatusCode, err)
+				return
+			}
+			searchTook = time.Since(t0)
+			for i, p := range res.Papers {
+				if p.ID == synthID(n/2) {
+					found = i + 1
+				}
+			}
+		}()
+		with = askCatalogue(ctx, t.base, qs, conc)
+		<-done
+	}
+	if searchErr != nil {
+		return searchErr
+	}
+	rep["search"] = map[string]any{
+		"first_search_ms": ms(searchTook), "searched_paper_rank": found, "asks_elapsed_ms": ms(with.elapsed),
+		"without_search": alone.row(), "with_search": with.row(),
+		"p99_ratio": ratio(with.lat.pct(99), alone.lat.pct(99)), "p50_ratio": ratio(with.lat.pct(50), alone.lat.pct(50)),
+	}
+	b.printf("first catalogue search at %d papers: %.0f ms (the searched paper ranked %d) while %d cold asks ran for %.0f ms; asks p50 %.2f / p99 %.2f ms with it, %.2f / %.2f ms without (p99 %.2f×)",
+		n, ms(searchTook), found, len(qs), ms(with.elapsed), ms(with.lat.pct(50)), ms(with.lat.pct(99)),
+		ms(alone.lat.pct(50)), ms(alone.lat.pct(99)), ratio(with.lat.pct(99), alone.lat.pct(99)))
+	if with.errs+alone.errs > 0 {
+		return errors.New("cold asks failed around the search")
+	}
+	if searchTook < with.elapsed/10 {
+		b.printf("  note: the search ended within the first tenth of the asks; raise -asks for a longer overlap")
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package library_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/library"
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/vector"
+)
+
+// synthPaper is a review-sized synthetic paper (8-sentence abstract, 140
+// references of pseudo-words: 148 chunks), the shape the catalogue
+// bench generates.
+func synthPaper(i int) *paper.Paper {
+	r := rand.New(rand.NewPCG(uint64(i), 7))
+	syll := strings.Fields("ba ce di fo gu ka le mi no pu ra se ti vo zu bra cre dro")
+	words := func(n int) string {
+		ws := make([]string, n)
+		for k := range ws {
+			ws[k] = syll[r.IntN(len(syll))] + syll[r.IntN(len(syll))] + syll[r.IntN(len(syll))]
+		}
+		return strings.Join(ws, " ")
+	}
+	p := &paper.Paper{ID: fmt.Sprintf("syn-%05d", i), Title: words(10), Journal: "Synthetic Journal", Year: 2020}
+	var abs []string
+	for range 8 {
+		abs = append(abs, words(12+r.IntN(9))+".")
+	}
+	p.Abstract = strings.Join(abs, " ")
+	p.References = make([]paper.Reference, 140)
+	for k := range p.References {
+		p.References[k] = paper.Reference{N: k + 1, Text: fmt.Sprintf("%s. %s. Journal of %s. %d; %d: %d-%d.",
+			words(2), words(6+r.IntN(5)), words(1), 1990+r.IntN(35), 1+r.IntN(60), 1+r.IntN(500), 501+r.IntN(500))}
+	}
+	return p
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// TestLoadedPaperHeap loads synthetic papers from the store and measures
+// the live heap each costs, against its raw vectors plus its text (the
+// bound is 1.3× that) and against the cache's estimate (approxSize),
+// which must be within 15 % so the byte limit means what it says.
+func TestLoadedPaperHeap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads 40 papers")
+	}
+	if raceEnabled {
+		t.Skip("the race detector's own heap would be measured too")
+	}
+	ctx := context.Background()
+	st := openStore(t, t.TempDir())
+	e := embed.NewLocal(0)
+	const n = 40
+	writer, err := library.New(st, e, vector.NewChromem(), library.Options{CachePapers: 1, CacheBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw int64
+	for i := range n {
+		p := synthPaper(i)
+		if err := writer.Ingest(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		vecs, err := e.Embed(ctx, []string{"x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw += library.PaperTextBytes(p) + int64(4*len(vecs[0])*len(library.Chunks(p)))
+	}
+	lib, err := library.New(st, e, vector.NewChromem(), library.Options{CachePapers: n, CacheBytes: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := liveHeap()
+	for i := range n {
+		lp, err := lib.Acquire(ctx, synthPaper(i).ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lp.Release()
+	}
+	after := liveHeap()
+	runtime.KeepAlive(lib)
+	live := float64(after-before) / n
+	est := float64(lib.CacheStats().Bytes) / n
+	ratio := live / (float64(raw) / n)
+	t.Logf("per loaded paper: live heap %.0f KiB, raw vectors + text %.0f KiB (%.2f×), cache estimate %.0f KiB",
+		live/1024, float64(raw)/n/1024, ratio, est/1024)
+	if ratio > 1.3 {
+		t.Errorf("a loaded paper holds %.2f× its raw vectors and text, want at most 1.3×", ratio)
+	}
+	if d := est/live - 1; d > 0.15 || d < -0.15 {
+		t.Errorf("cache estimate %.0f KiB is %+.0f%% off the measured %.0f KiB", est/1024, 100*d, live/1024)
+	}
+}
+
+// BenchmarkColdLoad loads review-sized papers from the store one after
+// another through a one-paper cache, so every Acquire is a cold load:
+// "stored" with the chunks' stored terms, "tokenize" with chunks stored
+// without them (as before the stored form existed), and "vectors", the
+// floor: reading the same chunks and vectors from the store alone.
+func BenchmarkColdLoad(b *testing.B) {
+	ctx := context.Background()
+	e := embed.NewLocal(0)
+	const n = 8
+	for _, mode := range []string{"vectors", "stored", "tokenize"} {
+		b.Run(mode, func(b *testing.B) {
+			st := openStore(b, b.TempDir())
+			for i := range n {
+				p := synthPaper(i)
+				ec, err := library.Embedded(ctx, e, p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if mode == "tokenize" {
+					for k := range ec {
+						ec[k].Terms = nil
+					}
+				}
+				if err := st.PutPaper(ctx, p, e.Name(), ec); err != nil {
+					b.Fatal(err)
+				}
+			}
+			lib, err := library.New(st, e, vector.NewChromem(), library.Options{CachePapers: 1, CacheBytes: 1 << 30})
+			if err != nil {
+				b.Fatal(err)
+			}
+			i := 0
+			for b.Loop() {
+				id := fmt.Sprintf("syn-%05d", i%n)
+				i++
+				if mode == "vectors" {
+					if _, _, err := st.Chunks(ctx, id); err != nil {
+						b.Fatal(err)
+					}
+					continue
+				}
+				lp, err := lib.Acquire(ctx, id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				lp.Release()
+			}
+		})
+	}
+}
