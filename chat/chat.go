@@ -248,21 +248,19 @@ func (g *Generator) generateFrom(ctx context.Context, lp *library.Loaded, q rag.
 		return g.unanswerable(ans, p, r, q.Lang, emit)
 	}
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}
+	data.Refs, data.Abstract = rag.ContextOf(p, r.Sources)
 	allowed := make(map[int]bool)
+	for _, c := range data.Refs {
+		allowed[c.N] = true
+	}
 	for _, s := range r.Sources {
-		switch s.Kind {
-		case rag.SourceReference:
-			data.Refs = append(data.Refs, prompts.ContextRef{N: s.N, Text: s.Text})
-			allowed[s.N] = true
-		case rag.SourceBody, rag.SourceCaption:
+		if s.Kind == rag.SourceBody || s.Kind == rag.SourceCaption {
 			// A passage that cites [n] makes [n] citable: the model
 			// sees the number with the passage.
 			data.Body = append(data.Body, prompts.ContextPassage{Section: s.Section, Text: s.Text, Cites: s.Cites})
 			for _, n := range s.Cites {
 				allowed[n] = true
 			}
-		default:
-			data.Abstract = append(data.Abstract, s.Text)
 		}
 	}
 	pr, err := prompts.ModelAnswer(data)
@@ -301,10 +299,11 @@ func (g *Generator) fill(ans *rag.Answer, p *paper.Paper, out *answerStream) {
 	ans.Answer = out.filter.Text()
 	for _, n := range out.filter.Kept() {
 		if ref, ok := p.Reference(n); ok {
-			ans.Citations = append(ans.Citations, rag.Citation{N: ref.N, Text: ref.Text, DOI: ref.DOI})
+			ans.Citations = append(ans.Citations, rag.CitationOf(ref))
 		}
 	}
 	ans.DroppedCitations = out.filter.Dropped()
+	ans.Notice = rag.Notice(ans.Lang, ans.Citations)
 }
 
 // unanswerable makes ans the refusal, listing r's closest sources as

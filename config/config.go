@@ -83,6 +83,9 @@ type Config struct {
 	// ChatConfig.
 	Chat ChatConfig
 
+	// Crossref configures reference enrichment; see CrossrefConfig.
+	Crossref CrossrefConfig
+
 	// AdminKeys are the API keys that may ingest and delete papers
 	// (CHATPAPER_ADMIN_KEYS, comma-separated). With none, serve uses the
 	// key in the data folder's admin.key, generating it on first start,
@@ -215,6 +218,37 @@ type ChatConfig struct {
 	WarmBackoff  time.Duration
 }
 
+// CrossrefConfig is the registry that references are enriched from.
+// With URL empty enrichment is off, as it must be offline.
+type CrossrefConfig struct {
+	// URL is the API root (CHATPAPER_CROSSREF_URL, e.g.
+	// https://api.crossref.org or a mirror; default empty: off).
+	URL string
+	// Mailto is the contact address sent in the User-Agent, which
+	// Crossref asks of polite clients (CHATPAPER_CROSSREF_MAILTO).
+	Mailto string
+	// Timeout bounds one request (CHATPAPER_CROSSREF_TIMEOUT, default 10s).
+	Timeout time.Duration
+	// Concurrency bounds requests in flight per process
+	// (CHATPAPER_CROSSREF_CONCURRENCY, default 2).
+	Concurrency int
+	// Retries is how often a request answered 429 or 5xx is retried
+	// (CHATPAPER_CROSSREF_RETRIES, default 3); the paper is tried again
+	// later after that.
+	Retries int
+	// MaxAge is how long a fetched work is trusted before it is fetched
+	// again, to learn of later retractions (CHATPAPER_CROSSREF_MAX_AGE,
+	// default 720h).
+	MaxAge time.Duration
+	// Backoff is how long a paper whose enrichment the registry could
+	// not serve waits before it is tried again, doubled each time, six
+	// tries in all (CHATPAPER_CROSSREF_BACKOFF, default 1m).
+	Backoff time.Duration
+}
+
+// Enabled reports whether enrichment is configured.
+func (c CrossrefConfig) Enabled() bool { return c.URL != "" }
+
 // Enabled reports whether model mode is configured.
 func (l LLMConfig) Enabled() bool { return l.BaseURL != "" }
 
@@ -250,6 +284,13 @@ func Defaults() Config {
 		Chat: ChatConfig{
 			MaxTurns: 6, HistoryRunes: 6000, SummaryCooldown: time.Minute,
 			WarmWorkers: 2, WarmQueue: 64, WarmAttempts: 4, WarmBackoff: 30 * time.Second,
+		},
+		Crossref: CrossrefConfig{
+			Timeout:     10 * time.Second,
+			Concurrency: 2,
+			Retries:     3,
+			MaxAge:      720 * time.Hour,
+			Backoff:     time.Minute,
 		},
 		RerankAPI:         "tei",
 		RerankTimeout:     5 * time.Second,
@@ -314,6 +355,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.loadSecurity(getenv); err != nil {
 		return c, err
 	}
+	if err := loadCrossref(getenv, &c.Crossref); err != nil {
+		return c, err
+	}
 	return c, c.Validate()
 }
 
@@ -345,6 +389,53 @@ func loadLLM(getenv func(string) string, l *LLMConfig) error {
 		return err
 	}
 	return duration(getenv, "CHATPAPER_LLM_FIRST_TOKEN_TIMEOUT", &l.FirstTokenTimeout)
+}
+
+func loadCrossref(getenv func(string) string, x *CrossrefConfig) error {
+	str(getenv, "CHATPAPER_CROSSREF_URL", &x.URL)
+	str(getenv, "CHATPAPER_CROSSREF_MAILTO", &x.Mailto)
+	if err := duration(getenv, "CHATPAPER_CROSSREF_TIMEOUT", &x.Timeout); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_CROSSREF_CONCURRENCY", &x.Concurrency); err != nil {
+		return err
+	}
+	if err := integer(getenv, "CHATPAPER_CROSSREF_RETRIES", &x.Retries); err != nil {
+		return err
+	}
+	if err := duration(getenv, "CHATPAPER_CROSSREF_BACKOFF", &x.Backoff); err != nil {
+		return err
+	}
+	return duration(getenv, "CHATPAPER_CROSSREF_MAX_AGE", &x.MaxAge)
+}
+
+func (x CrossrefConfig) validate() error {
+	if x.URL == "" {
+		return nil
+	}
+	u, err := url.Parse(x.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_URL %q must be an http(s) URL such as https://api.crossref.org", x.URL)
+	}
+	if m := x.Mailto; m != "" && (!strings.Contains(m, "@") || strings.ContainsAny(m, " ;()\r\n")) {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_MAILTO %q must be an e-mail address", m)
+	}
+	if x.Timeout <= 0 {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_TIMEOUT must be positive")
+	}
+	if x.Concurrency < 1 || x.Concurrency > 16 {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_CONCURRENCY %d must be between 1 and 16", x.Concurrency)
+	}
+	if x.Retries < 0 || x.Retries > 10 {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_RETRIES %d must be between 0 and 10", x.Retries)
+	}
+	if x.MaxAge <= 0 {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_MAX_AGE must be positive")
+	}
+	if x.Backoff <= 0 {
+		return fmt.Errorf("config: CHATPAPER_CROSSREF_BACKOFF must be positive")
+	}
+	return nil
 }
 
 // Validate checks the settings for values the program cannot run with.
@@ -386,6 +477,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: CHATPAPER_MAX_BODY_PASSAGES %d must be at least 1", c.MaxBodyPassages)
 	}
 	if err := c.LLM.validate(); err != nil {
+		return err
+	}
+	if err := c.Crossref.validate(); err != nil {
 		return err
 	}
 	if c.RerankAPI != "tei" && c.RerankAPI != "cohere" {

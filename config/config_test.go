@@ -244,3 +244,35 @@ func TestHardeningSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadCrossref(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Crossref.Enabled() || c.Crossref.Timeout != 10*time.Second || c.Crossref.Concurrency != 2 || c.Crossref.Retries != 3 || c.Crossref.MaxAge != 720*time.Hour {
+		t.Errorf("defaults = %+v, want off with 10s, 2, 3, 720h", c.Crossref)
+	}
+	c, err = Load(env(map[string]string{"CHATPAPER_CROSSREF_URL": "https://api.crossref.org", "CHATPAPER_CROSSREF_MAILTO": "ops@journal.example",
+		"CHATPAPER_CROSSREF_TIMEOUT": "3s", "CHATPAPER_CROSSREF_CONCURRENCY": "4", "CHATPAPER_CROSSREF_RETRIES": "0", "CHATPAPER_CROSSREF_MAX_AGE": "24h", "CHATPAPER_CROSSREF_BACKOFF": "5s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := CrossrefConfig{URL: "https://api.crossref.org", Mailto: "ops@journal.example", Timeout: 3 * time.Second, Concurrency: 4, Retries: 0, MaxAge: 24 * time.Hour, Backoff: 5 * time.Second}
+	if c.Crossref != want || !c.Crossref.Enabled() {
+		t.Errorf("Crossref = %+v, want %+v", c.Crossref, want)
+	}
+	for _, bad := range []map[string]string{
+		{"CHATPAPER_CROSSREF_URL": "api.crossref.org"},
+		{"CHATPAPER_CROSSREF_URL": "https://api.crossref.org", "CHATPAPER_CROSSREF_MAILTO": "not an address"},
+		{"CHATPAPER_CROSSREF_URL": "https://api.crossref.org", "CHATPAPER_CROSSREF_CONCURRENCY": "0"},
+		{"CHATPAPER_CROSSREF_URL": "https://api.crossref.org", "CHATPAPER_CROSSREF_RETRIES": "11"},
+		{"CHATPAPER_CROSSREF_URL": "https://api.crossref.org", "CHATPAPER_CROSSREF_TIMEOUT": "0s"},
+		{"CHATPAPER_CROSSREF_MAX_AGE": "forever"},
+		{"CHATPAPER_CROSSREF_URL": "https://api.crossref.org", "CHATPAPER_CROSSREF_BACKOFF": "0s"},
+	} {
+		if _, err := Load(env(bad)); err == nil {
+			t.Errorf("Load(%v) succeeded, want an error", bad)
+		}
+	}
+}

@@ -211,7 +211,7 @@ func (l *Library) cached(ctx context.Context, id string) (*Loaded, error) {
 		l.cache.hits.Add(1)
 		return lp, nil
 	}
-	hash, err := l.store.PaperHash(ctx, id)
+	hash, err := l.store.PaperVersion(ctx, id)
 	switch {
 	case err == nil && hash == lp.hash:
 		l.cache.hits.Add(1)

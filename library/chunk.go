@@ -18,8 +18,10 @@ const WindowSentences = 2
 // passages and captions (paper.BodyPassages, windows of WindowSentences
 // that never cross a section), and one chunk per reference carrying its
 // number: for a reference the body cites, its citation context (the
-// entry followed by the sentences citing it). The order is stable, so
-// chunk positions can key stored vectors.
+// entry followed by the sentences citing it); last, for each reference
+// enrichment linked to a work with an abstract, that abstract
+// (paper.CitedChunks). The order is stable, so chunk positions can key
+// stored vectors.
 func Chunks(p *paper.Paper) []paper.Chunk {
 	var out []paper.Chunk
 	if p.Title != "" {
@@ -43,6 +45,9 @@ func Chunks(p *paper.Paper) []paper.Chunk {
 		}
 		out = append(out, paper.Chunk{ID: "r" + strconv.Itoa(r.N), Kind: paper.KindReference, N: r.N, Lang: "en", Text: text})
 	}
+	// The cited works' abstracts (from enrichment) come last, so the
+	// paper's own chunks keep their positions.
+	out = append(out, paper.CitedChunks(p)...)
 	return out
 }
 

@@ -137,7 +137,11 @@ func (l *Library) Ingest(ctx context.Context, p *paper.Paper) error {
 	if err := p.CheckLimits(l.limits); err != nil {
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
-	chunks := Chunks(p)
+	// References unchanged since an earlier version keep their
+	// enrichment (links are keyed by reference content); the paper is
+	// stored without it and indexed with it.
+	ep := p.Enriched(l.links(ctx, p.ID))
+	chunks := Chunks(ep)
 	// Texts alone give a lower bound of the loaded size, checked before
 	// the embedding is paid for; the vectors complete it after.
 	if err := l.fitsCache(p, chunks, nil); err != nil {
@@ -161,7 +165,12 @@ func (l *Library) Ingest(ctx context.Context, p *paper.Paper) error {
 	// the next load indexes, never an indexed paper that is not stored.
 	hash := store.ContentHash(p)
 	l.cataloguePut(p, hash) // stored, so searchable, whatever happens next
-	lp, err := l.index(ctx, p, hash, chunks, vecs, terms)
+	version, err := l.store.PaperVersion(ctx, p.ID)
+	if err != nil {
+		// Stored all the same: the next revalidation reloads it.
+		version = hash
+	}
+	lp, err := l.index(ctx, ep, version, chunks, vecs, terms)
 	if err != nil {
 		l.forget(p.ID)
 		return fmt.Errorf("ingest %q: %w", p.ID, err)

@@ -23,7 +23,7 @@ type Loaded struct {
 	lex      *search.Lexicon
 	vecs     [][]float32 // the vectors, shared with the vector index
 	key      string      // its collection in the vector index
-	hash     string      // store.ContentHash of the version loaded
+	hash     string      // Store.PaperVersion of the version loaded
 	size     int64       // approximate bytes held
 
 	// Guarded by Library.mu.
@@ -72,7 +72,8 @@ func passagesOf(p *paper.Paper, chunks []paper.Chunk) map[int]paper.Passage {
 // Lexicon is the BM25 index over Chunks.
 func (lp *Loaded) Lexicon() *search.Lexicon { return lp.lex }
 
-// Hash is the store.ContentHash of the version loaded.
+// Hash is the Store.PaperVersion of the version loaded: its content hash
+// and the generation of its chunks.
 func (lp *Loaded) Hash() string { return lp.hash }
 
 // Nearest returns up to k chunks nearest to the query vector, best
@@ -158,10 +159,10 @@ func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
 // serves the callers that were waiting, but is not cached, so it can
 // never replace the newer entry.
 func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*Loaded, error) {
-	// The hash is read before the paper: if the paper is replaced in
-	// between, the entry holds newer content under an older hash and the
-	// next revalidation merely reloads it.
-	hash, err := l.store.PaperHash(ctx, id)
+	// The version is read before the paper: if the paper is replaced in
+	// between, the entry holds newer content under an older version and
+	// the next revalidation merely reloads it.
+	hash, err := l.store.PaperVersion(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("load paper %q: %w", id, err)
 	}
@@ -169,6 +170,8 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 	if err != nil {
 		return nil, fmt.Errorf("load paper %q: %w", id, err)
 	}
+	raw := p
+	p = p.Enriched(l.links(ctx, id))
 	stored, name, err := l.store.Chunks(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("load chunks of %q: %w", id, err)
@@ -187,7 +190,7 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 		}
 	}
 	if name != l.embedder.Name() {
-		if chunks, vecs, terms, err = l.reembed(ctx, p, hash); err != nil {
+		if chunks, vecs, terms, err = l.reembed(ctx, raw, p, hash); err != nil {
 			return nil, fmt.Errorf("re-embed %q: %w", id, err)
 		}
 	}
@@ -208,11 +211,11 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 	return lp, nil
 }
 
-// reembed embeds p again with the library's embedder, because vectors
+// reembed embeds p (raw, enriched) again with the library's embedder, because vectors
 // from another embedder live in another space, and stores the result so
 // the next load needs no work, unless p was replaced meanwhile (then
 // the newer version, already embedded by its ingest, stays).
-func (l *Library) reembed(ctx context.Context, p *paper.Paper, hash string) ([]paper.Chunk, [][]float32, [][]byte, error) {
+func (l *Library) reembed(ctx context.Context, raw, p *paper.Paper, version string) ([]paper.Chunk, [][]float32, [][]byte, error) {
 	l.log.Info("re-embedding paper", "paper", p.ID, "embedder", l.embedder.Name())
 	chunks := Chunks(p)
 	vecs, err := l.embedChunks(ctx, chunks)
@@ -223,10 +226,11 @@ func (l *Library) reembed(ctx context.Context, p *paper.Paper, hash string) ([]p
 	wl := l.writeLock(p.ID)
 	wl.Lock()
 	defer wl.Unlock()
-	if cur, err := l.store.PaperHash(ctx, p.ID); err != nil || cur != hash {
+	if cur, err := l.store.PaperVersion(ctx, p.ID); err != nil || cur != version {
 		return chunks, vecs, terms, nil // replaced or deleted: nothing to write back
 	}
-	if err := l.store.PutPaper(ctx, p, l.embedder.Name(), embedded(chunks, vecs, terms)); err != nil {
+	// The paper is stored as submitted; its enrichment lives apart.
+	if err := l.store.PutPaper(ctx, raw, l.embedder.Name(), embedded(chunks, vecs, terms)); err != nil {
 		return nil, nil, nil, err
 	}
 	return chunks, vecs, terms, nil

@@ -14,12 +14,15 @@ const (
 	KindReference ChunkKind = "reference"
 	KindBody      ChunkKind = "body"
 	KindCaption   ChunkKind = "caption"
+	// KindCited holds the abstract of the work reference N cites, from
+	// enrichment: the cited work's words, not this paper's.
+	KindCited ChunkKind = "cited"
 )
 
-// Chunk is one retrievable passage of a paper. Reference chunks carry the
-// reference number in N; other kinds have N == 0. Body and caption chunks
-// have the id of their Passage, which gives their section and the
-// numbers they cite.
+// Chunk is one retrievable passage of a paper. Reference and cited chunks
+// carry the reference number in N; other kinds have N == 0. Body and
+// caption chunks have the id of their Passage, which gives their section
+// and the numbers they cite.
 type Chunk struct {
 	ID   string    `json:"id"`
 	Kind ChunkKind `json:"kind"`

@@ -35,11 +35,19 @@ type Paper struct {
 	Body *Body `json:"body,omitempty"`
 }
 
-// Reference is one entry of a paper's reference list.
+// Reference is one entry of a paper's reference list. Cited, Status,
+// NoticeDOI and StatusDate come from enrichment (Paper.Enrich) when the
+// paper is read; they are never part of a submitted or stored paper.
 type Reference struct {
 	N    int    `json:"n"`
 	Text string `json:"text"`
 	DOI  string `json:"doi,omitempty"`
+	// Status is empty or one of the Status constants, NoticeDOI the
+	// notice that set it and StatusDate that notice's date.
+	Status     string `json:"status,omitempty"`
+	NoticeDOI  string `json:"notice_doi,omitempty"`
+	StatusDate string `json:"status_date,omitempty"`
+	Cited      *Cited `json:"cited,omitempty"`
 }
 
 // Reference returns the reference numbered n and whether it exists.
@@ -158,6 +166,8 @@ func (p *Paper) Validate() error {
 		r := &p.References[i]
 		r.Text = strings.TrimSpace(r.Text)
 		r.DOI = strings.TrimSpace(r.DOI)
+		// Enrichment is the registry's word, never the submitter's.
+		r.Status, r.NoticeDOI, r.StatusDate, r.Cited = "", "", "", nil
 		if r.N <= 0 {
 			return &ValidationError{fmt.Sprintf("references[%d].n", i), fmt.Sprintf("must be a positive number, got %d", r.N)}
 		}

@@ -33,6 +33,10 @@ type Prompt struct {
 type ContextRef struct {
 	N    int
 	Text string
+	// Cited is the abstract of the work the reference cites (from
+	// enrichment), or empty; the prompt marks it as that work's, not the
+	// paper's.
+	Cited string
 }
 
 // ContextPassage is a passage of the paper's body in an answer's
@@ -63,10 +67,15 @@ type ModelAnswerData struct {
 
 // ModelAnswer renders the answer prompt.
 func ModelAnswer(d ModelAnswerData) (Prompt, error) {
+	hasCited := false
+	for _, r := range d.Refs {
+		hasCited = hasCited || r.Cited != ""
+	}
 	return renderPair("answer", struct {
 		ModelAnswerData
 		NotCovered string
-	}{d, NotCovered})
+		HasCited   bool
+	}{d, NotCovered, hasCited})
 }
 
 // RewriteData fills the query-rewrite prompt.

@@ -3,6 +3,7 @@ package rag
 import (
 	"context"
 	"fmt"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/chatpaper/chatpaper/library"
@@ -127,6 +128,7 @@ func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 		ans.Sources = []Source{}
 	}
 	data := prompts.AnswerData{FullText: p.Body != nil}
+	var quotes []prompts.CitedQuote
 	cite := func(n int) {
 		if len(data.Refs) >= maxCited {
 			return
@@ -141,7 +143,7 @@ func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 			return // cannot happen: validation ties citations to references
 		}
 		data.Refs = append(data.Refs, prompts.CitedRef{N: ref.N, Label: RefLabel(ref.Text, q.Lang)})
-		ans.Citations = append(ans.Citations, Citation{N: ref.N, Text: ref.Text, DOI: ref.DOI})
+		ans.Citations = append(ans.Citations, CitationOf(ref))
 	}
 	for _, i := range r.Relevant {
 		src := r.Sources[i]
@@ -158,7 +160,7 @@ func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 	for _, i := range r.Relevant {
 		src := r.Sources[i]
 		switch src.Kind {
-		case SourceReference:
+		case SourceReference, SourceCited:
 			if bestRef == 0 {
 				bestRef = src.Score
 			}
@@ -166,6 +168,9 @@ func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 				continue
 			}
 			cite(src.N)
+			if src.Kind == SourceCited && slices.ContainsFunc(ans.Citations, func(c Citation) bool { return c.N == src.N }) {
+				quotes = appendQuote(quotes, p, src.N, r.terms)
+			}
 		case SourceAbstract:
 			// Quote the abstract only when it ranks among the top
 			// sources and the body had nothing to quote; otherwise the
@@ -185,7 +190,19 @@ func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 		// Templates are embedded and tested; failing here is a bug.
 		panic(err)
 	}
+	if ans.Answerable {
+		// What cited works report in their own abstracts follows, marked
+		// as theirs.
+		if extra, err := prompts.CitedWorkQuotes(q.Lang, quotes); err != nil {
+			panic(err)
+		} else if extra != "" && q.Lang == paper.LangZH {
+			text += extra // Chinese runs on without a space
+		} else if extra != "" {
+			text += " " + extra
+		}
+	}
 	ans.Answer = text
+	ans.Notice = Notice(q.Lang, ans.Citations)
 	return ans
 }
 

@@ -19,6 +19,8 @@ func source(lp *library.Loaded, rk ranked) Source {
 		if ref, ok := lp.Paper().Reference(c.N); ok {
 			src.Text = ref.Text
 		}
+	case paper.KindCited:
+		src.Kind, src.N = SourceCited, c.N
 	case paper.KindBody, paper.KindCaption:
 		src.Kind, src.ID = SourceBody, c.ID
 		if c.Kind == paper.KindCaption {

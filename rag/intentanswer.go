@@ -26,10 +26,14 @@ type Summarize func(ctx context.Context, paperID, lang string) (*paper.Summary, 
 // conclusion sentences of its discussion, else the abstract's), methods
 // and results from those sections, and a reference's answer quotes the
 // sentences citing it; the answer cites what the quoted sentences cite,
-// and its sources are the passages holding them.
+// and its sources are the passages holding them. A reference whose cited
+// work's abstract enrichment found also quotes what that work reports,
+// marked as the cited work's, and citations of retracted works bring the
+// notice.
 func IntentAnswer(p *paper.Paper, q Question, in Intent, sum *paper.Summary) *Answer {
 	ans := &Answer{Mode: ModeExtractive, Lang: q.Lang, Citations: []Citation{}, Sources: []Source{}}
 	var d prompts.IntentData
+	var quotes []prompts.CitedQuote
 	kind := string(in.Kind)
 	switch in.Kind {
 	case IntentSummary:
@@ -89,8 +93,13 @@ func IntentAnswer(p *paper.Paper, q Question, in Intent, sum *paper.Summary) *An
 			return ans
 		}
 		d.Text = RefLabel(ref.Text, q.Lang) + " — " + ref.Text
-		ans.Citations = []Citation{{N: ref.N, Text: ref.Text, DOI: ref.DOI}}
+		ans.Citations = []Citation{CitationOf(ref)}
 		ans.Sources = []Source{{Kind: SourceReference, N: ref.N, Text: ref.Text, Score: 1}}
+		if ref.Cited != nil && ref.Cited.Abstract != "" {
+			// What the cited work itself reports, from its own abstract.
+			quotes = appendQuote(quotes, p, ref.N, tokenize.Terms(q.Text))
+			ans.Sources = append(ans.Sources, Source{Kind: SourceCited, N: ref.N, Text: ref.Cited.Abstract, Score: 1})
+		}
 		d.TextLang = "en"
 		var srcs []Source
 		d.Citing, srcs = citingSentences(p, ref.N)
@@ -115,7 +124,15 @@ func IntentAnswer(p *paper.Paper, q Question, in Intent, sum *paper.Summary) *An
 	if err != nil {
 		panic(err)
 	}
+	if extra, err := prompts.CitedWorkQuotes(q.Lang, quotes); err != nil {
+		panic(err)
+	} else if extra != "" && q.Lang == paper.LangZH {
+		text += extra
+	} else if extra != "" {
+		text += " " + extra
+	}
 	ans.Answer, ans.Answerable = text, true
+	ans.Notice = Notice(q.Lang, ans.Citations)
 	return ans
 }
 

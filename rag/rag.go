@@ -74,6 +74,12 @@ type Citation struct {
 	N    int    `json:"n"`
 	Text string `json:"text"`
 	DOI  string `json:"doi,omitempty"`
+	// Status, NoticeDOI and StatusDate flag a cited work that was
+	// retracted, withdrawn, corrected or has an expression of concern
+	// (paper.Reference).
+	Status     string `json:"status,omitempty"`
+	NoticeDOI  string `json:"notice_doi,omitempty"`
+	StatusDate string `json:"status_date,omitempty"`
 }
 
 // Answer is the result of a question.
@@ -87,6 +93,9 @@ type Answer struct {
 	// DroppedCitations lists numbers a model cited that were not in the
 	// retrieved context and were therefore removed.
 	DroppedCitations []int `json:"dropped_citations,omitempty"`
+	// Notice is one line, in the answer's language, when the answer
+	// cites a retracted or withdrawn work; empty otherwise.
+	Notice string `json:"notice,omitempty"`
 	// Truncated reports that the model's answer was cut at its length
 	// limit: what it says is true to the paper, but incomplete.
 	Truncated bool `json:"truncated"`

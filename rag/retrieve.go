@@ -48,6 +48,7 @@ type ranked struct {
 	idx     int
 	score   float64 // fused score used for ranking
 	lexical bool    // the chunk contains a term of the question
+	named   bool    // a chunk of a reference the question names
 }
 
 // Retriever ranks the chunks of one loaded paper for a question and
@@ -78,12 +79,17 @@ func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text stri
 	lex := lp.Lexicon()
 	q := search.ParseQuery(text, search.QueryOptions{Rarity: true, Vocabulary: lex.Has})
 	r := &Retrieved{terms: q.Terms}
-	if len(q.Groups) == 0 {
+	named := namedChunks(lp.Paper(), lp.Chunks(), text)
+	if len(q.Groups) == 0 && len(named) == 0 {
 		return r, nil
 	}
-	ranks, feats, err := rt.rank(ctx, lp, q)
-	if err != nil {
-		return nil, fmt.Errorf("retrieve %q: %w", lp.Paper().ID, err)
+	var ranks []ranked
+	var feats Features
+	if len(q.Groups) > 0 {
+		var err error
+		if ranks, feats, err = rt.rank(ctx, lp, q); err != nil {
+			return nil, fmt.Errorf("retrieve %q: %w", lp.Paper().ID, err)
+		}
 	}
 	if rt.reranker != nil {
 		if rr, err := rt.rerank(ctx, lp, text, ranks); err != nil {
@@ -95,6 +101,7 @@ func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text stri
 			ranks = rr
 		}
 	}
+	ranks = promote(ranks, named)
 	if len(ranks) > MaxSources {
 		ranks = ranks[:MaxSources]
 	}
@@ -105,7 +112,9 @@ func (rt *Retriever) Retrieve(ctx context.Context, lp *library.Loaded, text stri
 	r.ranks = ranks
 	for i, rk := range ranks {
 		r.Sources = append(r.Sources, source(lp, rk))
-		if answerable && rk.lexical && rk.score > 0 {
+		// A reference the question names is relevant whatever the
+		// decision on the rest of the ranking.
+		if answerable && rk.lexical && rk.score > 0 || rk.named {
 			r.Relevant = append(r.Relevant, i)
 		}
 	}

@@ -73,6 +73,8 @@ if [ "$FUZZTIME" != "0" ]; then
 		./paper:FuzzFindMarks \
 		./paper/jats:FuzzParse \
 		./paper/crossref:FuzzParse \
+		./paper:FuzzNormalizeDOI \
+		./crossref:FuzzDecode \
 		./paper/pdf:FuzzText \
 		./summary:FuzzParseSuggestions \
 		./rag:FuzzCitationFilter \

@@ -109,6 +109,8 @@ type Store interface {
 	// generated once: a second caller waits, then finds the summary
 	// cached. It returns fn's error, or ctx's if ctx ends while waiting.
 	WithSummaryLock(ctx context.Context, key SummaryKey, fn func(ctx context.Context) error) error
+	// Enrichments keeps the works references cite.
+	Enrichments
 	// QuestionLog keeps readers' questions and feedback.
 	QuestionLog
 	// Ping reports whether the store is usable.

@@ -116,6 +116,7 @@ type outFrame struct {
 	Mode             string          `json:"mode,omitempty"`
 	Sources          []rag.Source    `json:"sources,omitempty"`
 	DroppedCitations []int           `json:"dropped_citations,omitempty"`
+	Notice           string          `json:"notice,omitempty"`
 	Closest          []rag.Source    `json:"closest,omitempty"`
 	Code             string          `json:"code,omitempty"`
 	Message          string          `json:"message,omitempty"`
@@ -421,7 +422,7 @@ func (s *wsSession) answer(ctx context.Context, f inFrame) {
 	s.emit(ctx, outFrame{Type: FrameCitations, ID: f.ID, Citations: &cits})
 	s.emit(ctx, outFrame{
 		Type: FrameDone, ID: f.ID, Answer: &ans.Answer, Answerable: &ans.Answerable, Truncated: &ans.Truncated, Mode: ans.Mode,
-		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations, Closest: ans.Closest, QuestionID: s.rec.record(ctx, q, ans),
+		Sources: ans.Sources, DroppedCitations: ans.DroppedCitations, Closest: ans.Closest, Notice: ans.Notice, QuestionID: s.rec.record(ctx, q, ans),
 	})
 }
 

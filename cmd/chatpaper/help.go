@@ -24,6 +24,7 @@ type command struct {
 var commandDocs = []struct{ name, args, summary string }{
 	{"serve", "", "serve the API, websocket and chat page (the default command)"},
 	{"ingest", "FILE|FOLDER...", "store papers from files or folders (ChatPaper JSON, page text, JATS XML, Crossref JSON, PDF)"},
+	{"enrich", "[PAPER-ID...]", "link stored papers' references to the works they cite (Crossref: DOIs, abstracts, retractions)"},
 	{"ask", "QUESTION...", "answer one question about a stored paper"},
 	{"list", "", "list the stored papers with their ids"},
 	{"eval", "", "score a QA set, a BEIR retrieval set and bilingual pairs"},
@@ -41,7 +42,7 @@ func commandDoc(name string) (args, summary string) {
 
 func commands() []command {
 	fns := map[string]func(context.Context, config.Config, []string, io.Writer, io.Writer) error{
-		"serve": runServe, "ingest": runIngest, "ask": runAsk, "list": runList, "eval": runEval,
+		"serve": runServe, "ingest": runIngest, "enrich": runEnrich, "ask": runAsk, "list": runList, "eval": runEval,
 	}
 	var out []command
 	for _, d := range commandDocs {

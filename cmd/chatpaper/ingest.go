@@ -79,6 +79,10 @@ func runIngest(ctx context.Context, cfg config.Config, args []string, stdout, st
 	}
 	fmt.Fprintf(stdout, "%s %d, unchanged %d, failed %d of %d files in %s (%.1f files/s)\n",
 		verb, ingested, unchanged, failed, len(results), elapsed.Round(time.Millisecond), float64(len(results))/elapsed.Seconds())
+	if cfg.Crossref.Enabled() && ingested > 0 && !*dry {
+		// Only a server enriches in the background; this process ends now.
+		fmt.Fprintln(stdout, "run `chatpaper enrich` to link the new papers' references to the works they cite")
+	}
 	if failed == 0 {
 		return nil
 	}
@@ -94,6 +98,7 @@ func runIngest(ctx context.Context, cfg config.Config, args []string, stdout, st
 // progress shows how far a bulk ingest is: a bar redrawn in place on a
 // terminal, or a plain line every tenth of the way otherwise.
 type progress struct {
+	label      string // the command, prefixed to plain lines
 	w          io.Writer
 	bar        bool
 	quiet      bool
@@ -106,7 +111,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, mode string, total int, now func() time.Time) *progress {
-	p := &progress{w: w, total: total, now: now, start: now()}
+	p := &progress{label: "ingest", w: w, total: total, now: now, start: now()}
 	switch mode {
 	case "bar":
 		p.bar = true
@@ -163,7 +168,7 @@ func (p *progress) update(done int) {
 	step := max(p.total/10, 1)
 	if done == p.total || done-p.lastLine >= step {
 		p.lastLine = done
-		fmt.Fprintf(p.w, "ingest: %s\n", p.status(done))
+		fmt.Fprintf(p.w, "%s: %s\n", p.label, p.status(done))
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/chatpaper/chatpaper/config"
 	"github.com/chatpaper/chatpaper/dict"
 	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/enrich"
 	"github.com/chatpaper/chatpaper/eval"
 	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/llm"
@@ -78,8 +79,14 @@ type app struct {
 	// unchanged; /readyz pings it; its questions log feeds the report).
 	store store.Store
 	// llm is the model endpoint client; nil unless model mode.
-	llm   *llm.Client
-	close func() error
+	llm *llm.Client
+	// enricher is nil unless CHATPAPER_CROSSREF_URL is set; enriched
+	// reindexes a paper whose enrichment changed; demoIngested says
+	// openApp just stored the demo paper (so serve enriches it).
+	enricher     *enrich.Enricher
+	enriched     func(ctx context.Context, paperID string)
+	demoIngested bool
+	close        func() error
 }
 
 // openApp opens the store (PostgreSQL when cfg.DatabaseURL is set, else
@@ -101,10 +108,23 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 		st.Close()
 		return nil, err
 	}
+	// An enriched paper is reindexed so answers draw on its cited works.
+	a.enriched = func(ctx context.Context, id string) {
+		if err := a.library.Reindex(ctx, id); err != nil && ctx.Err() == nil {
+			log.Warn("reindex after enrichment failed; the paper is served without it until reloaded", "paper", id, "err", err)
+		}
+	}
+	if a.enricher, err = newEnricher(cfg, st, log, a.enriched); err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.close = func() error {
-		// Background summaries stop before the store they write to.
+		// Background work stops before the store it writes to.
 		if a.warmer != nil {
 			a.warmer.Close()
+		}
+		if a.enricher != nil {
+			a.enricher.Close()
 		}
 		return st.Close()
 	}
@@ -124,6 +144,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, withDemo 
 				a.close()
 				return nil, fmt.Errorf("ingest demo paper: %w", err)
 			default:
+				a.demoIngested = true
 				log.Info("ingested the demo paper", "paper", paper.DemoID)
 			}
 		}
@@ -194,8 +215,16 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 		stopPrune := pruneQuestions(ctx, a.store, time.Duration(cfg.QuestionRetentionDays)*24*time.Hour, log)
 		defer stopPrune()
 	}
+	papers := a.papers
+	if a.enricher != nil {
+		a.enricher.Start()
+		papers = enrichingPapers{a.papers, a.enricher}
+		if a.demoIngested {
+			a.enricher.Enqueue(paper.DemoID)
+		}
+	}
 	handler := web.New(web.Deps{
-		Papers: a.papers, Answerer: a.answerer, Summarizer: a.summarizer, Suggester: a.suggester, Searcher: a.library, Log: log,
+		Papers: papers, Answerer: a.answerer, Summarizer: a.summarizer, Suggester: a.suggester, Searcher: a.library, Log: log,
 		Questions: questions,
 		WS:        web.WSOptions{Sessions: a.warmer != nil, Lifetime: life, Sockets: sockets, FramesPerSecond: float64(cfg.WSFramesPerSecond)},
 		Hashes:    a.store,

@@ -113,6 +113,34 @@ CREATE INDEX questions_asked ON questions (asked_at);
 		// NULL for chunks stored before: their loads tokenize the text.
 		sql: `ALTER TABLE chunks ADD COLUMN terms bytea;`,
 	},
+	{
+		version: 5,
+		name:    "cited works and reference links",
+		sql: `
+CREATE TABLE cited_works (
+	doi        text COLLATE "C" NOT NULL PRIMARY KEY,
+	json       text NOT NULL,
+	status     text NOT NULL DEFAULT '',
+	fetched_at timestamptz NOT NULL
+);
+
+CREATE TABLE reference_links (
+	paper_id   text COLLATE "C" NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+	n          integer NOT NULL,
+	ref_key    text NOT NULL,
+	doi        text COLLATE "C" NOT NULL DEFAULT '',
+	match      text NOT NULL,
+	score      double precision NOT NULL DEFAULT 0,
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (paper_id, n)
+);
+CREATE INDEX reference_links_doi ON reference_links (doi);
+
+-- Counts ReplaceChunks calls, so a paper's version changes when
+-- enrichment adds chunks without changing its content hash.
+ALTER TABLE papers ADD COLUMN chunks_gen integer NOT NULL DEFAULT 0;
+`,
+	},
 }
 
 // migrateLockID is the advisory lock that serialises migrations of

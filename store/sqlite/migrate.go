@@ -114,6 +114,34 @@ CREATE INDEX questions_asked ON questions (asked_at);
 		// NULL for chunks stored before: their loads tokenize the text.
 		sql: `ALTER TABLE chunks ADD COLUMN terms BLOB;`,
 	},
+	{
+		version: 6,
+		name:    "cited works and reference links",
+		sql: `
+CREATE TABLE cited_works (
+	doi        TEXT NOT NULL PRIMARY KEY,
+	json       TEXT NOT NULL,
+	status     TEXT NOT NULL DEFAULT '',
+	fetched_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE reference_links (
+	paper_id   TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+	n          INTEGER NOT NULL,
+	ref_key    TEXT NOT NULL,
+	doi        TEXT NOT NULL DEFAULT '',
+	match      TEXT NOT NULL,
+	score      REAL NOT NULL DEFAULT 0,
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (paper_id, n)
+) STRICT;
+CREATE INDEX reference_links_doi ON reference_links (doi);
+
+-- Counts ReplaceChunks calls, so a paper's version changes when
+-- enrichment adds chunks without changing its content hash.
+ALTER TABLE papers ADD COLUMN chunks_gen INTEGER NOT NULL DEFAULT 0;
+`,
+	},
 }
 
 // migrate applies, in one transaction, every migration newer than the

@@ -605,3 +605,38 @@ func TestSessionTurnsMigrated(t *testing.T) {
 		t.Errorf("session without turns: %+v, %v", got, err)
 	}
 }
+
+// TestUpgradeAddsEnrichment opens a database made before the enrichment
+// tables existed: the migration adds them and keeps the stored papers.
+func TestUpgradeAddsEnrichment(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s := open(t, dir)
+	if err := s.PutPaper(ctx, storetest.SamplePaper("old"), "e", nil); err != nil {
+		t.Fatal(err)
+	}
+	// Roll the schema back to the version before the enrichment tables.
+	var v int
+	if err := s.db.QueryRowContext(ctx, "SELECT version FROM schema_migrations WHERE name = 'cited works and reference links'").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DROP TABLE reference_links", "DROP TABLE cited_works", "ALTER TABLE papers DROP COLUMN chunks_gen", fmt.Sprintf("DELETE FROM schema_migrations WHERE version >= %d", v)} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s = open(t, dir)
+	defer s.Close()
+	p, err := s.Paper(ctx, "old")
+	if err != nil {
+		t.Fatalf("paper lost in the upgrade: %v", err)
+	}
+	link := paper.ReferenceLink{N: 1, RefKey: paper.RefKey(p.References[0]), DOI: "10.1109/72.279181", Match: paper.MatchDeposited}
+	if err := s.PutReferenceLinks(ctx, "old", []paper.ReferenceLink{link}); err != nil {
+		t.Fatalf("links after the upgrade: %v", err)
+	}
+	if ls, err := s.ReferenceLinks(ctx, "old"); err != nil || len(ls) != 1 {
+		t.Errorf("ReferenceLinks = %v, %v", ls, err)
+	}
+}

@@ -64,6 +64,8 @@
       reference: 'Reference {n}',
       references: 'References {list}',
       refMissing: 'Reference {n} is not in this paper’s reference list.',
+      status: { retracted: 'Retracted', withdrawn: 'Withdrawn', expression_of_concern: 'Expression of concern', corrected: 'Corrected' },
+      noticeLink: 'notice',
       modeExtractive: 'Quoted from the paper',
       modeLLM: 'AI answer based on the paper',
       stopped: 'Answer stopped.',
@@ -153,6 +155,8 @@
       reference: '参考文献 {n}',
       references: '参考文献 {list}',
       refMissing: '本文的参考文献列表中没有第 {n} 条。',
+      status: { retracted: '已撤稿', withdrawn: '已撤回', expression_of_concern: '关注声明', corrected: '已更正' },
+      noticeLink: '声明',
       modeExtractive: '摘自论文原文',
       modeLLM: '由 AI 根据论文生成',
       stopped: '已停止回答。',
@@ -1222,8 +1226,23 @@
       return {
         n: n,
         text: (c && c.text) || (r && r.text) || '',
-        doi: (c && c.doi) || (r && r.doi) || ''
+        doi: (c && c.doi) || (r && r.doi) || '',
+        // Enrichment: the cited work's standing as the registry records it.
+        status: (c && c.status) || (r && r.status) || '',
+        notice_doi: (c && c.notice_doi) || (r && r.notice_doi) || '',
+        status_date: (c && c.status_date) || (r && r.status_date) || ''
       };
+    }
+
+    // gravest returns the gravest status among the entries of nums.
+    function gravest(m, nums) {
+      var rank = { corrected: 1, expression_of_concern: 2, withdrawn: 3, retracted: 4 };
+      var best = '';
+      nums.forEach(function (n) {
+        var r = refEntry(m, n);
+        if (r && rank[r.status] && (!best || rank[r.status] > rank[best])) best = r.status;
+      });
+      return best;
     }
 
     function nearBottom() {
@@ -1387,6 +1406,9 @@
         if (refsEl) bubble.appendChild(refsEl);
         var srcEl = renderSources(m);
         if (srcEl) bubble.appendChild(srcEl);
+        if (m.notice) {
+          bubble.appendChild(h('p', { className: 'cp-answer-notice', 'data-testid': 'cp-answer-notice', role: 'note', text: m.notice }));
+        }
         // A refusal quotes nothing: it is not footed as a quotation.
         if (m.status === 'done' && m.mode && m.answerable !== false) {
           bubble.appendChild(h('p', { className: 'cp-answer-meta', text: m.mode === 'llm' ? t.modeLLM : t.modeExtractive }));
@@ -1505,10 +1527,13 @@
             return;
           }
           var label = nums.length > 1 ? fmt(t.references, { list: p.label }) : fmt(t.reference, { n: nums[0] });
+          var flag = gravest(m, nums);
+          if (flag) label += ' (' + t.status[flag] + ')';
           group.appendChild(h('button', {
             type: 'button',
-            className: 'cp-cite',
+            className: 'cp-cite' + (flag ? ' cp-cite--flagged cp-cite--' + flag : ''),
             'data-testid': 'cp-cite',
+            'data-status': flag || null,
             'data-ref': nums.join(' '),
             'data-msg': m.key,
             'aria-label': label,
@@ -1714,6 +1739,17 @@
       if (href) {
         parts.push(' ');
         parts.push(h('a', { className: 'cp-link cp-doi', href: href, target: '_blank', rel: 'noopener', text: 'doi:' + doiText(r.doi) }));
+      }
+      var t = T();
+      if (r.status && t.status[r.status]) {
+        var badge = [t.status[r.status] + (r.status_date ? ' ' + r.status_date : '')];
+        var nhref = doiURL(r.notice_doi);
+        if (nhref) {
+          badge.push(' · ');
+          badge.push(h('a', { className: 'cp-link', href: nhref, target: '_blank', rel: 'noopener', text: t.noticeLink }));
+        }
+        parts.push(' ');
+        parts.push(h('span', { className: 'cp-ref-status cp-ref-status--' + r.status, 'data-testid': 'cp-ref-status', 'data-status': r.status }, badge));
       }
       return parts;
     }
@@ -2012,6 +2048,9 @@
       if (typeof done.answer === 'string' && done.answer) m.text = done.answer;
       m.answerable = done.answerable !== false;
       m.mode = done.mode || '';
+      // A one-line notice from the server, in the reader's language, when
+      // the answer cites a retracted or withdrawn work.
+      m.notice = typeof done.notice === 'string' ? done.notice : '';
       m.sources = Array.isArray(done.sources) ? done.sources : [];
       // Refusals may carry the passages that came closest.
       var closest = done.closest || done.closest_passages || done.near_misses;
