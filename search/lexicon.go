@@ -218,12 +218,6 @@ func (lx *Lexicon) ScoresInto(out []float64, q *Query) []float64 {
 	return out
 }
 
-// has reports whether document d holds term.
-func has(ps []Posting, d int) bool {
-	i := sort.Search(len(ps), func(i int) bool { return int(ps[i].Doc) >= d })
-	return i < len(ps) && int(ps[i].Doc) == d
-}
-
 // Has reports whether any document holds term.
 func (lx *Lexicon) Has(term string) bool {
 	_, _, ok := lx.postings(term)

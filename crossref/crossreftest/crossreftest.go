@@ -96,22 +96,6 @@ func New(t testing.TB) *Server {
 	return s
 }
 
-// Put adds or replaces the record for a DOI (a whole /works/{doi}
-// response body).
-func (s *Server) Put(doi string, body []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.put(paper.NormalizeDOI(doi), body)
-}
-
-// Remove forgets a record, so its DOI answers 404 and searches miss it.
-func (s *Server) Remove(doi string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d := paper.NormalizeDOI(doi)
-	delete(s.works, d)
-	delete(s.index, d)
-}
 
 func (s *Server) put(d string, body []byte) {
 	var env struct {
