@@ -96,7 +96,6 @@ func New(t testing.TB) *Server {
 	return s
 }
 
-
 func (s *Server) put(d string, body []byte) {
 	var env struct {
 		Message json.RawMessage `json:"message"`
