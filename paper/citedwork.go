@@ -140,8 +140,10 @@ func (p *Paper) Enrich(links []ReferenceLink) {
 }
 
 var (
-	doiPattern = regexp.MustCompile(`^10\.\d{4,9}/[^\s"]+$`)
-	doiInText  = regexp.MustCompile(`(?i)\b10\.\d{4,9}/[^\s"]+`)
+	// A DOI holds no space or control character of any kind (\s alone
+	// misses \v and Unicode spaces, which TrimSpace would later eat).
+	doiPattern = regexp.MustCompile(`^10\.\d{4,9}/[^\s"\p{C}\p{Z}]+$`)
+	doiInText  = regexp.MustCompile(`(?i)\b10\.\d{4,9}/[^\s"\p{C}\p{Z}]+`)
 )
 
 // NormalizeDOI returns doi in the form used as a key: without a
