@@ -2,7 +2,6 @@ package chat_test
 
 import (
 	"context"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -12,24 +11,9 @@ import (
 	"github.com/chatpaper/chatpaper/llm"
 	"github.com/chatpaper/chatpaper/llm/llmtest"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/paper/jats"
 	"github.com/chatpaper/chatpaper/rag"
 	"github.com/chatpaper/chatpaper/store/sqlite"
 )
-
-// jatsPaper parses one of the shared JATS articles kept in paper/jats.
-func jatsPaper(t testing.TB, file, id string) *paper.Paper {
-	t.Helper()
-	data, err := os.ReadFile("../paper/jats/testdata/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := jats.Parse(data, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func TestModelContextBody(t *testing.T) {
 	fake := llmtest.NewServer()
@@ -41,7 +25,7 @@ func TestModelContextBody(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	lib := apptest.Library(t, st, nil, nil)
-	p := jatsPaper(t, "pntd.0002065.nxml", "pntd")
+	p := apptest.JATSPaper(t, "pntd.0002065.nxml", "pntd")
 	if err := lib.Ingest(ctx, p); err != nil {
 		t.Fatal(err)
 	}

@@ -1,31 +1,16 @@
 package library_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/paper/jats"
 )
 
-// jatsPaper parses one of the shared JATS articles kept in paper/jats.
-func jatsPaper(t testing.TB, file, id string) *paper.Paper {
-	t.Helper()
-	data, err := os.ReadFile("../paper/jats/testdata/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := jats.Parse(data, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestChunksBody(t *testing.T) {
-	p := jatsPaper(t, "pntd.0002065.nxml", "pntd")
+	p := apptest.JATSPaper(t, "pntd.0002065.nxml", "pntd")
 	chunks := library.Chunks(p)
 	kinds := map[paper.ChunkKind]int{}
 	ids := map[string]bool{}

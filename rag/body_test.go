@@ -2,35 +2,19 @@ package rag_test
 
 import (
 	"context"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/paper"
-	"github.com/chatpaper/chatpaper/paper/jats"
 	"github.com/chatpaper/chatpaper/rag"
 )
-
-// jatsPaper parses one of the shared JATS articles kept in paper/jats.
-func jatsPaper(t testing.TB, file, id string) *paper.Paper {
-	t.Helper()
-	data, err := os.ReadFile("../paper/jats/testdata/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := jats.Parse(data, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func TestAskBody(t *testing.T) {
 	ctx := context.Background()
 	eng := newEngine(t)
-	p := jatsPaper(t, "pntd.0002065.nxml", "pntd")
+	p := apptest.JATSPaper(t, "pntd.0002065.nxml", "pntd")
 	if err := eng.Ingest(ctx, p); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +51,7 @@ func TestAskBody(t *testing.T) {
 	}
 	// An author–year article: the body passage cites reference numbers
 	// resolved from rid, and the answer cites them.
-	el := jatsPaper(t, "elife06003.xml", "elife")
+	el := apptest.JATSPaper(t, "elife06003.xml", "elife")
 	if err := eng.Ingest(ctx, el); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +78,7 @@ func TestReingestWithBody(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t, t.TempDir())
 	eng := apptest.NewEngine(t, st, nil)
-	full := jatsPaper(t, "pntd.0002065.nxml", "pntd")
+	full := apptest.JATSPaper(t, "pntd.0002065.nxml", "pntd")
 	bare := *full
 	bare.Body = nil
 	if err := eng.Ingest(ctx, &bare); err != nil {
