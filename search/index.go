@@ -75,13 +75,18 @@ type Hit struct {
 type Index struct {
 	opts Options
 
-	mu       sync.RWMutex
-	ids      []string // ordinal → id; "" marks a removed document
-	ord      map[string]int
-	lens     []float32
-	terms    [][]string // ordinal → distinct terms, for removal and RM3
-	tfs      [][]float32
-	post     map[string][]Posting
+	mu    sync.RWMutex
+	ids   []string // ordinal → id; "" marks a removed document
+	ord   map[string]int
+	lens  []float32
+	terms [][]int32 // ordinal → its distinct terms' ids, in term order, for removal and RM3
+	tfs   [][]float32
+	// Terms are numbered as first seen: dict maps a term to its id,
+	// names and post are by id. A term no live document holds keeps its
+	// id with no postings.
+	dict     map[string]int32
+	names    []string
+	post     [][]Posting
 	live     int
 	totalLen float64
 	norms    []float64 // TF-IDF vector norms; nil when stale
@@ -92,7 +97,7 @@ func New(opts Options) *Index {
 	if opts.TitleRepeat < 1 {
 		opts.TitleRepeat = 1
 	}
-	return &Index{opts: opts, ord: make(map[string]int), post: make(map[string][]Posting)}
+	return &Index{opts: opts, ord: make(map[string]int), dict: make(map[string]int32)}
 }
 
 // Options returns the ranking configuration.
@@ -105,10 +110,18 @@ func (ix *Index) Len() int {
 	return ix.live
 }
 
-// Add indexes d, replacing a document with the same id. A replaced or
-// removed document's slot is not reused: re-ingesting is rare next to
-// searching, and stable ordinals keep removal simple.
-func (ix *Index) Add(d Doc) {
+// analyzed is a document as the index holds it: its distinct terms in
+// sorted order with their frequencies, and its length.
+type analyzed struct {
+	terms []string
+	tfs   []float32
+	n     float32
+}
+
+// analyze tokenizes d as the index's options say: the title TitleRepeat
+// times, adjacent pairs when BigramWeight is set, and the English
+// glosses of Chinese words unless NoGlosses.
+func (o Options) analyze(d Doc) analyzed {
 	tf := make(map[string]float32)
 	var n float32
 	count := func(text string) {
@@ -116,11 +129,11 @@ func (ix *Index) Add(d Doc) {
 		for i, t := range ts {
 			tf[t]++
 			n++
-			if ix.opts.BigramWeight > 0 && i > 0 {
+			if o.BigramWeight > 0 && i > 0 {
 				tf[pair(ts[i-1], t)]++
 			}
 		}
-		if ix.opts.NoGlosses {
+		if o.NoGlosses {
 			return
 		}
 		addGlosses(text, func(t string, w float64) {
@@ -128,34 +141,74 @@ func (ix *Index) Add(d Doc) {
 			n += float32(w)
 		})
 	}
-	for range ix.opts.TitleRepeat {
+	for range max(o.TitleRepeat, 1) {
 		count(d.Title)
 	}
 	count(d.Text)
-	terms := make([]string, 0, len(tf))
+	a := analyzed{terms: make([]string, 0, len(tf)), n: n}
 	for t := range tf {
-		terms = append(terms, t)
+		a.terms = append(a.terms, t)
 	}
-	sort.Strings(terms)
-	tfs := make([]float32, len(terms))
-	for i, t := range terms {
-		tfs[i] = tf[t]
+	sort.Strings(a.terms)
+	a.tfs = make([]float32, len(a.terms))
+	for i, t := range a.terms {
+		a.tfs[i] = tf[t]
 	}
+	return a
+}
 
+// Add indexes d, replacing a document with the same id. A replaced or
+// removed document's slot is not reused: re-ingesting is rare next to
+// searching, and stable ordinals keep removal simple.
+func (ix *Index) Add(d Doc) {
+	a := ix.opts.analyze(d)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.removeLocked(d.ID)
-	o := len(ix.ids)
-	ix.ids = append(ix.ids, d.ID)
-	ix.lens = append(ix.lens, n)
-	ix.terms = append(ix.terms, terms)
-	ix.tfs = append(ix.tfs, tfs)
-	ix.ord[d.ID] = o
-	for i, t := range terms {
-		ix.post[t] = append(ix.post[t], Posting{Doc: int32(o), TF: tfs[i]})
+	ix.addLocked(d.ID, a)
+}
+
+// AddStored indexes the document id from its stored form (EncodeDoc
+// with this index's options), replacing a document with the same id, as
+// Add would index the document it was encoded from. A form that is
+// malformed or was made with other options or another version of the
+// analysis is an error (ErrStaleDoc), and nothing changes.
+func (ix *Index) AddStored(id string, b []byte) error {
+	a, err := ix.opts.decodeDoc(b)
+	if err != nil {
+		return err
 	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.addLocked(id, a)
+	return nil
+}
+
+func (ix *Index) termID(t string) int32 {
+	id, ok := ix.dict[t]
+	if !ok {
+		id = int32(len(ix.names))
+		ix.dict[t] = id
+		ix.names = append(ix.names, t)
+		ix.post = append(ix.post, nil)
+	}
+	return id
+}
+
+func (ix *Index) addLocked(docID string, a analyzed) {
+	ix.removeLocked(docID)
+	o := len(ix.ids)
+	ids := make([]int32, len(a.terms))
+	for i, t := range a.terms {
+		ids[i] = ix.termID(t)
+		ix.post[ids[i]] = append(ix.post[ids[i]], Posting{Doc: int32(o), TF: a.tfs[i]})
+	}
+	ix.ids = append(ix.ids, docID)
+	ix.lens = append(ix.lens, a.n)
+	ix.terms = append(ix.terms, ids)
+	ix.tfs = append(ix.tfs, a.tfs)
+	ix.ord[docID] = o
 	ix.live++
-	ix.totalLen += float64(n)
+	ix.totalLen += float64(a.n)
 	ix.norms = nil
 }
 
@@ -181,10 +234,9 @@ func (ix *Index) removeLocked(id string) {
 			}
 		}
 		if len(ps) == 0 {
-			delete(ix.post, t)
-		} else {
-			ix.post[t] = ps
+			ps = nil
 		}
+		ix.post[t] = ps
 	}
 	ix.ids[o] = ""
 	ix.live--
@@ -193,19 +245,29 @@ func (ix *Index) removeLocked(id string) {
 	ix.norms = nil
 }
 
-// idf is the inverse document frequency of term among the live
-// documents.
-func (ix *Index) idf(term string) float64 { return IDF(ix.live, len(ix.post[term])) }
+// postings returns the documents holding term.
+func (ix *Index) postings(term string) []Posting {
+	id, ok := ix.dict[term]
+	if !ok {
+		return nil
+	}
+	return ix.post[id]
+}
+
+// idf is the inverse document frequency of the term held by the
+// documents ps among the live documents.
+func (ix *Index) idf(ps []Posting) float64 { return IDF(ix.live, len(ps)) }
 
 // IDF returns term's inverse document frequency in the index (0 for a
 // term no document contains).
 func (ix *Index) IDF(term string) float64 {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if len(ix.post[term]) == 0 {
+	ps := ix.postings(term)
+	if len(ps) == 0 {
 		return 0
 	}
-	return ix.idf(term)
+	return ix.idf(ps)
 }
 
 // weights is a weighted bag of index terms.
@@ -303,11 +365,11 @@ func (ix *Index) bm25(q weights) map[int]float64 {
 	add := func(d int32, s float64) { scores[int(d)] += s }
 	for _, t := range q.sorted() {
 		w := q[t]
-		ps := ix.post[t]
+		ps := ix.postings(t)
 		if len(ps) == 0 || w == 0 {
 			continue
 		}
-		ix.opts.BM25.accumulate(ps, ix.idf(t), w, ix.lens, avg, add)
+		ix.opts.BM25.accumulate(ps, ix.idf(ps), w, ix.lens, avg, add)
 	}
 	return scores
 }
@@ -331,11 +393,12 @@ func (ix *Index) rm3(q weights, first map[int]float64) weights {
 	}
 	rel := make(map[string]float64)
 	for i, d := range top {
-		for j, t := range ix.terms[d] {
+		for j, id := range ix.terms[d] {
+			t := ix.names[id]
 			if isPair(t) {
 				continue
 			}
-			rel[t] += ws[i] / z * float64(ix.tfs[d][j]) / float64(ix.lens[d]) * ix.idf(t)
+			rel[t] += ws[i] / z * float64(ix.tfs[d][j]) / float64(ix.lens[d]) * ix.idf(ix.post[id])
 		}
 	}
 	type tw struct {
@@ -386,8 +449,8 @@ func tfidf(tf, idf float64) float64 {
 
 func (ix *Index) computeNorms() {
 	norms := make([]float64, len(ix.ids))
-	for t, ps := range ix.post {
-		idf := ix.idf(t)
+	for _, ps := range ix.post {
+		idf := ix.idf(ps)
 		for _, p := range ps {
 			w := tfidf(float64(p.TF), idf)
 			norms[p.Doc] += w * w
@@ -405,11 +468,11 @@ func (ix *Index) cosine(q weights) map[int]float64 {
 	var qn float64
 	for _, t := range q.sorted() {
 		qtf := q[t]
-		ps := ix.post[t]
+		ps := ix.postings(t)
 		if len(ps) == 0 || qtf <= 0 {
 			continue
 		}
-		idf := ix.idf(t)
+		idf := ix.idf(ps)
 		qw := tfidf(max(qtf, 1), idf) * min(qtf, 1)
 		qn += qw * qw
 		for _, p := range ps {
