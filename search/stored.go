@@ -191,8 +191,15 @@ func Build(o Options, docs []StoredDoc) (ix *Index, bad []int) {
 	spans := make([]span, len(docs))
 	lens := make([]float32, len(docs))
 	good := make([]bool, len(docs))
-	var termIDs []int32
-	var tfs []float32
+	// Size the flat arrays from the headers' term counts first.
+	total := 0
+	for _, doc := range docs {
+		if d, err := o.openDoc(string(doc.Terms)); err == nil {
+			total += d.count
+		}
+	}
+	termIDs := make([]int32, 0, total)
+	tfs := make([]float32, 0, total)
 	var df []int32
 	for i, doc := range docs {
 		start := len(termIDs)

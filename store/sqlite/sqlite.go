@@ -540,13 +540,18 @@ func nullBlob(b []byte) any {
 }
 
 // Abstracts lists every paper's titles, abstracts and listing fields
-// ordered by id, extracted from the stored JSON by SQLite itself.
+// ordered by id, extracted from the stored JSON by SQLite itself, with
+// the paper's catalogue terms where current ones are stored (the JSON
+// is then not read at all).
 func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT id, title, coalesce(json_extract(json, '$.title_zh'), ''),
-			coalesce(json_extract(json, '$.abstract'), ''), coalesce(json_extract(json, '$.abstract_zh'), ''),
-			journal, doi, content_hash, year
-		FROM papers ORDER BY id`)
+		SELECT p.id, p.title,
+			CASE WHEN c.terms IS NULL THEN coalesce(json_extract(p.json, '$.title_zh'), '') ELSE c.title_zh END,
+			CASE WHEN c.terms IS NULL THEN coalesce(json_extract(p.json, '$.abstract'), '') ELSE '' END,
+			CASE WHEN c.terms IS NULL THEN coalesce(json_extract(p.json, '$.abstract_zh'), '') ELSE '' END,
+			p.journal, p.doi, p.content_hash, p.year, c.terms
+		FROM papers p LEFT JOIN catalogue_terms c ON c.paper_id = p.id AND c.content_hash = p.content_hash
+		ORDER BY p.id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
 	}
@@ -554,7 +559,7 @@ func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
 	out := []store.PaperAbstract{}
 	for rows.Next() {
 		var a store.PaperAbstract
-		if err := rows.Scan(&a.ID, &a.Title, &a.TitleZh, &a.Abstract, &a.AbstractZh, &a.Journal, &a.DOI, &a.Hash, &a.Year); err != nil {
+		if err := rows.Scan(&a.ID, &a.Title, &a.TitleZh, &a.Abstract, &a.AbstractZh, &a.Journal, &a.DOI, &a.Hash, &a.Year, &a.Terms); err != nil {
 			return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
 		}
 		out = append(out, a)
@@ -563,4 +568,44 @@ func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
 		return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
 	}
 	return out, nil
+}
+
+// PutCatalogueTerms stores each entry's terms, with the Chinese title of
+// the paper it was made from, in one transaction, where the paper still
+// has the entry's content hash.
+func (s *Store) PutCatalogueTerms(ctx context.Context, terms []store.CatalogueTerms) error {
+	if len(terms) == 0 {
+		return nil
+	}
+	if err := s.lockWrite(ctx); err != nil {
+		return fmt.Errorf("sqlite: put catalogue terms: %w", err)
+	}
+	defer s.unlockWrite()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: put catalogue terms: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	stmt, err := tx.PrepareContext(ctx, `
+		INSERT INTO catalogue_terms (paper_id, content_hash, title_zh, terms)
+		SELECT id, content_hash, coalesce(json_extract(json, '$.title_zh'), ''), ?
+		FROM papers WHERE id = ? AND content_hash = ?
+		ON CONFLICT (paper_id) DO UPDATE SET
+			content_hash = excluded.content_hash, title_zh = excluded.title_zh, terms = excluded.terms`)
+	if err != nil {
+		return fmt.Errorf("sqlite: put catalogue terms: %w", err)
+	}
+	defer stmt.Close()
+	for _, t := range terms {
+		if t.Terms == nil {
+			t.Terms = []byte{} // NOT NULL: empty terms are still terms
+		}
+		if _, err := stmt.ExecContext(ctx, t.Terms, t.ID, t.Hash); err != nil {
+			return fmt.Errorf("sqlite: put catalogue terms %q: %w", t.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: put catalogue terms: commit: %w", err)
+	}
+	return nil
 }
