@@ -216,7 +216,7 @@ func CatalogueTerms(p *paper.Paper) []byte { return catalogueOptions.EncodeDoc(c
 
 // catalogueBackfillBatch bounds the papers whose missing catalogue
 // terms one store transaction writes.
-const catalogueBackfillBatch = 500
+const catalogueBackfillBatch = 100
 
 // readCatalogue indexes every stored paper's titles and abstracts, read
 // in one query without decoding whole papers: from the stored catalogue
