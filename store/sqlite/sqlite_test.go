@@ -640,3 +640,23 @@ func TestUpgradeAddsEnrichment(t *testing.T) {
 		t.Errorf("ReferenceLinks = %v, %v", ls, err)
 	}
 }
+
+// BenchmarkPutCatalogueTerms measures storing one paper's catalogue
+// terms (4 KiB, a review's title and abstract) in a transaction of its
+// own, as Ingest does after PutPaper, fsync included: compare with
+// BenchmarkPutPaper in the same run.
+func BenchmarkPutCatalogueTerms(b *testing.B) {
+	ctx := b.Context()
+	s := open(b, b.TempDir())
+	defer s.Close()
+	p := storetest.SamplePaper("bench")
+	if err := s.PutPaper(ctx, p, "emb", nil); err != nil {
+		b.Fatal(err)
+	}
+	terms := []store.CatalogueTerms{{ID: p.ID, Hash: store.ContentHash(p), Terms: bytes.Repeat([]byte("t"), 4096)}}
+	for b.Loop() {
+		if err := s.PutCatalogueTerms(ctx, terms); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
