@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/chatpaper/chatpaper/embed"
@@ -57,7 +58,7 @@ func BenchmarkCatalogueBuild(b *testing.B) {
 		}
 		return st
 	}
-	search := func(b *testing.B, st store.Store) {
+	search := func(b *testing.B, st store.Store) *library.Library {
 		lib, err := library.New(st, e, vector.NewChromem(), library.Options{CachePapers: 1, CacheBytes: 1 << 30})
 		if err != nil {
 			b.Fatal(err)
@@ -66,6 +67,15 @@ func BenchmarkCatalogueBuild(b *testing.B) {
 		if err != nil || len(res.Papers) == 0 || res.Papers[0].ID != fmt.Sprintf("syn-%05d", n/2) {
 			b.Fatalf("search = %+v, %v", res, err)
 		}
+		return lib
+	}
+	// heap reports the live heap a built index adds, the last one built
+	// kept alive.
+	heap := func(b *testing.B, build func() *library.Library) {
+		before := liveHeap()
+		lib := build()
+		b.ReportMetric(float64(liveHeap()-before)/(1<<20), "MiB-live")
+		runtime.KeepAlive(lib)
 	}
 	plain := fill(b, false)
 	b.Run(fmt.Sprintf("papers=%d/abstracts", n), func(b *testing.B) {
@@ -79,11 +89,13 @@ func BenchmarkCatalogueBuild(b *testing.B) {
 		for b.Loop() {
 			search(b, noTermsStore{plain})
 		}
+		heap(b, func() *library.Library { return search(b, noTermsStore{plain}) })
 	})
 	stored := fill(b, true)
 	b.Run(fmt.Sprintf("papers=%d/stored", n), func(b *testing.B) {
 		for b.Loop() {
 			search(b, stored)
 		}
+		heap(b, func() *library.Library { return search(b, stored) })
 	})
 }
