@@ -79,12 +79,15 @@ type Index struct {
 	ids   []string // ordinal → id; "" marks a removed document
 	ord   map[string]int
 	lens  []float32
-	terms [][]int32 // ordinal → its distinct terms' ids, in term order, for removal and RM3
+	terms [][]int32 // ordinal → its distinct terms' ids (words, then pairs), for removal and RM3
 	tfs   [][]float32
-	// Terms are numbered as first seen: dict maps a term to its id,
-	// names and post are by id. A term no live document holds keeps its
-	// id with no postings.
-	dict     map[string]int32
+	// Terms are numbered as first seen: words is the id of a word,
+	// pairs the id of a pair of adjacent words by their ids (pairKey),
+	// so a pair costs no string; names holds each word by id ("" for a
+	// pair) and post the postings by id. A term no live document holds
+	// keeps its id with no postings.
+	words    map[string]int32
+	pairs    map[uint64]int32
 	names    []string
 	post     [][]Posting
 	live     int
@@ -92,12 +95,14 @@ type Index struct {
 	norms    []float64 // TF-IDF vector norms; nil when stale
 }
 
+func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
+
 // New returns an empty index ranking with opts.
 func New(opts Options) *Index {
 	if opts.TitleRepeat < 1 {
 		opts.TitleRepeat = 1
 	}
-	return &Index{opts: opts, ord: make(map[string]int), dict: make(map[string]int32)}
+	return &Index{opts: opts, ord: make(map[string]int), words: make(map[string]int32), pairs: make(map[uint64]int32)}
 }
 
 // Options returns the ranking configuration.
@@ -110,11 +115,14 @@ func (ix *Index) Len() int {
 	return ix.live
 }
 
-// analyzed is a document as the index holds it: its distinct terms in
-// sorted order with their frequencies, and its length.
+// analyzed is a document as the index holds it: its distinct words in
+// sorted order, its distinct adjacent pairs as indexes into words in
+// sorted order, the frequencies of both, and its length.
 type analyzed struct {
-	terms []string
-	tfs   []float32
+	words []string
+	wtf   []float32
+	pairs [][2]int32
+	ptf   []float32
 	n     float32
 }
 
@@ -123,6 +131,7 @@ type analyzed struct {
 // glosses of Chinese words unless NoGlosses.
 func (o Options) analyze(d Doc) analyzed {
 	tf := make(map[string]float32)
+	ptf := make(map[[2]string]float32)
 	var n float32
 	count := func(text string) {
 		ts := tokenize.Terms(text)
@@ -130,7 +139,7 @@ func (o Options) analyze(d Doc) analyzed {
 			tf[t]++
 			n++
 			if o.BigramWeight > 0 && i > 0 {
-				tf[pair(ts[i-1], t)]++
+				ptf[[2]string{ts[i-1], t}]++
 			}
 		}
 		if o.NoGlosses {
@@ -145,14 +154,29 @@ func (o Options) analyze(d Doc) analyzed {
 		count(d.Title)
 	}
 	count(d.Text)
-	a := analyzed{terms: make([]string, 0, len(tf)), n: n}
+	a := analyzed{words: make([]string, 0, len(tf)), n: n}
 	for t := range tf {
-		a.terms = append(a.terms, t)
+		a.words = append(a.words, t)
 	}
-	sort.Strings(a.terms)
-	a.tfs = make([]float32, len(a.terms))
-	for i, t := range a.terms {
-		a.tfs[i] = tf[t]
+	sort.Strings(a.words)
+	a.wtf = make([]float32, len(a.words))
+	at := make(map[string]int32, len(a.words))
+	for i, t := range a.words {
+		a.wtf[i] = tf[t]
+		at[t] = int32(i)
+	}
+	// Both words of a pair are words of the document.
+	a.pairs = make([][2]int32, 0, len(ptf))
+	for p := range ptf {
+		a.pairs = append(a.pairs, [2]int32{at[p[0]], at[p[1]]})
+	}
+	sort.Slice(a.pairs, func(i, j int) bool {
+		x, y := a.pairs[i], a.pairs[j]
+		return x[0] < y[0] || (x[0] == y[0] && x[1] < y[1])
+	})
+	a.ptf = make([]float32, len(a.pairs))
+	for i, p := range a.pairs {
+		a.ptf[i] = ptf[[2]string{a.words[p[0]], a.words[p[1]]}]
 	}
 	return a
 }
@@ -183,13 +207,29 @@ func (ix *Index) AddStored(id string, b []byte) error {
 	return nil
 }
 
-func (ix *Index) termID(t string) int32 {
-	id, ok := ix.dict[t]
+// newTerm numbers a new term; name is "" for a pair.
+func (ix *Index) newTerm(name string) int32 {
+	id := int32(len(ix.names))
+	ix.names = append(ix.names, name)
+	ix.post = append(ix.post, nil)
+	return id
+}
+
+func (ix *Index) wordID(t string) int32 {
+	id, ok := ix.words[t]
 	if !ok {
-		id = int32(len(ix.names))
-		ix.dict[t] = id
-		ix.names = append(ix.names, t)
-		ix.post = append(ix.post, nil)
+		id = ix.newTerm(t)
+		ix.words[t] = id
+	}
+	return id
+}
+
+func (ix *Index) pairID(a, b int32) int32 {
+	k := pairKey(a, b)
+	id, ok := ix.pairs[k]
+	if !ok {
+		id = ix.newTerm("")
+		ix.pairs[k] = id
 	}
 	return id
 }
@@ -197,15 +237,22 @@ func (ix *Index) termID(t string) int32 {
 func (ix *Index) addLocked(docID string, a analyzed) {
 	ix.removeLocked(docID)
 	o := len(ix.ids)
-	ids := make([]int32, len(a.terms))
-	for i, t := range a.terms {
-		ids[i] = ix.termID(t)
-		ix.post[ids[i]] = append(ix.post[ids[i]], Posting{Doc: int32(o), TF: a.tfs[i]})
+	ids := make([]int32, len(a.words)+len(a.pairs))
+	tfs := make([]float32, len(ids))
+	for i, t := range a.words {
+		ids[i], tfs[i] = ix.wordID(t), a.wtf[i]
+	}
+	for i, p := range a.pairs {
+		j := len(a.words) + i
+		ids[j], tfs[j] = ix.pairID(ids[p[0]], ids[p[1]]), a.ptf[i]
+	}
+	for i, id := range ids {
+		ix.post[id] = append(ix.post[id], Posting{Doc: int32(o), TF: tfs[i]})
 	}
 	ix.ids = append(ix.ids, docID)
 	ix.lens = append(ix.lens, a.n)
 	ix.terms = append(ix.terms, ids)
-	ix.tfs = append(ix.tfs, a.tfs)
+	ix.tfs = append(ix.tfs, tfs)
 	ix.ord[docID] = o
 	ix.live++
 	ix.totalLen += float64(a.n)
@@ -245,9 +292,18 @@ func (ix *Index) removeLocked(id string) {
 	ix.norms = nil
 }
 
-// postings returns the documents holding term.
+// postings returns the documents holding term, a word or a pair.
 func (ix *Index) postings(term string) []Posting {
-	id, ok := ix.dict[term]
+	if i := strings.IndexByte(term, 0); i >= 0 {
+		a, okA := ix.words[term[:i]]
+		b, okB := ix.words[term[i+1:]]
+		id, ok := ix.pairs[pairKey(a, b)]
+		if !okA || !okB || !ok {
+			return nil
+		}
+		return ix.post[id]
+	}
+	id, ok := ix.words[term]
 	if !ok {
 		return nil
 	}
@@ -288,7 +344,6 @@ func (q weights) sorted() []string {
 // occur inside a term.
 func pair(a, b string) string { return a + "\x00" + b }
 
-func isPair(t string) bool { return strings.IndexByte(t, 0) >= 0 }
 
 // weightsOf returns the weighted index terms of text: ParseQuery's,
 // with adjacent pairs when the index has them.
@@ -395,8 +450,8 @@ func (ix *Index) rm3(q weights, first map[int]float64) weights {
 	for i, d := range top {
 		for j, id := range ix.terms[d] {
 			t := ix.names[id]
-			if isPair(t) {
-				continue
+			if t == "" {
+				continue // a pair
 			}
 			rel[t] += ws[i] / z * float64(ix.tfs[d][j]) / float64(ix.lens[d]) * ix.idf(ix.post[id])
 		}

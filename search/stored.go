@@ -14,7 +14,7 @@ import (
 // stale (Options.Current) and analysed again rather than searched with
 // terms a fresh index would not make. A change of the shipped
 // dictionary is recognised on its own (dict.Fingerprint).
-const analysisVersion = 1
+const analysisVersion = 2
 
 // ErrStaleDoc is returned (wrapped) for a stored document that is
 // malformed or was made by another analysis or other options.
@@ -36,36 +36,46 @@ func (o Options) header() []byte {
 }
 
 // EncodeDoc returns d analysed as an index with options o would analyse
-// it (its distinct terms, term pairs and glosses with their weighted
-// frequencies, and its length), in the compact form a store keeps next
-// to the document: Index.AddStored and Build index it without
+// it (its distinct words, adjacent word pairs and glosses with their
+// weighted frequencies, and its length), in the compact form a store
+// keeps next to the document: Index.AddStored and Build index it without
 // tokenizing again, with exactly the postings Add would make.
 func (o Options) EncodeDoc(d Doc) []byte { return o.encode(o.analyze(d)) }
 
-// Layout after the header: the length as float32 bits, the number of
-// terms, then each term in sorted order as a length-prefixed string and
-// its frequency: a uvarint 2f for a whole f below 2^24 (every frequency
-// without a gloss share), else 1 and the float32 bits.
+// Layout after the header: the length as float32 bits; the number of
+// words, then each word in sorted order as a length-prefixed string and
+// its frequency; the number of pairs, then each pair in sorted order as
+// the indexes of its two words and its frequency. A frequency is a
+// uvarint 2f for a whole f below 2^24 (every frequency without a gloss
+// share), else 1 and the float32 bits.
 func (o Options) encode(a analyzed) []byte {
-	size := 32
-	for _, t := range a.terms {
+	size := 32 + len(a.pairs)*(2*binary.MaxVarintLen32+1)
+	for _, t := range a.words {
 		size += len(t) + 2*binary.MaxVarintLen32
 	}
 	b := append(make([]byte, 0, size), o.header()...)
 	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(a.n))
-	b = binary.AppendUvarint(b, uint64(len(a.terms)))
-	for i, t := range a.terms {
+	b = binary.AppendUvarint(b, uint64(len(a.words)))
+	for i, t := range a.words {
 		b = binary.AppendUvarint(b, uint64(len(t)))
 		b = append(b, t...)
-		f := a.tfs[i]
-		if f >= 1 && f < 1<<24 && f == float32(uint32(f)) {
-			b = binary.AppendUvarint(b, 2*uint64(f))
-		} else {
-			b = binary.AppendUvarint(b, 1)
-			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
-		}
+		b = appendTF(b, a.wtf[i])
+	}
+	b = binary.AppendUvarint(b, uint64(len(a.pairs)))
+	for i, p := range a.pairs {
+		b = binary.AppendUvarint(b, uint64(p[0]))
+		b = binary.AppendUvarint(b, uint64(p[1]))
+		b = appendTF(b, a.ptf[i])
 	}
 	return b
+}
+
+func appendTF(b []byte, f float32) []byte {
+	if f >= 1 && f < 1<<24 && f == float32(uint32(f)) {
+		return binary.AppendUvarint(b, 2*uint64(f))
+	}
+	b = binary.AppendUvarint(b, 1)
+	return binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
 }
 
 // Current reports whether b is a stored document of these options and
@@ -76,13 +86,17 @@ func (o Options) Current(b []byte) bool {
 	return len(b) >= len(h) && string(b[:len(h)]) == string(h)
 }
 
-// storedDoc walks the terms of a stored document held as a string, so
-// the terms it yields are substrings of it: indexing a document costs
-// one allocation for all its terms.
+// storedDoc walks a stored document held as a string, so the words it
+// yields are substrings of it: indexing a document costs one allocation
+// for all its words. It checks that words and pairs come in strictly
+// increasing order (so none repeats) and that pairs name words it has.
 type storedDoc struct {
-	s     string
-	n     float32
-	count int
+	s            string
+	n            float32
+	words, pairs int // left to read; pairs is read after the words
+	nWords       int
+	last         string
+	lastPair     [2]int32
 }
 
 func (o Options) openDoc(s string) (storedDoc, error) {
@@ -97,40 +111,99 @@ func (o Options) openDoc(s string) (storedDoc, error) {
 	if k <= 0 || count > uint64(len(s)) {
 		return storedDoc{}, ErrStaleDoc
 	}
-	return storedDoc{s: s[k:], n: n, count: int(count)}, nil
+	d := storedDoc{s: s[k:], n: n, words: int(count), nWords: int(count), lastPair: [2]int32{-1, -1}}
+	if count == 0 {
+		err := d.startPairs()
+		return d, err
+	}
+	return d, nil
 }
 
-// next returns the next term and its frequency; ok is false at the end.
-func (d *storedDoc) next() (term string, tf float32, ok bool, err error) {
-	if d.count == 0 {
-		if d.s != "" {
-			return "", 0, false, ErrStaleDoc
-		}
+// startPairs reads the number of pairs, after the last word.
+func (d *storedDoc) startPairs() error {
+	count, k := uvarint(d.s)
+	if k <= 0 || count > uint64(len(d.s)) {
+		return ErrStaleDoc
+	}
+	d.s, d.pairs = d.s[k:], int(count)
+	return nil
+}
+
+// word returns the next word and its frequency; ok is false after the
+// last word.
+func (d *storedDoc) word() (term string, tf float32, ok bool, err error) {
+	if d.words == 0 {
 		return "", 0, false, nil
 	}
-	d.count--
+	d.words--
 	l, k := uvarint(d.s)
-	if k <= 0 || uint64(len(d.s)-k) < l {
+	if k <= 0 || uint64(len(d.s)-k) < l || l == 0 {
 		return "", 0, false, ErrStaleDoc
 	}
 	term, d.s = d.s[k:k+int(l)], d.s[k+int(l):]
+	if d.nWords-d.words > 1 && term <= d.last {
+		return "", 0, false, ErrStaleDoc
+	}
+	d.last = term
+	if tf, err = d.tf(); err != nil {
+		return "", 0, false, err
+	}
+	if d.words == 0 {
+		if err := d.startPairs(); err != nil {
+			return "", 0, false, err
+		}
+	}
+	return term, tf, true, nil
+}
+
+// pair returns the next pair, as indexes of the document's words, and
+// its frequency; ok is false after the last pair, when the whole form
+// has been read.
+func (d *storedDoc) pair() (p [2]int32, tf float32, ok bool, err error) {
+	if d.words > 0 {
+		return p, 0, false, ErrStaleDoc // words not all read
+	}
+	if d.pairs == 0 {
+		if d.s != "" {
+			return p, 0, false, ErrStaleDoc
+		}
+		return p, 0, false, nil
+	}
+	d.pairs--
+	for i := range p {
+		x, k := uvarint(d.s)
+		if k <= 0 || x >= uint64(d.nWords) {
+			return p, 0, false, ErrStaleDoc
+		}
+		p[i], d.s = int32(x), d.s[k:]
+	}
+	if l := d.lastPair; p[0] < l[0] || (p[0] == l[0] && p[1] <= l[1]) {
+		return p, 0, false, ErrStaleDoc
+	}
+	d.lastPair = p
+	if tf, err = d.tf(); err != nil {
+		return p, 0, false, err
+	}
+	return p, tf, true, nil
+}
+
+func (d *storedDoc) tf() (float32, error) {
 	f, k := uvarint(d.s)
 	switch {
 	case k <= 0 || f == 0:
-		return "", 0, false, ErrStaleDoc
+		return 0, ErrStaleDoc
 	case f == 1:
 		if len(d.s) < k+4 {
-			return "", 0, false, ErrStaleDoc
+			return 0, ErrStaleDoc
 		}
-		tf = math.Float32frombits(le32(d.s[k:]))
+		tf := math.Float32frombits(le32(d.s[k:]))
 		d.s = d.s[k+4:]
+		return tf, nil
 	case f%2 == 0:
-		tf = float32(f / 2)
 		d.s = d.s[k:]
-	default:
-		return "", 0, false, ErrStaleDoc
+		return float32(f / 2), nil
 	}
-	return term, tf, true, nil
+	return 0, ErrStaleDoc
 }
 
 // uvarint is binary.Uvarint over a string.
@@ -157,17 +230,28 @@ func (o Options) decodeDoc(b []byte) (analyzed, error) {
 	if err != nil {
 		return analyzed{}, err
 	}
-	a := analyzed{n: d.n, terms: make([]string, 0, d.count), tfs: make([]float32, 0, d.count)}
+	a := analyzed{n: d.n, words: make([]string, 0, d.words), wtf: make([]float32, 0, d.words)}
 	for {
-		t, f, ok, err := d.next()
+		t, f, ok, err := d.word()
+		if err != nil {
+			return analyzed{}, err
+		}
+		if !ok {
+			break
+		}
+		a.words = append(a.words, t)
+		a.wtf = append(a.wtf, f)
+	}
+	for {
+		p, f, ok, err := d.pair()
 		if err != nil {
 			return analyzed{}, err
 		}
 		if !ok {
 			return a, nil
 		}
-		a.terms = append(a.terms, t)
-		a.tfs = append(a.tfs, f)
+		a.pairs = append(a.pairs, p)
+		a.ptf = append(a.ptf, f)
 	}
 }
 
@@ -191,33 +275,50 @@ func Build(o Options, docs []StoredDoc) (ix *Index, bad []int) {
 	spans := make([]span, len(docs))
 	lens := make([]float32, len(docs))
 	good := make([]bool, len(docs))
-	// Size the flat arrays from the headers' term counts first.
-	total := 0
+	// Size the flat arrays and maps from the headers' word counts
+	// first: a document has about as many pairs as words, and distinct
+	// pairs are most of a catalogue's distinct terms.
+	words := 0
 	for _, doc := range docs {
 		if d, err := o.openDoc(string(doc.Terms)); err == nil {
-			total += d.count
+			words += d.words
 		}
 	}
-	termIDs := make([]int32, 0, total)
-	tfs := make([]float32, 0, total)
+	termIDs := make([]int32, 0, 2*words)
+	tfs := make([]float32, 0, 2*words)
+	ix.words = make(map[string]int32, words/8)
+	ix.pairs = make(map[uint64]int32, words/2)
 	var df []int32
-	// Growing the term map is a large part of building it; a third of
-	// the terms' occurrences bounds the distinct terms of text with term
-	// pairs well enough to skip most of the growing.
-	ix.dict = make(map[string]int32, total/3)
 	for i, doc := range docs {
 		start := len(termIDs)
 		d, err := o.openDoc(string(doc.Terms))
 		for err == nil {
-			t, f, ok, e := d.next()
+			t, f, ok, e := d.word()
 			if err = e; !ok || err != nil {
 				break
 			}
-			id, seen := ix.dict[t]
+			id, seen := ix.words[t]
 			if !seen {
 				id = int32(len(ix.names))
-				ix.dict[t] = id
+				ix.words[t] = id
 				ix.names = append(ix.names, t)
+				df = append(df, 0)
+			}
+			df[id]++
+			termIDs = append(termIDs, id)
+			tfs = append(tfs, f)
+		}
+		for err == nil {
+			p, f, ok, e := d.pair()
+			if err = e; !ok || err != nil {
+				break
+			}
+			k := pairKey(termIDs[start+int(p[0])], termIDs[start+int(p[1])])
+			id, seen := ix.pairs[k]
+			if !seen {
+				id = int32(len(ix.names))
+				ix.pairs[k] = id
+				ix.names = append(ix.names, "")
 				df = append(df, 0)
 			}
 			df[id]++

@@ -28,7 +28,7 @@ func storedCorpus() []Doc {
 		out = append(out, Doc{ID: fmt.Sprintf("d%02d", i), Title: en[r.IntN(len(en))] + " " + zh[r.IntN(len(zh))], Text: b.String()})
 	}
 	out = append(out, docs...)
-	return out
+	return append(out, Doc{ID: "empty"}, Doc{ID: "stop", Title: "的", Text: "of the"})
 }
 
 // TestStoredIndexesAsAdd checks that an index made from stored documents,
