@@ -8,6 +8,7 @@ package search
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -79,15 +80,20 @@ type Index struct {
 	ids   []string // ordinal → id; "" marks a removed document
 	ord   map[string]int
 	lens  []float32
-	terms [][]int32 // ordinal → its distinct terms' ids (words, then pairs), for removal and RM3
+	terms [][]int32 // ordinal → its distinct words' ids, for removal and RM3
 	tfs   [][]float32
-	// Terms are numbered as first seen: words is the id of a word,
-	// pairs the id of a pair of adjacent words by their ids (pairKey),
-	// so a pair costs no string; names holds each word by id ("" for a
-	// pair) and post the postings by id. A term no live document holds
-	// keeps its id with no postings.
+	// pairKeys holds each document's distinct adjacent word pairs as
+	// pairKey of their word ids, ascending, and pairTFs their
+	// frequencies. Pairs have no postings: a query's few pairs find
+	// their documents by intersecting their words' postings, so the
+	// index holds no dictionary of the (mostly unique) pairs of a
+	// catalogue.
+	pairKeys [][]uint64
+	pairTFs  [][]float32
+	// Words are numbered as first seen: words maps a word to its id,
+	// names and post are by id. A word no live document holds keeps its
+	// id with no postings.
 	words    map[string]int32
-	pairs    map[uint64]int32
 	names    []string
 	post     [][]Posting
 	live     int
@@ -102,7 +108,7 @@ func New(opts Options) *Index {
 	if opts.TitleRepeat < 1 {
 		opts.TitleRepeat = 1
 	}
-	return &Index{opts: opts, ord: make(map[string]int), words: make(map[string]int32), pairs: make(map[uint64]int32)}
+	return &Index{opts: opts, ord: make(map[string]int), words: make(map[string]int32)}
 }
 
 // Options returns the ranking configuration.
@@ -207,52 +213,52 @@ func (ix *Index) AddStored(id string, b []byte) error {
 	return nil
 }
 
-// newTerm numbers a new term; name is "" for a pair.
-func (ix *Index) newTerm(name string) int32 {
-	id := int32(len(ix.names))
-	ix.names = append(ix.names, name)
-	ix.post = append(ix.post, nil)
-	return id
-}
-
 func (ix *Index) wordID(t string) int32 {
 	id, ok := ix.words[t]
 	if !ok {
-		id = ix.newTerm(t)
+		id = int32(len(ix.names))
 		ix.words[t] = id
+		ix.names = append(ix.names, t)
+		ix.post = append(ix.post, nil)
 	}
 	return id
 }
 
-func (ix *Index) pairID(a, b int32) int32 {
-	k := pairKey(a, b)
-	id, ok := ix.pairs[k]
-	if !ok {
-		id = ix.newTerm("")
-		ix.pairs[k] = id
+// docPairs returns a document's pairs as ascending pair keys of its word
+// ids, with their frequencies.
+func docPairs(ids []int32, pairs [][2]int32, ptf []float32) ([]uint64, []float32) {
+	keys := make([]uint64, len(pairs))
+	tfs := make([]float32, len(pairs))
+	for i, p := range pairs {
+		keys[i] = pairKey(ids[p[0]], ids[p[1]])
 	}
-	return id
+	order := make([]int, len(pairs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return keys[order[i]] < keys[order[j]] })
+	sorted := make([]uint64, len(pairs))
+	for i, k := range order {
+		sorted[i], tfs[i] = keys[k], ptf[k]
+	}
+	return sorted, tfs
 }
 
 func (ix *Index) addLocked(docID string, a analyzed) {
 	ix.removeLocked(docID)
 	o := len(ix.ids)
-	ids := make([]int32, len(a.words)+len(a.pairs))
-	tfs := make([]float32, len(ids))
+	ids := make([]int32, len(a.words))
 	for i, t := range a.words {
-		ids[i], tfs[i] = ix.wordID(t), a.wtf[i]
+		ids[i] = ix.wordID(t)
+		ix.post[ids[i]] = append(ix.post[ids[i]], Posting{Doc: int32(o), TF: a.wtf[i]})
 	}
-	for i, p := range a.pairs {
-		j := len(a.words) + i
-		ids[j], tfs[j] = ix.pairID(ids[p[0]], ids[p[1]]), a.ptf[i]
-	}
-	for i, id := range ids {
-		ix.post[id] = append(ix.post[id], Posting{Doc: int32(o), TF: tfs[i]})
-	}
+	keys, ptfs := docPairs(ids, a.pairs, a.ptf)
 	ix.ids = append(ix.ids, docID)
 	ix.lens = append(ix.lens, a.n)
 	ix.terms = append(ix.terms, ids)
-	ix.tfs = append(ix.tfs, tfs)
+	ix.tfs = append(ix.tfs, a.wtf)
+	ix.pairKeys = append(ix.pairKeys, keys)
+	ix.pairTFs = append(ix.pairTFs, ptfs)
 	ix.ord[docID] = o
 	ix.live++
 	ix.totalLen += float64(a.n)
@@ -288,26 +294,51 @@ func (ix *Index) removeLocked(id string) {
 	ix.ids[o] = ""
 	ix.live--
 	ix.totalLen -= float64(ix.lens[o])
-	ix.terms[o], ix.tfs[o] = nil, nil
+	ix.terms[o], ix.tfs[o], ix.pairKeys[o], ix.pairTFs[o] = nil, nil, nil, nil
 	ix.norms = nil
 }
 
-// postings returns the documents holding term, a word or a pair.
+// postings returns the documents holding term, a word or a pair; a
+// pair's are found by intersecting its words' postings.
 func (ix *Index) postings(term string) []Posting {
-	if i := strings.IndexByte(term, 0); i >= 0 {
-		a, okA := ix.words[term[:i]]
-		b, okB := ix.words[term[i+1:]]
-		id, ok := ix.pairs[pairKey(a, b)]
-		if !okA || !okB || !ok {
+	i := strings.IndexByte(term, 0)
+	if i < 0 {
+		id, ok := ix.words[term]
+		if !ok {
 			return nil
 		}
 		return ix.post[id]
 	}
-	id, ok := ix.words[term]
-	if !ok {
+	a, okA := ix.words[term[:i]]
+	b, okB := ix.words[term[i+1:]]
+	if !okA || !okB {
 		return nil
 	}
-	return ix.post[id]
+	return ix.pairPostings(a, b)
+}
+
+// pairPostings returns the documents holding the pair of words a, b, in
+// ascending order.
+func (ix *Index) pairPostings(a, b int32) []Posting {
+	pa, pb := ix.post[a], ix.post[b]
+	k := pairKey(a, b)
+	var out []Posting
+	for i, j := 0, 0; i < len(pa) && j < len(pb); {
+		switch da, db := pa[i].Doc, pb[j].Doc; {
+		case da < db:
+			i++
+		case da > db:
+			j++
+		default:
+			keys := ix.pairKeys[da]
+			if n, ok := slices.BinarySearch(keys, k); ok {
+				out = append(out, Posting{Doc: da, TF: ix.pairTFs[da][n]})
+			}
+			i++
+			j++
+		}
+	}
+	return out
 }
 
 // idf is the inverse document frequency of the term held by the
@@ -450,9 +481,6 @@ func (ix *Index) rm3(q weights, first map[int]float64) weights {
 	for i, d := range top {
 		for j, id := range ix.terms[d] {
 			t := ix.names[id]
-			if t == "" {
-				continue // a pair
-			}
 			rel[t] += ws[i] / z * float64(ix.tfs[d][j]) / float64(ix.lens[d]) * ix.idf(ix.post[id])
 		}
 	}
@@ -509,6 +537,20 @@ func (ix *Index) computeNorms() {
 		for _, p := range ps {
 			w := tfidf(float64(p.TF), idf)
 			norms[p.Doc] += w * w
+		}
+	}
+	// Pairs have no postings to count their documents from: count them
+	// here (the cosine is an option, off by default).
+	df := make(map[uint64]int)
+	for _, keys := range ix.pairKeys {
+		for _, k := range keys {
+			df[k]++
+		}
+	}
+	for d, keys := range ix.pairKeys {
+		for j, k := range keys {
+			w := tfidf(float64(ix.pairTFs[d][j]), IDF(ix.live, df[k]))
+			norms[d] += w * w
 		}
 	}
 	for i := range norms {

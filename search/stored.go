@@ -1,9 +1,11 @@
 package search
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 
 	"github.com/chatpaper/chatpaper/dict"
 )
@@ -275,22 +277,25 @@ func Build(o Options, docs []StoredDoc) (ix *Index, bad []int) {
 	spans := make([]span, len(docs))
 	lens := make([]float32, len(docs))
 	good := make([]bool, len(docs))
-	// Size the flat arrays and maps from the headers' word counts
-	// first: a document has about as many pairs as words, and distinct
-	// pairs are most of a catalogue's distinct terms.
+	// Size the flat arrays from the headers' word counts first.
 	words := 0
 	for _, doc := range docs {
 		if d, err := o.openDoc(string(doc.Terms)); err == nil {
 			words += d.words
 		}
 	}
-	termIDs := make([]int32, 0, 2*words)
-	tfs := make([]float32, 0, 2*words)
-	ix.words = make(map[string]int32, words/8)
-	ix.pairs = make(map[uint64]int32, words/2)
+	termIDs := make([]int32, 0, words)
+	tfs := make([]float32, 0, words)
+	// Each document's pairs, by its words' ids, flat like its words.
+	keys := make([]uint64, 0, words) // about one pair per word
+	ptfs := make([]float32, 0, words)
+	var pairPos []int
+	ix.words = make(map[string]int32, min(words/8, 1<<16))
 	var df []int32
+	type pairSpan struct{ start, end int }
+	pspans := make([]pairSpan, len(docs))
 	for i, doc := range docs {
-		start := len(termIDs)
+		start, pstart := len(termIDs), len(keys)
 		d, err := o.openDoc(string(doc.Terms))
 		for err == nil {
 			t, f, ok, e := d.word()
@@ -313,29 +318,33 @@ func Build(o Options, docs []StoredDoc) (ix *Index, bad []int) {
 			if err = e; !ok || err != nil {
 				break
 			}
-			k := pairKey(termIDs[start+int(p[0])], termIDs[start+int(p[1])])
-			id, seen := ix.pairs[k]
-			if !seen {
-				id = int32(len(ix.names))
-				ix.pairs[k] = id
-				ix.names = append(ix.names, "")
-				df = append(df, 0)
-			}
-			df[id]++
-			termIDs = append(termIDs, id)
-			tfs = append(tfs, f)
+			keys = append(keys, pairKey(termIDs[start+int(p[0])], termIDs[start+int(p[1])]))
+			ptfs = append(ptfs, f)
 		}
 		if err != nil {
-			// Undo this document's counts; its new terms keep ids
+			// Undo this document's counts; its new words keep ids
 			// with no postings, as a removed document's would.
 			for _, id := range termIDs[start:] {
 				df[id]--
 			}
-			termIDs, tfs = termIDs[:start], tfs[:start]
+			termIDs, tfs, keys, ptfs = termIDs[:start], tfs[:start], keys[:pstart], ptfs[:pstart]
 			bad = append(bad, i)
 			continue
 		}
-		spans[i], lens[i], good[i] = span{start, len(termIDs)}, d.n, true
+		// Order the pairs by key, their frequencies with them.
+		pairPos = pairPos[:0]
+		for j := pstart; j < len(keys); j++ {
+			pairPos = append(pairPos, j)
+		}
+		slices.SortFunc(pairPos, func(a, b int) int { return cmp.Compare(keys[a], keys[b]) })
+		sk := make([]uint64, len(pairPos))
+		sf := make([]float32, len(pairPos))
+		for j, at := range pairPos {
+			sk[j], sf[j] = keys[at], ptfs[at]
+		}
+		copy(keys[pstart:], sk)
+		copy(ptfs[pstart:], sf)
+		spans[i], pspans[i], lens[i], good[i] = span{start, len(termIDs)}, pairSpan{pstart, len(keys)}, d.n, true
 	}
 	all := make([]Posting, len(termIDs))
 	ix.post = make([][]Posting, len(ix.names))
@@ -352,7 +361,7 @@ func Build(o Options, docs []StoredDoc) (ix *Index, bad []int) {
 			ix.removeLocked(doc.ID)
 		}
 		o := len(ix.ids)
-		sp := spans[i]
+		sp, pp := spans[i], pspans[i]
 		ids := termIDs[sp.start:sp.end:sp.end]
 		for j, id := range ids {
 			ix.post[id] = append(ix.post[id], Posting{Doc: int32(o), TF: tfs[sp.start+j]})
@@ -361,6 +370,8 @@ func Build(o Options, docs []StoredDoc) (ix *Index, bad []int) {
 		ix.lens = append(ix.lens, lens[i])
 		ix.terms = append(ix.terms, ids)
 		ix.tfs = append(ix.tfs, tfs[sp.start:sp.end:sp.end])
+		ix.pairKeys = append(ix.pairKeys, keys[pp.start:pp.end:pp.end])
+		ix.pairTFs = append(ix.pairTFs, ptfs[pp.start:pp.end:pp.end])
 		ix.ord[doc.ID] = o
 		ix.live++
 		ix.totalLen += float64(lens[i])
