@@ -375,7 +375,6 @@ func (q weights) sorted() []string {
 // occur inside a term.
 func pair(a, b string) string { return a + "\x00" + b }
 
-
 // weightsOf returns the weighted index terms of text: ParseQuery's,
 // with adjacent pairs when the index has them.
 func (ix *Index) weightsOf(text string) weights {
