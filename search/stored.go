@@ -289,7 +289,9 @@ func Build(o Options, docs []StoredDoc) (ix *Index, bad []int) {
 	// Each document's pairs, by its words' ids, flat like its words.
 	keys := make([]uint64, 0, words) // about one pair per word
 	ptfs := make([]float32, 0, words)
-	var pairPos []int
+	var pairPos []int // scratch for sorting one document's pairs
+	var sk []uint64
+	var sf []float32
 	ix.words = make(map[string]int32, min(words/8, 1<<16))
 	var df []int32
 	type pairSpan struct{ start, end int }
@@ -337,10 +339,9 @@ func Build(o Options, docs []StoredDoc) (ix *Index, bad []int) {
 			pairPos = append(pairPos, j)
 		}
 		slices.SortFunc(pairPos, func(a, b int) int { return cmp.Compare(keys[a], keys[b]) })
-		sk := make([]uint64, len(pairPos))
-		sf := make([]float32, len(pairPos))
-		for j, at := range pairPos {
-			sk[j], sf[j] = keys[at], ptfs[at]
+		sk, sf = sk[:0], sf[:0]
+		for _, at := range pairPos {
+			sk, sf = append(sk, keys[at]), append(sf, ptfs[at])
 		}
 		copy(keys[pstart:], sk)
 		copy(ptfs[pstart:], sf)
