@@ -540,18 +540,51 @@ func nullBlob(b []byte) any {
 }
 
 // Abstracts lists every paper's titles, abstracts and listing fields
-// ordered by id, extracted from the stored JSON by SQLite itself, with
-// the paper's catalogue terms where current ones are stored (the JSON
-// is then not read at all).
+// ordered by id, with the paper's catalogue terms where current ones
+// are stored. It reads in one snapshot: papers with current terms from
+// the catalogue_terms table and the (id, content_hash) index alone, so
+// the papers' large rows are not read; the others' fields extracted
+// from their stored JSON by SQLite itself.
 func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT p.id, p.title,
-			CASE WHEN c.terms IS NULL THEN coalesce(json_extract(p.json, '$.title_zh'), '') ELSE c.title_zh END,
-			CASE WHEN c.terms IS NULL THEN coalesce(json_extract(p.json, '$.abstract'), '') ELSE '' END,
-			CASE WHEN c.terms IS NULL THEN coalesce(json_extract(p.json, '$.abstract_zh'), '') ELSE '' END,
-			p.journal, p.doi, p.content_hash, p.year, c.terms
-		FROM papers p LEFT JOIN catalogue_terms c ON c.paper_id = p.id AND c.content_hash = p.content_hash
-		ORDER BY p.id`)
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only
+	withTerms, err := scanAbstracts(ctx, tx, `
+		SELECT c.paper_id, c.title, c.title_zh, '', '', c.journal, c.doi, c.content_hash, c.year, c.terms
+		FROM catalogue_terms c JOIN papers p INDEXED BY papers_content_hash
+			ON p.id = c.paper_id AND p.content_hash = c.content_hash
+		ORDER BY c.paper_id`)
+	if err != nil {
+		return nil, err
+	}
+	others, err := scanAbstracts(ctx, tx, `
+		SELECT id, title, coalesce(json_extract(json, '$.title_zh'), ''),
+			coalesce(json_extract(json, '$.abstract'), ''), coalesce(json_extract(json, '$.abstract_zh'), ''),
+			journal, doi, content_hash, year, NULL
+		FROM papers WHERE id IN (
+			SELECT p.id FROM papers p INDEXED BY papers_content_hash
+			LEFT JOIN catalogue_terms c ON c.paper_id = p.id AND c.content_hash = p.content_hash
+			WHERE c.paper_id IS NULL)
+		ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	// Merge the two id-ordered lists.
+	out := make([]store.PaperAbstract, 0, len(withTerms)+len(others))
+	for len(withTerms) > 0 || len(others) > 0 {
+		if len(others) == 0 || (len(withTerms) > 0 && withTerms[0].ID < others[0].ID) {
+			out, withTerms = append(out, withTerms[0]), withTerms[1:]
+		} else {
+			out, others = append(out, others[0]), others[1:]
+		}
+	}
+	return out, nil
+}
+
+func scanAbstracts(ctx context.Context, tx *sql.Tx, query string) ([]store.PaperAbstract, error) {
+	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
 	}
@@ -570,9 +603,9 @@ func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
 	return out, nil
 }
 
-// PutCatalogueTerms stores each entry's terms, with the Chinese title of
-// the paper it was made from, in one transaction, where the paper still
-// has the entry's content hash.
+// PutCatalogueTerms stores each entry's terms, with the listing fields
+// and Chinese title of the paper it was made from, in one transaction,
+// where the paper still has the entry's content hash.
 func (s *Store) PutCatalogueTerms(ctx context.Context, terms []store.CatalogueTerms) error {
 	if len(terms) == 0 {
 		return nil
@@ -587,11 +620,12 @@ func (s *Store) PutCatalogueTerms(ctx context.Context, terms []store.CatalogueTe
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	stmt, err := tx.PrepareContext(ctx, `
-		INSERT INTO catalogue_terms (paper_id, content_hash, title_zh, terms)
-		SELECT id, content_hash, coalesce(json_extract(json, '$.title_zh'), ''), ?
+		INSERT INTO catalogue_terms (paper_id, content_hash, title, title_zh, journal, doi, year, terms)
+		SELECT id, content_hash, title, coalesce(json_extract(json, '$.title_zh'), ''), journal, doi, year, ?
 		FROM papers WHERE id = ? AND content_hash = ?
 		ON CONFLICT (paper_id) DO UPDATE SET
-			content_hash = excluded.content_hash, title_zh = excluded.title_zh, terms = excluded.terms`)
+			content_hash = excluded.content_hash, title = excluded.title, title_zh = excluded.title_zh,
+			journal = excluded.journal, doi = excluded.doi, year = excluded.year, terms = excluded.terms`)
 	if err != nil {
 		return fmt.Errorf("sqlite: put catalogue terms: %w", err)
 	}
