@@ -180,7 +180,7 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 	kthCos := 0.0  // the k-th nearest chunk's cosine, clipped at 0
 	bestCos := 0.0 // the nearest chunk's
 	if qv != nil {
-		hits, err := lp.Nearest(ctx, qv, k)
+		hits, err := nearest(qv, lp.Vectors(), k)
 		if err != nil {
 			return nil, Features{}, err
 		}

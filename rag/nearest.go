@@ -1,0 +1,143 @@
+package rag
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/chatpaper/chatpaper/library"
+)
+
+// sparseShare is the largest share of non-zero coordinates at which a
+// question vector is scanned by its non-zero coordinates only: reading
+// a chunk vector at scattered positions costs more per coordinate than
+// reading it in order, so a question must be clearly sparse to gain.
+const sparseShare = 4
+
+// nearest returns the k chunks whose vectors have the highest dot product
+// with qv, best first, equal scores in chunk order. It is the scan the
+// vector index (chromem-go) runs for Loaded.Nearest, over the same
+// vectors it holds, giving the same scores: like chromem it normalises
+// a question vector that is not normalised, and it sums each product in
+// coordinate order. Unlike chromem it runs on the calling goroutine, keeps
+// only the k best while scanning, and skips the question's zero
+// coordinates when most are zero (as the local embedder's are): a skipped
+// term adds an exact zero, so the sum is unchanged.
+func nearest(qv []float32, vecs [][]float32, k int) ([]library.VectorHit, error) {
+	k = min(k, len(vecs))
+	if k <= 0 || len(qv) == 0 {
+		return nil, nil
+	}
+	if !isNormalized(qv) {
+		qv = normalized(qv)
+	}
+	var idx []int32
+	var val []float32
+	nz := 0
+	for _, x := range qv {
+		if x != 0 {
+			nz++
+		}
+	}
+	if nz*sparseShare <= len(qv) {
+		idx, val = make([]int32, 0, nz), make([]float32, 0, nz)
+		for i, x := range qv {
+			if x != 0 {
+				idx = append(idx, int32(i))
+				val = append(val, x)
+			}
+		}
+	}
+	h := make(hitHeap, 0, k)
+	for i, v := range vecs {
+		if len(v) != len(qv) {
+			return nil, fmt.Errorf("chunk %d has dimension %d, the question %d", i, len(v), len(qv))
+		}
+		var s float32
+		if idx != nil {
+			for j, x := range val {
+				s += x * v[idx[j]]
+			}
+		} else {
+			s = dot(qv, v)
+		}
+		switch {
+		case len(h) < k:
+			h.push(library.VectorHit{Index: i, Score: s})
+		case s > h[0].Score: // a later chunk never displaces an equal earlier one
+			h[0] = library.VectorHit{Index: i, Score: s}
+			h.down(0)
+		}
+	}
+	// Pop worst first into the back: best first, ties in chunk order.
+	out := make([]library.VectorHit, len(h))
+	for n := len(h) - 1; n >= 0; n-- {
+		out[n] = h[0]
+		h[0] = h[n]
+		h = h[:n]
+		h.down(0)
+	}
+	return out, nil
+}
+
+// hitHeap is a heap of hits whose root is the worst: the lowest score,
+// and of equal scores the latest chunk.
+type hitHeap []library.VectorHit
+
+func (h hitHeap) worse(a, b int) bool {
+	if h[a].Score != h[b].Score {
+		return h[a].Score < h[b].Score
+	}
+	return h[a].Index > h[b].Index
+}
+
+func (h *hitHeap) push(x library.VectorHit) {
+	*h = append(*h, x)
+	for i := len(*h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !h.worse(i, p) {
+			break
+		}
+		(*h)[p], (*h)[i] = (*h)[i], (*h)[p]
+		i = p
+	}
+}
+
+func (h hitHeap) down(i int) {
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h) && h.worse(l, m) {
+			m = l
+		}
+		if r < len(h) && h.worse(r, m) {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		h[m], h[i] = h[i], h[m]
+		i = m
+	}
+}
+
+// isNormalized and normalized are chromem-go's test and normalisation
+// of a query vector, so a question scores as it would there.
+func isNormalized(v []float32) bool {
+	var sq float64
+	for _, x := range v {
+		sq += float64(x) * float64(x)
+	}
+	return math.Abs(math.Sqrt(sq)-1) < 1e-6
+}
+
+func normalized(v []float32) []float32 {
+	var norm float32
+	for _, x := range v {
+		norm += x * x
+	}
+	norm = float32(math.Sqrt(float64(norm)))
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = x / norm
+	}
+	return out
+}
