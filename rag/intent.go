@@ -108,10 +108,14 @@ func RecognizeIntent(text string) Intent {
 	return Intent{Kind: kind, Fields: fields}
 }
 
+// clauseFold straightens quotes and folds "tl;dr" before splitting. A
+// Replacer builds its tables on first use, so it is made once.
+var clauseFold = strings.NewReplacer("’", "'", "‘", "'", "tl;dr", "tldr", "tl;dr", "tldr")
+
 // splitClauses lower-cases text and splits it at sentence punctuation,
 // collapsing spaces and dropping empty clauses.
 func splitClauses(text string) []string {
-	text = strings.NewReplacer("’", "'", "‘", "'", "tl;dr", "tldr", "tl;dr", "tldr").Replace(strings.ToLower(text))
+	text = clauseFold.Replace(strings.ToLower(text))
 	parts := strings.FieldsFunc(text, func(r rune) bool {
 		return strings.ContainsRune("?？.。!！;；,，:：、", r)
 	})
