@@ -204,20 +204,28 @@ func measure(lx *search.Lexicon, q *search.Query, cos, fused []float64, parts []
 	// the chunk's BM25 under background IDF.
 	have := make([]float64, n)
 	bm := make([]float64, n)
+	// best[d] is the rarest member of one group chunk d holds; touched
+	// lists the chunks set, so it is cleared for the next group.
+	best := make([]float64, n)
+	var touched []int32
 	for gi, g := range q.Groups {
 		if inPaper[gi] == 0 {
 			continue
 		}
-		best := make(map[int32]float64)
 		for _, t := range g {
 			w := search.BackgroundIDF(t)
 			for _, p := range lx.Postings(t) {
+				if best[p.Doc] == 0 {
+					touched = append(touched, p.Doc)
+				}
 				best[p.Doc] = max(best[p.Doc], w)
 			}
 		}
-		for d, w := range best {
-			have[d] += w
+		for _, d := range touched {
+			have[d] += best[d]
+			best[d] = 0
 		}
+		touched = touched[:0]
 	}
 	var sat float64
 	k1 := lx.Params().K1

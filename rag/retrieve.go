@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/library"
@@ -168,7 +167,7 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 			lexical = append(lexical, i)
 		}
 	}
-	seen := make(map[int]bool, 2*k)
+	seen := make([]bool, n)
 	cands := make([]search.Scored, 0, 2*k)
 	best := make(kBest, 0, k) // the k best exact scores so far
 	add := func(i int, cos float64) {
@@ -196,14 +195,14 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 			bestCos = float64(hits[0].Score)
 		}
 	}
-	sort.Slice(lexical, func(a, b int) bool {
-		if bm[lexical[a]] != bm[lexical[b]] {
-			return bm[lexical[a]] > bm[lexical[b]]
-		}
-		return lexical[a] < lexical[b]
-	})
+	// Lexical candidates are taken best BM25 first (equal scores by
+	// position) from a heap: the bound usually stops the walk long
+	// before the last, so sorting them all would be wasted.
+	order := lexHeap{docs: lexical, bm: bm}
+	order.init()
 	vecs := lp.Vectors()
-	for _, i := range lexical {
+	for len(order.docs) > 0 {
+		i := order.pop()
 		if seen[i] {
 			continue
 		}
@@ -237,6 +236,54 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 	// of the whole ranking, which the nearest chunk and the top hold.
 	parts, nParts := Parts(lp.Chunks())
 	return out, measure(lex, q, []float64{bestCos}, fused, parts, nParts), nil
+}
+
+// lexHeap orders chunk positions by descending BM25 score, then by
+// position: docs[0] is the first in that order.
+type lexHeap struct {
+	docs []int
+	bm   []float64
+}
+
+func (h *lexHeap) before(a, b int) bool {
+	da, db := h.docs[a], h.docs[b]
+	if h.bm[da] != h.bm[db] {
+		return h.bm[da] > h.bm[db]
+	}
+	return da < db
+}
+
+func (h *lexHeap) init() {
+	for i := len(h.docs)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// pop removes and returns the first position in the order.
+func (h *lexHeap) pop() int {
+	top := h.docs[0]
+	last := len(h.docs) - 1
+	h.docs[0] = h.docs[last]
+	h.docs = h.docs[:last]
+	h.down(0)
+	return top
+}
+
+func (h *lexHeap) down(i int) {
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h.docs) && h.before(l, m) {
+			m = l
+		}
+		if r < len(h.docs) && h.before(r, m) {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		h.docs[m], h.docs[i] = h.docs[i], h.docs[m]
+		i = m
+	}
 }
 
 // kBest holds the k best scores seen, as a min-heap: kBest[0] is the
