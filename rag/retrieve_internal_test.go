@@ -1,9 +1,11 @@
 package rag
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -206,4 +208,34 @@ func kthBelow(vecs [][]float32, qv []float32, hits []library.VectorHit) float32 
 		}
 	}
 	return best
+}
+
+// TestLexHeapOrder checks that lexHeap pops positions by descending
+// score, equal scores by position, as the pruning bound requires.
+func TestLexHeapOrder(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{0, 1, 2, 5, 64, 500} {
+		bm := make([]float64, n)
+		docs := make([]int, n)
+		for i := range bm {
+			bm[i] = float64(r.IntN(8)) // many ties
+			docs[i] = i
+		}
+		r.Shuffle(n, func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
+		want := slices.Clone(docs)
+		slices.SortFunc(want, func(a, b int) int {
+			if bm[a] != bm[b] {
+				return cmp.Compare(bm[b], bm[a])
+			}
+			return a - b
+		})
+		h := lexHeap{docs: docs, bm: bm}
+		h.init()
+		for i, w := range want {
+			if got := h.pop(); got != w {
+				t.Fatalf("n %d: pop %d is %d (%v), want %d (%v)", n, i, got, bm[got], w, bm[w])
+			}
+		}
+	}
 }
