@@ -54,6 +54,11 @@ type Store struct {
 	// instead would block every ingest.
 	summaryMu    sync.Mutex
 	summaryLocks map[store.SummaryKey]chan struct{}
+
+	// questionsNext is the group of question records the next write
+	// will commit (RecordQuestion), nil when none waits.
+	questionsMu   sync.Mutex
+	questionsNext *questionGroup
 }
 
 // Open opens the database dir/chatpaper.db, creating dir and the file if
