@@ -118,9 +118,7 @@ var clauseFold = strings.NewReplacer("’", "'", "‘", "'", "tl;dr", "tldr", "t
 // collapsing spaces and dropping empty clauses.
 func splitClauses(text string) []string {
 	text = clauseFold.Replace(strings.ToLower(text))
-	parts := strings.FieldsFunc(text, func(r rune) bool {
-		return strings.ContainsRune("?？.。!！;；,，:：、", r)
-	})
+	parts := strings.FieldsFunc(text, clauseBreak)
 	var out []string
 	for _, p := range parts {
 		if p = strings.Join(strings.Fields(p), " "); p != "" {
@@ -133,6 +131,16 @@ func splitClauses(text string) []string {
 // asciiDigits are what \d matches, and the only digits reference numbers
 // are written in.
 const asciiDigits = "0123456789"
+
+// clauseBreak reports whether r ends a clause: sentence punctuation,
+// commas, colons and semicolons, full-width or not.
+func clauseBreak(r rune) bool {
+	switch r {
+	case '?', '？', '.', '。', '!', '！', ';', '；', ',', '，', ':', '：', '、':
+		return true
+	}
+	return false
+}
 
 // politeness are clauses that add nothing to an intent.
 var politeness = setOfWords(`please thanks thank you thx 请 谢谢 麻烦了 hi hello 你好`)

@@ -210,6 +210,7 @@ type wsSession struct {
 	ip       string
 	frames   *rate.Limiter
 	send     chan *outFrame // by pointer: an idle socket's queue is 64 words
+	writeBy  time.Time      // the write deadline set; the writer's own
 	// closed is closed when the writer has stopped; frames can no longer
 	// be delivered.
 	closed chan struct{}
@@ -461,7 +462,7 @@ func (s *wsSession) writeLoop(ctx context.Context) {
 				return
 			}
 		case <-ping.C:
-			s.conn.SetWriteDeadline(time.Now().Add(s.opts.WriteWait))
+			s.extendWriteDeadline()
 			if err := s.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
 				return
 			}
@@ -482,12 +483,25 @@ func (s *wsSession) writeLoop(ctx context.Context) {
 	}
 }
 
+// extendWriteDeadline gives the next write between 3/4 of WriteWait and
+// WriteWait to finish. Setting a deadline re-arms a runtime timer, so it
+// is moved only once a quarter of WriteWait has gone by, not for each of
+// an answer's frames. Only the writer goroutine calls it.
+func (s *wsSession) extendWriteDeadline() {
+	now := time.Now()
+	if s.writeBy.Sub(now) >= s.opts.WriteWait*3/4 {
+		return
+	}
+	s.writeBy = now.Add(s.opts.WriteWait)
+	s.conn.SetWriteDeadline(s.writeBy)
+}
+
 func (s *wsSession) write(f *outFrame) error {
 	if f.closeCode != 0 {
 		s.closeWith(f.closeCode, f.closeText)
 		return errClosed // the writer stops; the session ends
 	}
-	s.conn.SetWriteDeadline(time.Now().Add(s.opts.WriteWait))
+	s.extendWriteDeadline()
 	w, err := s.conn.NextWriter(websocket.TextMessage)
 	if err != nil {
 		return err
