@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/chatpaper/chatpaper/tokenize"
 )
@@ -65,7 +66,15 @@ func (l *Local) vector(text string) []float32 {
 	// their bucket and sign, so no feature string is ever built. Two
 	// features would share a count only if their 64-bit hashes were
 	// equal, where they already share bucket and sign.
-	counts := make(map[uint64]float64, 64)
+	counts := countsPool.Get().(map[uint64]float64)
+	defer func() {
+		// A map grown by a long text stays big when cleared, and
+		// iterating it costs its size: only question-sized maps return.
+		if len(counts) <= maxPooledCounts {
+			clear(counts)
+			countsPool.Put(counts)
+		}
+	}()
 	toks := tokenize.Scan(text)
 	for i, t := range toks {
 		counts[fnvString(fnvWord, t.Term)] += weightWord
@@ -91,6 +100,12 @@ func (l *Local) vector(text string) []float32 {
 	normalize(v)
 	return v
 }
+
+// countsPool holds emptied feature-count maps: a map sized for a
+// question is most of what embedding one allocates.
+var countsPool = sync.Pool{New: func() any { return make(map[uint64]float64, 64) }}
+
+const maxPooledCounts = 256
 
 // addGrams adds the word's character 4-grams with boundary markers
 // ("<word>"), each weighted so a word's n-grams together weigh about

@@ -127,14 +127,17 @@ func decisionFor(embedderName string) DecisionModel {
 // Parts returns, for each chunk, the part of the paper PaperCoverage
 // measures it in: 0 for the title, abstract and references (the whole of
 // a paper without a body), and one part per body section and per
-// caption, numbered from 1 in order of first appearance. It returns the
-// number of parts too.
+// caption, numbered from 1 in order of first appearance (nil when every
+// chunk is in part 0). It returns the number of parts too.
 func Parts(chunks []paper.Chunk) ([]int, int) {
-	out := make([]int, len(chunks))
+	var out []int
 	ids := map[string]int{}
 	for i, c := range chunks {
 		if c.Kind != paper.KindBody && c.Kind != paper.KindCaption {
 			continue
+		}
+		if out == nil {
+			out = make([]int, len(chunks))
 		}
 		// A body chunk's id starts with its section's ("sec3.p2.s4+2");
 		// a caption's is its own ("fig1").
@@ -202,12 +205,12 @@ func measure(lx *search.Lexicon, q *search.Query, cos, fused []float64, parts []
 	n := lx.Len()
 	// have[d] sums, per group, the rarest member chunk d holds; bm[d] is
 	// the chunk's BM25 under background IDF.
-	have := make([]float64, n)
-	bm := make([]float64, n)
+	scratch := make([]float64, 3*n)
+	have, bm := scratch[:n:n], scratch[n:2*n:2*n]
 	// best[d] is the rarest member of one group chunk d holds; touched
 	// lists the chunks set, so it is cleared for the next group.
-	best := make([]float64, n)
-	var touched []int32
+	best := scratch[2*n:]
+	touched := make([]int32, 0, n)
 	for gi, g := range q.Groups {
 		if inPaper[gi] == 0 {
 			continue

@@ -160,7 +160,7 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 	lex := lp.Lexicon()
 	bm := lex.Scores(q)
 	var maxBM float64
-	var lexical []int
+	lexical := make([]int, 0, n)
 	for i, s := range bm {
 		maxBM = max(maxBM, s)
 		if s > 0 {
