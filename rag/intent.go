@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/chatpaper/chatpaper/tokenize"
 )
 
 // IntentKind names a question a reader asks about the paper as a whole
@@ -295,7 +297,7 @@ func matchClause(c string) (IntentKind, []string) {
 
 func hanShare(s string) bool {
 	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
+		if tokenize.IsCJK(r) {
 			return true
 		}
 	}

@@ -15,7 +15,11 @@ import (
 
 // IsCJK reports whether r is a Han ideograph (the script ChatPaper treats
 // as Chinese).
-func IsCJK(r rune) bool { return unicode.Is(unicode.Han, r) }
+func IsCJK(r rune) bool { return r >= firstHan && unicode.Is(unicode.Han, r) }
+
+// firstHan is the lowest Han code point (CJK Radicals Supplement): most
+// text is Latin, and this spares it the range table search.
+const firstHan = 0x2E80
 
 // HasCJK reports whether s contains at least one Han ideograph.
 func HasCJK(s string) bool {

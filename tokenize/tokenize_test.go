@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/kljensen/snowball/english"
 )
@@ -72,5 +73,17 @@ func TestStemCache(t *testing.T) {
 		if got, want := stem(w), english.Stem(normalizeSpelling(w), false); got != want {
 			t.Errorf("stem(%q) = %q, want %q", w, got, want)
 		}
+	}
+}
+
+func TestFirstHan(t *testing.T) {
+	t.Parallel()
+	for r := rune(0); r < firstHan; r++ {
+		if unicode.Is(unicode.Han, r) {
+			t.Fatalf("%U is Han, below firstHan", r)
+		}
+	}
+	if !unicode.Is(unicode.Han, firstHan) || !IsCJK(firstHan) || !IsCJK('外') || IsCJK('a') {
+		t.Errorf("IsCJK wrong at the bound or on a sample")
 	}
 }
