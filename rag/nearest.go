@@ -23,43 +23,66 @@ const sparseShare = 4
 // coordinates when most are zero (as the local embedder's are): a skipped
 // term adds an exact zero, so the sum is unchanged.
 func nearest(qv []float32, vecs [][]float32, k int) ([]library.VectorHit, error) {
-	k = min(k, len(vecs))
-	if k <= 0 || len(qv) == 0 {
-		return nil, nil
-	}
 	if !isNormalized(qv) {
 		qv = normalized(qv)
 	}
-	var idx []int32
-	var val []float32
+	return newQueryVec(qv).nearest(vecs, k)
+}
+
+// queryVec is a question vector ready to score chunk vectors with: by
+// its non-zero coordinates alone when most are zero.
+type queryVec struct {
+	v   []float32
+	idx []int32 // nil: dense
+	val []float32
+}
+
+func newQueryVec(v []float32) queryVec {
 	nz := 0
-	for _, x := range qv {
+	for _, x := range v {
 		if x != 0 {
 			nz++
 		}
 	}
-	if nz*sparseShare <= len(qv) {
-		idx, val = make([]int32, 0, nz), make([]float32, 0, nz)
-		for i, x := range qv {
+	q := queryVec{v: v}
+	if nz*sparseShare <= len(v) {
+		q.idx, q.val = make([]int32, 0, nz), make([]float32, 0, nz)
+		for i, x := range v {
 			if x != 0 {
-				idx = append(idx, int32(i))
-				val = append(val, x)
+				q.idx = append(q.idx, int32(i))
+				q.val = append(q.val, x)
 			}
 		}
 	}
+	return q
+}
+
+// dot is dot(q.v, c): the same products summed in the same order, less
+// those by a zero coordinate of q, which add an exact zero.
+func (q queryVec) dot(c []float32) float32 {
+	if q.idx == nil {
+		return dot(q.v, c)
+	}
+	var s float32
+	for j, x := range q.val {
+		s += x * c[q.idx[j]]
+	}
+	return s
+}
+
+// nearest is the scan of the package's nearest for a prepared (and
+// normalised) question.
+func (q queryVec) nearest(vecs [][]float32, k int) ([]library.VectorHit, error) {
+	k = min(k, len(vecs))
+	if k <= 0 || len(q.v) == 0 {
+		return nil, nil
+	}
 	h := make(hitHeap, 0, k)
 	for i, v := range vecs {
-		if len(v) != len(qv) {
-			return nil, fmt.Errorf("chunk %d has dimension %d, the question %d", i, len(v), len(qv))
+		if len(v) != len(q.v) {
+			return nil, fmt.Errorf("chunk %d has dimension %d, the question %d", i, len(v), len(q.v))
 		}
-		var s float32
-		if idx != nil {
-			for j, x := range val {
-				s += x * v[idx[j]]
-			}
-		} else {
-			s = dot(qv, v)
-		}
+		s := q.dot(v)
 		switch {
 		case len(h) < k:
 			h.push(library.VectorHit{Index: i, Score: s})

@@ -178,8 +178,14 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 	}
 	kthCos := 0.0  // the k-th nearest chunk's cosine, clipped at 0
 	bestCos := 0.0 // the nearest chunk's
+	var qs queryVec // qv prepared for scoring chunks
 	if qv != nil {
-		hits, err := nearest(qv, lp.Vectors(), k)
+		qs = newQueryVec(qv)
+		qn := qs
+		if !isNormalized(qv) {
+			qn = newQueryVec(normalized(qv)) // as the vector index takes it
+		}
+		hits, err := qn.nearest(lp.Vectors(), k)
 		if err != nil {
 			return nil, Features{}, err
 		}
@@ -211,7 +217,7 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 		}
 		cos := 0.0
 		if qv != nil {
-			cos = float64(dot(qv, vecs[i]))
+			cos = float64(qs.dot(vecs[i]))
 		}
 		add(i, cos)
 	}
