@@ -176,8 +176,8 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 		cands = append(cands, search.Scored{Doc: i, Score: s})
 		best.add(s, k)
 	}
-	kthCos := 0.0  // the k-th nearest chunk's cosine, clipped at 0
-	bestCos := 0.0 // the nearest chunk's
+	kthCos := 0.0   // the k-th nearest chunk's cosine, clipped at 0
+	bestCos := 0.0  // the nearest chunk's
 	var qs queryVec // qv prepared for scoring chunks
 	if qv != nil {
 		qs = newQueryVec(qv)
