@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -522,13 +523,25 @@ func (s *wsSession) write(f *outFrame) error {
 		return errClosed // the writer stops; the session ends
 	}
 	s.extendWriteDeadline()
-	w, err := s.conn.NextWriter(websocket.TextMessage)
-	if err != nil {
+	// Encoded first, the frame goes out by gorilla's WriteMessage, which
+	// needs no message writer of its own; an encoding error sends
+	// nothing.
+	b := frameBufs.Get().(*bytes.Buffer)
+	defer putFrameBuf(b)
+	b.Reset()
+	if err := encodeJSON(b, f, ""); err != nil {
 		return err
 	}
-	if err := encodeJSON(w, f, ""); err != nil {
-		w.Close()
-		return err
+	return s.conn.WriteMessage(websocket.TextMessage, b.Bytes())
+}
+
+// frameBufs lends the buffers frames are encoded into.
+var frameBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putFrameBuf returns b to the pool unless a large frame grew it: a few
+// large answers must not pin large buffers.
+func putFrameBuf(b *bytes.Buffer) {
+	if b.Cap() <= 64<<10 {
+		frameBufs.Put(b)
 	}
-	return w.Close()
 }
