@@ -297,6 +297,11 @@ func (s *wsSession) readLoop(ctx context.Context) {
 func (s *wsSession) closeWith(code int, reason string) {
 	msg := websocket.FormatCloseMessage(code, reason)
 	_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.opts.WriteWait))
+	// Called from any goroutine: a close frame must not wait in a batch
+	// the writer holds (nothing may follow it anyway).
+	if c, ok := s.conn.NetConn().(corker); ok {
+		_ = c.Uncork()
+	}
 }
 
 // drain discards what the peer is still sending, for a bounded time and
@@ -479,7 +484,7 @@ func (s *wsSession) writeLoop(ctx context.Context) {
 	for {
 		select {
 		case f := <-s.send:
-			if err := s.write(f); err != nil {
+			if err := s.writeQueued(f); err != nil {
 				return
 			}
 		case <-ping.C:
@@ -502,6 +507,41 @@ func (s *wsSession) writeLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// corker is a connection that can hold writes and send them as one
+// (limitedConn).
+type corker interface {
+	Cork()
+	Uncork() error
+}
+
+// maxBatch bounds the frames written under one cork.
+const maxBatch = 64
+
+// writeQueued writes f and, when more frames are already queued, those
+// too (up to maxBatch), corking the connection meanwhile so they leave
+// in one write. No frame waits for one not yet queued: the batch is what
+// the queue holds now.
+func (s *wsSession) writeQueued(f *outFrame) error {
+	c, ok := s.conn.NetConn().(corker)
+	if !ok || len(s.send) == 0 || f.closeCode != 0 {
+		return s.write(f)
+	}
+	c.Cork()
+	err := s.write(f)
+	for n := 1; err == nil && n < maxBatch; n++ {
+		select {
+		case f = <-s.send:
+			err = s.write(f)
+		default:
+			n = maxBatch
+		}
+	}
+	if uerr := c.Uncork(); err == nil {
+		err = uerr
+	}
+	return err
 }
 
 // extendWriteDeadline gives the next write between 3/4 of WriteWait and
