@@ -156,6 +156,11 @@ func Parts(chunks []paper.Chunk) ([]int, int) {
 // given each chunk's cosine and fused score and its part (Parts; nil
 // when the paper is one part).
 func measure(lx *search.Lexicon, q *search.Query, cos, fused []float64, parts []int, nParts int) Features {
+	return measureInto(nil, lx, q, cos, fused, parts, nParts)
+}
+
+// measureInto is measure using sc's sums and touched (nil: allocated).
+func measureInto(sc *rankScratch, lx *search.Lexicon, q *search.Query, cos, fused []float64, parts []int, nParts int) Features {
 	var f Features
 	var all float64
 	nParts = max(nParts, 1)
@@ -205,12 +210,17 @@ func measure(lx *search.Lexicon, q *search.Query, cos, fused []float64, parts []
 	n := lx.Len()
 	// have[d] sums, per group, the rarest member chunk d holds; bm[d] is
 	// the chunk's BM25 under background IDF.
-	scratch := make([]float64, 3*n)
-	have, bm := scratch[:n:n], scratch[n:2*n:2*n]
+	var sums []float64
+	var touched []int32
+	if sc != nil && len(sc.sums) == 3*n {
+		sums, touched = sc.sums, sc.touched[:0]
+	} else {
+		sums, touched = make([]float64, 3*n), make([]int32, 0, n)
+	}
+	have, bm := sums[:n:n], sums[n:2*n:2*n]
 	// best[d] is the rarest member of one group chunk d holds; touched
 	// lists the chunks set, so it is cleared for the next group.
-	best := scratch[2*n:]
-	touched := make([]int32, 0, n)
+	best := sums[2*n:]
 	for gi, g := range q.Groups {
 		if inPaper[gi] == 0 {
 			continue

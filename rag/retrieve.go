@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/library"
@@ -158,16 +159,18 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 	n := len(lp.Chunks())
 	k := min(n, RerankDepth)
 	lex := lp.Lexicon()
-	bm := lex.Scores(q)
+	sc := getScratch(n)
+	defer scratchPool.Put(sc)
+	bm := lex.ScoresInto(sc.bm, q)
 	var maxBM float64
-	lexical := make([]int, 0, n)
+	lexical := sc.lexical
 	for i, s := range bm {
 		maxBM = max(maxBM, s)
 		if s > 0 {
 			lexical = append(lexical, i)
 		}
 	}
-	seen := make([]bool, n)
+	seen := sc.seen
 	cands := make([]search.Scored, 0, 2*k)
 	best := make(kBest, 0, k) // the k best exact scores so far
 	add := func(i int, cos float64) {
@@ -241,7 +244,35 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 	// The decision reads the best cosine and the best two fused scores
 	// of the whole ranking, which the nearest chunk and the top hold.
 	parts, nParts := Parts(lp.Chunks())
-	return out, measure(lex, q, []float64{bestCos}, fused, parts, nParts), nil
+	return out, measureInto(sc, lex, q, []float64{bestCos}, fused, parts, nParts), nil
+}
+
+// rankScratch is the per-chunk working memory of one ranking, reused
+// across questions: at the demo paper's size it was most of what an
+// answer allocated. Nothing in it outlives rankVector.
+type rankScratch struct {
+	bm      []float64 // BM25 per chunk
+	lexical []int     // chunks with a BM25 score
+	seen    []bool
+	sums    []float64 // measure's three per-chunk sums
+	touched []int32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(rankScratch) }}
+
+// getScratch returns scratch for n chunks: bm, seen and sums zeroed,
+// lexical and touched empty.
+func getScratch(n int) *rankScratch {
+	sc := scratchPool.Get().(*rankScratch)
+	if cap(sc.bm) < n {
+		sc.bm, sc.seen, sc.sums = make([]float64, n), make([]bool, n), make([]float64, 3*n)
+		sc.lexical, sc.touched = make([]int, 0, n), make([]int32, 0, n)
+	}
+	sc.bm, sc.seen, sc.sums = sc.bm[:n], sc.seen[:n], sc.sums[:3*n]
+	clear(sc.seen)
+	clear(sc.sums)
+	sc.lexical, sc.touched = sc.lexical[:0], sc.touched[:0]
+	return sc
 }
 
 // lexHeap orders chunk positions by descending BM25 score, then by

@@ -468,8 +468,10 @@ var errClosed = errors.New("websocket closed")
 // writer has stopped, so a slow or vanished reader cannot block an
 // answer forever.
 func (s *wsSession) emit(ctx context.Context, f outFrame) error {
+	p := framePool.Get().(*outFrame)
+	*p = f
 	select {
-	case s.send <- &f:
+	case s.send <- p:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -477,6 +479,10 @@ func (s *wsSession) emit(ctx context.Context, f outFrame) error {
 		return errClosed
 	}
 }
+
+// framePool recycles the frames emit queues: the writer returns each
+// once written, so an answer's dozen frames cost no garbage.
+var framePool = sync.Pool{New: func() any { return new(outFrame) }}
 
 func (s *wsSession) writeLoop(ctx context.Context) {
 	ping := time.NewTicker(s.opts.PingPeriod)
@@ -558,6 +564,10 @@ func (s *wsSession) extendWriteDeadline() {
 }
 
 func (s *wsSession) write(f *outFrame) error {
+	defer func() {
+		*f = outFrame{} // drop what it points to
+		framePool.Put(f)
+	}()
 	if f.closeCode != 0 {
 		s.closeWith(f.closeCode, f.closeText)
 		return errClosed // the writer stops; the session ends
