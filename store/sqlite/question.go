@@ -19,15 +19,19 @@ const askedFormat = "2006-01-02T15:04:05.000000000Z"
 // committed together, in one transaction (a group commit): a commit
 // costs far more than an insert, and readers ask many questions at once.
 // If that transaction fails, each of its records is retried alone, so
-// one bad record fails only its own caller. A caller whose ctx ends
-// while its group waits gets ctx's error, though the record may still
-// be committed.
+// one bad record fails only its own caller. A ctx already done records
+// nothing; a caller whose ctx ends while another leads its group gets
+// ctx's error, though the record may still be committed; the leader
+// returns when its group is written, within questionWriteTimeout.
 func (s *Store) RecordQuestion(ctx context.Context, r *store.QuestionRecord) error {
 	if r == nil || r.ID == "" {
 		return errors.New("sqlite: record question: record needs an id")
 	}
 	if r.Asked.IsZero() {
 		r.Asked = time.Now()
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: record question: %w", err)
 	}
 	s.questionsMu.Lock()
 	g := s.questionsNext
@@ -49,17 +53,17 @@ func (s *Store) RecordQuestion(ctx context.Context, r *store.QuestionRecord) err
 		}
 	}
 	// The leader waits for the write lock; records arriving meanwhile
-	// join its group, which closes once it holds the lock.
-	err := s.lockWrite(ctx)
+	// join its group, which closes once it holds the lock. The group's
+	// other callers wait on it, so neither the wait nor the write ends
+	// with the leader's ctx; questionWriteTimeout bounds both.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), questionWriteTimeout)
+	defer cancel()
+	err := s.lockWrite(wctx)
 	s.questionsMu.Lock()
 	s.questionsNext = nil
 	s.questionsMu.Unlock()
 	if err == nil {
-		// The group is written even if the leader's own ctx ends now:
-		// its other callers are waiting on it.
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), questionWriteTimeout)
 		s.writeQuestions(wctx, g)
-		cancel()
 		s.unlockWrite()
 	} else {
 		for i := range g.errs {
