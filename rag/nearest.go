@@ -26,7 +26,7 @@ func nearest(qv []float32, vecs [][]float32, k int) ([]library.VectorHit, error)
 	if !isNormalized(qv) {
 		qv = normalized(qv)
 	}
-	return newQueryVec(qv).nearest(vecs, k)
+	return newQueryVec(qv).nearest(vecs, k, nil)
 }
 
 // queryVec is a question vector ready to score chunk vectors with: by
@@ -71,8 +71,9 @@ func (q queryVec) dot(c []float32) float32 {
 }
 
 // nearest is the scan of the package's nearest for a prepared (and
-// normalised) question.
-func (q queryVec) nearest(vecs [][]float32, k int) ([]library.VectorHit, error) {
+// normalised) question. When all is not nil (len(vecs) long) it also
+// receives every chunk's score.
+func (q queryVec) nearest(vecs [][]float32, k int, all []float32) ([]library.VectorHit, error) {
 	k = min(k, len(vecs))
 	if k <= 0 || len(q.v) == 0 {
 		return nil, nil
@@ -83,6 +84,9 @@ func (q queryVec) nearest(vecs [][]float32, k int) ([]library.VectorHit, error) 
 			return nil, fmt.Errorf("chunk %d has dimension %d, the question %d", i, len(v), len(q.v))
 		}
 		s := q.dot(v)
+		if all != nil {
+			all[i] = s
+		}
 		switch {
 		case len(h) < k:
 			h.push(library.VectorHit{Index: i, Score: s})

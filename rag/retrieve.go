@@ -141,8 +141,9 @@ func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Que
 
 // rankVector is rank for a question already embedded as qv (nil: no
 // vector side). It returns exactly the ranking that fusing every chunk's
-// scores would, while asking the vector index only for the k =
-// RerankDepth nearest chunks and computing few cosines itself:
+// scores would, while fusing only the k = RerankDepth nearest chunks
+// (nearest.go's scan, which also leaves every chunk's cosine for the
+// lexical candidates) and the lexical candidates that can still matter:
 //
 //   - A chunk outside the k nearest with no BM25 score cannot outrank
 //     them: each of them has a cosine at least as high, and fusion only
@@ -151,8 +152,8 @@ func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Que
 //   - A lexical candidate's cosine is at most the k-th nearest one's, so
 //     its fused score is bounded by its BM25 part plus that. Taken in
 //     descending BM25 order, candidates whose bound is below the k-th
-//     best exact score so far are dropped without computing their
-//     cosine (over the loaded vectors), and so is every one after them.
+//     best exact score so far are dropped, and so is every one after
+//     them.
 //   - When fewer than k chunks score above 0, a full ranking fills up
 //     with the first chunks by position at score 0; so does this.
 func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []float32) ([]ranked, Features, error) {
@@ -179,16 +180,19 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 		cands = append(cands, search.Scored{Doc: i, Score: s})
 		best.add(s, k)
 	}
-	kthCos := 0.0   // the k-th nearest chunk's cosine, clipped at 0
-	bestCos := 0.0  // the nearest chunk's
-	var qs queryVec // qv prepared for scoring chunks
+	kthCos := 0.0     // the k-th nearest chunk's cosine, clipped at 0
+	bestCos := 0.0    // the nearest chunk's
+	var qs queryVec   // qv prepared for scoring chunks
+	var cos []float32 // every chunk's cosine, from the scan, when it scored qv itself
 	if qv != nil {
 		qs = newQueryVec(qv)
 		qn := qs
-		if !isNormalized(qv) {
+		if isNormalized(qv) {
+			cos = sc.cos
+		} else {
 			qn = newQueryVec(normalized(qv)) // as the vector index takes it
 		}
-		hits, err := qn.nearest(lp.Vectors(), k)
+		hits, err := qn.nearest(lp.Vectors(), k, cos)
 		if err != nil {
 			return nil, Features{}, err
 		}
@@ -218,11 +222,14 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 		if len(best) == k && search.Fuse(bm[i], maxBM, kthCos, weightVector) < best[0] {
 			break // neither this chunk nor any after it can make the k best
 		}
-		cos := 0.0
-		if qv != nil {
-			cos = float64(qs.dot(vecs[i]))
+		c := 0.0
+		switch {
+		case cos != nil:
+			c = float64(cos[i])
+		case qv != nil:
+			c = float64(qs.dot(vecs[i]))
 		}
-		add(i, cos)
+		add(i, c)
 	}
 	// Chunks not seen score 0 at best from here: without a vector side,
 	// or when the k-th cosine is not positive, their fused score is 0.
@@ -256,19 +263,20 @@ type rankScratch struct {
 	seen    []bool
 	sums    []float64 // measure's three per-chunk sums
 	touched []int32
+	cos     []float32 // the scan's score of every chunk
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(rankScratch) }}
 
 // getScratch returns scratch for n chunks: bm, seen and sums zeroed,
-// lexical and touched empty.
+// lexical and touched empty, cos to be written.
 func getScratch(n int) *rankScratch {
 	sc := scratchPool.Get().(*rankScratch)
 	if cap(sc.bm) < n {
 		sc.bm, sc.seen, sc.sums = make([]float64, n), make([]bool, n), make([]float64, 3*n)
-		sc.lexical, sc.touched = make([]int, 0, n), make([]int32, 0, n)
+		sc.lexical, sc.touched, sc.cos = make([]int, 0, n), make([]int32, 0, n), make([]float32, n)
 	}
-	sc.bm, sc.seen, sc.sums = sc.bm[:n], sc.seen[:n], sc.sums[:3*n]
+	sc.bm, sc.seen, sc.sums, sc.cos = sc.bm[:n], sc.seen[:n], sc.sums[:3*n], sc.cos[:n]
 	clear(sc.seen)
 	clear(sc.sums)
 	sc.lexical, sc.touched = sc.lexical[:0], sc.touched[:0]
