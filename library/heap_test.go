@@ -109,14 +109,16 @@ func TestLoadedPaperHeap(t *testing.T) {
 
 // BenchmarkColdLoad loads review-sized papers from the store one after
 // another through a one-paper cache, so every Acquire is a cold load:
-// "stored" with the chunks' stored terms, "tokenize" with chunks stored
-// without them (as before the stored form existed), and "vectors", the
-// floor: reading the same chunks and vectors from the store alone.
+// "image" from the papers' load images, "stored" from the store's rows
+// with the chunks' stored terms, "tokenize" with chunks stored without
+// them (as before the stored form existed), and "vectors", the floor of
+// loading from the store: reading the same chunks and vectors from the
+// store alone.
 func BenchmarkColdLoad(b *testing.B) {
 	ctx := context.Background()
 	e := embed.NewLocal(0)
 	const n = 8
-	for _, mode := range []string{"vectors", "stored", "tokenize"} {
+	for _, mode := range []string{"vectors", "image", "stored", "tokenize"} {
 		b.Run(mode, func(b *testing.B) {
 			st := openStore(b, b.TempDir())
 			for i := range n {
@@ -134,9 +136,20 @@ func BenchmarkColdLoad(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			lib, err := library.New(st, e, vector.NewChromem(), library.Options{CachePapers: 1, CacheBytes: 1 << 30})
+			o := library.Options{CachePapers: 1, CacheBytes: 1 << 30}
+			if mode == "image" {
+				o.Images = b.TempDir()
+			}
+			lib, err := library.New(st, e, vector.NewChromem(), o)
 			if err != nil {
 				b.Fatal(err)
+			}
+			for i := range n { // the first loads write the images
+				lp, err := lib.Acquire(ctx, fmt.Sprintf("syn-%05d", i))
+				if err != nil {
+					b.Fatal(err)
+				}
+				lp.Release()
 			}
 			i := 0
 			for b.Loop() {

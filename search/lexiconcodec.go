@@ -58,56 +58,71 @@ func DecodeLexicon(b []byte, p BM25) (*Lexicon, int, error) {
 	if len(b) < head || string(b[:len(lexiconMagic)]) != lexiconMagic {
 		return nil, 0, errLexicon
 	}
-	u32 := func(off int) uint32 { return binary.LittleEndian.Uint32(b[off:]) }
 	o := len(lexiconMagic)
-	nDocs, nTerms, nPost, termBytes := uint64(u32(o)), uint64(u32(o+4)), uint64(u32(o+8)), uint64(u32(o+12))
+	u32 := func(off int) uint64 { return uint64(binary.LittleEndian.Uint32(b[off:])) }
+	nDocs, nTerms, nPost, termBytes := u32(o), u32(o+4), u32(o+8), u32(o+12)
 	size := uint64(head) + 4*nDocs + termBytes + 8*nTerms + 8*nPost
 	if size > uint64(len(b)) {
 		return nil, 0, errLexicon
 	}
 	lx := &Lexicon{bm25: p, lens: make([]float32, nDocs), ends: make([]uint32, nTerms), stats: make([]termStats, nTerms), post: make([]Posting, nPost)}
-	off := head
+	le := binary.LittleEndian
+	rest := b[head:size]
+	take := func(n uint64) []byte {
+		x := rest[:n:n]
+		rest = rest[n:]
+		return x
+	}
+	lens, terms, ends, postEnds, post := take(4*nDocs), take(termBytes), take(4*nTerms), take(4*nTerms), take(8*nPost)
 	var total float64
 	for i := range lx.lens {
-		n := math.Float32frombits(u32(off))
-		off += 4
+		n := math.Float32frombits(le.Uint32(lens[4*i:]))
 		lx.lens[i] = n
 		total += float64(n)
 	}
 	if nDocs > 0 {
 		lx.avg = total / float64(nDocs)
 	}
-	lx.terms = string(b[off : off+int(termBytes)])
-	off += int(termBytes)
+	lx.terms = string(terms)
 	prev := uint32(0)
 	for i := range lx.ends {
-		e := u32(off)
-		off += 4
+		e := le.Uint32(ends[4*i:])
 		if e <= prev && i > 0 || uint64(e) > termBytes {
 			return nil, 0, fmt.Errorf("%w: term %d ends at %d", errLexicon, i, e)
 		}
 		lx.ends[i], prev = e, e
 	}
+	// Most terms of a paper share a handful of document frequencies:
+	// compute each one's idf once.
+	var idfs [64]float64
 	start := int32(0)
 	for i := range lx.stats {
-		end := u32(off)
-		off += 4
+		end := le.Uint32(postEnds[4*i:])
 		if uint64(end) > nPost || int32(end) < start {
 			return nil, 0, fmt.Errorf("%w: postings of term %d end at %d", errLexicon, i, end)
 		}
-		lx.stats[i] = termStats{idf: IDF(int(nDocs), int(int32(end)-start)), start: start, end: int32(end)}
+		df := int(int32(end) - start)
+		var idf float64
+		if df < len(idfs) {
+			if idfs[df] == 0 {
+				idfs[df] = IDF(int(nDocs), df)
+			}
+			idf = idfs[df]
+		} else {
+			idf = IDF(int(nDocs), df)
+		}
+		lx.stats[i] = termStats{idf: idf, start: start, end: int32(end)}
 		start = int32(end)
 	}
 	if uint64(start) != nPost {
 		return nil, 0, fmt.Errorf("%w: %d postings, %d listed", errLexicon, nPost, start)
 	}
 	for i := range lx.post {
-		d, tf := u32(off), u32(off+4)
-		off += 8
+		d, tf := le.Uint32(post[8*i:]), le.Uint32(post[8*i+4:])
 		if uint64(d) >= nDocs {
 			return nil, 0, fmt.Errorf("%w: posting of document %d of %d", errLexicon, d, nDocs)
 		}
 		lx.post[i] = Posting{Doc: int32(d), TF: math.Float32frombits(tf)}
 	}
-	return lx, off, nil
+	return lx, int(size), nil
 }
