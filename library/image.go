@@ -22,28 +22,32 @@ import (
 
 // A load image is a derived copy of one stored version of a paper, one
 // file per paper in the library's image folder (Options.Images), laid out
-// as a load uses it: a fixed header, the chunk vectors as raw
-// little-endian float32 in one block, every distinct string once in one
-// text block, then the paper, the chunks and the lexicon
-// (search.Lexicon.AppendBinary) with their strings as offsets into the
-// text block. A load reads it in three reads, where loading from the
-// store reads one database row per chunk, decodes the paper's JSON and
-// rebuilds the lexicon.
+// as a load uses it: a fixed header, the chunk vectors in one block
+// (raw little-endian float32, or, when smaller, their non-zero elements:
+// see vectorsSparse), every distinct string once in one text block, then
+// the paper, the chunks and the lexicon (search.Lexicon.AppendBinary)
+// with their strings as offsets into the text block. A load reads it
+// with three reads, where loading from the store reads one database row
+// per chunk, decodes the paper's JSON and rebuilds the lexicon.
 //
 // The store stays the record. An image names the paper id, the
-// Store.PaperVersion and the embedder it was made from, and carries a
-// CRC-32C of everything after its first 12 bytes; a load uses it only
-// when all of these match what the store and the library hold now, and
-// otherwise loads from the store and writes the image again. Images are
-// written to a temporary file and renamed into place, so a reader sees a
-// whole image or none; they are not synced to disk, because a lost or
-// torn image costs one load from the store, never a wrong answer.
+// Store.PaperVersion and the embedder it was made from; a load uses it
+// only when all three match what the store and the library hold now, and
+// otherwise loads from the store and writes the image again. An image is
+// written to a temporary file, synced, and renamed into place, so a
+// reader, even after a crash, finds a whole image or none. A CRC-32C of
+// the header, the text and meta blocks and a sparse vector block (not a
+// dense one: checking it would cost a tenth of a load, and the store's
+// own rows carry no checksum either) and the file's size are checked on
+// every read, so a damaged image is refused (and rewritten) rather than
+// decoded.
 //
 // Header (little-endian): magic [8]byte, crc uint32, dim uint32 (floats
 // per vector), vectors uint32, text uint32 (bytes), meta uint32 (bytes),
-// zero padding to imageHeader bytes.
+// vector block uint32 (bytes), vector encoding uint32, zero padding to
+// imageHeader bytes.
 const (
-	imageMagic  = "CPIMG\x00\x00\x01"
+	imageMagic  = "CPIMG\x00\x00\x03" // the last byte is the layout's version
 	imageHeader = 64
 )
 
@@ -52,6 +56,9 @@ var (
 	// littleEndian hosts read vectors straight into their float32s.
 	littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 	errImage     = errors.New("malformed load image")
+	// errImageFormat is an image of another layout (an older binary's):
+	// not damage, so loading from the store and rewriting it is quiet.
+	errImageFormat = errors.New("load image of another format")
 )
 
 // image is what a load image holds.
@@ -103,25 +110,134 @@ func encodeImage(im *image) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	vecBytes := 4 * dim * len(im.vecs)
-	if len(w.text) > math.MaxUint32 || len(meta) > math.MaxUint32 || vecBytes > math.MaxUint32 {
+	vecs := encodeVectors(im.vecs, dim)
+	if len(w.text) > math.MaxUint32 || len(meta) > math.MaxUint32 || len(vecs.block) > math.MaxUint32 {
 		return nil, errors.New("image: paper too large for a load image")
 	}
-	out := make([]byte, imageHeader, imageHeader+vecBytes+len(w.text)+len(meta))
+	out := make([]byte, imageHeader, imageHeader+len(vecs.block)+len(w.text)+len(meta))
 	copy(out, imageMagic)
 	binary.LittleEndian.PutUint32(out[12:], uint32(dim))
 	binary.LittleEndian.PutUint32(out[16:], uint32(len(im.vecs)))
 	binary.LittleEndian.PutUint32(out[20:], uint32(len(w.text)))
 	binary.LittleEndian.PutUint32(out[24:], uint32(len(meta)))
-	for _, v := range im.vecs {
-		for _, f := range v {
-			out = binary.LittleEndian.AppendUint32(out, math.Float32bits(f))
-		}
-	}
+	binary.LittleEndian.PutUint32(out[28:], uint32(len(vecs.block)))
+	binary.LittleEndian.PutUint32(out[32:], vecs.encoding)
+	out = append(out, vecs.block...)
 	out = append(out, w.text...)
 	out = append(out, meta...)
-	binary.LittleEndian.PutUint32(out[8:], crc32.Checksum(out[12:], castagnoli))
+	sum := crc32.Checksum(out[12:imageHeader], castagnoli)
+	if vecs.encoding == vectorsDense {
+		sum = crc32.Update(sum, castagnoli, out[imageHeader+len(vecs.block):])
+	} else {
+		sum = crc32.Update(sum, castagnoli, out[imageHeader:])
+	}
+	binary.LittleEndian.PutUint32(out[8:], sum)
 	return out, nil
+}
+
+// How an image's vector block holds the vectors.
+const (
+	// vectorsDense: every vector's dim float32s, one vector after
+	// another, read straight into the loaded slab.
+	vectorsDense = 0
+	// vectorsSparse: each vector's count of non-zero elements
+	// ([nvec]uint32), then all their values ([nnz]float32), then their
+	// positions ([nnz]uint16), zero-padded to a multiple of 4 bytes. The
+	// local embedder's feature-hashing vectors are about a tenth
+	// non-zero, so this block is about a seventh of the dense one; it is
+	// lossless (an element is zero when all its bits are), so the
+	// vectors load bit for bit as stored.
+	vectorsSparse = 1
+)
+
+type vectorBlock struct {
+	encoding uint32
+	block    []byte
+}
+
+// encodeVectors returns the smaller of the two encodings of vecs.
+func encodeVectors(vecs [][]float32, dim int) vectorBlock {
+	nnz := 0
+	for _, v := range vecs {
+		for _, f := range v {
+			if math.Float32bits(f) != 0 {
+				nnz++
+			}
+		}
+	}
+	dense := 4 * dim * len(vecs)
+	if sparse := 4*len(vecs) + 6*nnz; dim > math.MaxUint16+1 || sparse >= dense {
+		b := make([]byte, 0, dense)
+		for _, v := range vecs {
+			for _, f := range v {
+				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+			}
+		}
+		return vectorBlock{vectorsDense, b}
+	}
+	b := make([]byte, 0, 4*len(vecs)+6*nnz+3)
+	for _, v := range vecs {
+		c := uint32(0)
+		for _, f := range v {
+			if math.Float32bits(f) != 0 {
+				c++
+			}
+		}
+		b = binary.LittleEndian.AppendUint32(b, c)
+	}
+	for _, v := range vecs {
+		for _, f := range v {
+			if bits := math.Float32bits(f); bits != 0 {
+				b = binary.LittleEndian.AppendUint32(b, bits)
+			}
+		}
+	}
+	for _, v := range vecs {
+		for i, f := range v {
+			if math.Float32bits(f) != 0 {
+				b = binary.LittleEndian.AppendUint16(b, uint16(i))
+			}
+		}
+	}
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	return vectorBlock{vectorsSparse, b}
+}
+
+// decodeSparse fills slab, zeroed, with the nvec vectors of dim floats
+// of a vectorsSparse block.
+func decodeSparse(block []byte, slab []float32, dim, nvec int) error {
+	if len(block) < 4*nvec {
+		return fmt.Errorf("%w: sparse vectors", errImage)
+	}
+	le := binary.LittleEndian
+	nnz := 0
+	for i := range nvec {
+		c := int(le.Uint32(block[4*i:]))
+		if c > dim {
+			return fmt.Errorf("%w: sparse vector %d holds %d of %d", errImage, i, c, dim)
+		}
+		nnz += c
+	}
+	if (4*nvec+6*nnz+3)&^3 != len(block) {
+		return fmt.Errorf("%w: sparse vectors of %d bytes hold %d", errImage, len(block), nnz)
+	}
+	vals := block[4*nvec : 4*nvec+4*nnz]
+	idx := block[4*nvec+4*nnz : 4*nvec+6*nnz]
+	k := 0
+	for i := range nvec {
+		v := slab[i*dim : (i+1)*dim]
+		for range le.Uint32(block[4*i:]) {
+			at := int(le.Uint16(idx[2*k:]))
+			if at >= dim {
+				return fmt.Errorf("%w: sparse vector %d: element %d of %d", errImage, i, at, dim)
+			}
+			v[at] = math.Float32frombits(le.Uint32(vals[4*k:]))
+			k++
+		}
+	}
+	return nil
 }
 
 // writeImage writes im as the image of its paper in dir, atomically.
@@ -138,6 +254,9 @@ func writeImage(dir string, im *image) error {
 		return fmt.Errorf("write image: %w", err)
 	}
 	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -172,35 +291,28 @@ func readImage(dir, id string) (*image, error) {
 		return nil, fmt.Errorf("%w: header: %v", errImage, err)
 	}
 	if string(hdr[:8]) != imageMagic {
-		return nil, fmt.Errorf("%w: not a load image of this format", errImage)
+		return nil, errImageFormat
 	}
 	u32 := func(off int) uint64 { return uint64(binary.LittleEndian.Uint32(hdr[off:])) }
-	sum, dim, nvec, textLen, metaLen := uint32(u32(8)), u32(12), u32(16), u32(20), u32(24)
-	if imageHeader+4*dim*nvec+textLen+metaLen != uint64(st.Size()) || dim == 0 && nvec > 0 {
+	sum, dim, nvec, textLen, metaLen, vecLen, enc := uint32(u32(8)), u32(12), u32(16), u32(20), u32(24), u32(28), u32(32)
+	switch {
+	case imageHeader+vecLen+textLen+metaLen != uint64(st.Size()) || dim == 0 && nvec > 0:
 		return nil, fmt.Errorf("%w: sizes do not add up to the file's", errImage)
+	case enc == vectorsDense && vecLen != 4*dim*nvec, enc == vectorsSparse && vecLen > 4*nvec+6*dim*nvec+3, enc > vectorsSparse:
+		return nil, fmt.Errorf("%w: vector block", errImage)
 	}
 	crc := crc32.Update(0, castagnoli, hdr[12:])
 	slab := make([]float32, dim*nvec)
-	if littleEndian && len(slab) > 0 {
-		raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(slab))), 4*len(slab))
-		if _, err := io.ReadFull(f, raw); err != nil {
-			return nil, fmt.Errorf("%w: vectors: %v", errImage, err)
+	if enc == vectorsDense {
+		if err := readDense(f, slab); err != nil {
+			return nil, err
 		}
-		crc = crc32.Update(crc, castagnoli, raw)
-	} else if len(slab) > 0 {
-		raw := make([]byte, 4*len(slab))
-		if _, err := io.ReadFull(f, raw); err != nil {
-			return nil, fmt.Errorf("%w: vectors: %v", errImage, err)
-		}
-		crc = crc32.Update(crc, castagnoli, raw)
-		for i := range slab {
-			slab[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-		}
+		vecLen = 0 // read: the rest holds the text and meta blocks only
 	}
 	bp := scratch.Get().(*[]byte)
 	defer scratch.Put(bp)
 	rest := *bp
-	if n := int(textLen + metaLen); cap(rest) < n {
+	if n := int(vecLen + textLen + metaLen); cap(rest) < n {
 		rest = make([]byte, n)
 		*bp = rest
 	} else {
@@ -212,6 +324,12 @@ func readImage(dir, id string) (*image, error) {
 	if crc32.Update(crc, castagnoli, rest) != sum {
 		return nil, fmt.Errorf("%w: checksum mismatch", errImage)
 	}
+	if enc == vectorsSparse {
+		if err := decodeSparse(rest[:vecLen], slab, int(dim), int(nvec)); err != nil {
+			return nil, err
+		}
+		rest = rest[vecLen:]
+	}
 	im, err := decodeImage(string(rest[:textLen]), rest[textLen:], slab, int(dim))
 	if err != nil {
 		return nil, err
@@ -220,6 +338,28 @@ func readImage(dir, id string) (*image, error) {
 		return nil, fmt.Errorf("%w: holds paper %q", errImage, im.paper.ID)
 	}
 	return im, nil
+}
+
+// readDense reads a vectorsDense block from f into slab.
+func readDense(f *os.File, slab []float32) error {
+	if len(slab) == 0 {
+		return nil
+	}
+	if littleEndian {
+		raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(slab))), 4*len(slab))
+		if _, err := io.ReadFull(f, raw); err != nil {
+			return fmt.Errorf("%w: vectors: %v", errImage, err)
+		}
+		return nil
+	}
+	raw := make([]byte, 4*len(slab))
+	if _, err := io.ReadFull(f, raw); err != nil {
+		return fmt.Errorf("%w: vectors: %v", errImage, err)
+	}
+	for i := range slab {
+		slab[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return nil
 }
 
 // decodeImage decodes the meta block of an image whose text block is
@@ -564,7 +704,7 @@ func (l *Library) loadImage(id, version string) *image {
 	}
 	im, err := readImage(l.images, id)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errImageFormat):
 		return nil
 	case err != nil:
 		l.log.Warn("load image unusable; loading from the store", "paper", id, "err", err)

@@ -2,6 +2,7 @@ package library
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"reflect"
 	"strconv"
@@ -44,7 +45,9 @@ func fill(v reflect.Value, n *int) {
 	}
 }
 
-func sampleImage(t *testing.T, p *paper.Paper) *image {
+// sampleImage is an image of p with dense vectors (4 dimensions, every
+// element set) or sparse ones (64 dimensions, 3 set, one of them -0).
+func sampleImage(t *testing.T, p *paper.Paper, sparse bool) *image {
 	t.Helper()
 	chunks := Chunks(p)
 	var vecs [][]float32 // nil when there are no chunks, as decoded
@@ -52,7 +55,12 @@ func sampleImage(t *testing.T, p *paper.Paper) *image {
 		vecs = make([][]float32, len(chunks))
 	}
 	for i := range vecs {
-		vecs[i] = []float32{float32(i), -0.5, 1e-30, float32(len(chunks))}
+		vecs[i] = []float32{float32(i + 1), -0.5, 1e-30, float32(len(chunks))}
+		if sparse {
+			vecs[i] = make([]float32, 64)
+			vecs[i][i%64], vecs[i][63-i%63] = float32(i+1), float32(math.Copysign(0, -1))
+			vecs[i][(i+7)%64] = 0.25
+		}
 	}
 	texts := make([]string, len(chunks))
 	for i, c := range chunks {
@@ -61,21 +69,53 @@ func sampleImage(t *testing.T, p *paper.Paper) *image {
 	return &image{paper: p, version: "hash/3", embedder: "local-4", chunks: chunks, vecs: vecs, lex: search.NewLexicon(texts, search.Robertson)}
 }
 
+// sameBits reports whether a and b hold the same vectors bit for bit
+// (DeepEqual takes -0 for 0).
+func sameBits(a, b [][]float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if len(a[i]) != len(b[i]) {
+			return false
+		}
+		for j := range a[i] {
+			if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // TestImageRoundTrip writes and reads back images of papers with every
-// field set, with empty (non-nil) lists, and with nothing but an id: the
-// paper, the chunks, the vectors and the lexicon come back equal, nil and
-// empty lists included (they encode differently as JSON).
+// field set, with empty (non-nil) lists, and with nothing but an id, with
+// dense and sparse vectors: the paper, the chunks, the vectors (bit for
+// bit) and the lexicon come back equal, nil and empty lists included
+// (they encode differently as JSON).
 func TestImageRoundTrip(t *testing.T) {
 	t.Parallel()
 	full := &paper.Paper{}
 	n := 0
 	fill(reflect.ValueOf(full).Elem(), &n)
 	empty := &paper.Paper{ID: "empty", Authors: []string{}, References: []paper.Reference{}, Body: &paper.Body{Sections: []paper.Section{{ID: "sec1", Paragraphs: []paper.Paragraph{{ID: "sec1.p1", Sentences: []paper.Sentence{{ID: "s", Text: "One.", Cites: []int{}}}}}}}, Captions: []paper.Caption{}}}
-	for _, p := range []*paper.Paper{full, empty, {ID: "bare"}, paper.Demo()} {
+	tests := []struct {
+		p      *paper.Paper
+		sparse bool
+	}{{full, false}, {full, true}, {empty, false}, {&paper.Paper{ID: "bare"}, false}, {paper.Demo(), false}, {paper.Demo(), true}}
+	for _, tt := range tests {
+		p := tt.p
 		dir := t.TempDir()
-		im := sampleImage(t, p)
+		im := sampleImage(t, p, tt.sparse)
 		if err := writeImage(dir, im); err != nil {
 			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(imagePath(dir, p.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if enc := raw[32]; len(im.vecs) > 0 && (enc == vectorsSparse) != tt.sparse {
+			t.Errorf("%s: vector encoding %d, want sparse %v", p.ID, enc, tt.sparse)
 		}
 		got, err := readImage(dir, p.ID)
 		if err != nil {
@@ -84,8 +124,8 @@ func TestImageRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got.paper, im.paper) {
 			t.Errorf("%s: paper\n got %+v\nwant %+v", p.ID, got.paper, im.paper)
 		}
-		if !reflect.DeepEqual(got.chunks, im.chunks) || !reflect.DeepEqual(got.vecs, im.vecs) {
-			t.Errorf("%s: chunks or vectors differ", p.ID)
+		if !reflect.DeepEqual(got.chunks, im.chunks) || !sameBits(got.vecs, im.vecs) {
+			t.Errorf("%s (sparse %v): chunks or vectors differ", p.ID, tt.sparse)
 		}
 		if got.version != im.version || got.embedder != im.embedder {
 			t.Errorf("%s: version %q embedder %q", p.ID, got.version, got.embedder)
@@ -101,43 +141,55 @@ func TestImageRoundTrip(t *testing.T) {
 	}
 }
 
-// TestImageDamageDetected flips bytes all over an image and cuts it
-// short: every damaged image is refused, none panics.
+// TestImageDamageDetected flips bytes all over images and cuts them
+// short: every damaged image is refused, none panics. The dense vector
+// block is the one part the checksum leaves out.
 func TestImageDamageDetected(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
 	p := paper.Demo()
-	if err := writeImage(dir, sampleImage(t, p)); err != nil {
-		t.Fatal(err)
-	}
-	path := imagePath(dir, p.ID)
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	step := max(1, len(good)/400)
-	for i := 0; i < len(good); i += step {
-		bad := bytes.Clone(good)
-		bad[i] ^= 0x41
-		if err := os.WriteFile(path, bad, 0o600); err != nil {
+	for _, sparse := range []bool{false, true} {
+		dir := t.TempDir()
+		im := sampleImage(t, p, sparse)
+		if err := writeImage(dir, im); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := readImage(dir, p.ID); err == nil {
-			t.Fatalf("an image with byte %d of %d flipped was read", i, len(good))
-		}
-	}
-	for _, cut := range []int{0, 7, imageHeader - 1, imageHeader + 3, len(good) / 2, len(good) - 1} {
-		if err := os.WriteFile(path, good[:cut], 0o600); err != nil {
+		path := imagePath(dir, p.ID)
+		good, err := os.ReadFile(path)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := readImage(dir, p.ID); err == nil {
-			t.Fatalf("an image cut to %d of %d bytes was read", cut, len(good))
+		skipFrom, skipTo := 0, 0
+		if !sparse {
+			skipFrom, skipTo = imageHeader, imageHeader+4*len(im.vecs)*len(im.vecs[0])
+		}
+		step := max(1, len(good)/400)
+		for i := 0; i < len(good); i += step {
+			if i >= skipFrom && i < skipTo {
+				continue
+			}
+			bad := bytes.Clone(good)
+			bad[i] ^= 0x41
+			if err := os.WriteFile(path, bad, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := readImage(dir, p.ID); err == nil {
+				t.Fatalf("sparse %v: an image with byte %d of %d flipped was read", sparse, i, len(good))
+			}
+		}
+		for _, cut := range []int{0, 7, imageHeader - 1, imageHeader + 3, len(good) / 2, len(good) - 1} {
+			if err := os.WriteFile(path, good[:cut], 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := readImage(dir, p.ID); err == nil {
+				t.Fatalf("sparse %v: an image cut to %d of %d bytes was read", sparse, cut, len(good))
+			}
 		}
 	}
 }
 
 // FuzzDecodeImage checks that no meta block or text block makes
-// decodeImage panic or hand out a string or vector outside its input.
+// decodeImage panic or hand out a string or vector outside its input, and
+// that no sparse vector block makes decodeSparse panic.
 func FuzzDecodeImage(f *testing.F) {
 	im := &image{paper: paper.Demo(), version: "v", embedder: "e"}
 	im.chunks = Chunks(im.paper)[:3]
@@ -156,6 +208,8 @@ func FuzzDecodeImage(f *testing.F) {
 			return
 		}
 		slab := make([]float32, 3*dim)
+		_ = decodeSparse(meta, slab, dim, 3) // must not panic either
+		clear(slab)
 		im, err := decodeImage(string(text), meta, slab, dim)
 		if err != nil {
 			return
