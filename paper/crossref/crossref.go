@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/chatpaper/chatpaper/paper"
@@ -47,38 +46,6 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	}
 	*f = flexString(n.String())
 	return nil
-}
-
-type dateParts struct {
-	DateParts [][]json.Number `json:"date-parts"`
-}
-
-func (d *dateParts) year() int {
-	if d == nil || len(d.DateParts) == 0 || len(d.DateParts[0]) == 0 {
-		return 0
-	}
-	y, err := strconv.Atoi(d.DateParts[0][0].String())
-	if err != nil || y <= 0 || y > 3000 {
-		return 0
-	}
-	return y
-}
-
-type work struct {
-	DOI            string     `json:"DOI"`
-	Title          []string   `json:"title"`
-	Subtitle       []string   `json:"subtitle"`
-	ContainerTitle []string   `json:"container-title"`
-	Abstract       string     `json:"abstract"`
-	Issued         *dateParts `json:"issued"`
-	PublishedPrint *dateParts `json:"published-print"`
-	PublishedOnl   *dateParts `json:"published-online"`
-	Author         []struct {
-		Given  string `json:"given"`
-		Family string `json:"family"`
-		Name   string `json:"name"`
-	} `json:"author"`
-	Reference []reference `json:"reference"`
 }
 
 type reference struct {
@@ -146,32 +113,12 @@ func Parse(data []byte, id string) (*paper.Paper, error) {
 		}
 		body = env.Message
 	}
-	var w work
+	var w Work
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, &paper.ParseError{Format: Format, Field: "message", Msg: "not a Crossref work: " + err.Error(), Err: err}
 	}
-	p := &paper.Paper{DOI: strings.TrimSpace(w.DOI), Numbering: "order"}
-	if len(w.Title) > 0 {
-		p.Title = jats.FragmentText(w.Title[0])
-		if len(w.Subtitle) > 0 && strings.TrimSpace(w.Subtitle[0]) != "" {
-			p.Title += ": " + jats.FragmentText(w.Subtitle[0])
-		}
-	}
-	if len(w.ContainerTitle) > 0 {
-		p.Journal = strings.TrimSpace(w.ContainerTitle[0])
-	}
-	for _, d := range []*dateParts{w.Issued, w.PublishedPrint, w.PublishedOnl} {
-		if p.Year = d.year(); p.Year != 0 {
-			break
-		}
-	}
-	for _, a := range w.Author {
-		if n := strings.TrimSpace(a.Given + " " + a.Family); n != "" {
-			p.Authors = append(p.Authors, n)
-		} else if n := strings.TrimSpace(a.Name); n != "" {
-			p.Authors = append(p.Authors, n)
-		}
-	}
+	p := &paper.Paper{DOI: strings.TrimSpace(w.DOI), Numbering: "order", Title: w.FullTitle(), Journal: w.Container(), Year: w.Year()}
+	p.Authors, _ = w.Authors()
 	p.Abstract = jats.FragmentText(w.Abstract)
 	if p.Abstract == "" && p.Title != "" {
 		p.Abstract = describe(p) + " " + NoAbstract
