@@ -69,6 +69,7 @@ type image struct {
 	chunks   []paper.Chunk
 	vecs     [][]float32
 	lex      *search.Lexicon
+	pages    [][]float32 // the memory of vecs, when read from a file
 }
 
 // imagePath is where the image of paper id lives in dir: named by a hash
@@ -205,9 +206,10 @@ func encodeVectors(vecs [][]float32, dim int) vectorBlock {
 	return vectorBlock{vectorsSparse, b}
 }
 
-// decodeSparse fills slab, zeroed, with the nvec vectors of dim floats
-// of a vectorsSparse block.
-func decodeSparse(block []byte, slab []float32, dim, nvec int) error {
+// decodeSparse fills vecs, zeroed, dim floats each, with the vectors of
+// a vectorsSparse block.
+func decodeSparse(block []byte, vecs [][]float32, dim int) error {
+	nvec := len(vecs)
 	if len(block) < 4*nvec {
 		return fmt.Errorf("%w: sparse vectors", errImage)
 	}
@@ -226,8 +228,8 @@ func decodeSparse(block []byte, slab []float32, dim, nvec int) error {
 	vals := block[4*nvec : 4*nvec+4*nnz]
 	idx := block[4*nvec+4*nnz : 4*nvec+6*nnz]
 	k := 0
-	for i := range nvec {
-		v := slab[i*dim : (i+1)*dim]
+	for i, v := range vecs {
+		v = v[:dim]
 		for range le.Uint32(block[4*i:]) {
 			at := int(le.Uint16(idx[2*k:]))
 			if at >= dim {
@@ -273,10 +275,11 @@ func writeImage(dir string, im *image) error {
 // scratch holds the text and meta blocks while an image is decoded.
 var scratch = sync.Pool{New: func() any { return new([]byte) }}
 
-// readImage reads the image of paper id from dir. It fails with an
+// readImage reads the image of paper id from dir, its vectors into pages
+// from vp. It fails with an
 // error wrapping fs.ErrNotExist when there is none, and with another
 // error when the file is not a whole, intact image of id.
-func readImage(dir, id string) (*image, error) {
+func readImage(dir, id string, vp *vectorPages) (*image, error) {
 	f, err := os.Open(imagePath(dir, id))
 	if err != nil {
 		return nil, err
@@ -302,9 +305,10 @@ func readImage(dir, id string) (*image, error) {
 		return nil, fmt.Errorf("%w: vector block", errImage)
 	}
 	crc := crc32.Update(0, castagnoli, hdr[12:])
-	slab := make([]float32, dim*nvec)
+	vecs, pages := vp.take(int(nvec), int(dim), enc == vectorsSparse)
 	if enc == vectorsDense {
-		if err := readDense(f, slab); err != nil {
+		if err := readDense(f, pages, int(nvec)*int(dim)); err != nil {
+			vp.give(pages)
 			return nil, err
 		}
 		vecLen = 0 // read: the rest holds the text and meta blocks only
@@ -322,49 +326,54 @@ func readImage(dir, id string) (*image, error) {
 		return nil, fmt.Errorf("%w: text: %v", errImage, err)
 	}
 	if crc32.Update(crc, castagnoli, rest) != sum {
+		vp.give(pages)
 		return nil, fmt.Errorf("%w: checksum mismatch", errImage)
 	}
 	if enc == vectorsSparse {
-		if err := decodeSparse(rest[:vecLen], slab, int(dim), int(nvec)); err != nil {
+		if err := decodeSparse(rest[:vecLen], vecs, int(dim)); err != nil {
+			vp.give(pages)
 			return nil, err
 		}
 		rest = rest[vecLen:]
 	}
-	im, err := decodeImage(string(rest[:textLen]), rest[textLen:], slab, int(dim))
+	im, err := decodeImage(string(rest[:textLen]), rest[textLen:], vecs)
+	if err == nil && im.paper.ID != id {
+		err = fmt.Errorf("%w: holds paper %q", errImage, im.paper.ID)
+	}
 	if err != nil {
+		vp.give(pages)
 		return nil, err
 	}
-	if im.paper.ID != id {
-		return nil, fmt.Errorf("%w: holds paper %q", errImage, im.paper.ID)
-	}
+	im.pages = pages
 	return im, nil
 }
 
-// readDense reads a vectorsDense block from f into slab.
-func readDense(f *os.File, slab []float32) error {
-	if len(slab) == 0 {
-		return nil
-	}
-	if littleEndian {
-		raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(slab))), 4*len(slab))
+// readDense reads a vectorsDense block of n floats from f into pages.
+func readDense(f *os.File, pages [][]float32, n int) error {
+	for _, pg := range pages {
+		pg = pg[:min(len(pg), n)]
+		n -= len(pg)
+		if littleEndian {
+			raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(pg))), 4*len(pg))
+			if _, err := io.ReadFull(f, raw); err != nil {
+				return fmt.Errorf("%w: vectors: %v", errImage, err)
+			}
+			continue
+		}
+		raw := make([]byte, 4*len(pg))
 		if _, err := io.ReadFull(f, raw); err != nil {
 			return fmt.Errorf("%w: vectors: %v", errImage, err)
 		}
-		return nil
-	}
-	raw := make([]byte, 4*len(slab))
-	if _, err := io.ReadFull(f, raw); err != nil {
-		return fmt.Errorf("%w: vectors: %v", errImage, err)
-	}
-	for i := range slab {
-		slab[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		for i := range pg {
+			pg[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
 	}
 	return nil
 }
 
 // decodeImage decodes the meta block of an image whose text block is
-// text and whose vectors are slab, dim floats each.
-func decodeImage(text string, meta []byte, slab []float32, dim int) (*image, error) {
+// text, with its vectors already decoded into vecs.
+func decodeImage(text string, meta []byte, vecs [][]float32) (*image, error) {
 	r := &imageReader{b: meta, text: text}
 	im := &image{}
 	id := r.str()
@@ -372,12 +381,12 @@ func decodeImage(text string, meta []byte, slab []float32, dim int) (*image, err
 	im.paper = r.paper()
 	im.paper.ID = id
 	n := r.count()
-	if r.err == nil && n*dim != len(slab) {
-		return nil, fmt.Errorf("%w: %d chunks for %d vectors", errImage, n, len(slab)/max(dim, 1))
+	if r.err == nil && n != len(vecs) {
+		return nil, fmt.Errorf("%w: %d chunks for %d vectors", errImage, n, len(vecs))
 	}
 	if n > 0 {
 		im.chunks = make([]paper.Chunk, n)
-		im.vecs = make([][]float32, n)
+		im.vecs = vecs
 	}
 	for i := range im.chunks {
 		c := &im.chunks[i]
@@ -386,7 +395,6 @@ func decodeImage(text string, meta []byte, slab []float32, dim int) (*image, err
 		c.N = r.int()
 		c.Lang = r.str()
 		c.Text = r.str()
-		im.vecs[i] = slab[i*dim : (i+1)*dim : (i+1)*dim]
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -702,7 +710,7 @@ func (l *Library) loadImage(id, version string) *image {
 	if l.images == "" {
 		return nil
 	}
-	im, err := readImage(l.images, id)
+	im, err := readImage(l.images, id, &l.pages)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errImageFormat):
 		return nil
@@ -710,6 +718,7 @@ func (l *Library) loadImage(id, version string) *image {
 		l.log.Warn("load image unusable; loading from the store", "paper", id, "err", err)
 		return nil
 	case im.version != version || im.embedder != l.embedder.Name():
+		l.pages.give(im.pages)
 		return nil
 	}
 	return im

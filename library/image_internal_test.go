@@ -117,7 +117,7 @@ func TestImageRoundTrip(t *testing.T) {
 		if enc := raw[32]; len(im.vecs) > 0 && (enc == vectorsSparse) != tt.sparse {
 			t.Errorf("%s: vector encoding %d, want sparse %v", p.ID, enc, tt.sparse)
 		}
-		got, err := readImage(dir, p.ID)
+		got, err := readImage(dir, p.ID, new(vectorPages))
 		if err != nil {
 			t.Fatalf("%s: %v", p.ID, err)
 		}
@@ -135,7 +135,7 @@ func TestImageRoundTrip(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s: lexicon differs", p.ID)
 		}
-		if _, err := readImage(dir, "another id"); err == nil {
+		if _, err := readImage(dir, "another id", new(vectorPages)); err == nil {
 			t.Errorf("%s: read as the image of another paper", p.ID)
 		}
 	}
@@ -172,7 +172,7 @@ func TestImageDamageDetected(t *testing.T) {
 			if err := os.WriteFile(path, bad, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := readImage(dir, p.ID); err == nil {
+			if _, err := readImage(dir, p.ID, new(vectorPages)); err == nil {
 				t.Fatalf("sparse %v: an image with byte %d of %d flipped was read", sparse, i, len(good))
 			}
 		}
@@ -180,7 +180,7 @@ func TestImageDamageDetected(t *testing.T) {
 			if err := os.WriteFile(path, good[:cut], 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := readImage(dir, p.ID); err == nil {
+			if _, err := readImage(dir, p.ID, new(vectorPages)); err == nil {
 				t.Fatalf("sparse %v: an image cut to %d of %d bytes was read", sparse, cut, len(good))
 			}
 		}
@@ -207,10 +207,10 @@ func FuzzDecodeImage(f *testing.F) {
 		if dim < 0 || dim > 8 {
 			return
 		}
-		slab := make([]float32, 3*dim)
-		_ = decodeSparse(meta, slab, dim, 3) // must not panic either
-		clear(slab)
-		im, err := decodeImage(string(text), meta, slab, dim)
+		vecs, _ := new(vectorPages).take(3, dim, true)
+		_ = decodeSparse(meta, vecs, dim) // must not panic either
+		vecs, _ = new(vectorPages).take(3, dim, true)
+		im, err := decodeImage(string(text), meta, vecs)
 		if err != nil {
 			return
 		}

@@ -235,3 +235,46 @@ func TestIngestDuringImageLoadWins(t *testing.T) {
 		t.Errorf("after the ingest raced a load, the image answers %q, want the ingested version", ans.Citations[0].Text)
 	}
 }
+
+// TestRecycledPages loads papers of different sizes from their images
+// through a one-paper cache, so each load reuses the vector pages of the
+// paper it evicts: every load holds exactly its own vectors (those of a
+// load from the store), none left over from the paper before, and a
+// dropped paper's vectors are gone rather than another's.
+func TestRecycledPages(t *testing.T) {
+	t.Parallel()
+	st := openStore(t, t.TempDir())
+	dir := t.TempDir()
+	writer := imageLibrary(t, st, dir, 256)
+	sizes := map[string]int{"a": 12, "b": 3, "c": 40, "d": 7}
+	for id, refs := range sizes {
+		p := smallPaper(id, id+"marker")
+		p.References = append([]paper.Reference(nil), paper.Demo().References[:refs]...)
+		if err := writer.Ingest(t.Context(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := apptest.LibraryOptions()
+	o.Images, o.CachePapers = dir, 1
+	lib, err := library.New(st, embed.NewLocal(256), vector.NewChromem(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromStore := newLibrary(t, st, vector.NewChromem(), 0, 0, 0)
+	var dropped *library.Loaded
+	for _, id := range []string{"a", "b", "c", "d", "a", "c", "b", "d", "c"} {
+		lp, err := lib.Acquire(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, want, _, _ := loadedForm(t, fromStore, id)
+		if !reflect.DeepEqual(lp.Vectors(), want) {
+			t.Errorf("%s: vectors from recycled pages differ from the stored ones", id)
+		}
+		lp.Release()
+		if dropped != nil && dropped.Vectors() != nil {
+			t.Errorf("a dropped paper still hands out vectors")
+		}
+		dropped = lp
+	}
+}

@@ -84,6 +84,8 @@ type Library struct {
 	flight     map[string]*loadCall
 
 	cat catalogue
+
+	pages vectorPages // of papers dropped, for the next loads from images
 }
 
 type loadCall struct {

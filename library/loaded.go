@@ -22,6 +22,9 @@ type Loaded struct {
 	passages map[int]paper.Passage
 	lex      *search.Lexicon
 	vecs     [][]float32 // the vectors, shared with the vector index
+	// pages hold vecs when they were read from a load image: once the
+	// paper is dropped they go back to Library.pages.
+	pages [][]float32
 	key      string      // its collection in the vector index
 	hash     string      // Store.PaperVersion of the version loaded
 	size     int64       // approximate bytes held
@@ -94,7 +97,7 @@ func (lp *Loaded) Release() {
 	l.mu.Lock()
 	lp.pins--
 	if lp.pins == 0 && lp.retired {
-		l.vectors.Drop(lp.key)
+		l.dropLocked(lp)
 	}
 	l.mu.Unlock()
 }
@@ -170,7 +173,12 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 	if im := l.loadImage(id, hash); im != nil {
 		p := im.paper.Enriched(l.links(ctx, id))
 		if lp, err = l.indexLexicon(ctx, p, hash, im.chunks, im.vecs, im.lex); err != nil {
+			l.pages.give(im.pages)
 			return nil, fmt.Errorf("index %q: %w", id, err)
+		}
+		lp.pages = im.pages
+		if len(im.pages) > 0 { // the unused tail of the last page
+			lp.size += int64(4 * (len(im.pages)*len(im.pages[0]) - len(im.vecs)*len(im.vecs[0])))
 		}
 	} else if lp, err = l.loadStored(ctx, id, hash); err != nil {
 		return nil, err
