@@ -25,9 +25,9 @@ type Loaded struct {
 	// pages hold vecs when they were read from a load image: once the
 	// paper is dropped they go back to Library.pages.
 	pages [][]float32
-	key      string      // its collection in the vector index
-	hash     string      // Store.PaperVersion of the version loaded
-	size     int64       // approximate bytes held
+	key   string // its collection in the vector index
+	hash  string // Store.PaperVersion of the version loaded
+	size  int64  // approximate bytes held
 
 	// Guarded by Library.mu.
 	pins    int       // readers using it; its vectors stay until 0
