@@ -82,7 +82,9 @@ if [ "$FUZZTIME" != "0" ]; then
 		./rag:FuzzAbbreviations \
 		./llm:FuzzCleaner \
 		./web:FuzzDecodeFrame \
-		./web:FuzzRequestHeaders; do
+		./web:FuzzRequestHeaders \
+		./search:FuzzDecodeLexicon \
+		./library:FuzzDecodeImage; do
 		pkg=${target%%:*} name=${target##*:}
 		go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 1s
 	done
