@@ -3,6 +3,7 @@ package library
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/chatpaper/chatpaper/paper"
@@ -28,6 +29,11 @@ type Loaded struct {
 	key   string // its collection in the vector index
 	hash  string // Store.PaperVersion of the version loaded
 	size  int64  // approximate bytes held
+
+	// labels memoises RefLabel: a label takes several regular
+	// expression matches, and answers cite the same references again.
+	labelsMu sync.RWMutex
+	labels   map[refLabelKey]string
 
 	// Guarded by Library.mu.
 	pins    int       // readers using it; its vectors stay until 0
@@ -70,6 +76,37 @@ func passagesOf(p *paper.Paper, chunks []paper.Chunk) map[int]paper.Passage {
 		}
 	}
 	return out
+}
+
+// refLabelKey is a reference number and whether the label is Chinese.
+type refLabelKey struct {
+	n  int
+	zh bool
+}
+
+// RefLabel returns paper.ReferenceLabel of reference n's text in lang,
+// computed once per loaded version and language; false when the paper
+// has no reference n.
+func (lp *Loaded) RefLabel(n int, lang string) (string, bool) {
+	key := refLabelKey{n, lang == paper.LangZH}
+	lp.labelsMu.RLock()
+	l, ok := lp.labels[key]
+	lp.labelsMu.RUnlock()
+	if ok {
+		return l, true
+	}
+	ref, ok := lp.paper.Reference(n)
+	if !ok {
+		return "", false
+	}
+	l = paper.ReferenceLabel(ref.Text, lang)
+	lp.labelsMu.Lock()
+	if lp.labels == nil {
+		lp.labels = make(map[refLabelKey]string)
+	}
+	lp.labels[key] = l
+	lp.labelsMu.Unlock()
+	return l, true
 }
 
 // Lexicon is the BM25 index over Chunks.

@@ -55,6 +55,11 @@ type Store struct {
 	summaryMu    sync.Mutex
 	summaryLocks map[store.SummaryKey]chan struct{}
 
+	// questionsNext is the group of question records the next write
+	// will commit (RecordQuestion), nil when none waits.
+	questionsMu   sync.Mutex
+	questionsNext *questionGroup
+
 	// Statements every cold load runs, prepared once: preparing one
 	// costs more than running it.
 	versionStmt, linksStmt *sql.Stmt

@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PaperHash", testPaperHash},
 		{"Abstracts", testAbstracts},
 		{"Questions", testQuestions},
+		{"QuestionsConcurrent", testQuestionsConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
