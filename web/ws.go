@@ -175,7 +175,6 @@ func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger,
 			conn.Close()
 			return nil
 		}
-		defer opts.Sockets.remove(s)
 		if opts.Sessions {
 			s.sessionID = c.QueryParam("session_id")
 			if !chat.ValidSessionID(s.sessionID) {
@@ -189,11 +188,18 @@ func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger,
 		// not wait for hijacked connections, so Lifetime's end closes the
 		// socket and cancels its answers and their model requests.
 		ctx, cancel := context.WithCancel(context.WithoutCancel(c.Request().Context()))
-		defer cancel()
-		if opts.Lifetime != nil {
-			defer context.AfterFunc(opts.Lifetime, cancel)()
-		}
-		s.serve(ctx)
+		// The session runs on goroutines of its own and the handler
+		// returns: the HTTP server is done with a hijacked connection, and
+		// an idle socket then keeps neither the handler's deep stack
+		// (router, middleware) nor the request and Echo context.
+		go func() {
+			defer opts.Sockets.remove(s)
+			defer cancel()
+			if opts.Lifetime != nil {
+				defer context.AfterFunc(opts.Lifetime, cancel)()
+			}
+			s.serve(ctx)
+		}()
 		return nil
 	}
 }
