@@ -245,7 +245,7 @@ func (g *Generator) generateFrom(ctx context.Context, lp *library.Loaded, q rag.
 		// Nothing plausible: the model would only be tempted to make
 		// something up. Say so, as the extractive path does (and is).
 		ans.Mode = rag.ModeExtractive
-		return g.unanswerable(ans, p, r, q.Lang, emit)
+		return g.unanswerable(ans, lp, r, q.Lang, emit)
 	}
 	data := prompts.ModelAnswerData{Lang: q.Lang, Title: p.Title, Question: q.Text}
 	data.Refs, data.Abstract = rag.ContextOf(p, r.Sources)
@@ -287,7 +287,7 @@ func (g *Generator) generateFrom(ctx context.Context, lp *library.Loaded, q rag.
 		return ans, fmt.Errorf("answer of %q broke off: %w", p.ID, err)
 	}
 	if out.notCovered {
-		return g.unanswerable(ans, p, r, q.Lang, emit)
+		return g.unanswerable(ans, lp, r, q.Lang, emit)
 	}
 	g.fill(ans, p, out)
 	ans.Answerable = true
@@ -308,9 +308,9 @@ func (g *Generator) fill(ans *rag.Answer, p *paper.Paper, out *answerStream) {
 
 // unanswerable makes ans the refusal, listing r's closest sources as
 // near misses; it cites nothing.
-func (g *Generator) unanswerable(ans *rag.Answer, p *paper.Paper, r *rag.Retrieved, lang string, emit rag.Emit) (*rag.Answer, error) {
-	d := prompts.AnswerData{FullText: p.Body != nil}
-	ans.Closest, d.Closest = rag.Closest(p, r, lang)
+func (g *Generator) unanswerable(ans *rag.Answer, lp *library.Loaded, r *rag.Retrieved, lang string, emit rag.Emit) (*rag.Answer, error) {
+	d := prompts.AnswerData{FullText: lp.Paper().Body != nil}
+	ans.Closest, d.Closest = rag.Closest(lp, r, lang)
 	text, err := prompts.ExtractiveAnswer(lang, d)
 	if err != nil {
 		return nil, err

@@ -3,8 +3,8 @@ package embed
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
+	"sync"
 
 	"github.com/chatpaper/chatpaper/tokenize"
 )
@@ -62,20 +62,31 @@ const (
 )
 
 func (l *Local) vector(text string) []float32 {
-	counts := make(map[string]float64, 64)
+	// Features are counted by their FNV-1a hash, the hash that picks
+	// their bucket and sign, so no feature string is ever built. Two
+	// features would share a count only if their 64-bit hashes were
+	// equal, where they already share bucket and sign.
+	counts := countsPool.Get().(map[uint64]float64)
+	defer func() {
+		// A map grown by a long text stays big when cleared, and
+		// iterating it costs its size: only question-sized maps return.
+		if len(counts) <= maxPooledCounts {
+			clear(counts)
+			countsPool.Put(counts)
+		}
+	}()
 	toks := tokenize.Scan(text)
 	for i, t := range toks {
-		counts["w:"+t.Term] += weightWord
+		counts[fnvString(fnvWord, t.Term)] += weightWord
 		if i > 0 && toks[i-1].CJK == t.CJK {
-			counts["b:"+toks[i-1].Term+" "+t.Term] += weightBigram
+			counts[fnvString(fnvByte(fnvString(fnvBigram, toks[i-1].Term), ' '), t.Term)] += weightBigram
 		}
 		if !t.CJK && len(t.Word) > 4 {
 			addGrams(counts, t.Word)
 		}
 	}
 	v := make([]float32, l.dim)
-	for f, c := range counts {
-		h := hash64(f)
+	for h, c := range counts {
 		idx := int(h % uint64(l.dim))
 		w := float32(1 + math.Log(c)) // sublinear: repeated terms saturate
 		if c < 1 {
@@ -90,24 +101,59 @@ func (l *Local) vector(text string) []float32 {
 	return v
 }
 
-// addGrams adds the word's character 4-grams with boundary markers, each
-// weighted so a word's n-grams together weigh about weightGram.
-func addGrams(counts map[string]float64, word string) {
-	w := "<" + word + ">"
-	n := len(w) - 3
+// countsPool holds emptied feature-count maps: a map sized for a
+// question is most of what embedding one allocates.
+var countsPool = sync.Pool{New: func() any { return make(map[uint64]float64, 64) }}
+
+const maxPooledCounts = 256
+
+// addGrams adds the word's character 4-grams with boundary markers
+// ("<word>"), each weighted so a word's n-grams together weigh about
+// weightGram.
+func addGrams(counts map[uint64]float64, word string) {
+	n := len(word) + 2 - 3 // 4-grams of "<" + word + ">"
 	if n <= 0 {
 		return
 	}
 	per := weightGram / float64(n) * 3
-	for i := 0; i+4 <= len(w); i++ {
-		counts["g:"+w[i:i+4]] += per
+	at := func(k int) byte { // byte k of "<" + word + ">"
+		switch k {
+		case 0:
+			return '<'
+		case len(word) + 1:
+			return '>'
+		}
+		return word[k-1]
+	}
+	for i := 0; i+4 <= len(word)+2; i++ {
+		h := fnvGram
+		for k := i; k < i+4; k++ {
+			h = fnvByte(h, at(k))
+		}
+		counts[h] += per
 	}
 }
 
-func hash64(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
+// FNV-1a, 64-bit (hash/fnv's New64a), computed in place, and its state
+// after each feature kind's prefix.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+var (
+	fnvWord   = fnvString(fnvOffset, "w:")
+	fnvBigram = fnvString(fnvOffset, "b:")
+	fnvGram   = fnvString(fnvOffset, "g:")
+)
+
+func fnvByte(h uint64, b byte) uint64 { return (h ^ uint64(b)) * fnvPrime }
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = fnvByte(h, s[i])
+	}
+	return h
 }
 
 func normalize(v []float32) {

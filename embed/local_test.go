@@ -2,6 +2,7 @@ package embed
 
 import (
 	"context"
+	"hash/fnv"
 	"math"
 	"reflect"
 	"testing"
@@ -105,5 +106,34 @@ func BenchmarkTokenizeDemo(b *testing.B) {
 		for _, t := range texts {
 			tokenize.Scan(t)
 		}
+	}
+}
+
+// TestFeatureHash checks the in-place FNV-1a against hash/fnv over the
+// feature strings the embedder hashes.
+func TestFeatureHash(t *testing.T) {
+	t.Parallel()
+	want := func(s string) uint64 {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		return h.Sum64()
+	}
+	for _, s := range []string{"", "exosom", "外泌", "miR-1246", "a b"} {
+		if got := fnvString(fnvWord, s); got != want("w:"+s) {
+			t.Errorf("word %q: %x, want %x", s, got, want("w:"+s))
+		}
+		if got := fnvString(fnvByte(fnvString(fnvBigram, s), ' '), "cell"); got != want("b:"+s+" cell") {
+			t.Errorf("bigram %q: %x, want %x", s, got, want("b:"+s+" cell"))
+		}
+	}
+	counts := map[uint64]float64{}
+	addGrams(counts, "tumor")
+	for _, g := range []string{"<tum", "tumo", "umor", "mor>"} {
+		if _, ok := counts[want("g:"+g)]; !ok {
+			t.Errorf("gram %q not counted", g)
+		}
+	}
+	if len(counts) != 4 {
+		t.Errorf("%d grams of tumor, want 4", len(counts))
 	}
 }

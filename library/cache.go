@@ -185,8 +185,21 @@ func (l *Library) retireLocked(lps []*Loaded) {
 	for _, lp := range lps {
 		lp.retired = true
 		if lp.pins == 0 {
-			l.vectors.Drop(lp.key)
+			l.dropLocked(lp)
 		}
+	}
+}
+
+// dropLocked forgets the vectors of lp, retired and used by no reader:
+// its vector collection is dropped and the pages holding its vectors go
+// back for the next loads. Its vectors are cleared, so a use after the
+// last Release fails loudly instead of reading another paper's vectors.
+// l.mu must be held.
+func (l *Library) dropLocked(lp *Loaded) {
+	l.vectors.Drop(lp.key)
+	if lp.pages != nil {
+		l.pages.give(lp.pages)
+		lp.pages, lp.vecs = nil, nil
 	}
 }
 

@@ -49,10 +49,11 @@ func liveHeap() uint64 {
 	return m.HeapAlloc
 }
 
-// TestLoadedPaperHeap loads synthetic papers from the store and measures
-// the live heap each costs, against its raw vectors plus its text (the
-// bound is 1.3× that) and against the cache's estimate (approxSize),
-// which must be within 15 % so the byte limit means what it says.
+// TestLoadedPaperHeap loads synthetic papers from the store, and from
+// their load images, and measures the live heap each costs, against its
+// raw vectors plus its text (the bound is 1.3× that) and against the
+// cache's estimate (approxSize), which must be within 15 % so the byte
+// limit means what it says.
 func TestLoadedPaperHeap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads 40 papers")
@@ -64,7 +65,8 @@ func TestLoadedPaperHeap(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	e := embed.NewLocal(0)
 	const n = 40
-	writer, err := library.New(st, e, vector.NewChromem(), library.Options{CachePapers: 1, CacheBytes: 1 << 20})
+	images := t.TempDir()
+	writer, err := library.New(st, e, vector.NewChromem(), library.Options{CachePapers: 1, CacheBytes: 1 << 20, Images: images})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,43 +82,51 @@ func TestLoadedPaperHeap(t *testing.T) {
 		}
 		raw += library.PaperTextBytes(p) + int64(4*len(vecs[0])*len(library.Chunks(p)))
 	}
-	lib, err := library.New(st, e, vector.NewChromem(), library.Options{CachePapers: n, CacheBytes: 1 << 40})
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := liveHeap()
-	for i := range n {
-		lp, err := lib.Acquire(ctx, synthPaper(i).ID)
+	for _, from := range []string{"store", "image"} {
+		o := library.Options{CachePapers: n, CacheBytes: 1 << 40}
+		if from == "image" {
+			o.Images = images
+		}
+		lib, err := library.New(st, e, vector.NewChromem(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		lp.Release()
-	}
-	after := liveHeap()
-	runtime.KeepAlive(lib)
-	live := float64(after-before) / n
-	est := float64(lib.CacheStats().Bytes) / n
-	ratio := live / (float64(raw) / n)
-	t.Logf("per loaded paper: live heap %.0f KiB, raw vectors + text %.0f KiB (%.2f×), cache estimate %.0f KiB",
-		live/1024, float64(raw)/n/1024, ratio, est/1024)
-	if ratio > 1.3 {
-		t.Errorf("a loaded paper holds %.2f× its raw vectors and text, want at most 1.3×", ratio)
-	}
-	if d := est/live - 1; d > 0.15 || d < -0.15 {
-		t.Errorf("cache estimate %.0f KiB is %+.0f%% off the measured %.0f KiB", est/1024, 100*d, live/1024)
+		before := liveHeap()
+		for i := range n {
+			lp, err := lib.Acquire(ctx, synthPaper(i).ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lp.Release()
+		}
+		after := liveHeap()
+		runtime.KeepAlive(lib)
+		live := float64(after-before) / n
+		est := float64(lib.CacheStats().Bytes) / n
+		ratio := live / (float64(raw) / n)
+		t.Logf("from the %s, per loaded paper: live heap %.0f KiB, raw vectors + text %.0f KiB (%.2f×), cache estimate %.0f KiB",
+			from, live/1024, float64(raw)/n/1024, ratio, est/1024)
+		if ratio > 1.3 {
+			t.Errorf("from the %s, a loaded paper holds %.2f× its raw vectors and text, want at most 1.3×", from, ratio)
+		}
+		if d := est/live - 1; d > 0.15 || d < -0.15 {
+			t.Errorf("from the %s, cache estimate %.0f KiB is %+.0f%% off the measured %.0f KiB", from, est/1024, 100*d, live/1024)
+		}
 	}
 }
 
 // BenchmarkColdLoad loads review-sized papers from the store one after
 // another through a one-paper cache, so every Acquire is a cold load:
-// "stored" with the chunks' stored terms, "tokenize" with chunks stored
-// without them (as before the stored form existed), and "vectors", the
-// floor: reading the same chunks and vectors from the store alone.
+// "image" from the papers' load images, "stored" from the store's rows
+// with the chunks' stored terms, "tokenize" with chunks stored without
+// them (as before the stored form existed), and "vectors", the floor of
+// loading from the store: reading the same chunks and vectors from the
+// store alone.
 func BenchmarkColdLoad(b *testing.B) {
 	ctx := context.Background()
 	e := embed.NewLocal(0)
 	const n = 8
-	for _, mode := range []string{"vectors", "stored", "tokenize"} {
+	for _, mode := range []string{"vectors", "image", "stored", "tokenize"} {
 		b.Run(mode, func(b *testing.B) {
 			st := openStore(b, b.TempDir())
 			for i := range n {
@@ -134,9 +144,20 @@ func BenchmarkColdLoad(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			lib, err := library.New(st, e, vector.NewChromem(), library.Options{CachePapers: 1, CacheBytes: 1 << 30})
+			o := library.Options{CachePapers: 1, CacheBytes: 1 << 30}
+			if mode == "image" {
+				o.Images = b.TempDir()
+			}
+			lib, err := library.New(st, e, vector.NewChromem(), o)
 			if err != nil {
 				b.Fatal(err)
+			}
+			for i := range n { // the first loads write the images
+				lp, err := lib.Acquire(ctx, fmt.Sprintf("syn-%05d", i))
+				if err != nil {
+					b.Fatal(err)
+				}
+				lp.Release()
 			}
 			i := 0
 			for b.Loop() {

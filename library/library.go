@@ -51,6 +51,10 @@ type Options struct {
 	// besides paper.MaxReferences); a paper whose loaded size would
 	// exceed CacheBytes is refused too.
 	Limits paper.Limits
+	// Images is the folder of load images (derived copies of stored
+	// papers that load without the store's per-chunk rows; see
+	// image.go); "" keeps none, and every load reads the store.
+	Images string
 	// Log receives warnings; nil discards them.
 	Log *slog.Logger
 	// Now is the clock revalidation reads; nil is time.Now.
@@ -67,6 +71,7 @@ type Library struct {
 	now      func() time.Time
 
 	limits paper.Limits
+	images string
 
 	// writeLocks serialise the writes (ingest, delete, re-embed) of one
 	// paper, striped by id: writes of different papers, and every load,
@@ -79,6 +84,8 @@ type Library struct {
 	flight     map[string]*loadCall
 
 	cat catalogue
+
+	pages vectorPages // of papers dropped, for the next loads from images
 }
 
 type loadCall struct {
@@ -111,7 +118,7 @@ func New(st store.Store, e embed.Embedder, vi VectorIndex, o Options) (*Library,
 		o.Now = time.Now
 	}
 	return &Library{
-		store: st, embedder: e, vectors: vi, log: o.Log, now: o.Now, limits: withWindow(o.Limits),
+		store: st, embedder: e, vectors: vi, log: o.Log, now: o.Now, limits: withWindow(o.Limits), images: o.Images,
 		cache: newPaperCache(o.CachePapers, o.CacheBytes), revalidate: o.Revalidate,
 		flight: make(map[string]*loadCall),
 	}, nil
@@ -180,6 +187,7 @@ func (l *Library) Ingest(ctx context.Context, p *paper.Paper) error {
 		l.forget(p.ID)
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
+	l.saveImage(p, version, lp)
 	l.mu.Lock()
 	l.markWrittenLocked(p.ID)
 	l.retireLocked(l.cache.put(lp))
@@ -204,6 +212,7 @@ func (l *Library) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("delete %q: %w", id, err)
 	}
 	l.forget(id)
+	l.dropImage(id)
 	l.catalogueDrop(id)
 	return nil
 }
@@ -295,16 +304,21 @@ func Embedded(ctx context.Context, e embed.Embedder, p *paper.Paper) ([]store.Em
 // chunks' stored terms where they have them (a chunk without them is
 // tokenized); the caller puts the result into the cache.
 func (l *Library) index(ctx context.Context, p *paper.Paper, hash string, chunks []paper.Chunk, vecs [][]float32, terms [][]byte) (*Loaded, error) {
-	key := newVectorKey(p.ID)
-	if err := l.vectors.Set(ctx, key, vecs); err != nil {
-		return nil, err
-	}
 	texts := make([]string, len(chunks))
 	for i, c := range chunks {
 		texts[i] = c.Text
 	}
 	lex, err := search.NewLexiconTerms(texts, terms, search.Robertson)
 	if err != nil {
+		return nil, err
+	}
+	return l.indexLexicon(ctx, p, hash, chunks, vecs, lex)
+}
+
+// indexLexicon is index with the lexicon already built.
+func (l *Library) indexLexicon(ctx context.Context, p *paper.Paper, hash string, chunks []paper.Chunk, vecs [][]float32, lex *search.Lexicon) (*Loaded, error) {
+	key := newVectorKey(p.ID)
+	if err := l.vectors.Set(ctx, key, vecs); err != nil {
 		return nil, err
 	}
 	return &Loaded{

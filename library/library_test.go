@@ -108,3 +108,32 @@ func TestDeleteForgetsPaper(t *testing.T) {
 		t.Errorf("ask after delete: err = %v, want not found", err)
 	}
 }
+
+// TestRefLabel checks that a loaded paper's memoised reference labels
+// are paper.ReferenceLabel's, in both languages, asked twice.
+func TestRefLabel(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	lib := apptest.Library(t, openStore(t, t.TempDir()), nil, nil)
+	p := paper.Demo()
+	if err := lib.Ingest(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	lp, err := lib.Acquire(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lp.Release()
+	for range 2 {
+		for _, r := range lp.Paper().References {
+			for _, lang := range []string{paper.LangEN, paper.LangZH} {
+				if got, ok := lp.RefLabel(r.N, lang); !ok || got != paper.ReferenceLabel(r.Text, lang) {
+					t.Fatalf("reference %d, %s: %q, %v; want %q", r.N, lang, got, ok, paper.ReferenceLabel(r.Text, lang))
+				}
+			}
+		}
+	}
+	if _, ok := lp.RefLabel(len(p.References)+1, paper.LangEN); ok {
+		t.Errorf("a reference the paper lacks has a label")
+	}
+}

@@ -3,6 +3,7 @@ package library
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/chatpaper/chatpaper/paper"
@@ -22,9 +23,17 @@ type Loaded struct {
 	passages map[int]paper.Passage
 	lex      *search.Lexicon
 	vecs     [][]float32 // the vectors, shared with the vector index
-	key      string      // its collection in the vector index
-	hash     string      // Store.PaperVersion of the version loaded
-	size     int64       // approximate bytes held
+	// pages hold vecs when they were read from a load image: once the
+	// paper is dropped they go back to Library.pages.
+	pages [][]float32
+	key   string // its collection in the vector index
+	hash  string // Store.PaperVersion of the version loaded
+	size  int64  // approximate bytes held
+
+	// labels memoises RefLabel: a label takes several regular
+	// expression matches, and answers cite the same references again.
+	labelsMu sync.RWMutex
+	labels   map[refLabelKey]string
 
 	// Guarded by Library.mu.
 	pins    int       // readers using it; its vectors stay until 0
@@ -69,6 +78,37 @@ func passagesOf(p *paper.Paper, chunks []paper.Chunk) map[int]paper.Passage {
 	return out
 }
 
+// refLabelKey is a reference number and whether the label is Chinese.
+type refLabelKey struct {
+	n  int
+	zh bool
+}
+
+// RefLabel returns paper.ReferenceLabel of reference n's text in lang,
+// computed once per loaded version and language; false when the paper
+// has no reference n.
+func (lp *Loaded) RefLabel(n int, lang string) (string, bool) {
+	key := refLabelKey{n, lang == paper.LangZH}
+	lp.labelsMu.RLock()
+	l, ok := lp.labels[key]
+	lp.labelsMu.RUnlock()
+	if ok {
+		return l, true
+	}
+	ref, ok := lp.paper.Reference(n)
+	if !ok {
+		return "", false
+	}
+	l = paper.ReferenceLabel(ref.Text, lang)
+	lp.labelsMu.Lock()
+	if lp.labels == nil {
+		lp.labels = make(map[refLabelKey]string)
+	}
+	lp.labels[key] = l
+	lp.labelsMu.Unlock()
+	return l, true
+}
+
 // Lexicon is the BM25 index over Chunks.
 func (lp *Loaded) Lexicon() *search.Lexicon { return lp.lex }
 
@@ -94,7 +134,7 @@ func (lp *Loaded) Release() {
 	l.mu.Lock()
 	lp.pins--
 	if lp.pins == 0 && lp.retired {
-		l.vectors.Drop(lp.key)
+		l.dropLocked(lp)
 	}
 	l.mu.Unlock()
 }
@@ -166,6 +206,37 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 	if err != nil {
 		return nil, fmt.Errorf("load paper %q: %w", id, err)
 	}
+	var lp *Loaded
+	if im := l.loadImage(id, hash); im != nil {
+		p := im.paper.Enriched(l.links(ctx, id))
+		if lp, err = l.indexLexicon(ctx, p, hash, im.chunks, im.vecs, im.lex); err != nil {
+			l.pages.give(im.pages)
+			return nil, fmt.Errorf("index %q: %w", id, err)
+		}
+		lp.pages = im.pages
+		if len(im.pages) > 0 { // the unused tail of the last page
+			lp.size += int64(4 * (len(im.pages)*len(im.pages[0]) - len(im.vecs)*len(im.vecs[0])))
+		}
+	} else if lp, err = l.loadStored(ctx, id, hash); err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	delete(l.flight, id)
+	c.lp = lp
+	lp.pins = 1 + c.waiters
+	if c.stale {
+		lp.retired = true
+	} else {
+		l.retireLocked(l.cache.put(lp))
+	}
+	l.mu.Unlock()
+	return lp, nil
+}
+
+// loadStored loads version hash of paper id from the store's rows (the
+// paper, then its chunks), re-embedding chunks made by another
+// embedder, and writes its load image for the next load.
+func (l *Library) loadStored(ctx context.Context, id, hash string) (*Loaded, error) {
 	p, err := l.store.Paper(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("load paper %q: %w", id, err)
@@ -190,7 +261,7 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 		}
 	}
 	if name != l.embedder.Name() {
-		if chunks, vecs, terms, err = l.reembed(ctx, raw, p, hash); err != nil {
+		if chunks, vecs, terms, hash, err = l.reembed(ctx, raw, p, hash); err != nil {
 			return nil, fmt.Errorf("re-embed %q: %w", id, err)
 		}
 	}
@@ -198,40 +269,35 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 	if err != nil {
 		return nil, fmt.Errorf("index %q: %w", id, err)
 	}
-	l.mu.Lock()
-	delete(l.flight, id)
-	c.lp = lp
-	lp.pins = 1 + c.waiters
-	if c.stale {
-		lp.retired = true
-	} else {
-		l.retireLocked(l.cache.put(lp))
-	}
-	l.mu.Unlock()
+	l.backfillImage(ctx, raw, hash, lp)
 	return lp, nil
 }
 
 // reembed embeds p (raw, enriched) again with the library's embedder, because vectors
 // from another embedder live in another space, and stores the result so
 // the next load needs no work, unless p was replaced meanwhile (then
-// the newer version, already embedded by its ingest, stays).
-func (l *Library) reembed(ctx context.Context, raw, p *paper.Paper, version string) ([]paper.Chunk, [][]float32, [][]byte, error) {
+// the newer version, already embedded by its ingest, stays). It returns
+// the version the chunks are stored as.
+func (l *Library) reembed(ctx context.Context, raw, p *paper.Paper, version string) ([]paper.Chunk, [][]float32, [][]byte, string, error) {
 	l.log.Info("re-embedding paper", "paper", p.ID, "embedder", l.embedder.Name())
 	chunks := Chunks(p)
 	vecs, err := l.embedChunks(ctx, chunks)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, "", err
 	}
 	terms := chunkTerms(chunks)
 	wl := l.writeLock(p.ID)
 	wl.Lock()
 	defer wl.Unlock()
 	if cur, err := l.store.PaperVersion(ctx, p.ID); err != nil || cur != version {
-		return chunks, vecs, terms, nil // replaced or deleted: nothing to write back
+		return chunks, vecs, terms, version, nil // replaced or deleted: nothing to write back
 	}
 	// The paper is stored as submitted; its enrichment lives apart.
 	if err := l.store.PutPaper(ctx, raw, l.embedder.Name(), embedded(chunks, vecs, terms)); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, "", err
 	}
-	return chunks, vecs, terms, nil
+	if cur, err := l.store.PaperVersion(ctx, p.ID); err == nil {
+		version = cur
+	}
+	return chunks, vecs, terms, version, nil
 }

@@ -89,6 +89,7 @@ func (l *Library) Reindex(ctx context.Context, id string) error {
 		l.forget(id)
 		return fmt.Errorf("reindex %q: %w", id, err)
 	}
+	l.saveImage(p, version, lp)
 	l.mu.Lock()
 	l.markWrittenLocked(id)
 	l.retireLocked(l.cache.put(lp))

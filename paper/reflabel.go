@@ -126,10 +126,14 @@ func authorListEnd(text string) int {
 	return -1
 }
 
+// initialsPunct drops the punctuation between initials. A Replacer
+// builds its tables on first use, so it is made once.
+var initialsPunct = strings.NewReplacer(".", "", "-", "")
+
 // isInitials reports whether s is a run of capital initials such as "WH",
 // "J", "J.-P" or "A.B".
 func isInitials(s string) bool {
-	s = strings.NewReplacer(".", "", "-", "").Replace(s)
+	s = initialsPunct.Replace(s)
 	if s == "" || utf8.RuneCountInString(s) > 4 {
 		return false
 	}

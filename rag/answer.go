@@ -142,7 +142,8 @@ func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 		if !ok {
 			return // cannot happen: validation ties citations to references
 		}
-		data.Refs = append(data.Refs, prompts.CitedRef{N: ref.N, Label: RefLabel(ref.Text, q.Lang)})
+		label, _ := lp.RefLabel(n, q.Lang)
+		data.Refs = append(data.Refs, prompts.CitedRef{N: ref.N, Label: label})
 		ans.Citations = append(ans.Citations, CitationOf(ref))
 	}
 	for _, i := range r.Relevant {
@@ -183,7 +184,7 @@ func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 	}
 	ans.Answerable = len(data.Body) > 0 || data.Quote != "" || len(data.Refs) > 0
 	if !ans.Answerable {
-		ans.Closest, data.Closest = Closest(p, r, q.Lang)
+		ans.Closest, data.Closest = Closest(lp, r, q.Lang)
 	}
 	text, err := prompts.ExtractiveAnswer(q.Lang, data)
 	if err != nil {
@@ -209,7 +210,7 @@ func compose(lp *library.Loaded, q Question, r *Retrieved) *Answer {
 // Closest returns the best-ranked sources of r that share a term with
 // the question, for a refusal to show as near misses, and their labels
 // for the refusal's text. They are not citations.
-func Closest(p *paper.Paper, r *Retrieved, lang string) ([]Source, []prompts.CitedRef) {
+func Closest(lp *library.Loaded, r *Retrieved, lang string) ([]Source, []prompts.CitedRef) {
 	var srcs []Source
 	var labels []prompts.CitedRef
 	for i, s := range r.Sources {
@@ -221,8 +222,8 @@ func Closest(p *paper.Paper, r *Retrieved, lang string) ([]Source, []prompts.Cit
 		}
 		srcs = append(srcs, s)
 		if s.Kind == SourceReference {
-			if ref, ok := p.Reference(s.N); ok {
-				labels = append(labels, prompts.CitedRef{N: ref.N, Label: RefLabel(ref.Text, lang)})
+			if label, ok := lp.RefLabel(s.N, lang); ok {
+				labels = append(labels, prompts.CitedRef{N: s.N, Label: label})
 			}
 		} else {
 			labels = append(labels, prompts.CitedRef{Label: paper.Shorten(s.Text, 160)})

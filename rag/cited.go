@@ -3,6 +3,7 @@ package rag
 import (
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
@@ -46,6 +47,9 @@ var (
 // "[3, 5]"), or written out ("reference 12", "ref. 12", "第12篇",
 // "文献12"). Numbers the paper does not have are the caller's to drop.
 func MentionedRefs(question string) []int {
+	if !strings.ContainsAny(question, asciiDigits) {
+		return nil // every form names its number in ASCII digits
+	}
 	// The citation filter parses bracket groups as answers write them;
 	// with nothing allowed, every number it finds is "dropped".
 	f := NewCiteFilter(nil, nil)

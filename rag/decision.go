@@ -127,14 +127,17 @@ func decisionFor(embedderName string) DecisionModel {
 // Parts returns, for each chunk, the part of the paper PaperCoverage
 // measures it in: 0 for the title, abstract and references (the whole of
 // a paper without a body), and one part per body section and per
-// caption, numbered from 1 in order of first appearance. It returns the
-// number of parts too.
+// caption, numbered from 1 in order of first appearance (nil when every
+// chunk is in part 0). It returns the number of parts too.
 func Parts(chunks []paper.Chunk) ([]int, int) {
-	out := make([]int, len(chunks))
+	var out []int
 	ids := map[string]int{}
 	for i, c := range chunks {
 		if c.Kind != paper.KindBody && c.Kind != paper.KindCaption {
 			continue
+		}
+		if out == nil {
+			out = make([]int, len(chunks))
 		}
 		// A body chunk's id starts with its section's ("sec3.p2.s4+2");
 		// a caption's is its own ("fig1").
@@ -153,6 +156,11 @@ func Parts(chunks []paper.Chunk) ([]int, int) {
 // given each chunk's cosine and fused score and its part (Parts; nil
 // when the paper is one part).
 func measure(lx *search.Lexicon, q *search.Query, cos, fused []float64, parts []int, nParts int) Features {
+	return measureInto(nil, lx, q, cos, fused, parts, nParts)
+}
+
+// measureInto is measure using sc's sums and touched (nil: allocated).
+func measureInto(sc *rankScratch, lx *search.Lexicon, q *search.Query, cos, fused []float64, parts []int, nParts int) Features {
 	var f Features
 	var all float64
 	nParts = max(nParts, 1)
@@ -202,22 +210,35 @@ func measure(lx *search.Lexicon, q *search.Query, cos, fused []float64, parts []
 	n := lx.Len()
 	// have[d] sums, per group, the rarest member chunk d holds; bm[d] is
 	// the chunk's BM25 under background IDF.
-	have := make([]float64, n)
-	bm := make([]float64, n)
+	var sums []float64
+	var touched []int32
+	if sc != nil && len(sc.sums) == 3*n {
+		sums, touched = sc.sums, sc.touched[:0]
+	} else {
+		sums, touched = make([]float64, 3*n), make([]int32, 0, n)
+	}
+	have, bm := sums[:n:n], sums[n:2*n:2*n]
+	// best[d] is the rarest member of one group chunk d holds; touched
+	// lists the chunks set, so it is cleared for the next group.
+	best := sums[2*n:]
 	for gi, g := range q.Groups {
 		if inPaper[gi] == 0 {
 			continue
 		}
-		best := make(map[int32]float64)
 		for _, t := range g {
 			w := search.BackgroundIDF(t)
 			for _, p := range lx.Postings(t) {
+				if best[p.Doc] == 0 {
+					touched = append(touched, p.Doc)
+				}
 				best[p.Doc] = max(best[p.Doc], w)
 			}
 		}
-		for d, w := range best {
-			have[d] += w
+		for _, d := range touched {
+			have[d] += best[d]
+			best[d] = 0
 		}
+		touched = touched[:0]
 	}
 	var sat float64
 	k1 := lx.Params().K1

@@ -2,9 +2,13 @@ package rag
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
+
+	"github.com/chatpaper/chatpaper/tokenize"
 )
 
 // IntentKind names a question a reader asks about the paper as a whole
@@ -108,13 +112,15 @@ func RecognizeIntent(text string) Intent {
 	return Intent{Kind: kind, Fields: fields}
 }
 
+// clauseFold straightens quotes and folds "tl;dr" before splitting. A
+// Replacer builds its tables on first use, so it is made once.
+var clauseFold = strings.NewReplacer("’", "'", "‘", "'", "tl;dr", "tldr", "tl;dr", "tldr")
+
 // splitClauses lower-cases text and splits it at sentence punctuation,
 // collapsing spaces and dropping empty clauses.
 func splitClauses(text string) []string {
-	text = strings.NewReplacer("’", "'", "‘", "'", "tl;dr", "tldr", "tl;dr", "tldr").Replace(strings.ToLower(text))
-	parts := strings.FieldsFunc(text, func(r rune) bool {
-		return strings.ContainsRune("?？.。!！;；,，:：、", r)
-	})
+	text = clauseFold.Replace(strings.ToLower(text))
+	parts := strings.FieldsFunc(text, clauseBreak)
 	var out []string
 	for _, p := range parts {
 		if p = strings.Join(strings.Fields(p), " "); p != "" {
@@ -124,6 +130,20 @@ func splitClauses(text string) []string {
 	return out
 }
 
+// asciiDigits are what \d matches, and the only digits reference numbers
+// are written in.
+const asciiDigits = "0123456789"
+
+// clauseBreak reports whether r ends a clause: sentence punctuation,
+// commas, colons and semicolons, full-width or not.
+func clauseBreak(r rune) bool {
+	switch r {
+	case '?', '？', '.', '。', '!', '！', ';', '；', ',', '，', ':', '：', '、':
+		return true
+	}
+	return false
+}
+
 // politeness are clauses that add nothing to an intent.
 var politeness = setOfWords(`please thanks thank you thx 请 谢谢 麻烦了 hi hello 你好`)
 
@@ -131,6 +151,9 @@ type intentPattern struct {
 	kind  IntentKind
 	field string // metadata only; "*" means read fields from the clause
 	re    *regexp.Regexp
+	// max is the most bytes a clause re matches can hold (-1: no
+	// bound): a longer clause is skipped without running re.
+	max int
 }
 
 // English deictics and Chinese deictics, used inside the patterns.
@@ -140,8 +163,73 @@ const (
 )
 
 func pat(kind IntentKind, field, re string) intentPattern {
-	re = strings.NewReplacer("{D}", enD, "{ZD}", zhD).Replace(re)
-	return intentPattern{kind, field, regexp.MustCompile(`^(?:` + re + `)$`)}
+	re = `^(?:` + strings.NewReplacer("{D}", enD, "{ZD}", zhD).Replace(re) + `)$`
+	tree, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		panic(err)
+	}
+	return intentPattern{kind, field, regexp.MustCompile(re), maxBytes(tree)}
+}
+
+// maxBytes returns the most bytes a match of re can span, or -1 when
+// unbounded. A byte of invalid UTF-8 matches only as U+FFFD, which counts
+// three, so no match spans more.
+func maxBytes(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		n := 0
+		for _, r := range re.Rune {
+			w := runeBytes(r)
+			if re.Flags&syntax.FoldCase != 0 {
+				for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+					w = max(w, runeBytes(f))
+				}
+			}
+			n += w
+		}
+		return n
+	case syntax.OpCharClass:
+		if len(re.Rune) == 0 {
+			return 0
+		}
+		return runeBytes(re.Rune[len(re.Rune)-1]) // ranges ascend
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return utf8.UTFMax
+	case syntax.OpCapture, syntax.OpQuest:
+		return maxBytes(re.Sub[0])
+	case syntax.OpRepeat:
+		if n := maxBytes(re.Sub[0]); n >= 0 && re.Max >= 0 {
+			return n * re.Max
+		}
+		return -1
+	case syntax.OpConcat, syntax.OpAlternate:
+		total := 0
+		for _, sub := range re.Sub {
+			n := maxBytes(sub)
+			if n < 0 {
+				return -1
+			}
+			if re.Op == syntax.OpConcat {
+				total += n
+			} else {
+				total = max(total, n)
+			}
+		}
+		return total
+	case syntax.OpStar, syntax.OpPlus:
+		return -1
+	default: // empty matches and assertions
+		return 0
+	}
+}
+
+// runeBytes is the length of r in UTF-8, 3 for a rune UTF-8 cannot hold
+// (it matches as U+FFFD).
+func runeBytes(r rune) int {
+	if n := utf8.RuneLen(r); n > 0 {
+		return n
+	}
+	return 3
 }
 
 var intentPatterns = []intentPattern{
@@ -188,7 +276,7 @@ func matchClause(c string) (IntentKind, []string) {
 		cz = strings.ReplaceAll(c, " ", "")
 	}
 	for _, p := range intentPatterns {
-		if !p.re.MatchString(cz) {
+		if p.max >= 0 && len(cz) > p.max || !p.re.MatchString(cz) {
 			continue
 		}
 		switch p.field {
@@ -209,7 +297,7 @@ func matchClause(c string) (IntentKind, []string) {
 
 func hanShare(s string) bool {
 	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
+		if tokenize.IsCJK(r) {
 			return true
 		}
 	}
@@ -251,6 +339,9 @@ func setOfWords(s string) map[string]bool {
 // referenceIntent recognises a question about one numbered reference:
 // exactly one reference mention and nothing else but framing.
 func referenceIntent(text string) (int, bool) {
+	if !strings.ContainsAny(text, asciiDigits) {
+		return 0, false // every mention refMentionRe finds holds \d
+	}
 	ms := refMentionRe.FindAllStringSubmatchIndex(text, -1)
 	if len(ms) != 1 {
 		return 0, false

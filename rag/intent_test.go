@@ -1,7 +1,13 @@
 package rag
 
 import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp/syntax"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -101,6 +107,7 @@ func FuzzRecognizeIntent(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		checkPrefilters(t, s)
 		in := RecognizeIntent(s)
 		if in.Kind == IntentReference && in.Ref <= 0 {
 			t.Errorf("reference intent with number %d", in.Ref)
@@ -109,4 +116,90 @@ func FuzzRecognizeIntent(f *testing.F) {
 			t.Errorf("fields %v on a %q intent", in.Fields, in.Kind)
 		}
 	})
+}
+
+// checkPrefilters checks that the shortcuts taken before running the
+// intent and reference expressions skip none that could match s: a
+// clause longer than a pattern's bound does not match it, and a text
+// without an ASCII digit mentions no reference number.
+func checkPrefilters(t *testing.T, s string) {
+	t.Helper()
+	for _, c := range append(splitClauses(s), s, strings.ToLower(s)) {
+		for _, cz := range []string{c, strings.ReplaceAll(c, " ", "")} {
+			for _, p := range intentPatterns {
+				if p.max >= 0 && len(cz) > p.max && p.re.MatchString(cz) {
+					t.Errorf("%q (%d bytes) matches %s, bound %d", cz, len(cz), p.re, p.max)
+				}
+			}
+		}
+	}
+	if !strings.ContainsAny(s, asciiDigits) {
+		for _, re := range []interface{ MatchString(string) bool }{refMentionRe, refWordRe, refZhRe} {
+			if re.MatchString(s) {
+				t.Errorf("%q holds no digit but matches %v", s, re)
+			}
+		}
+		if f := NewCiteFilter(nil, nil); f.Write(s) == nil && f.End() == nil && len(f.Dropped()) > 0 {
+			t.Errorf("%q holds no digit but brackets numbers %v", s, f.Dropped())
+		}
+	}
+}
+
+// TestIntentPrefilters runs checkPrefilters over every question of the
+// QA sets and of the intent tests above.
+func TestIntentPrefilters(t *testing.T) {
+	t.Parallel()
+	qs := []string{"What does reference 26 describe?", "第26篇参考文献", "[1]", "summary", "这篇文章的作者有哪些？",
+		"what is the main idea of this publication", "in which journal and year was this paper published in",
+		"请帮我简单地总结一下这篇文章的主要内容"}
+	files, _ := filepath.Glob("../eval/testdata/*.jsonl")
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var row struct {
+				Question string `json:"question"`
+			}
+			if json.Unmarshal(sc.Bytes(), &row) == nil && row.Question != "" {
+				qs = append(qs, row.Question)
+			}
+		}
+		f.Close()
+	}
+	if len(qs) < 50 {
+		t.Fatalf("only %d questions read", len(qs))
+	}
+	matched := 0
+	for _, q := range qs {
+		checkPrefilters(t, q)
+		if RecognizeIntent(q).Kind != IntentNone {
+			matched++
+		}
+	}
+	if matched == 0 {
+		t.Errorf("no question recognised as an intent: the bounds are not exercised")
+	}
+}
+
+func TestMaxBytes(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		re   string
+		want int
+	}{
+		{`abc`, 3}, {`a|bcd`, 3}, {`a?b{2,3}`, 4}, {`a*`, -1}, {`x+`, -1}, {`a{2,}`, -1},
+		{`[a-z]`, 1}, {`[一-龥]`, 3}, {`.`, 4}, {`^(?:总结)$`, 6}, {`(?i)k`, 3}, {`\bab\b`, 2},
+	} {
+		tree, err := syntax.Parse(tt.re, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := maxBytes(tree); got != tt.want {
+			t.Errorf("maxBytes(%s) = %d, want %d", tt.re, got, tt.want)
+		}
+	}
 }

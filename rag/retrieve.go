@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
+	"sync"
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/library"
@@ -141,8 +141,9 @@ func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Que
 
 // rankVector is rank for a question already embedded as qv (nil: no
 // vector side). It returns exactly the ranking that fusing every chunk's
-// scores would, while asking the vector index only for the k =
-// RerankDepth nearest chunks and computing few cosines itself:
+// scores would, while fusing only the k = RerankDepth nearest chunks
+// (nearest.go's scan, which also leaves every chunk's cosine for the
+// lexical candidates) and the lexical candidates that can still matter:
 //
 //   - A chunk outside the k nearest with no BM25 score cannot outrank
 //     them: each of them has a cosine at least as high, and fusion only
@@ -151,24 +152,26 @@ func (rt *Retriever) rank(ctx context.Context, lp *library.Loaded, q *search.Que
 //   - A lexical candidate's cosine is at most the k-th nearest one's, so
 //     its fused score is bounded by its BM25 part plus that. Taken in
 //     descending BM25 order, candidates whose bound is below the k-th
-//     best exact score so far are dropped without computing their
-//     cosine (over the loaded vectors), and so is every one after them.
+//     best exact score so far are dropped, and so is every one after
+//     them.
 //   - When fewer than k chunks score above 0, a full ranking fills up
 //     with the first chunks by position at score 0; so does this.
 func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []float32) ([]ranked, Features, error) {
 	n := len(lp.Chunks())
 	k := min(n, RerankDepth)
 	lex := lp.Lexicon()
-	bm := lex.Scores(q)
+	sc := getScratch(n)
+	defer scratchPool.Put(sc)
+	bm := lex.ScoresInto(sc.bm, q)
 	var maxBM float64
-	var lexical []int
+	lexical := sc.lexical
 	for i, s := range bm {
 		maxBM = max(maxBM, s)
 		if s > 0 {
 			lexical = append(lexical, i)
 		}
 	}
-	seen := make(map[int]bool, 2*k)
+	seen := sc.seen
 	cands := make([]search.Scored, 0, 2*k)
 	best := make(kBest, 0, k) // the k best exact scores so far
 	add := func(i int, cos float64) {
@@ -177,10 +180,19 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 		cands = append(cands, search.Scored{Doc: i, Score: s})
 		best.add(s, k)
 	}
-	kthCos := 0.0  // the k-th nearest chunk's cosine, clipped at 0
-	bestCos := 0.0 // the nearest chunk's
+	kthCos := 0.0     // the k-th nearest chunk's cosine, clipped at 0
+	bestCos := 0.0    // the nearest chunk's
+	var qs queryVec   // qv prepared for scoring chunks
+	var cos []float32 // every chunk's cosine, from the scan, when it scored qv itself
 	if qv != nil {
-		hits, err := lp.Nearest(ctx, qv, k)
+		qs = newQueryVec(qv)
+		qn := qs
+		if isNormalized(qv) {
+			cos = sc.cos
+		} else {
+			qn = newQueryVec(normalized(qv)) // as the vector index takes it
+		}
+		hits, err := qn.nearest(lp.Vectors(), k, cos)
 		if err != nil {
 			return nil, Features{}, err
 		}
@@ -196,25 +208,28 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 			bestCos = float64(hits[0].Score)
 		}
 	}
-	sort.Slice(lexical, func(a, b int) bool {
-		if bm[lexical[a]] != bm[lexical[b]] {
-			return bm[lexical[a]] > bm[lexical[b]]
-		}
-		return lexical[a] < lexical[b]
-	})
+	// Lexical candidates are taken best BM25 first (equal scores by
+	// position) from a heap: the bound usually stops the walk long
+	// before the last, so sorting them all would be wasted.
+	order := lexHeap{docs: lexical, bm: bm}
+	order.init()
 	vecs := lp.Vectors()
-	for _, i := range lexical {
+	for len(order.docs) > 0 {
+		i := order.pop()
 		if seen[i] {
 			continue
 		}
 		if len(best) == k && search.Fuse(bm[i], maxBM, kthCos, weightVector) < best[0] {
 			break // neither this chunk nor any after it can make the k best
 		}
-		cos := 0.0
-		if qv != nil {
-			cos = float64(dot(qv, vecs[i]))
+		c := 0.0
+		switch {
+		case cos != nil:
+			c = float64(cos[i])
+		case qv != nil:
+			c = float64(qs.dot(vecs[i]))
 		}
-		add(i, cos)
+		add(i, c)
 	}
 	// Chunks not seen score 0 at best from here: without a vector side,
 	// or when the k-th cosine is not positive, their fused score is 0.
@@ -236,7 +251,84 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 	// The decision reads the best cosine and the best two fused scores
 	// of the whole ranking, which the nearest chunk and the top hold.
 	parts, nParts := Parts(lp.Chunks())
-	return out, measure(lex, q, []float64{bestCos}, fused, parts, nParts), nil
+	return out, measureInto(sc, lex, q, []float64{bestCos}, fused, parts, nParts), nil
+}
+
+// rankScratch is the per-chunk working memory of one ranking, reused
+// across questions: at the demo paper's size it was most of what an
+// answer allocated. Nothing in it outlives rankVector.
+type rankScratch struct {
+	bm      []float64 // BM25 per chunk
+	lexical []int     // chunks with a BM25 score
+	seen    []bool
+	sums    []float64 // measure's three per-chunk sums
+	touched []int32
+	cos     []float32 // the scan's score of every chunk
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(rankScratch) }}
+
+// getScratch returns scratch for n chunks: bm, seen and sums zeroed,
+// lexical and touched empty, cos to be written.
+func getScratch(n int) *rankScratch {
+	sc := scratchPool.Get().(*rankScratch)
+	if cap(sc.bm) < n {
+		sc.bm, sc.seen, sc.sums = make([]float64, n), make([]bool, n), make([]float64, 3*n)
+		sc.lexical, sc.touched, sc.cos = make([]int, 0, n), make([]int32, 0, n), make([]float32, n)
+	}
+	sc.bm, sc.seen, sc.sums, sc.cos = sc.bm[:n], sc.seen[:n], sc.sums[:3*n], sc.cos[:n]
+	clear(sc.seen)
+	clear(sc.sums)
+	sc.lexical, sc.touched = sc.lexical[:0], sc.touched[:0]
+	return sc
+}
+
+// lexHeap orders chunk positions by descending BM25 score, then by
+// position: docs[0] is the first in that order.
+type lexHeap struct {
+	docs []int
+	bm   []float64
+}
+
+func (h *lexHeap) before(a, b int) bool {
+	da, db := h.docs[a], h.docs[b]
+	if h.bm[da] != h.bm[db] {
+		return h.bm[da] > h.bm[db]
+	}
+	return da < db
+}
+
+func (h *lexHeap) init() {
+	for i := len(h.docs)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// pop removes and returns the first position in the order.
+func (h *lexHeap) pop() int {
+	top := h.docs[0]
+	last := len(h.docs) - 1
+	h.docs[0] = h.docs[last]
+	h.docs = h.docs[:last]
+	h.down(0)
+	return top
+}
+
+func (h *lexHeap) down(i int) {
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h.docs) && h.before(l, m) {
+			m = l
+		}
+		if r < len(h.docs) && h.before(r, m) {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		h.docs[m], h.docs[i] = h.docs[i], h.docs[m]
+		i = m
+	}
 }
 
 // kBest holds the k best scores seen, as a min-heap: kBest[0] is the

@@ -83,6 +83,8 @@ if [ "$FUZZTIME" != "0" ]; then
 		./llm:FuzzCleaner \
 		./web:FuzzDecodeFrame \
 		./web:FuzzRequestHeaders \
+		./search:FuzzDecodeLexicon \
+		./library:FuzzDecodeImage \
 		./search:FuzzStoredDoc; do
 		pkg=${target%%:*} name=${target##*:}
 		go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 1s

@@ -32,8 +32,11 @@ type Enrichments interface {
 	// stored (deleted or replaced since).
 	ReplaceChunks(ctx context.Context, paperID, hash, embedder string, chunks []EmbeddedChunk) error
 	// PaperVersion returns, in one query, a string that changes whenever
-	// the paper's content (its PaperHash) or its chunks (ReplaceChunks)
-	// change, or ErrNotFound: what a process caching the paper compares
-	// to learn that another process changed it.
+	// the paper is written (PutPaper, even with unchanged content, since
+	// its chunks are written again and may differ: another embedder,
+	// other enrichment, another chunking) or its chunks are replaced
+	// (ReplaceChunks), or ErrNotFound: what a process caching the paper,
+	// or keeping a derived copy of it, compares to learn that another
+	// process changed it.
 	PaperVersion(ctx context.Context, paperID string) (string, error)
 }

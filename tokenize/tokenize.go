@@ -6,6 +6,7 @@ package tokenize
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -14,7 +15,11 @@ import (
 
 // IsCJK reports whether r is a Han ideograph (the script ChatPaper treats
 // as Chinese).
-func IsCJK(r rune) bool { return unicode.Is(unicode.Han, r) }
+func IsCJK(r rune) bool { return r >= firstHan && unicode.Is(unicode.Han, r) }
+
+// firstHan is the lowest Han code point (CJK Radicals Supplement): most
+// text is Latin, and this spares it the range table search.
+const firstHan = 0x2E80
 
 // HasCJK reports whether s contains at least one Han ideograph.
 func HasCJK(s string) bool {
@@ -165,7 +170,40 @@ func term(w string) (string, bool) {
 	if !isASCII(w) || hasDigit(w) {
 		return w, true
 	}
-	return english.Stem(normalizeSpelling(w), false), true
+	return stem(w), true
+}
+
+// maxStems bounds the stem cache: about 2 MiB of words and stems.
+const maxStems = 1 << 15
+
+// stems memoises the Snowball stems of words: the same words recur in
+// every question and chunk, and stemming is most of the cost of
+// tokenizing. When full it starts afresh, so its memory stays bounded
+// whatever text passes through while the words in use come back at once.
+var stems = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: make(map[string]string)}
+
+// stem returns the stem of the folded Latin word w.
+func stem(w string) string {
+	stems.RLock()
+	s, ok := stems.m[w]
+	stems.RUnlock()
+	if ok {
+		return s
+	}
+	s = english.Stem(normalizeSpelling(w), false)
+	stems.Lock()
+	if len(stems.m) >= maxStems {
+		stems.m = make(map[string]string)
+	}
+	// w (and a stem that is w) may be a slice of a long text: keep
+	// copies, not the text.
+	s = strings.Clone(s)
+	stems.m[strings.Clone(w)] = s
+	stems.Unlock()
+	return s
 }
 
 // normalizeSpelling maps British spellings and Greek plurals to the form

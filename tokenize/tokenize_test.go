@@ -2,7 +2,12 @@ package tokenize
 
 import (
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
+	"unicode"
+
+	"github.com/kljensen/snowball/english"
 )
 
 func TestTerms(t *testing.T) {
@@ -43,5 +48,42 @@ func TestLang(t *testing.T) {
 		if got := Lang(tt.in); got != tt.want {
 			t.Errorf("Lang(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestStemCache checks that cached stems are Snowball's and that the
+// cache stays within its bound however many distinct words pass.
+func TestStemCache(t *testing.T) {
+	for i := range maxStems + 100 {
+		w := "zq" + strings.Repeat("x", i%300) + "ations"
+		for range 2 { // a miss, then a hit
+			if got, want := stem(w), english.Stem(normalizeSpelling(w), false); got != want {
+				t.Fatalf("stem(%q) = %q, want %q", w, got, want)
+			}
+		}
+		stem("w" + strconv.Itoa(i))
+	}
+	stems.RLock()
+	n := len(stems.m)
+	stems.RUnlock()
+	if n > maxStems {
+		t.Errorf("%d stems cached, bound %d", n, maxStems)
+	}
+	for _, w := range []string{"tumours", "metastases", "running", "exosomes"} {
+		if got, want := stem(w), english.Stem(normalizeSpelling(w), false); got != want {
+			t.Errorf("stem(%q) = %q, want %q", w, got, want)
+		}
+	}
+}
+
+func TestFirstHan(t *testing.T) {
+	t.Parallel()
+	for r := rune(0); r < firstHan; r++ {
+		if unicode.Is(unicode.Han, r) {
+			t.Fatalf("%U is Han, below firstHan", r)
+		}
+	}
+	if !unicode.Is(unicode.Han, firstHan) || !IsCJK(firstHan) || !IsCJK('外') || IsCJK('a') {
+		t.Errorf("IsCJK wrong at the bound or on a sample")
 	}
 }

@@ -32,26 +32,54 @@ func noEmbed(context.Context, string) ([]float32, error) {
 }
 
 // Set replaces the paper's collection with the given vectors, which must
-// be L2-normalised and of equal dimension.
+// be L2-normalised (as embed.Embedder promises) and of equal dimension.
+//
+// chromem keeps each vector slice as given, so the vectors are held
+// once. It re-checks the norm of every vector added with its embedding
+// (a float64 sum over all its dimensions: for a paper of 148 vectors of
+// 1,024 dimensions, a fifth of a cold load's CPU), but not of one it got
+// from the collection's embedding function. So each document is added by
+// content, its position, and the collection's embedding function hands
+// chromem the vector at that position, trusting the promise. Only a zero
+// vector, which the embedders leave as it is, is added with its embedding,
+// for chromem to treat as it always has.
 func (c *Chromem) Set(ctx context.Context, paperID string, vectors [][]float32) error {
 	_ = c.db.DeleteCollection(paperID)
-	col, err := c.db.CreateCollection(paperID, nil, noEmbed)
+	byPosition := func(_ context.Context, id string) ([]float32, error) {
+		i, err := strconv.Atoi(id)
+		if err != nil || i < 0 || i >= len(vectors) || len(vectors[i]) == 0 {
+			return nil, fmt.Errorf("vector: chromem must not embed text itself (asked for %q)", id)
+		}
+		return vectors[i], nil
+	}
+	col, err := c.db.CreateCollection(paperID, nil, byPosition)
 	if err != nil {
 		return fmt.Errorf("create collection %q: %w", paperID, err)
 	}
-	if len(vectors) == 0 {
-		return nil
-	}
-	ids := make([]string, len(vectors))
-	contents := make([]string, len(vectors))
-	for i := range vectors {
-		ids[i] = strconv.Itoa(i)
-		contents[i] = ids[i] // chromem wants content or an embedding; content is unused
-	}
-	if err := col.Add(ctx, ids, vectors, nil, contents); err != nil {
-		return fmt.Errorf("add %d vectors to %q: %w", len(vectors), paperID, err)
+	// One document at a time: Add would start a goroutine per document,
+	// which for a paper's few hundred vectors costs more than the adding.
+	for i, v := range vectors {
+		id := strconv.Itoa(i)
+		doc := chromem.Document{ID: id, Content: id} // content is the position, nothing else
+		if isZero(v) {
+			doc.Embedding = v
+		}
+		if err := col.AddDocument(ctx, doc); err != nil {
+			return fmt.Errorf("add vector %d of %d to %q: %w", i, len(vectors), paperID, err)
+		}
 	}
 	return nil
+}
+
+// isZero reports whether v has no non-zero element; it stops at the
+// first one, so a normalised vector costs a few reads.
+func isZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Drop removes the paper's collection if it exists.

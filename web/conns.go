@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -183,6 +184,72 @@ type limitedConn struct {
 	linger  atomic.Bool
 	once    sync.Once
 	release func()
+
+	// wmu orders writes with Cork and Uncork; corked holds the writes
+	// made while corked, nil when not corked.
+	wmu    sync.Mutex
+	corked *bytes.Buffer
+}
+
+// maxCorked bounds what a corked connection holds before writing it out.
+const maxCorked = 64 << 10
+
+// corkBufs lends corked connections their buffers, only while corked.
+var corkBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Cork holds the connection's writes until Uncork, which makes them one
+// write: the websocket writer corks while more frames wait in its queue,
+// so the frames an answer queues back to back cost one system call, not
+// one each. Writes beyond maxCorked go out at once, in order.
+func (c *limitedConn) Cork() {
+	c.wmu.Lock()
+	if c.corked == nil {
+		c.corked = corkBufs.Get().(*bytes.Buffer)
+		c.corked.Reset()
+	}
+	c.wmu.Unlock()
+}
+
+// Uncork writes what was held since Cork and ends the holding. It is
+// safe from any goroutine, and does nothing on a connection not corked.
+func (c *limitedConn) Uncork() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.corked == nil {
+		return nil
+	}
+	err := c.flushLocked()
+	if c.corked.Cap() <= maxCorked {
+		corkBufs.Put(c.corked)
+	}
+	c.corked = nil
+	return err
+}
+
+func (c *limitedConn) flushLocked() error {
+	if c.corked.Len() == 0 {
+		return nil
+	}
+	_, err := c.Conn.Write(c.corked.Bytes())
+	c.corked.Reset()
+	return err
+}
+
+func (c *limitedConn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.corked == nil {
+		return c.Conn.Write(p)
+	}
+	if c.corked.Len()+len(p) > maxCorked {
+		if err := c.flushLocked(); err != nil {
+			return 0, err
+		}
+		if len(p) > maxCorked {
+			return c.Conn.Write(p)
+		}
+	}
+	return c.corked.Write(p)
 }
 
 // lingerTime bounds how long what a client still sends is read and

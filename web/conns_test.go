@@ -319,3 +319,111 @@ func TestBodyTimeoutSparesLongAnswers(t *testing.T) {
 		t.Errorf("stream has %d of 8 parts: %q", n, b)
 	}
 }
+
+// writeCounter is a net.Conn recording each Write it is given.
+type writeCounter struct {
+	net.Conn
+	mu     sync.Mutex
+	writes []string
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes = append(w.writes, string(p))
+	return len(p), nil
+}
+
+// TestCork checks that a corked connection holds writes, from any
+// goroutine, in order, and sends them as one write on Uncork; that what
+// would exceed maxCorked goes out first; and that an uncorked connection
+// writes through.
+func TestCork(t *testing.T) {
+	t.Parallel()
+	w := &writeCounter{}
+	c := &limitedConn{Conn: w}
+	if err := c.Uncork(); err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("a"))
+	c.Cork()
+	c.Write([]byte("b"))
+	done := make(chan struct{})
+	go func() { c.Write([]byte("c")); close(done) }()
+	<-done
+	if len(w.writes) != 1 {
+		t.Fatalf("writes while corked reached the connection: %q", w.writes)
+	}
+	if err := c.Uncork(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Uncork(); err != nil { // twice is harmless
+		t.Fatal(err)
+	}
+	c.Write([]byte("d"))
+	big := strings.Repeat("x", maxCorked)
+	c.Cork()
+	c.Write([]byte("e"))
+	c.Write([]byte(big))
+	c.Write([]byte("f"))
+	c.Uncork()
+	want := []string{"a", "bc", "d", "e", big, "f"}
+	if fmt.Sprint(w.writes) != fmt.Sprint(want) {
+		t.Errorf("writes %q, want %q", w.writes, want)
+	}
+}
+
+// TestWebsocketBatchesFrames streams an answer of many deltas through a
+// limited listener, where the writer corks while frames queue: every
+// frame arrives, whole and in order.
+func TestWebsocketBatchesFrames(t *testing.T) {
+	t.Parallel()
+	var want strings.Builder
+	addr := startLimited(t, ConnLimits{}, Deps{Answerer: fakeAnswerer{AskFn: func(ctx context.Context, q rag.Question, emit rag.Emit) (*rag.Answer, error) {
+		var text strings.Builder
+		for i := range 500 {
+			d := fmt.Sprintf("piece %d ", i)
+			text.WriteString(d)
+			if err := emit(d); err != nil {
+				return nil, err
+			}
+		}
+		return &rag.Answer{Answer: text.String(), Mode: rag.ModeExtractive}, nil
+	}}})
+	for i := range 500 {
+		fmt.Fprintf(&want, "piece %d ", i)
+	}
+	c := dial(t, "ws://"+addr+"/api/v1/papers/p1/ws", nil)
+	for ask := range 3 {
+		id := fmt.Sprintf("a%d", ask)
+		if err := c.WriteJSON(map[string]string{"type": "ask", "id": id, "question": "q", "lang": "en_US"}); err != nil {
+			t.Fatal(err)
+		}
+		var got strings.Builder
+		var types []string
+		for {
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			var f frame
+			if err := c.ReadJSON(&f); err != nil {
+				t.Fatalf("ask %d: %v after %q", ask, err, got.String())
+			}
+			if f.Type == "status" {
+				continue
+			}
+			if f.ID != id {
+				t.Fatalf("ask %d: frame %+v for another ask", ask, f)
+			}
+			if f.Type == "delta" {
+				got.WriteString(f.Text)
+				continue
+			}
+			types = append(types, f.Type)
+			if f.Type == "done" || f.Type == "error" {
+				break
+			}
+		}
+		if got.String() != want.String() || fmt.Sprint(types) != "[citations done]" {
+			t.Fatalf("ask %d: deltas %d bytes (want %d), then %v", ask, got.Len(), want.Len(), types)
+		}
+	}
+}

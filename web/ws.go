@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -174,7 +175,6 @@ func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger,
 			conn.Close()
 			return nil
 		}
-		defer opts.Sockets.remove(s)
 		if opts.Sessions {
 			s.sessionID = c.QueryParam("session_id")
 			if !chat.ValidSessionID(s.sessionID) {
@@ -188,11 +188,18 @@ func handleWS(ps Papers, a rag.Answerer, rec questionRecorder, log *slog.Logger,
 		// not wait for hijacked connections, so Lifetime's end closes the
 		// socket and cancels its answers and their model requests.
 		ctx, cancel := context.WithCancel(context.WithoutCancel(c.Request().Context()))
-		defer cancel()
-		if opts.Lifetime != nil {
-			defer context.AfterFunc(opts.Lifetime, cancel)()
-		}
-		s.serve(ctx)
+		// The session runs on goroutines of its own and the handler
+		// returns: the HTTP server is done with a hijacked connection, and
+		// an idle socket then keeps neither the handler's deep stack
+		// (router, middleware) nor the request and Echo context.
+		go func() {
+			defer opts.Sockets.remove(s)
+			defer cancel()
+			if opts.Lifetime != nil {
+				defer context.AfterFunc(opts.Lifetime, cancel)()
+			}
+			s.serve(ctx)
+		}()
 		return nil
 	}
 }
@@ -210,6 +217,7 @@ type wsSession struct {
 	ip       string
 	frames   *rate.Limiter
 	send     chan *outFrame // by pointer: an idle socket's queue is 64 words
+	writeBy  time.Time      // the write deadline set; the writer's own
 	// closed is closed when the writer has stopped; frames can no longer
 	// be delivered.
 	closed chan struct{}
@@ -295,6 +303,11 @@ func (s *wsSession) readLoop(ctx context.Context) {
 func (s *wsSession) closeWith(code int, reason string) {
 	msg := websocket.FormatCloseMessage(code, reason)
 	_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.opts.WriteWait))
+	// Called from any goroutine: a close frame must not wait in a batch
+	// the writer holds (nothing may follow it anyway).
+	if c, ok := s.conn.NetConn().(corker); ok {
+		_ = c.Uncork()
+	}
 }
 
 // drain discards what the peer is still sending, for a bounded time and
@@ -378,8 +391,28 @@ func (s *wsSession) startAsk(ctx context.Context, f inFrame) {
 			s.mu.Unlock()
 			cancel(nil)
 		}()
+		growStack(len(f.ID))
 		s.answer(actx, f)
 	}()
+}
+
+// askStackBytes is about the stack an extractive answer reaches
+// (retrieval, then the answer's templates, which recurse through
+// reflection).
+const askStackBytes = 24 << 10
+
+// growStack grows a new goroutine's stack to hold an answer in one step,
+// while it is nearly empty and cheap to copy. Grown as the answer
+// deepens, it is copied several times with every frame on it adjusted,
+// which had cost about a tenth of an answer's CPU.
+//
+// The pad is indexed by the argument, so the compiler keeps all of it.
+//
+//go:noinline
+func growStack(i int) byte {
+	var pad [askStackBytes]byte
+	pad[i%len(pad)] = 1
+	return pad[(i+1)%len(pad)]
 }
 
 func (s *wsSession) answer(ctx context.Context, f inFrame) {
@@ -441,8 +474,10 @@ var errClosed = errors.New("websocket closed")
 // writer has stopped, so a slow or vanished reader cannot block an
 // answer forever.
 func (s *wsSession) emit(ctx context.Context, f outFrame) error {
+	p := framePool.Get().(*outFrame)
+	*p = f
 	select {
-	case s.send <- &f:
+	case s.send <- p:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -451,17 +486,21 @@ func (s *wsSession) emit(ctx context.Context, f outFrame) error {
 	}
 }
 
+// framePool recycles the frames emit queues: the writer returns each
+// once written, so an answer's dozen frames cost no garbage.
+var framePool = sync.Pool{New: func() any { return new(outFrame) }}
+
 func (s *wsSession) writeLoop(ctx context.Context) {
 	ping := time.NewTicker(s.opts.PingPeriod)
 	defer ping.Stop()
 	for {
 		select {
 		case f := <-s.send:
-			if err := s.write(f); err != nil {
+			if err := s.writeQueued(f); err != nil {
 				return
 			}
 		case <-ping.C:
-			s.conn.SetWriteDeadline(time.Now().Add(s.opts.WriteWait))
+			s.extendWriteDeadline()
 			if err := s.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
 				return
 			}
@@ -482,19 +521,83 @@ func (s *wsSession) writeLoop(ctx context.Context) {
 	}
 }
 
+// corker is a connection that can hold writes and send them as one
+// (limitedConn).
+type corker interface {
+	Cork()
+	Uncork() error
+}
+
+// maxBatch bounds the frames written under one cork.
+const maxBatch = 64
+
+// writeQueued writes f and, when more frames are already queued, those
+// too (up to maxBatch), corking the connection meanwhile so they leave
+// in one write. No frame waits for one not yet queued: the batch is what
+// the queue holds now.
+func (s *wsSession) writeQueued(f *outFrame) error {
+	c, ok := s.conn.NetConn().(corker)
+	if !ok || len(s.send) == 0 || f.closeCode != 0 {
+		return s.write(f)
+	}
+	c.Cork()
+	err := s.write(f)
+	for n := 1; err == nil && n < maxBatch; n++ {
+		select {
+		case f = <-s.send:
+			err = s.write(f)
+		default:
+			n = maxBatch
+		}
+	}
+	if uerr := c.Uncork(); err == nil {
+		err = uerr
+	}
+	return err
+}
+
+// extendWriteDeadline gives the next write between 3/4 of WriteWait and
+// WriteWait to finish. Setting a deadline re-arms a runtime timer, so it
+// is moved only once a quarter of WriteWait has gone by, not for each of
+// an answer's frames. Only the writer goroutine calls it.
+func (s *wsSession) extendWriteDeadline() {
+	now := time.Now()
+	if s.writeBy.Sub(now) >= s.opts.WriteWait*3/4 {
+		return
+	}
+	s.writeBy = now.Add(s.opts.WriteWait)
+	s.conn.SetWriteDeadline(s.writeBy)
+}
+
 func (s *wsSession) write(f *outFrame) error {
+	defer func() {
+		*f = outFrame{} // drop what it points to
+		framePool.Put(f)
+	}()
 	if f.closeCode != 0 {
 		s.closeWith(f.closeCode, f.closeText)
 		return errClosed // the writer stops; the session ends
 	}
-	s.conn.SetWriteDeadline(time.Now().Add(s.opts.WriteWait))
-	w, err := s.conn.NextWriter(websocket.TextMessage)
-	if err != nil {
+	s.extendWriteDeadline()
+	// Encoded first, the frame goes out by gorilla's WriteMessage, which
+	// needs no message writer of its own; an encoding error sends
+	// nothing.
+	b := frameBufs.Get().(*bytes.Buffer)
+	defer putFrameBuf(b)
+	b.Reset()
+	if err := encodeJSON(b, f, ""); err != nil {
 		return err
 	}
-	if err := encodeJSON(w, f, ""); err != nil {
-		w.Close()
-		return err
+	return s.conn.WriteMessage(websocket.TextMessage, b.Bytes())
+}
+
+// frameBufs lends the buffers frames are encoded into.
+var frameBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putFrameBuf returns b to the pool unless a large frame grew it: a few
+// large answers must not pin large buffers.
+func putFrameBuf(b *bytes.Buffer) {
+	if b.Cap() <= 64<<10 {
+		frameBufs.Put(b)
 	}
-	return w.Close()
 }

@@ -144,7 +144,7 @@ func (b *bench) logf(format string, a ...any) { fmt.Fprintf(b.stderr, "bench: "+
 // limits meant for strangers would throttle the load itself. The
 // servers listen on loopback only and serve admin requests (the ingest
 // step) without a key.
-var childEnv = []string{"CHATPAPER_LOG_LEVEL=warn", "CHATPAPER_ASK_RATE=0", "CHATPAPER_MAX_SOCKETS_PER_IP=0", "CHATPAPER_MAX_CONNS_PER_IP=0", "CHATPAPER_KEYLESS_ADMIN=1", "CHATPAPER_WS_FRAMES_PER_SECOND=1000000"}
+var childEnv = []string{"CHATPAPER_LOG_LEVEL=warn", "CHATPAPER_ASK_RATE=0", "CHATPAPER_MAX_SOCKETS_PER_IP=0", "CHATPAPER_MAX_CONNS_PER_IP=0", "CHATPAPER_MAX_CONNS=0", "CHATPAPER_KEYLESS_ADMIN=1", "CHATPAPER_WS_FRAMES_PER_SECOND=1000000"}
 
 // startServe starts "chatpaper serve" on a free loopback port over
 // dataDir, as a child process.

@@ -180,24 +180,31 @@ func (b *bench) beyondCache(ctx context.Context, dir string) error {
 
 	rep := map[string]any{"papers": n, "cache_papers": c, "concurrency": conc}
 	var hotRun askOutcome
+	var hotCPU time.Duration
 	var failed error
 	for _, run := range runs {
 		b.logf("beyond: %d %s asks", len(run.qs), run.name)
+		st0, _ := statsOf(srv.pid)
 		o := askCatalogue(ctx, srv.base, run.qs, conc)
 		st, _ := statsOf(srv.pid)
+		// The server's CPU per ask: unlike throughput, it does not move
+		// with what else the machine runs meanwhile.
+		cpu := (st.CPU - st0.CPU) / time.Duration(max(1, len(o.lat.d)))
 		row := o.row()
 		row["rss_mb"] = float64(st.RSS) / (1 << 20)
+		row["server_cpu_ms_per_ask"] = ms(cpu)
 		if run.name == "hot" {
-			hotRun = o
+			hotRun, hotCPU = o, cpu
 		} else {
 			row["throughput_ratio_to_hot"] = o.throughput() / hotRun.throughput()
 			row["p50_ratio_to_hot"] = ratio(o.lat.pct(50), hotRun.lat.pct(50))
 			row["p99_ratio_to_hot"] = ratio(o.lat.pct(99), hotRun.lat.pct(99))
+			row["cpu_per_ask_ratio_to_hot"] = ratio(cpu, hotCPU)
 		}
 		rep[run.name] = row
-		b.printf("beyond-cache %d papers, cache %d, %d at a time: %-7s %6.0f asks/s (%.2f× hot)  p50 %7.2f ms  p99 %7.2f ms  RSS %4.0f MiB  %d errors, %d wrong top citations",
+		b.printf("beyond-cache %d papers, cache %d, %d at a time: %-7s %6.0f asks/s (%.2f× hot)  p50 %7.2f ms  p99 %7.2f ms  server CPU %.2f ms/ask (%.2f× hot)  RSS %4.0f MiB  %d errors, %d wrong top citations",
 			n, c, conc, run.name, o.throughput(), o.throughput()/hotRun.throughput(), ms(o.lat.pct(50)), ms(o.lat.pct(99)),
-			float64(st.RSS)/(1<<20), o.errs, o.wrong)
+			ms(cpu), ratio(cpu, hotCPU), float64(st.RSS)/(1<<20), o.errs, o.wrong)
 		if o.errs > 0 && failed == nil {
 			failed = fmt.Errorf("%s asks: %d errors, first: %s", run.name, o.errs, o.firstFailure)
 		}

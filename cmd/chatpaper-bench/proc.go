@@ -115,7 +115,41 @@ func statsOf(pid int) (procStats, error) {
 	}
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return procStats{RSS: rss, CPU: time.Duration(ut+st) * 10 * time.Millisecond}, nil
+	cpu := time.Duration(ut+st) * 10 * time.Millisecond
+	if ns, ok := schedCPU(pid); ok {
+		cpu = ns
+	}
+	return procStats{RSS: rss, CPU: cpu}, nil
+}
+
+// schedCPU sums the CPU time the scheduler accounts to each of pid's
+// threads (/proc/PID/task/TID/schedstat, in nanoseconds): the same time
+// as utime + stime, which count 10 ms ticks, a tenth of a short run's
+// figure. A thread that ends is missing from the sum; Go's threads
+// rarely end, and the servers measured lock none to a goroutine.
+func schedCPU(pid int) (time.Duration, bool) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil || len(tasks) == 0 {
+		return 0, false
+	}
+	var sum int64
+	for _, t := range tasks {
+		data, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		f := strings.Fields(string(data))
+		if len(f) == 0 {
+			return 0, false
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		sum += ns
+	}
+	return time.Duration(sum), true
 }
 
 func rssOf(pid string) (int64, error) {

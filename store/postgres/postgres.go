@@ -147,7 +147,7 @@ func (s *Store) PutPaper(ctx context.Context, p *paper.Paper, embedder string, c
 				json = excluded.json, title = excluded.title, journal = excluded.journal,
 				year = excluded.year, doi = excluded.doi, ref_count = excluded.ref_count,
 				embedder = excluded.embedder, content_hash = excluded.content_hash,
-				updated_at = excluded.updated_at`,
+				updated_at = excluded.updated_at, chunks_gen = papers.chunks_gen + 1`,
 			p.ID, string(doc), p.Title, p.Journal, p.Year, p.DOI, len(p.References), embedder, hash); err != nil {
 			return fmt.Errorf("write paper: %w", err)
 		}

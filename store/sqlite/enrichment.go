@@ -57,10 +57,7 @@ func (s *Store) PutCitedWork(ctx context.Context, w *paper.CitedWork) error {
 
 // ReferenceLinks returns the paper's links with their cached works.
 func (s *Store) ReferenceLinks(ctx context.Context, paperID string) ([]paper.ReferenceLink, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT l.n, l.ref_key, l.doi, l.match, l.score, w.json
-		FROM reference_links l LEFT JOIN cited_works w ON w.doi = l.doi AND l.doi <> ''
-		WHERE l.paper_id = ? ORDER BY l.n`, paperID)
+	rows, err := s.linksStmt.QueryContext(ctx, paperID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: reference links %q: %w", paperID, err)
 	}
@@ -165,7 +162,7 @@ func (s *Store) ReplaceChunks(ctx context.Context, paperID, hash, embedder strin
 func (s *Store) PaperVersion(ctx context.Context, paperID string) (string, error) {
 	var hash string
 	var gen int64
-	err := s.db.QueryRowContext(ctx, `SELECT content_hash, chunks_gen FROM papers WHERE id = ?`, paperID).Scan(&hash, &gen)
+	err := s.versionStmt.QueryRowContext(ctx, paperID).Scan(&hash, &gen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("sqlite: paper version %q: %w", paperID, store.ErrNotFound)
 	}

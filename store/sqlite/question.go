@@ -14,7 +14,15 @@ import (
 // text the way they do as times.
 const askedFormat = "2006-01-02T15:04:05.000000000Z"
 
-// RecordQuestion stores one asked question.
+// RecordQuestion stores one asked question. When it returns nil the
+// record is committed. Records arriving while another write runs are
+// committed together, in one transaction (a group commit): a commit
+// costs far more than an insert, and readers ask many questions at once.
+// If that transaction fails, each of its records is retried alone, so
+// one bad record fails only its own caller. A ctx already done records
+// nothing; a caller whose ctx ends while another leads its group gets
+// ctx's error, though the record may still be committed; the leader
+// returns when its group is written, within questionWriteTimeout.
 func (s *Store) RecordQuestion(ctx context.Context, r *store.QuestionRecord) error {
 	if r == nil || r.ID == "" {
 		return errors.New("sqlite: record question: record needs an id")
@@ -22,19 +30,103 @@ func (s *Store) RecordQuestion(ctx context.Context, r *store.QuestionRecord) err
 	if r.Asked.IsZero() {
 		r.Asked = time.Now()
 	}
-	if err := s.lockWrite(ctx); err != nil {
+	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("sqlite: record question: %w", err)
 	}
-	defer s.unlockWrite()
-	_, err := s.db.ExecContext(ctx, `
+	s.questionsMu.Lock()
+	g := s.questionsNext
+	leader := g == nil
+	if leader {
+		g = &questionGroup{done: make(chan struct{})}
+		s.questionsNext = g
+	}
+	g.recs = append(g.recs, r)
+	g.errs = append(g.errs, nil)
+	at := len(g.recs) - 1
+	s.questionsMu.Unlock()
+	if !leader {
+		select {
+		case <-g.done:
+			return g.errs[at]
+		case <-ctx.Done():
+			return fmt.Errorf("sqlite: record question: %w", ctx.Err())
+		}
+	}
+	// The leader waits for the write lock; records arriving meanwhile
+	// join its group, which closes once it holds the lock. The group's
+	// other callers wait on it, so neither the wait nor the write ends
+	// with the leader's ctx; questionWriteTimeout bounds both.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), questionWriteTimeout)
+	defer cancel()
+	err := s.lockWrite(wctx)
+	s.questionsMu.Lock()
+	s.questionsNext = nil
+	s.questionsMu.Unlock()
+	if err == nil {
+		s.writeQuestions(wctx, g)
+		s.unlockWrite()
+	} else {
+		for i := range g.errs {
+			g.errs[i] = fmt.Errorf("sqlite: record question: %w", err)
+		}
+	}
+	close(g.done)
+	return g.errs[at]
+}
+
+// questionWriteTimeout bounds one group's write.
+const questionWriteTimeout = 10 * time.Second
+
+// questionGroup is the records committed in one transaction, and each
+// one's outcome, final once done is closed.
+type questionGroup struct {
+	recs []*store.QuestionRecord
+	errs []error
+	done chan struct{}
+}
+
+const insertQuestion = `
 		INSERT INTO questions (id, paper_id, question, lang, mode, answerable, rating, note, asked_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.PaperID, r.Question, r.Lang, r.Mode, boolInt(r.Answerable), r.Rating, r.Note,
-		r.Asked.UTC().Format(askedFormat))
-	if err != nil {
-		return fmt.Errorf("sqlite: record question: %w", err)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func questionArgs(r *store.QuestionRecord) []any {
+	return []any{r.ID, r.PaperID, r.Question, r.Lang, r.Mode, boolInt(r.Answerable), r.Rating, r.Note,
+		r.Asked.UTC().Format(askedFormat)}
+}
+
+// writeQuestions commits g's records in one transaction, or, if that
+// fails, each alone, setting each record's error. The caller holds the
+// write lock.
+func (s *Store) writeQuestions(ctx context.Context, g *questionGroup) {
+	if len(g.recs) > 1 {
+		if err := s.insertQuestions(ctx, g.recs); err == nil {
+			return
+		}
 	}
-	return nil
+	for i, r := range g.recs {
+		if _, err := s.db.ExecContext(ctx, insertQuestion, questionArgs(r)...); err != nil {
+			g.errs[i] = fmt.Errorf("sqlite: record question: %w", err)
+		}
+	}
+}
+
+func (s *Store) insertQuestions(ctx context.Context, recs []*store.QuestionRecord) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, insertQuestion)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, r := range recs {
+		if _, err := st.ExecContext(ctx, questionArgs(r)...); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // RateQuestion sets a recorded question's feedback.

@@ -54,6 +54,36 @@ type Store struct {
 	// instead would block every ingest.
 	summaryMu    sync.Mutex
 	summaryLocks map[store.SummaryKey]chan struct{}
+
+	// questionsNext is the group of question records the next write
+	// will commit (RecordQuestion), nil when none waits.
+	questionsMu   sync.Mutex
+	questionsNext *questionGroup
+
+	// Statements every cold load runs, prepared once: preparing one
+	// costs more than running it.
+	versionStmt, linksStmt *sql.Stmt
+}
+
+// Queries of the prepared statements.
+const (
+	versionQuery = `SELECT content_hash, chunks_gen FROM papers WHERE id = ?`
+	linksQuery   = `
+		SELECT l.n, l.ref_key, l.doi, l.match, l.score, w.json
+		FROM reference_links l LEFT JOIN cited_works w ON w.doi = l.doi AND l.doi <> ''
+		WHERE l.paper_id = ? ORDER BY l.n`
+)
+
+// prepare prepares the statements of s.
+func (s *Store) prepare(ctx context.Context) error {
+	var err error
+	if s.versionStmt, err = s.db.PrepareContext(ctx, versionQuery); err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	if s.linksStmt, err = s.db.PrepareContext(ctx, linksQuery); err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	return nil
 }
 
 // Open opens the database dir/chatpaper.db, creating dir and the file if
@@ -90,6 +120,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -145,6 +179,11 @@ func (s *Store) checkPragmas(ctx context.Context) error {
 
 // Close closes the database. Calls made after Close fail.
 func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.versionStmt, s.linksStmt} {
+		if st != nil {
+			st.Close()
+		}
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
@@ -232,7 +271,7 @@ func writePaper(ctx context.Context, tx *sql.Tx, p *paper.Paper, doc []byte, has
 			json = excluded.json, title = excluded.title, journal = excluded.journal,
 			year = excluded.year, doi = excluded.doi, ref_count = excluded.ref_count,
 			embedder = excluded.embedder, content_hash = excluded.content_hash,
-			updated_at = excluded.updated_at`,
+			updated_at = excluded.updated_at, chunks_gen = chunks_gen + 1`,
 		p.ID, string(doc), p.Title, p.Journal, p.Year, p.DOI, len(p.References), embedder, hash, ts, ts,
 	); err != nil {
 		return fmt.Errorf("write paper: %w", err)

@@ -137,19 +137,28 @@ func testPaperVersion(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Unrelated writes leave it; re-putting the same content leaves it.
+	// Unrelated writes and reads leave it.
 	if err := s.PutReferenceLinks(ctx, "pv", []paper.ReferenceLink{{N: 1, RefKey: "k", Match: paper.MatchNone}}); err != nil {
 		t.Fatal(err)
 	}
-	put(t, s, p, "emb", SampleChunks("pv", 3, 4))
+	if _, _, err := s.Chunks(ctx, "pv"); err != nil {
+		t.Fatal(err)
+	}
 	if v, _ := s.PaperVersion(ctx, "pv"); v != v1 {
-		t.Errorf("version changed from %q to %q without a change of content or chunks", v1, v)
+		t.Errorf("version changed from %q to %q without a write of the paper", v1, v)
+	}
+	// Re-putting the same content changes it: the chunks were written
+	// again, here by another embedder.
+	put(t, s, p, "emb2", SampleChunks("pv", 3, 4))
+	v1b, _ := s.PaperVersion(ctx, "pv")
+	if v1b == v1 {
+		t.Errorf("version %q unchanged by PutPaper of the same content with other chunks", v1b)
 	}
 	if err := s.ReplaceChunks(ctx, "pv", store.ContentHash(p), "emb", SampleChunks("pv", 4, 4)); err != nil {
 		t.Fatal(err)
 	}
 	v2, _ := s.PaperVersion(ctx, "pv")
-	if v2 == v1 {
+	if v2 == v1 || v2 == v1b {
 		t.Errorf("version %q unchanged by ReplaceChunks", v2)
 	}
 	q := SamplePaper("pv")

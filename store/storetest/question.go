@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,5 +93,56 @@ func testQuestions(t *testing.T, s store.Store) {
 	cancel()
 	if _, err := s.Questions(cctx, store.QuestionFilter{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Questions(cancelled ctx) = %v, want context.Canceled", err)
+	}
+}
+
+// testQuestionsConcurrent records many questions at once, as readers
+// ask them: every record is committed when its call returns, and a
+// duplicate id fails only its own call.
+func testQuestionsConcurrent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	base := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	if err := s.RecordQuestion(ctx, &store.QuestionRecord{ID: "dup", PaperID: "p1", Question: "first", Asked: base}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 64
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := "c" + strconv.Itoa(i)
+			if i == n/2 {
+				id = "dup"
+			}
+			errs[i] = s.RecordQuestion(ctx, &store.QuestionRecord{ID: id, PaperID: "p1", Question: "q " + id,
+				Lang: "en_US", Mode: "extractive", Asked: base.Add(time.Duration(i+1) * time.Millisecond)})
+			if errs[i] == nil {
+				// Committed: feedback on it must find it.
+				errs[i] = s.RateQuestion(ctx, "p1", id, store.RatingUp, "")
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i == n/2 && err == nil {
+			t.Errorf("a second record with id dup succeeded")
+		}
+		if i != n/2 && err != nil {
+			t.Errorf("record %d: %v", i, err)
+		}
+	}
+	all, err := s.Questions(ctx, store.QuestionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != n {
+		t.Fatalf("%d records, want %d", len(all), n)
+	}
+	for _, r := range all {
+		if r.ID == "dup" && r.Question != "first" {
+			t.Errorf("the duplicate replaced the first record: %+v", r)
+		}
 	}
 }

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Abstracts", testAbstracts},
 		{"CatalogueTerms", testCatalogueTerms},
 		{"Questions", testQuestions},
+		{"QuestionsConcurrent", testQuestionsConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
