@@ -13,6 +13,7 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"sync"
 	"unicode"
@@ -162,3 +163,12 @@ var stopWords = func() map[string]struct{} {
 	}
 	return m
 }()
+
+// Fingerprint identifies the shipped dictionary: it changes whenever the
+// table does, so a stored analysis of text (which the dictionary's
+// glosses are part of) can tell it was made with another one.
+var Fingerprint = sync.OnceValue(func() uint64 {
+	h := fnv.New64a()
+	h.Write(tableGz)
+	return h.Sum64()
+})

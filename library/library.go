@@ -162,6 +162,7 @@ func (l *Library) Ingest(ctx context.Context, p *paper.Paper) error {
 		return fmt.Errorf("ingest %q: %w", p.ID, err)
 	}
 	terms := chunkTerms(chunks)
+	catTerms := CatalogueTerms(p)
 	wl := l.writeLock(p.ID)
 	wl.Lock()
 	defer wl.Unlock()
@@ -171,7 +172,11 @@ func (l *Library) Ingest(ctx context.Context, p *paper.Paper) error {
 	// Index after storing: a crash in between leaves a stored paper that
 	// the next load indexes, never an indexed paper that is not stored.
 	hash := store.ContentHash(p)
-	l.cataloguePut(p, hash) // stored, so searchable, whatever happens next
+	if err := l.store.PutCatalogueTerms(ctx, []store.CatalogueTerms{{ID: p.ID, Hash: hash, Terms: catTerms}}); err != nil {
+		// Stored all the same: the next catalogue build makes them again.
+		l.log.Warn("store catalogue terms", "paper", p.ID, "err", err)
+	}
+	l.cataloguePut(p, hash, catTerms) // stored, so searchable, whatever happens next
 	version, err := l.store.PaperVersion(ctx, p.ID)
 	if err != nil {
 		// Stored all the same: the next revalidation reloads it.

@@ -84,7 +84,8 @@ if [ "$FUZZTIME" != "0" ]; then
 		./web:FuzzDecodeFrame \
 		./web:FuzzRequestHeaders \
 		./search:FuzzDecodeLexicon \
-		./library:FuzzDecodeImage; do
+		./library:FuzzDecodeImage \
+		./search:FuzzStoredDoc; do
 		pkg=${target%%:*} name=${target##*:}
 		go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 1s
 	done

@@ -8,6 +8,7 @@ package search
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -75,24 +76,39 @@ type Hit struct {
 type Index struct {
 	opts Options
 
-	mu       sync.RWMutex
-	ids      []string // ordinal → id; "" marks a removed document
-	ord      map[string]int
-	lens     []float32
-	terms    [][]string // ordinal → distinct terms, for removal and RM3
-	tfs      [][]float32
-	post     map[string][]Posting
+	mu    sync.RWMutex
+	ids   []string // ordinal → id; "" marks a removed document
+	ord   map[string]int
+	lens  []float32
+	terms [][]int32 // ordinal → its distinct words' ids, for removal and RM3
+	tfs   [][]float32
+	// pairKeys holds each document's distinct adjacent word pairs as
+	// pairKey of their word ids, ascending, and pairTFs their
+	// frequencies. Pairs have no postings: a query's few pairs find
+	// their documents by intersecting their words' postings, so the
+	// index holds no dictionary of the (mostly unique) pairs of a
+	// catalogue.
+	pairKeys [][]uint64
+	pairTFs  [][]float32
+	// Words are numbered as first seen: words maps a word to its id,
+	// names and post are by id. A word no live document holds keeps its
+	// id with no postings.
+	words    map[string]int32
+	names    []string
+	post     [][]Posting
 	live     int
 	totalLen float64
 	norms    []float64 // TF-IDF vector norms; nil when stale
 }
+
+func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
 // New returns an empty index ranking with opts.
 func New(opts Options) *Index {
 	if opts.TitleRepeat < 1 {
 		opts.TitleRepeat = 1
 	}
-	return &Index{opts: opts, ord: make(map[string]int), post: make(map[string][]Posting)}
+	return &Index{opts: opts, ord: make(map[string]int), words: make(map[string]int32)}
 }
 
 // Options returns the ranking configuration.
@@ -105,22 +121,34 @@ func (ix *Index) Len() int {
 	return ix.live
 }
 
-// Add indexes d, replacing a document with the same id. A replaced or
-// removed document's slot is not reused: re-ingesting is rare next to
-// searching, and stable ordinals keep removal simple.
-func (ix *Index) Add(d Doc) {
+// analyzed is a document as the index holds it: its distinct words in
+// sorted order, its distinct adjacent pairs as indexes into words in
+// sorted order, the frequencies of both, and its length.
+type analyzed struct {
+	words []string
+	wtf   []float32
+	pairs [][2]int32
+	ptf   []float32
+	n     float32
+}
+
+// analyze tokenizes d as the index's options say: the title TitleRepeat
+// times, adjacent pairs when BigramWeight is set, and the English
+// glosses of Chinese words unless NoGlosses.
+func (o Options) analyze(d Doc) analyzed {
 	tf := make(map[string]float32)
+	ptf := make(map[[2]string]float32)
 	var n float32
 	count := func(text string) {
 		ts := tokenize.Terms(text)
 		for i, t := range ts {
 			tf[t]++
 			n++
-			if ix.opts.BigramWeight > 0 && i > 0 {
-				tf[pair(ts[i-1], t)]++
+			if o.BigramWeight > 0 && i > 0 {
+				ptf[[2]string{ts[i-1], t}]++
 			}
 		}
-		if ix.opts.NoGlosses {
+		if o.NoGlosses {
 			return
 		}
 		addGlosses(text, func(t string, w float64) {
@@ -128,34 +156,112 @@ func (ix *Index) Add(d Doc) {
 			n += float32(w)
 		})
 	}
-	for range ix.opts.TitleRepeat {
+	for range max(o.TitleRepeat, 1) {
 		count(d.Title)
 	}
 	count(d.Text)
-	terms := make([]string, 0, len(tf))
+	a := analyzed{words: make([]string, 0, len(tf)), n: n}
 	for t := range tf {
-		terms = append(terms, t)
+		a.words = append(a.words, t)
 	}
-	sort.Strings(terms)
-	tfs := make([]float32, len(terms))
-	for i, t := range terms {
-		tfs[i] = tf[t]
+	sort.Strings(a.words)
+	a.wtf = make([]float32, len(a.words))
+	at := make(map[string]int32, len(a.words))
+	for i, t := range a.words {
+		a.wtf[i] = tf[t]
+		at[t] = int32(i)
 	}
+	// Both words of a pair are words of the document.
+	a.pairs = make([][2]int32, 0, len(ptf))
+	for p := range ptf {
+		a.pairs = append(a.pairs, [2]int32{at[p[0]], at[p[1]]})
+	}
+	sort.Slice(a.pairs, func(i, j int) bool {
+		x, y := a.pairs[i], a.pairs[j]
+		return x[0] < y[0] || (x[0] == y[0] && x[1] < y[1])
+	})
+	a.ptf = make([]float32, len(a.pairs))
+	for i, p := range a.pairs {
+		a.ptf[i] = ptf[[2]string{a.words[p[0]], a.words[p[1]]}]
+	}
+	return a
+}
 
+// Add indexes d, replacing a document with the same id. A replaced or
+// removed document's slot is not reused: re-ingesting is rare next to
+// searching, and stable ordinals keep removal simple.
+func (ix *Index) Add(d Doc) {
+	a := ix.opts.analyze(d)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.removeLocked(d.ID)
-	o := len(ix.ids)
-	ix.ids = append(ix.ids, d.ID)
-	ix.lens = append(ix.lens, n)
-	ix.terms = append(ix.terms, terms)
-	ix.tfs = append(ix.tfs, tfs)
-	ix.ord[d.ID] = o
-	for i, t := range terms {
-		ix.post[t] = append(ix.post[t], Posting{Doc: int32(o), TF: tfs[i]})
+	ix.addLocked(d.ID, a)
+}
+
+// AddStored indexes the document id from its stored form (EncodeDoc
+// with this index's options), replacing a document with the same id, as
+// Add would index the document it was encoded from. A form that is
+// malformed or was made with other options or another version of the
+// analysis is an error (ErrStaleDoc), and nothing changes.
+func (ix *Index) AddStored(id string, b []byte) error {
+	a, err := ix.opts.decodeDoc(b)
+	if err != nil {
+		return err
 	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.addLocked(id, a)
+	return nil
+}
+
+func (ix *Index) wordID(t string) int32 {
+	id, ok := ix.words[t]
+	if !ok {
+		id = int32(len(ix.names))
+		ix.words[t] = id
+		ix.names = append(ix.names, t)
+		ix.post = append(ix.post, nil)
+	}
+	return id
+}
+
+// docPairs returns a document's pairs as ascending pair keys of its word
+// ids, with their frequencies.
+func docPairs(ids []int32, pairs [][2]int32, ptf []float32) ([]uint64, []float32) {
+	keys := make([]uint64, len(pairs))
+	tfs := make([]float32, len(pairs))
+	for i, p := range pairs {
+		keys[i] = pairKey(ids[p[0]], ids[p[1]])
+	}
+	order := make([]int, len(pairs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return keys[order[i]] < keys[order[j]] })
+	sorted := make([]uint64, len(pairs))
+	for i, k := range order {
+		sorted[i], tfs[i] = keys[k], ptf[k]
+	}
+	return sorted, tfs
+}
+
+func (ix *Index) addLocked(docID string, a analyzed) {
+	ix.removeLocked(docID)
+	o := len(ix.ids)
+	ids := make([]int32, len(a.words))
+	for i, t := range a.words {
+		ids[i] = ix.wordID(t)
+		ix.post[ids[i]] = append(ix.post[ids[i]], Posting{Doc: int32(o), TF: a.wtf[i]})
+	}
+	keys, ptfs := docPairs(ids, a.pairs, a.ptf)
+	ix.ids = append(ix.ids, docID)
+	ix.lens = append(ix.lens, a.n)
+	ix.terms = append(ix.terms, ids)
+	ix.tfs = append(ix.tfs, a.wtf)
+	ix.pairKeys = append(ix.pairKeys, keys)
+	ix.pairTFs = append(ix.pairTFs, ptfs)
+	ix.ord[docID] = o
 	ix.live++
-	ix.totalLen += float64(n)
+	ix.totalLen += float64(a.n)
 	ix.norms = nil
 }
 
@@ -181,31 +287,74 @@ func (ix *Index) removeLocked(id string) {
 			}
 		}
 		if len(ps) == 0 {
-			delete(ix.post, t)
-		} else {
-			ix.post[t] = ps
+			ps = nil
 		}
+		ix.post[t] = ps
 	}
 	ix.ids[o] = ""
 	ix.live--
 	ix.totalLen -= float64(ix.lens[o])
-	ix.terms[o], ix.tfs[o] = nil, nil
+	ix.terms[o], ix.tfs[o], ix.pairKeys[o], ix.pairTFs[o] = nil, nil, nil, nil
 	ix.norms = nil
 }
 
-// idf is the inverse document frequency of term among the live
-// documents.
-func (ix *Index) idf(term string) float64 { return IDF(ix.live, len(ix.post[term])) }
+// postings returns the documents holding term, a word or a pair; a
+// pair's are found by intersecting its words' postings.
+func (ix *Index) postings(term string) []Posting {
+	i := strings.IndexByte(term, 0)
+	if i < 0 {
+		id, ok := ix.words[term]
+		if !ok {
+			return nil
+		}
+		return ix.post[id]
+	}
+	a, okA := ix.words[term[:i]]
+	b, okB := ix.words[term[i+1:]]
+	if !okA || !okB {
+		return nil
+	}
+	return ix.pairPostings(a, b)
+}
+
+// pairPostings returns the documents holding the pair of words a, b, in
+// ascending order.
+func (ix *Index) pairPostings(a, b int32) []Posting {
+	pa, pb := ix.post[a], ix.post[b]
+	k := pairKey(a, b)
+	var out []Posting
+	for i, j := 0, 0; i < len(pa) && j < len(pb); {
+		switch da, db := pa[i].Doc, pb[j].Doc; {
+		case da < db:
+			i++
+		case da > db:
+			j++
+		default:
+			keys := ix.pairKeys[da]
+			if n, ok := slices.BinarySearch(keys, k); ok {
+				out = append(out, Posting{Doc: da, TF: ix.pairTFs[da][n]})
+			}
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+// idf is the inverse document frequency of the term held by the
+// documents ps among the live documents.
+func (ix *Index) idf(ps []Posting) float64 { return IDF(ix.live, len(ps)) }
 
 // IDF returns term's inverse document frequency in the index (0 for a
 // term no document contains).
 func (ix *Index) IDF(term string) float64 {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if len(ix.post[term]) == 0 {
+	ps := ix.postings(term)
+	if len(ps) == 0 {
 		return 0
 	}
-	return ix.idf(term)
+	return ix.idf(ps)
 }
 
 // weights is a weighted bag of index terms.
@@ -225,8 +374,6 @@ func (q weights) sorted() []string {
 // pair is the index term of two adjacent terms. The separator cannot
 // occur inside a term.
 func pair(a, b string) string { return a + "\x00" + b }
-
-func isPair(t string) bool { return strings.IndexByte(t, 0) >= 0 }
 
 // weightsOf returns the weighted index terms of text: ParseQuery's,
 // with adjacent pairs when the index has them.
@@ -303,11 +450,11 @@ func (ix *Index) bm25(q weights) map[int]float64 {
 	add := func(d int32, s float64) { scores[int(d)] += s }
 	for _, t := range q.sorted() {
 		w := q[t]
-		ps := ix.post[t]
+		ps := ix.postings(t)
 		if len(ps) == 0 || w == 0 {
 			continue
 		}
-		ix.opts.BM25.accumulate(ps, ix.idf(t), w, ix.lens, avg, add)
+		ix.opts.BM25.accumulate(ps, ix.idf(ps), w, ix.lens, avg, add)
 	}
 	return scores
 }
@@ -331,11 +478,9 @@ func (ix *Index) rm3(q weights, first map[int]float64) weights {
 	}
 	rel := make(map[string]float64)
 	for i, d := range top {
-		for j, t := range ix.terms[d] {
-			if isPair(t) {
-				continue
-			}
-			rel[t] += ws[i] / z * float64(ix.tfs[d][j]) / float64(ix.lens[d]) * ix.idf(t)
+		for j, id := range ix.terms[d] {
+			t := ix.names[id]
+			rel[t] += ws[i] / z * float64(ix.tfs[d][j]) / float64(ix.lens[d]) * ix.idf(ix.post[id])
 		}
 	}
 	type tw struct {
@@ -386,11 +531,25 @@ func tfidf(tf, idf float64) float64 {
 
 func (ix *Index) computeNorms() {
 	norms := make([]float64, len(ix.ids))
-	for t, ps := range ix.post {
-		idf := ix.idf(t)
+	for _, ps := range ix.post {
+		idf := ix.idf(ps)
 		for _, p := range ps {
 			w := tfidf(float64(p.TF), idf)
 			norms[p.Doc] += w * w
+		}
+	}
+	// Pairs have no postings to count their documents from: count them
+	// here (the cosine is an option, off by default).
+	df := make(map[uint64]int)
+	for _, keys := range ix.pairKeys {
+		for _, k := range keys {
+			df[k]++
+		}
+	}
+	for d, keys := range ix.pairKeys {
+		for j, k := range keys {
+			w := tfidf(float64(ix.pairTFs[d][j]), IDF(ix.live, df[k]))
+			norms[d] += w * w
 		}
 	}
 	for i := range norms {
@@ -405,11 +564,11 @@ func (ix *Index) cosine(q weights) map[int]float64 {
 	var qn float64
 	for _, t := range q.sorted() {
 		qtf := q[t]
-		ps := ix.post[t]
+		ps := ix.postings(t)
 		if len(ps) == 0 || qtf <= 0 {
 			continue
 		}
-		idf := ix.idf(t)
+		idf := ix.idf(ps)
 		qw := tfidf(max(qtf, 1), idf) * min(qtf, 1)
 		qn += qw * qw
 		for _, p := range ps {

@@ -45,6 +45,20 @@ type PaperInfo struct {
 type PaperAbstract struct {
 	ID, Title, TitleZh, Abstract, AbstractZh, Journal, DOI, Hash string
 	Year                                                         int
+	// Terms is the paper's catalogue document in the index's stored
+	// form, as last given to PutCatalogueTerms for the paper's current
+	// content (Hash), or nil when none was. When Terms is set, Abstract
+	// and AbstractZh are not read and are empty: the terms stand for
+	// them.
+	Terms []byte
+}
+
+// CatalogueTerms is a paper's catalogue document in a catalogue index's
+// stored form (opaque to the store), made from the paper's content of
+// ContentHash Hash.
+type CatalogueTerms struct {
+	ID, Hash string
+	Terms    []byte
 }
 
 // SummaryKey identifies a cached summary. Model and PromptVersion are
@@ -80,6 +94,13 @@ type Store interface {
 	// without decoding whole papers (references and bodies stay in the
 	// database), so a catalogue index builds from one query.
 	Abstracts(ctx context.Context) ([]PaperAbstract, error)
+	// PutCatalogueTerms keeps each entry's terms with its paper, for
+	// Abstracts to return while the paper's content hash is still the
+	// entry's Hash. An entry whose paper is gone or now has another hash
+	// is skipped (the paper changed since the terms were made), not an
+	// error. The terms are derived data: losing them loses nothing a
+	// caller cannot recompute.
+	PutCatalogueTerms(ctx context.Context, terms []CatalogueTerms) error
 	// Chunks returns the paper's chunks in stored order and the name of
 	// the embedder that made their vectors, or ErrNotFound.
 	Chunks(ctx context.Context, paperID string) (chunks []EmbeddedChunk, embedder string, err error)

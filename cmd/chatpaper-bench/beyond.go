@@ -28,6 +28,25 @@ type askOutcome struct {
 	wrong, errs  int
 	elapsed      time.Duration
 	firstFailure string
+	// spans are when each answered ask started and ended.
+	spans []askSpan
+}
+
+type askSpan struct{ start, end time.Time }
+
+// split returns the latencies of the asks that overlapped [from, to]
+// and of those that started after it.
+func (o askOutcome) split(from, to time.Time) (during, after *latencies) {
+	during, after = &latencies{}, &latencies{}
+	for _, sp := range o.spans {
+		switch {
+		case sp.start.Before(to) && sp.end.After(from):
+			during.add(sp.end.Sub(sp.start))
+		case !sp.start.Before(to):
+			after.add(sp.end.Sub(sp.start))
+		}
+	}
+	return during, after
 }
 
 func (o askOutcome) throughput() float64 {
@@ -81,7 +100,11 @@ func askCatalogue(ctx context.Context, base string, list []catalogueAsk, conc in
 				}
 				err = json.NewDecoder(resp.Body).Decode(&ans)
 				resp.Body.Close()
-				out.lat.add(time.Since(t1))
+				t2 := time.Now()
+				out.lat.add(t2.Sub(t1))
+				mu.Lock()
+				out.spans = append(out.spans, askSpan{t1, t2})
+				mu.Unlock()
 				switch {
 				case err != nil || resp.StatusCode != http.StatusOK:
 					fail(fmt.Sprintf("%s: status %d, %v", x.id, resp.StatusCode, err))
@@ -204,6 +227,7 @@ func (b *bench) searchDuringAsks(ctx context.Context, dir string, env []string, 
 	query := strings.Join(strings.Fields(synthPaper(n / 2).Title)[:3], " ")
 	var alone, with askOutcome
 	var searchTook time.Duration
+	var searchFrom, searchTo time.Time
 	var searchErr error
 	var found int
 	for _, search := range []bool{false, true} {
@@ -223,6 +247,7 @@ func (b *bench) searchDuringAsks(ctx context.Context, dir string, env []string, 
 		go func() {
 			defer close(done)
 			t0 := time.Now()
+			searchFrom = t0
 			resp, err := http.Get(t.base + "/api/v1/search?q=" + url.QueryEscape(query))
 			if err != nil {
 				searchErr = err
@@ -236,7 +261,8 @@ func (b *bench) searchDuringAsks(ctx context.Context, dir string, env []string, 
 				searchErr = fmt.Errorf("search: status %d, %v", resp.StatusCode, err)
 				return
 			}
-			searchTook = time.Since(t0)
+			searchTo = time.Now()
+			searchTook = searchTo.Sub(t0)
 			for i, p := range res.Papers {
 				if p.ID == synthID(n/2) {
 					found = i + 1
@@ -249,14 +275,24 @@ func (b *bench) searchDuringAsks(ctx context.Context, dir string, env []string, 
 	if searchErr != nil {
 		return searchErr
 	}
+	// The asks overlapping the search against those after it, on the
+	// same server in the same run: a baseline that drifts less with the
+	// machine's other load than the run without the search.
+	during, after := with.split(searchFrom, searchTo)
+	part := func(l *latencies) map[string]any {
+		return map[string]any{"asks": len(l.d), "p50_ms": ms(l.pct(50)), "p99_ms": ms(l.pct(99))}
+	}
 	rep["search"] = map[string]any{
 		"first_search_ms": ms(searchTook), "searched_paper_rank": found, "asks_elapsed_ms": ms(with.elapsed),
 		"without_search": alone.row(), "with_search": with.row(),
 		"p99_ratio": ratio(with.lat.pct(99), alone.lat.pct(99)), "p50_ratio": ratio(with.lat.pct(50), alone.lat.pct(50)),
+		"during_search": part(during), "after_search": part(after),
 	}
 	b.printf("first catalogue search at %d papers: %.0f ms (the searched paper ranked %d) while %d cold asks ran for %.0f ms; asks p50 %.2f / p99 %.2f ms with it, %.2f / %.2f ms without (p99 %.2f×)",
 		n, ms(searchTook), found, len(qs), ms(with.elapsed), ms(with.lat.pct(50)), ms(with.lat.pct(99)),
 		ms(alone.lat.pct(50)), ms(alone.lat.pct(99)), ratio(with.lat.pct(99), alone.lat.pct(99)))
+	b.printf("  asks overlapping the search: %d, p50 %.2f / p99 %.2f ms; asks after it: %d, p50 %.2f / p99 %.2f ms",
+		len(during.d), ms(during.pct(50)), ms(during.pct(99)), len(after.d), ms(after.pct(50)), ms(after.pct(99)))
 	if with.errs+alone.errs > 0 {
 		return errors.New("cold asks failed around the search")
 	}

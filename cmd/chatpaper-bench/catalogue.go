@@ -12,6 +12,7 @@ import (
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/store/sqlite"
 )
 
@@ -115,8 +116,9 @@ func generateCatalogue(ctx context.Context, dir string, n, dim int, progress fun
 	defer st.Close()
 	emb := embed.NewLocal(dim)
 	type item struct {
-		b   sqlite.BulkPaper
-		err error
+		b     sqlite.BulkPaper
+		terms store.CatalogueTerms
+		err   error
 	}
 	jobs := make(chan int)
 	items := make(chan item, 64)
@@ -133,7 +135,8 @@ func generateCatalogue(ctx context.Context, dir string, n, dim int, progress fun
 				// As Ingest stores them: vectors and the chunks' terms.
 				ec, err := library.Embedded(ctx, emb, p)
 				spent += time.Since(te)
-				items <- item{sqlite.BulkPaper{Paper: p, Embedder: emb.Name(), Chunks: ec}, err}
+				terms := store.CatalogueTerms{ID: p.ID, Hash: store.ContentHash(p), Terms: library.CatalogueTerms(p)}
+				items <- item{sqlite.BulkPaper{Paper: p, Embedder: emb.Name(), Chunks: ec}, terms, err}
 			}
 		})
 	}
@@ -151,13 +154,17 @@ func generateCatalogue(ctx context.Context, dir string, n, dim int, progress fun
 
 	res := catalogueGen{}
 	var batch []sqlite.BulkPaper
+	var terms []store.CatalogueTerms
 	var firstErr error
 	flush := func() {
 		if len(batch) == 0 || firstErr != nil {
-			batch = batch[:0]
+			batch, terms = batch[:0], terms[:0]
 			return
 		}
+		// As Ingest stores them: the papers, then their catalogue terms.
 		if err := st.PutPapers(ctx, batch); err != nil {
+			firstErr = err
+		} else if err := st.PutCatalogueTerms(ctx, terms); err != nil {
 			firstErr = err
 		}
 		res.Papers += len(batch)
@@ -167,13 +174,14 @@ func generateCatalogue(ctx context.Context, dir string, n, dim int, progress fun
 		if progress != nil {
 			progress(res.Papers)
 		}
-		batch = batch[:0]
+		batch, terms = batch[:0], terms[:0]
 	}
 	for it := range items {
 		if it.err != nil && firstErr == nil {
 			firstErr = it.err
 		}
 		batch = append(batch, it.b)
+		terms = append(terms, it.terms)
 		if len(batch) == 100 {
 			flush()
 		}

@@ -141,6 +141,20 @@ CREATE INDEX reference_links_doi ON reference_links (doi);
 ALTER TABLE papers ADD COLUMN chunks_gen integer NOT NULL DEFAULT 0;
 `,
 	},
+	{
+		version: 6,
+		name:    "catalogue terms in the catalogue index's stored form",
+		// Empty for papers stored before: the first catalogue build
+		// analyses them and stores their terms.
+		sql: `
+CREATE TABLE catalogue_terms (
+	paper_id     text COLLATE "C" NOT NULL PRIMARY KEY REFERENCES papers (id) ON DELETE CASCADE,
+	content_hash text NOT NULL, -- of the paper the terms were made from
+	title_zh     text NOT NULL DEFAULT '',
+	terms        bytea NOT NULL
+);
+`,
+	},
 }
 
 // migrateLockID is the advisory lock that serialises migrations of

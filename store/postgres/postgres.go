@@ -621,24 +621,59 @@ func decodeVector(b []byte) ([]float32, error) {
 }
 
 // Abstracts lists every paper's titles, abstracts and listing fields
-// ordered by id, extracted from the stored JSON by PostgreSQL itself.
+// ordered by id, extracted from the stored JSON by PostgreSQL itself,
+// with the paper's catalogue terms where current ones are stored (the
+// JSON is then not read at all).
 func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, title, coalesce(json::jsonb ->> 'title_zh', ''),
-			coalesce(json::jsonb ->> 'abstract', ''), coalesce(json::jsonb ->> 'abstract_zh', ''),
-			journal, doi, content_hash, year
-		FROM papers ORDER BY id`)
+		SELECT p.id, p.title,
+			CASE WHEN c.terms IS NULL THEN coalesce(p.json::jsonb ->> 'title_zh', '') ELSE c.title_zh END,
+			CASE WHEN c.terms IS NULL THEN coalesce(p.json::jsonb ->> 'abstract', '') ELSE '' END,
+			CASE WHEN c.terms IS NULL THEN coalesce(p.json::jsonb ->> 'abstract_zh', '') ELSE '' END,
+			p.journal, p.doi, p.content_hash, p.year, c.terms
+		FROM papers p LEFT JOIN catalogue_terms c ON c.paper_id = p.id AND c.content_hash = p.content_hash
+		ORDER BY p.id`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list abstracts: %w", ctxErr(ctx, err))
 	}
 	out := []store.PaperAbstract{}
 	var a store.PaperAbstract
-	_, err = pgx.ForEachRow(rows, []any{&a.ID, &a.Title, &a.TitleZh, &a.Abstract, &a.AbstractZh, &a.Journal, &a.DOI, &a.Hash, &a.Year}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&a.ID, &a.Title, &a.TitleZh, &a.Abstract, &a.AbstractZh, &a.Journal, &a.DOI, &a.Hash, &a.Year, &a.Terms}, func() error {
 		out = append(out, a)
+		a.Terms = nil // the next row scans into a new slice
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list abstracts: %w", ctxErr(ctx, err))
 	}
 	return out, nil
+}
+
+// PutCatalogueTerms stores each entry's terms, with the Chinese title of
+// the paper it was made from, in one transaction, where the paper still
+// has the entry's content hash (locked against deletion meanwhile).
+func (s *Store) PutCatalogueTerms(ctx context.Context, terms []store.CatalogueTerms) error {
+	if len(terms) == 0 {
+		return nil
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, t := range terms {
+			if t.Terms == nil {
+				t.Terms = []byte{} // NOT NULL: empty terms are still terms
+			}
+			b.Queue(`
+				INSERT INTO catalogue_terms (paper_id, content_hash, title_zh, terms)
+				SELECT id, content_hash, coalesce(json::jsonb ->> 'title_zh', ''), $3::bytea
+				FROM papers WHERE id = $1 AND content_hash = $2 FOR SHARE
+				ON CONFLICT (paper_id) DO UPDATE SET
+					content_hash = excluded.content_hash, title_zh = excluded.title_zh, terms = excluded.terms`,
+				t.ID, t.Hash, t.Terms)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: put catalogue terms: %w", ctxErr(ctx, err))
+	}
+	return nil
 }

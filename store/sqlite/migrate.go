@@ -142,6 +142,27 @@ CREATE INDEX reference_links_doi ON reference_links (doi);
 ALTER TABLE papers ADD COLUMN chunks_gen INTEGER NOT NULL DEFAULT 0;
 `,
 	},
+	{
+		version: 7,
+		name:    "catalogue terms in the catalogue index's stored form",
+		// Empty for papers stored before: the first catalogue build
+		// analyses them and stores their terms.
+		sql: `
+CREATE TABLE catalogue_terms (
+	paper_id     TEXT NOT NULL PRIMARY KEY REFERENCES papers (id) ON DELETE CASCADE,
+	content_hash TEXT NOT NULL, -- of the paper the terms were made from
+	-- What a search hit shows, copied from that paper, so a build reads
+	-- this table and the index below, never the papers' large rows.
+	title        TEXT NOT NULL DEFAULT '',
+	title_zh     TEXT NOT NULL DEFAULT '',
+	journal      TEXT NOT NULL DEFAULT '',
+	doi          TEXT NOT NULL DEFAULT '',
+	year         INTEGER NOT NULL DEFAULT 0,
+	terms        BLOB NOT NULL
+) STRICT;
+CREATE INDEX papers_content_hash ON papers (id, content_hash);
+`,
+	},
 }
 
 // migrate applies, in one transaction, every migration newer than the

@@ -579,13 +579,51 @@ func nullBlob(b []byte) any {
 }
 
 // Abstracts lists every paper's titles, abstracts and listing fields
-// ordered by id, extracted from the stored JSON by SQLite itself.
+// ordered by id, with the paper's catalogue terms where current ones
+// are stored. It reads in one snapshot: papers with current terms from
+// the catalogue_terms table and the (id, content_hash) index alone, so
+// the papers' large rows are not read; the others' fields extracted
+// from their stored JSON by SQLite itself.
 func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
-	rows, err := s.db.QueryContext(ctx, `
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only
+	withTerms, err := scanAbstracts(ctx, tx, `
+		SELECT c.paper_id, c.title, c.title_zh, '', '', c.journal, c.doi, c.content_hash, c.year, c.terms
+		FROM catalogue_terms c JOIN papers p INDEXED BY papers_content_hash
+			ON p.id = c.paper_id AND p.content_hash = c.content_hash
+		ORDER BY c.paper_id`)
+	if err != nil {
+		return nil, err
+	}
+	others, err := scanAbstracts(ctx, tx, `
 		SELECT id, title, coalesce(json_extract(json, '$.title_zh'), ''),
 			coalesce(json_extract(json, '$.abstract'), ''), coalesce(json_extract(json, '$.abstract_zh'), ''),
-			journal, doi, content_hash, year
-		FROM papers ORDER BY id`)
+			journal, doi, content_hash, year, NULL
+		FROM papers WHERE id IN (
+			SELECT p.id FROM papers p INDEXED BY papers_content_hash
+			LEFT JOIN catalogue_terms c ON c.paper_id = p.id AND c.content_hash = p.content_hash
+			WHERE c.paper_id IS NULL)
+		ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	// Merge the two id-ordered lists.
+	out := make([]store.PaperAbstract, 0, len(withTerms)+len(others))
+	for len(withTerms) > 0 || len(others) > 0 {
+		if len(others) == 0 || (len(withTerms) > 0 && withTerms[0].ID < others[0].ID) {
+			out, withTerms = append(out, withTerms[0]), withTerms[1:]
+		} else {
+			out, others = append(out, others[0]), others[1:]
+		}
+	}
+	return out, nil
+}
+
+func scanAbstracts(ctx context.Context, tx *sql.Tx, query string) ([]store.PaperAbstract, error) {
+	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
 	}
@@ -593,7 +631,7 @@ func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
 	out := []store.PaperAbstract{}
 	for rows.Next() {
 		var a store.PaperAbstract
-		if err := rows.Scan(&a.ID, &a.Title, &a.TitleZh, &a.Abstract, &a.AbstractZh, &a.Journal, &a.DOI, &a.Hash, &a.Year); err != nil {
+		if err := rows.Scan(&a.ID, &a.Title, &a.TitleZh, &a.Abstract, &a.AbstractZh, &a.Journal, &a.DOI, &a.Hash, &a.Year, &a.Terms); err != nil {
 			return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
 		}
 		out = append(out, a)
@@ -602,4 +640,45 @@ func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
 		return nil, fmt.Errorf("sqlite: list abstracts: %w", err)
 	}
 	return out, nil
+}
+
+// PutCatalogueTerms stores each entry's terms, with the listing fields
+// and Chinese title of the paper it was made from, in one transaction,
+// where the paper still has the entry's content hash.
+func (s *Store) PutCatalogueTerms(ctx context.Context, terms []store.CatalogueTerms) error {
+	if len(terms) == 0 {
+		return nil
+	}
+	if err := s.lockWrite(ctx); err != nil {
+		return fmt.Errorf("sqlite: put catalogue terms: %w", err)
+	}
+	defer s.unlockWrite()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: put catalogue terms: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	stmt, err := tx.PrepareContext(ctx, `
+		INSERT INTO catalogue_terms (paper_id, content_hash, title, title_zh, journal, doi, year, terms)
+		SELECT id, content_hash, title, coalesce(json_extract(json, '$.title_zh'), ''), journal, doi, year, ?
+		FROM papers WHERE id = ? AND content_hash = ?
+		ON CONFLICT (paper_id) DO UPDATE SET
+			content_hash = excluded.content_hash, title = excluded.title, title_zh = excluded.title_zh,
+			journal = excluded.journal, doi = excluded.doi, year = excluded.year, terms = excluded.terms`)
+	if err != nil {
+		return fmt.Errorf("sqlite: put catalogue terms: %w", err)
+	}
+	defer stmt.Close()
+	for _, t := range terms {
+		if t.Terms == nil {
+			t.Terms = []byte{} // NOT NULL: empty terms are still terms
+		}
+		if _, err := stmt.ExecContext(ctx, t.Terms, t.ID, t.Hash); err != nil {
+			return fmt.Errorf("sqlite: put catalogue terms %q: %w", t.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: put catalogue terms: commit: %w", err)
+	}
+	return nil
 }

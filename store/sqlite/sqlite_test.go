@@ -629,7 +629,7 @@ func TestUpgradeAddsEnrichment(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, "SELECT version FROM schema_migrations WHERE name = 'cited works and reference links'").Scan(&v); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DROP TABLE reference_links", "DROP TABLE cited_works", "ALTER TABLE papers DROP COLUMN chunks_gen", fmt.Sprintf("DELETE FROM schema_migrations WHERE version >= %d", v)} {
+	for _, q := range []string{"DROP TABLE catalogue_terms", "DROP INDEX papers_content_hash", "DROP TABLE reference_links", "DROP TABLE cited_works", "ALTER TABLE papers DROP COLUMN chunks_gen", fmt.Sprintf("DELETE FROM schema_migrations WHERE version >= %d", v)} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
@@ -647,5 +647,25 @@ func TestUpgradeAddsEnrichment(t *testing.T) {
 	}
 	if ls, err := s.ReferenceLinks(ctx, "old"); err != nil || len(ls) != 1 {
 		t.Errorf("ReferenceLinks = %v, %v", ls, err)
+	}
+}
+
+// BenchmarkPutCatalogueTerms measures storing one paper's catalogue
+// terms (4 KiB, a review's title and abstract) in a transaction of its
+// own, as Ingest does after PutPaper, fsync included: compare with
+// BenchmarkPutPaper in the same run.
+func BenchmarkPutCatalogueTerms(b *testing.B) {
+	ctx := b.Context()
+	s := open(b, b.TempDir())
+	defer s.Close()
+	p := storetest.SamplePaper("bench")
+	if err := s.PutPaper(ctx, p, "emb", nil); err != nil {
+		b.Fatal(err)
+	}
+	terms := []store.CatalogueTerms{{ID: p.ID, Hash: store.ContentHash(p), Terms: bytes.Repeat([]byte("t"), 4096)}}
+	for b.Loop() {
+		if err := s.PutCatalogueTerms(ctx, terms); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

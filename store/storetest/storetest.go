@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PaperVersion", testPaperVersion},
 		{"PaperHash", testPaperHash},
 		{"Abstracts", testAbstracts},
+		{"CatalogueTerms", testCatalogueTerms},
 		{"Questions", testQuestions},
 		{"QuestionsConcurrent", testQuestionsConcurrent},
 	}
@@ -958,4 +959,65 @@ func testAbstracts(t *testing.T, s store.Store) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Abstracts() =\n%+v\nwant\n%+v", got, want)
 	}
+}
+
+// testCatalogueTerms checks that catalogue terms are returned by
+// Abstracts (in place of the abstracts, with the Chinese title) only
+// while the paper keeps the content they were made from, that terms for
+// another content or a missing paper are skipped, and that deleting or
+// replacing a paper drops or hides its terms.
+func testCatalogueTerms(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if err := s.PutCatalogueTerms(ctx, nil); err != nil {
+		t.Fatalf("PutCatalogueTerms(nil) = %v", err)
+	}
+	zh := &paper.Paper{ID: "c-zh", Title: "标题", TitleZh: "中文标题", AbstractZh: "摘要", References: []paper.Reference{{N: 1, Text: "参考"}}}
+	for _, p := range []*paper.Paper{SamplePaper("a"), SamplePaper("b"), zh} {
+		put(t, s, p, "emb", nil)
+	}
+	hash := func(p *paper.Paper) string { return store.ContentHash(p) }
+	err := s.PutCatalogueTerms(ctx, []store.CatalogueTerms{
+		{ID: "a", Hash: hash(SamplePaper("a")), Terms: []byte("terms of a\x00\xff")},
+		{ID: "b", Hash: "stale", Terms: []byte("terms of an older b")},
+		{ID: "c-zh", Hash: hash(zh), Terms: []byte("terms of c")},
+		{ID: "gone", Hash: "x", Terms: []byte("terms of a missing paper")},
+	})
+	if err != nil {
+		t.Fatalf("PutCatalogueTerms = %v", err)
+	}
+	withTerms := func(p *paper.Paper, terms string) store.PaperAbstract {
+		a := abstractOf(p)
+		a.Abstract, a.AbstractZh, a.Terms = "", "", []byte(terms)
+		return a
+	}
+	check := func(step string, want ...store.PaperAbstract) {
+		t.Helper()
+		got, err := s.Abstracts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: Abstracts() =\n%+v\nwant\n%+v", step, got, want)
+		}
+	}
+	check("stored", withTerms(SamplePaper("a"), "terms of a\x00\xff"), abstractOf(SamplePaper("b")), withTerms(zh, "terms of c"))
+
+	// Terms are replaced by newer ones for the same content.
+	if err := s.PutCatalogueTerms(ctx, []store.CatalogueTerms{{ID: "b", Hash: hash(SamplePaper("b")), Terms: []byte("b1")}, {ID: "a", Hash: hash(SamplePaper("a")), Terms: []byte("a2")}}); err != nil {
+		t.Fatal(err)
+	}
+	check("replaced terms", withTerms(SamplePaper("a"), "a2"), withTerms(SamplePaper("b"), "b1"), withTerms(zh, "terms of c"))
+
+	// A new version of a paper hides the old version's terms; deleting a
+	// paper drops them; the same content stored again keeps them.
+	changed := SamplePaper("a")
+	changed.Abstract = "A new abstract."
+	put(t, s, changed, "emb", nil)
+	if err := s.DeletePaper(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, zh, "other-embedder", nil)
+	check("changed", abstractOf(changed), withTerms(zh, "terms of c"))
+	put(t, s, SamplePaper("b"), "emb", nil)
+	check("b stored again after its delete", abstractOf(changed), abstractOf(SamplePaper("b")), withTerms(zh, "terms of c"))
 }
