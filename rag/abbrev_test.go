@@ -3,6 +3,7 @@ package rag
 import (
 	"slices"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestAbbreviations(t *testing.T) {
@@ -46,7 +47,9 @@ func FuzzAbbreviations(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, a := range Abbreviations(s) {
-			if len(a.Long) <= len(a.Short) || !validShort(a.Short) {
+			// Longer in characters, as the contract says, not in bytes: a
+			// short form may hold multi-byte letters.
+			if utf8.RuneCountInString(a.Long) <= utf8.RuneCountInString(a.Short) || !validShort(a.Short) {
 				t.Errorf("bad abbreviation %+v from %q", a, s)
 			}
 		}
