@@ -273,7 +273,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string, stdout, std
 }
 
 // fdReserve is the open files kept for the store, the model endpoint and
-// logs when the connection cap is fitted to the open-file limit.
+// logs when the connection cap is lowered to fit the open-file limit.
 const fdReserve = 128
 
 // connLimits returns the connection limits from cfg, after raising the
