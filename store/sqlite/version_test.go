@@ -4,11 +4,142 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/store"
+	"github.com/chatpaper/chatpaper/store/storetest"
 )
+
+// queryPlan returns the detail lines of EXPLAIN QUERY PLAN for q.
+func queryPlan(t *testing.T, db *sql.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("explain %s: %v", q, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// TestLoadQueriesReadNoPaperRow pins the plans of the queries a cold
+// load (and an ingest's hash check) makes: the version and hash come
+// from the covering index alone, never from the paper's row with its
+// large JSON, and the links query searches its tables' keys without
+// scanning or sorting.
+func TestLoadQueriesReadNoPaperRow(t *testing.T) {
+	t.Parallel()
+	s := open(t, t.TempDir())
+	defer s.Close()
+	if err := s.PutPaper(t.Context(), storetest.SamplePaper("p"), "e", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		query string
+		want  []string
+	}{
+		{"version", versionQuery, []string{"SEARCH papers USING COVERING INDEX papers_version (id=?)"}},
+		{"hash", hashQuery, []string{"SEARCH papers USING COVERING INDEX papers_version (id=?)"}},
+		{"links", linksQuery, []string{
+			"SEARCH l USING INDEX sqlite_autoindex_reference_links_1 (paper_id=?)",
+			"SEARCH w USING INDEX sqlite_autoindex_cited_works_1 (doi=?) LEFT-JOIN",
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := queryPlan(t, s.db, tt.query, "p")
+			if strings.Join(plan, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("plan of %s:\n%s\nwant\n%s", tt.query, strings.Join(plan, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestUpgradeToVersionIndex opens a database at the schema before the
+// version index, holding a paper whose chunks were replaced and whose
+// catalogue terms are stored: the upgrade keeps its version, hash and
+// terms and replaces the older (id, content_hash) index.
+func TestUpgradeToVersionIndex(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", dsn(filepath.Join(dir, FileName)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{db: db, writeSem: make(chan struct{}, 1), summaryLocks: map[store.SummaryKey]chan struct{}{}}
+	if err := applyMigrations(ctx, old, migrations[:7]); err != nil {
+		t.Fatal(err)
+	}
+	p := storetest.SamplePaper("p")
+	hash := store.ContentHash(p)
+	if err := old.PutPaper(ctx, p, "e", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.ReplaceChunks(ctx, p.ID, hash, "e", storetest.SampleChunks(p.ID, 3, 4)); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.PutCatalogueTerms(ctx, []store.CatalogueTerms{{ID: p.ID, Hash: hash, Terms: []byte("terms")}}); err != nil {
+		t.Fatal(err)
+	}
+	var gen int
+	if err := db.QueryRowContext(ctx, "SELECT chunks_gen FROM papers WHERE id = 'p'").Scan(&gen); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s := open(t, dir)
+	defer s.Close()
+	if got, want := mustVersion(t, s, p.ID), fmt.Sprintf("%s/%d", hash, gen); got != want || gen == 0 {
+		t.Errorf("PaperVersion after the upgrade = %q, want %q (chunks_gen %d)", got, want, gen)
+	}
+	if got, err := s.PaperHash(ctx, p.ID); err != nil || got != hash {
+		t.Errorf("PaperHash after the upgrade = %q, %v; want %q", got, err, hash)
+	}
+	abs, err := s.Abstracts(ctx)
+	if err != nil || len(abs) != 1 || string(abs[0].Terms) != "terms" {
+		t.Errorf("Abstracts after the upgrade = %+v, %v; want the stored terms", abs, err)
+	}
+	var indexes []string
+	rows, err := s.db.QueryContext(ctx, "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'papers' AND sql IS NOT NULL ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		indexes = append(indexes, name)
+	}
+	if got := strings.Join(indexes, ","); got != "papers_version" {
+		t.Errorf("indexes on papers after the upgrade: %s, want papers_version", got)
+	}
+}
+
+func mustVersion(t *testing.T, s *Store, id string) string {
+	t.Helper()
+	v, err := s.PaperVersion(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
 
 // reviewPaper returns paper i of a synthetic catalogue, the same every
 // time: a title, three authors, an eight-sentence abstract and 140
