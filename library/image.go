@@ -230,13 +230,15 @@ func decodeSparse(block []byte, vecs [][]float32, dim int) error {
 	k := 0
 	for i, v := range vecs {
 		v = v[:dim]
-		for range le.Uint32(block[4*i:]) {
-			at := int(le.Uint16(idx[2*k:]))
-			if at >= dim {
+		c := int(le.Uint32(block[4*i:]))
+		vv, ii := vals[4*k:4*(k+c)], idx[2*k:2*(k+c)]
+		k += c
+		for j := range c {
+			at := int(le.Uint16(ii[2*j:]))
+			if at >= len(v) {
 				return fmt.Errorf("%w: sparse vector %d: element %d of %d", errImage, i, at, dim)
 			}
-			v[at] = math.Float32frombits(le.Uint32(vals[4*k:]))
-			k++
+			v[at] = math.Float32frombits(le.Uint32(vv[4*j:]))
 		}
 	}
 	return nil
