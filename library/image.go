@@ -25,10 +25,14 @@ import (
 // as a load uses it: a fixed header, the chunk vectors in one block
 // (raw little-endian float32, or, when smaller, their non-zero elements:
 // see vectorsSparse), every distinct string once in one text block, then
-// the paper, the chunks and the lexicon (search.Lexicon.AppendBinary)
-// with their strings as offsets into the text block. A load reads it
-// with three reads, where loading from the store reads one database row
-// per chunk, decodes the paper's JSON and rebuilds the lexicon.
+// the meta block: the paper and the chunks with their strings as offsets
+// into the text block, and the lexicon (search.Lexicon.AppendBinary) at
+// the next multiple of lexiconAlign bytes from the text block's start. A
+// load reads the header, the vector block, then the text and meta blocks
+// into one allocation that the loaded paper keeps: its strings and its
+// lexicon's words are used where they were read, not copied. Loading
+// from the store instead reads one database row per chunk, decodes the
+// paper's JSON and rebuilds the lexicon.
 //
 // The store stays the record. An image names the paper id, the
 // Store.PaperVersion and the embedder it was made from; a load uses it
@@ -47,7 +51,7 @@ import (
 // vector block uint32 (bytes), vector encoding uint32, zero padding to
 // imageHeader bytes.
 const (
-	imageMagic  = "CPIMG\x00\x00\x03" // the last byte is the layout's version
+	imageMagic  = "CPIMG\x00\x00\x04" // the last byte is the layout's version
 	imageHeader = 64
 )
 
@@ -107,6 +111,7 @@ func encodeImage(im *image) ([]byte, error) {
 		w.str(c.Lang)
 		w.str(c.Text)
 	}
+	w.alignLexicon()
 	meta, err := im.lex.AppendBinary(w.meta)
 	if err != nil {
 		return nil, err
@@ -274,7 +279,7 @@ func writeImage(dir string, im *image) error {
 	return nil
 }
 
-// scratch holds the text and meta blocks while an image is decoded.
+// scratch holds a sparse vector block while it is decoded.
 var scratch = sync.Pool{New: func() any { return new([]byte) }}
 
 // readImage reads the image of paper id from dir, its vectors into pages
@@ -308,43 +313,44 @@ func readImage(dir, id string, vp *vectorPages) (*image, error) {
 	}
 	crc := crc32.Update(0, castagnoli, hdr[12:])
 	vecs, pages := vp.take(int(nvec), int(dim), enc == vectorsSparse)
+	fail := func(err error) (*image, error) {
+		vp.give(pages)
+		return nil, err
+	}
 	if enc == vectorsDense {
 		if err := readDense(f, pages, int(nvec)*int(dim)); err != nil {
-			vp.give(pages)
-			return nil, err
+			return fail(err)
 		}
-		vecLen = 0 // read: the rest holds the text and meta blocks only
-	}
-	bp := scratch.Get().(*[]byte)
-	defer scratch.Put(bp)
-	rest := *bp
-	if n := int(vecLen + textLen + metaLen); cap(rest) < n {
-		rest = make([]byte, n)
-		*bp = rest
 	} else {
-		rest = rest[:n]
-	}
-	if _, err := io.ReadFull(f, rest); err != nil {
-		return nil, fmt.Errorf("%w: text: %v", errImage, err)
-	}
-	if crc32.Update(crc, castagnoli, rest) != sum {
-		vp.give(pages)
-		return nil, fmt.Errorf("%w: checksum mismatch", errImage)
-	}
-	if enc == vectorsSparse {
-		if err := decodeSparse(rest[:vecLen], vecs, int(dim)); err != nil {
-			vp.give(pages)
-			return nil, err
+		bp := scratch.Get().(*[]byte)
+		defer scratch.Put(bp)
+		if cap(*bp) < int(vecLen) {
+			*bp = make([]byte, vecLen)
 		}
-		rest = rest[vecLen:]
+		block := (*bp)[:vecLen]
+		if _, err := io.ReadFull(f, block); err != nil {
+			return fail(fmt.Errorf("%w: vectors: %v", errImage, err))
+		}
+		crc = crc32.Update(crc, castagnoli, block)
+		if err := decodeSparse(block, vecs, int(dim)); err != nil {
+			return fail(err)
+		}
 	}
-	im, err := decodeImage(string(rest[:textLen]), rest[textLen:], vecs)
+	// The text and meta blocks are read into memory of the paper's own:
+	// its strings and its lexicon's words stay where they were read.
+	own := make([]byte, textLen+metaLen)
+	if _, err := io.ReadFull(f, own); err != nil {
+		return fail(fmt.Errorf("%w: text: %v", errImage, err))
+	}
+	if crc32.Update(crc, castagnoli, own) != sum {
+		return fail(fmt.Errorf("%w: checksum mismatch", errImage))
+	}
+	im, err := decodeImage(unsafe.String(unsafe.SliceData(own), textLen), own[textLen:], vecs)
 	if err == nil && im.paper.ID != id {
 		err = fmt.Errorf("%w: holds paper %q", errImage, im.paper.ID)
 	}
 	if err != nil {
-		vp.give(pages)
-		return nil, err
+		return fail(err)
 	}
 	im.pages = pages
 	return im, nil
@@ -398,6 +404,13 @@ func decodeImage(text string, meta []byte, vecs [][]float32) (*image, error) {
 		c.Lang = r.str()
 		c.Text = r.str()
 	}
+	// The lexicon starts at the next multiple of lexiconAlign bytes from
+	// the text block's start (imageWriter.alignLexicon).
+	if pad := -(len(text) + len(meta) - len(r.b)) & (lexiconAlign - 1); r.err == nil && pad <= len(r.b) {
+		r.b = r.b[pad:]
+	} else if r.err == nil {
+		r.fail("lexicon padding")
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -418,6 +431,20 @@ type imageWriter struct {
 	text []byte
 	at   map[string]uint32
 	meta []byte
+}
+
+// lexiconAlign is the alignment of the lexicon in an image, counted from
+// the start of the text block: a load reads the text and meta blocks into
+// one allocation, aligned at least as much, so the lexicon's words are
+// aligned for search.DecodeLexicon to use in place.
+const lexiconAlign = 8
+
+// alignLexicon pads the meta block with zeros up to where the lexicon
+// starts.
+func (w *imageWriter) alignLexicon() {
+	for (len(w.text)+len(w.meta))%lexiconAlign != 0 {
+		w.meta = append(w.meta, 0)
+	}
 }
 
 func (w *imageWriter) uint(v uint64) { w.meta = binary.AppendUvarint(w.meta, v) }

@@ -208,7 +208,8 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 	}
 	var lp *Loaded
 	if im := l.loadImage(id, hash); im != nil {
-		p := im.paper.Enriched(l.links(ctx, id))
+		p := im.paper // decoded for this load alone: enriched in place
+		p.Enrich(l.links(ctx, id))
 		if lp, err = l.indexLexicon(ctx, p, hash, im.chunks, im.vecs, im.lex); err != nil {
 			l.pages.give(im.pages)
 			return nil, fmt.Errorf("index %q: %w", id, err)
