@@ -6,12 +6,11 @@ import (
 	"unicode/utf8"
 )
 
-// ReferenceLabel runs once per reference and language on the first ask of
-// every freshly loaded paper, so it is written as hand-made scanners
-// rather than regular expressions, which made up most of its cost. Each
-// scanner below names the expression it replaces; they accept exactly
-// the strings the expression matched (FuzzReferenceLabel compares the
-// two on arbitrary input).
+// A label is made once per reference and language on the first ask of
+// every freshly loaded paper, so the reading below is done by hand-made
+// scanners: regular expressions were most of its cost. Each scanner
+// names the expression it replaces and accepts exactly what that matched;
+// FuzzReferenceLabel compares the two on arbitrary input.
 
 // ReferenceLabel returns a short label for a reference entry, as answers
 // name the works they cite: "Valadi et al. (2007), “Title”" in English,

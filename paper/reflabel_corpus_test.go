@@ -147,8 +147,9 @@ func TestReferenceLabelOracle(t *testing.T) {
 }
 
 // FuzzReferenceLabel compares ReferenceLabel with the oracle on
-// arbitrary strings, valid UTF-8 or not, in both languages, and squash,
-// which it calls first, with the join of strings.Fields it short-cuts.
+// arbitrary strings, valid UTF-8 or not, in both languages; squash,
+// which it calls first, with the join of strings.Fields it short-cuts;
+// and Shorten with the old one at several widths.
 func FuzzReferenceLabel(f *testing.F) {
 	for _, s := range append(realisticReferences(f), trickyReferences...) {
 		f.Add(s)
@@ -156,6 +157,12 @@ func FuzzReferenceLabel(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		if got, want := paper.Squash(text), oldSquash(text); got != want {
 			t.Fatalf("squash(%q) = %q, want %q", text, got, want)
+		}
+		// Other callers shorten text that was never squashed.
+		for _, n := range []int{0, 1, 2, 3, 7, 140, 160} {
+			if got, want := paper.Shorten(text, n), oldShorten(text, n); got != want {
+				t.Fatalf("Shorten(%q, %d) = %q, want %q", text, n, got, want)
+			}
 		}
 		for _, lang := range []string{paper.LangEN, paper.LangZH} {
 			if got, want := paper.ReferenceLabel(text, lang), oldReferenceLabel(text, lang); got != want {
