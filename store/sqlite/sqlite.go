@@ -65,9 +65,14 @@ type Store struct {
 	versionStmt, linksStmt *sql.Stmt
 }
 
-// Queries of the prepared statements.
+// Queries of the prepared statements, and of PaperHash. The version and
+// hash queries name the covering index papers_version: SQLite's planner
+// would take the primary key and read the columns from the paper's row,
+// after its large JSON, walking the row's overflow pages; INDEXED BY
+// also makes a missing index an error at prepare, not a slow query.
 const (
-	versionQuery = `SELECT content_hash, chunks_gen FROM papers WHERE id = ?`
+	versionQuery = `SELECT content_hash, chunks_gen FROM papers INDEXED BY papers_version WHERE id = ?`
+	hashQuery    = `SELECT content_hash FROM papers INDEXED BY papers_version WHERE id = ?`
 	linksQuery   = `
 		SELECT l.n, l.ref_key, l.doi, l.match, l.score, w.json
 		FROM reference_links l LEFT JOIN cited_works w ON w.doi = l.doi AND l.doi <> ''
@@ -321,7 +326,7 @@ func (s *Store) Paper(ctx context.Context, id string) (*paper.Paper, error) {
 // as recorded when it was stored, or an error wrapping store.ErrNotFound.
 func (s *Store) PaperHash(ctx context.Context, id string) (string, error) {
 	var hash string
-	err := s.db.QueryRowContext(ctx, "SELECT content_hash FROM papers WHERE id = ?", id).Scan(&hash)
+	err := s.db.QueryRowContext(ctx, hashQuery, id).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("sqlite: paper hash %q: %w", id, store.ErrNotFound)
 	}
@@ -581,7 +586,7 @@ func nullBlob(b []byte) any {
 // Abstracts lists every paper's titles, abstracts and listing fields
 // ordered by id, with the paper's catalogue terms where current ones
 // are stored. It reads in one snapshot: papers with current terms from
-// the catalogue_terms table and the (id, content_hash) index alone, so
+// the catalogue_terms table and the papers_version index alone, so
 // the papers' large rows are not read; the others' fields extracted
 // from their stored JSON by SQLite itself.
 func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
@@ -592,7 +597,7 @@ func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
 	defer tx.Rollback() //nolint:errcheck // read only
 	withTerms, err := scanAbstracts(ctx, tx, `
 		SELECT c.paper_id, c.title, c.title_zh, '', '', c.journal, c.doi, c.content_hash, c.year, c.terms
-		FROM catalogue_terms c JOIN papers p INDEXED BY papers_content_hash
+		FROM catalogue_terms c JOIN papers p INDEXED BY papers_version
 			ON p.id = c.paper_id AND p.content_hash = c.content_hash
 		ORDER BY c.paper_id`)
 	if err != nil {
@@ -603,7 +608,7 @@ func (s *Store) Abstracts(ctx context.Context) ([]store.PaperAbstract, error) {
 			coalesce(json_extract(json, '$.abstract'), ''), coalesce(json_extract(json, '$.abstract_zh'), ''),
 			journal, doi, content_hash, year, NULL
 		FROM papers WHERE id IN (
-			SELECT p.id FROM papers p INDEXED BY papers_content_hash
+			SELECT p.id FROM papers p INDEXED BY papers_version
 			LEFT JOIN catalogue_terms c ON c.paper_id = p.id AND c.content_hash = p.content_hash
 			WHERE c.paper_id IS NULL)
 		ORDER BY id`)

@@ -629,7 +629,7 @@ func TestUpgradeAddsEnrichment(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, "SELECT version FROM schema_migrations WHERE name = 'cited works and reference links'").Scan(&v); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DROP TABLE catalogue_terms", "DROP INDEX papers_content_hash", "DROP TABLE reference_links", "DROP TABLE cited_works", "ALTER TABLE papers DROP COLUMN chunks_gen", fmt.Sprintf("DELETE FROM schema_migrations WHERE version >= %d", v)} {
+	for _, q := range []string{"DROP TABLE catalogue_terms", "DROP INDEX papers_version", "DROP TABLE reference_links", "DROP TABLE cited_works", "ALTER TABLE papers DROP COLUMN chunks_gen", fmt.Sprintf("DELETE FROM schema_migrations WHERE version >= %d", v)} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
