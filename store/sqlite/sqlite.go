@@ -84,11 +84,11 @@ const (
 	// then one row per link with NULL version columns; no row for a
 	// missing paper. Joining the links to the paper instead would repeat
 	// its version on every link's row, and the driver's cost is per
-	// column read (each a few hundred nanoseconds of cgo-free C calls,
-	// NULLs cheapest): that made a paper with 40 links slower to load
-	// than the two queries apart. No ORDER BY: a compound's would sort
-	// the result in a temporary b-tree, so the caller tells the rows
-	// apart by their NULLs and orders the links itself.
+	// column read (calls into the translated C library for its type,
+	// then for a value other than NULL its value, bytes and a copy). No
+	// ORDER BY: a compound's would sort the result in a temporary
+	// b-tree, so the caller tells the rows apart by their NULLs and
+	// orders the links itself.
 	versionLinksQuery = `
 		SELECT content_hash, chunks_gen, NULL, NULL, NULL, NULL, NULL, NULL
 		FROM papers INDEXED BY papers_version WHERE id = ?1
