@@ -112,8 +112,57 @@ var (
 	publRe     = regexp.MustCompile(`(?i)^published(?: online)?\b.*?\b((?:1[6-9]|20)\d{2})\b`)
 )
 
-// squash collapses runs of white space into single spaces.
-func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
+// squash collapses runs of white space into single spaces and trims both
+// ends, as strings.Fields splits and " " joins. Text that is squashed
+// already, as stored references are, comes back as it is without being
+// copied.
+func squash(s string) string {
+	if isSquashed(s) {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// isSquashed reports whether squash would return s unchanged: its only
+// white space (unicode.IsSpace, as strings.Fields uses) is single ASCII
+// spaces between other runes.
+func isSquashed(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' || strings.Contains(s, "  ") {
+		return false
+	}
+	// What is left to rule out is other white space: ASCII control
+	// bytes and multi-byte runes. Eight bytes at a time skip the common
+	// case, printable ASCII, with one test.
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			// A byte below 0x20 borrows into its top bit, one from 0x80
+			// has it set; a borrow only follows a byte that is flagged.
+			if ((x-0x2020202020202020)|x)&0x8080808080808080 == 0 {
+				i += 8
+				continue
+			}
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if '\t' <= c && c <= '\r' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			return false
+		}
+		i += w
+	}
+	return true
+}
 
 func isNoise(s string) bool {
 	for _, re := range noisePatterns {

@@ -74,6 +74,7 @@ if [ "$FUZZTIME" != "0" ]; then
 		./paper/jats:FuzzParse \
 		./paper/crossref:FuzzParse \
 		./paper:FuzzNormalizeDOI \
+		./paper:FuzzReferenceLabel \
 		./crossref:FuzzDecode \
 		./paper/pdf:FuzzText \
 		./summary:FuzzParseSuggestions \
