@@ -179,22 +179,22 @@ func TestImageFollowsTheStore(t *testing.T) {
 	}
 }
 
-// firstLinksHeld holds the first ReferenceLinks read (which a load from
-// an image makes after reading the image) until gate closes.
-type firstLinksHeld struct {
-	store.Store
+// firstSetHeld holds the first Set of vectors (which a load from an
+// image makes after reading the image) until gate closes.
+type firstSetHeld struct {
+	library.VectorIndex
 	once          sync.Once
 	entered, gate chan struct{}
 }
 
-func (f *firstLinksHeld) ReferenceLinks(ctx context.Context, id string) ([]paper.ReferenceLink, error) {
+func (f *firstSetHeld) Set(ctx context.Context, key string, vecs [][]float32) error {
 	first := false
 	f.once.Do(func() { first = true })
 	if first {
 		close(f.entered)
 		<-f.gate
 	}
-	return f.Store.ReferenceLinks(ctx, id)
+	return f.VectorIndex.Set(ctx, key, vecs)
 }
 
 // TestIngestDuringImageLoadWins replaces a paper while a load of its
@@ -209,8 +209,13 @@ func TestIngestDuringImageLoadWins(t *testing.T) {
 	if err := imageLibrary(t, base, dir, 256).Ingest(ctx, smallPaper("p", "alpha")); err != nil {
 		t.Fatal(err)
 	}
-	held := &firstLinksHeld{Store: base, entered: make(chan struct{}), gate: make(chan struct{})}
-	lib := imageLibrary(t, held, dir, 256)
+	held := &firstSetHeld{VectorIndex: vector.NewChromem(), entered: make(chan struct{}), gate: make(chan struct{})}
+	o := apptest.LibraryOptions()
+	o.Images = dir
+	lib, err := library.New(base, embed.NewLocal(256), held, o)
+	if err != nil {
+		t.Fatal(err)
+	}
 	loaded := make(chan *library.Loaded, 1)
 	go func() {
 		lp, err := lib.Acquire(ctx, "p")

@@ -199,17 +199,18 @@ func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
 // serves the callers that were waiting, but is not cached, so it can
 // never replace the newer entry.
 func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*Loaded, error) {
-	// The version is read before the paper: if the paper is replaced in
-	// between, the entry holds newer content under an older version and
-	// the next revalidation merely reloads it.
-	hash, err := l.store.PaperVersion(ctx, id)
+	// The version (with the links, in the same read) is read before the
+	// paper: if the paper is replaced in between, the entry holds newer
+	// content under an older version and the next revalidation merely
+	// reloads it.
+	hash, links, err := l.versionAndLinks(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("load paper %q: %w", id, err)
 	}
 	var lp *Loaded
 	if im := l.loadImage(id, hash); im != nil {
 		p := im.paper // decoded for this load alone: enriched in place
-		p.Enrich(l.links(ctx, id))
+		p.Enrich(links)
 		if lp, err = l.indexLexicon(ctx, p, hash, im.chunks, im.vecs, im.lex); err != nil {
 			l.pages.give(im.pages)
 			return nil, fmt.Errorf("index %q: %w", id, err)
@@ -218,7 +219,7 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 		if len(im.pages) > 0 { // the unused tail of the last page
 			lp.size += int64(4 * (len(im.pages)*len(im.pages[0]) - len(im.vecs)*len(im.vecs[0])))
 		}
-	} else if lp, err = l.loadStored(ctx, id, hash); err != nil {
+	} else if lp, err = l.loadStored(ctx, id, hash, links); err != nil {
 		return nil, err
 	}
 	l.mu.Lock()
@@ -235,15 +236,16 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 }
 
 // loadStored loads version hash of paper id from the store's rows (the
-// paper, then its chunks), re-embedding chunks made by another
-// embedder, and writes its load image for the next load.
-func (l *Library) loadStored(ctx context.Context, id, hash string) (*Loaded, error) {
+// paper, then its chunks), enriched with links (read with the version),
+// re-embedding chunks made by another embedder, and writes its load
+// image for the next load.
+func (l *Library) loadStored(ctx context.Context, id, hash string, links []paper.ReferenceLink) (*Loaded, error) {
 	p, err := l.store.Paper(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("load paper %q: %w", id, err)
 	}
 	raw := p
-	p = p.Enriched(l.links(ctx, id))
+	p = p.Enriched(links)
 	stored, name, err := l.store.Chunks(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("load chunks of %q: %w", id, err)

@@ -2,10 +2,31 @@ package library
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/store"
 )
+
+// versionAndLinks returns the paper's Store.PaperVersion and its
+// reference links for a load, in one store read. A missing paper is an
+// error wrapping store.ErrNotFound. When the one read fails otherwise,
+// it cannot tell which half failed, so the two are read apart: a store
+// that cannot give the version fails the load, as a failed
+// Store.PaperVersion always did, while links that cannot be read (a
+// cited work that does not decode, a read failing only then) leave the
+// paper served without enrichment, as links says.
+func (l *Library) versionAndLinks(ctx context.Context, id string) (string, []paper.ReferenceLink, error) {
+	version, ls, err := l.store.PaperVersionAndLinks(ctx, id)
+	if err == nil || errors.Is(err, store.ErrNotFound) {
+		return version, ls, err
+	}
+	if version, err = l.store.PaperVersion(ctx, id); err != nil {
+		return "", nil, err
+	}
+	return version, l.links(ctx, id), nil
+}
 
 // links returns the paper's reference links, or none when the store
 // cannot say: enrichment is an addition, and a paper is served without

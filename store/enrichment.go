@@ -39,4 +39,14 @@ type Enrichments interface {
 	// or keeping a derived copy of it, compares to learn that another
 	// process changed it.
 	PaperVersion(ctx context.Context, paperID string) (string, error)
+	// PaperVersionAndLinks returns the paper's PaperVersion and its
+	// ReferenceLinks (the same string, and the same links in the same
+	// order with the same cached works) read together in one query, so
+	// both describe the store at one moment and a cold load makes one
+	// round trip instead of two. A missing paper is an error wrapping
+	// ErrNotFound, with no links. Any other error does not say which
+	// half failed: a caller that serves a paper without its links when
+	// only they are unreadable (a cited work that does not decode) reads
+	// the two apart to tell.
+	PaperVersionAndLinks(ctx context.Context, paperID string) (version string, links []paper.ReferenceLink, err error)
 }

@@ -161,5 +161,69 @@ func (s *Store) PaperVersion(ctx context.Context, paperID string) (string, error
 	if err != nil {
 		return "", fmt.Errorf("postgres: paper version %q: %w", paperID, ctxErr(ctx, err))
 	}
-	return fmt.Sprintf("%s/%d", hash, gen), nil
+	return paperVersion(hash, gen), nil
+}
+
+// paperVersion is the version of a paper of content hash hash whose
+// chunks were replaced gen times.
+func paperVersion(hash string, gen int64) string {
+	return fmt.Sprintf("%s/%d", hash, gen)
+}
+
+// PaperVersionAndLinks returns the paper's version and links from one
+// statement (one snapshot): the version query joined with the links
+// query, one row per link, or one with NULL link columns for a paper
+// without links, none for a missing paper. The version repeats on every
+// link's row: pgx decodes a column for little, unlike the SQLite
+// driver, whose store reads the two as a compound query instead.
+func (s *Store) PaperVersionAndLinks(ctx context.Context, paperID string) (string, []paper.ReferenceLink, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT p.content_hash, p.chunks_gen, l.n, l.ref_key, l.doi, l.match, l.score, w.json
+		FROM papers p
+		LEFT JOIN reference_links l ON l.paper_id = p.id
+		LEFT JOIN cited_works w ON w.doi = l.doi AND l.doi <> ''
+		WHERE p.id = $1 ORDER BY l.n`, paperID)
+	if err != nil {
+		return "", nil, fmt.Errorf("postgres: paper version and links %q: %w", paperID, ctxErr(ctx, err))
+	}
+	defer rows.Close()
+	var (
+		version string
+		out     []paper.ReferenceLink
+		// Scanned into once per row; declared here, as they escape to
+		// the heap (Scan takes them as any), so they are allocated once.
+		hash            string
+		gen             int64
+		n               *int
+		key, doi, match *string
+		score           *float64
+		doc             *string
+	)
+	for rows.Next() {
+		if err := rows.Scan(&hash, &gen, &n, &key, &doi, &match, &score, &doc); err != nil {
+			return "", nil, fmt.Errorf("postgres: paper version and links %q: %w", paperID, ctxErr(ctx, err))
+		}
+		if version == "" {
+			version = paperVersion(hash, gen)
+		}
+		if n == nil { // the one row of a paper without links
+			continue
+		}
+		// The link's columns are NOT NULL in reference_links.
+		l := paper.ReferenceLink{N: *n, RefKey: *key, DOI: *doi, Match: *match, Score: *score}
+		if doc != nil {
+			l.Work = new(paper.CitedWork)
+			if err := json.Unmarshal([]byte(*doc), l.Work); err != nil {
+				return "", nil, fmt.Errorf("postgres: paper version and links %q: decode work %q: %w", paperID, l.DOI, err)
+			}
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, fmt.Errorf("postgres: paper version and links %q: %w", paperID, ctxErr(ctx, err))
+	}
+	if version == "" {
+		return "", nil, fmt.Errorf("postgres: paper version and links %q: %w", paperID, store.ErrNotFound)
+	}
+	return version, out, nil
 }

@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/chatpaper/chatpaper/paper"
@@ -70,8 +72,7 @@ func (s *Store) ReferenceLinks(ctx context.Context, paperID string) ([]paper.Ref
 			return nil, fmt.Errorf("sqlite: reference links %q: %w", paperID, err)
 		}
 		if doc.Valid {
-			l.Work = new(paper.CitedWork)
-			if err := json.Unmarshal([]byte(doc.String), l.Work); err != nil {
+			if l.Work, err = decodeWork(doc.String); err != nil {
 				return nil, fmt.Errorf("sqlite: reference links %q: decode work %q: %w", paperID, l.DOI, err)
 			}
 		}
@@ -169,5 +170,64 @@ func (s *Store) PaperVersion(ctx context.Context, paperID string) (string, error
 	if err != nil {
 		return "", fmt.Errorf("sqlite: paper version %q: %w", paperID, err)
 	}
-	return fmt.Sprintf("%s/%d", hash, gen), nil
+	return paperVersion(hash, gen), nil
+}
+
+// paperVersion is the version of a paper of content hash hash whose
+// chunks were replaced gen times.
+func paperVersion(hash string, gen int64) string {
+	return fmt.Sprintf("%s/%d", hash, gen)
+}
+
+// PaperVersionAndLinks returns the paper's version and links from one
+// query (one read transaction).
+func (s *Store) PaperVersionAndLinks(ctx context.Context, paperID string) (string, []paper.ReferenceLink, error) {
+	rows, err := s.versionLinksStmt.QueryContext(ctx, paperID)
+	if err != nil {
+		return "", nil, fmt.Errorf("sqlite: paper version and links %q: %w", paperID, err)
+	}
+	defer rows.Close()
+	var (
+		version string
+		found   bool
+		out     []paper.ReferenceLink
+		// Scanned into once per row; declared here, as they escape to
+		// the heap (Scan takes them as any), so they are allocated once.
+		hash, key, doi, match, doc sql.NullString
+		gen, n                     sql.NullInt64
+		score                      sql.NullFloat64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&hash, &gen, &n, &key, &doi, &match, &score, &doc); err != nil {
+			return "", nil, fmt.Errorf("sqlite: paper version and links %q: %w", paperID, err)
+		}
+		if hash.Valid { // the paper's row
+			version, found = paperVersion(hash.String, gen.Int64), true
+			continue
+		}
+		l := paper.ReferenceLink{N: int(n.Int64), RefKey: key.String, DOI: doi.String, Match: match.String, Score: score.Float64}
+		if doc.Valid {
+			if l.Work, err = decodeWork(doc.String); err != nil {
+				return "", nil, fmt.Errorf("sqlite: paper version and links %q: decode work %q: %w", paperID, l.DOI, err)
+			}
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, fmt.Errorf("sqlite: paper version and links %q: %w", paperID, err)
+	}
+	if !found {
+		return "", nil, fmt.Errorf("sqlite: paper version and links %q: %w", paperID, store.ErrNotFound)
+	}
+	slices.SortFunc(out, func(a, b paper.ReferenceLink) int { return cmp.Compare(a.N, b.N) })
+	return version, out, nil
+}
+
+// decodeWork decodes a cited work stored as JSON.
+func decodeWork(doc string) (*paper.CitedWork, error) {
+	w := new(paper.CitedWork)
+	if err := json.Unmarshal([]byte(doc), w); err != nil {
+		return nil, err
+	}
+	return w, nil
 }

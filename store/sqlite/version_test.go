@@ -37,10 +37,11 @@ func queryPlan(t *testing.T, db *sql.DB, q string, args ...any) []string {
 }
 
 // TestLoadQueriesReadNoPaperRow pins the plans of the queries a cold
-// load (and an ingest's hash check) makes: the version and hash come
-// from the covering index alone, never from the paper's row with its
-// large JSON, and the links query searches its tables' keys without
-// scanning or sorting.
+// load, a revalidation and an ingest's hash check make: the version and
+// hash come from the covering index alone, never from the paper's row
+// with its large JSON, and the links, alone or joined to the version
+// (a cold load's one query), search their tables' keys without scanning
+// or sorting.
 func TestLoadQueriesReadNoPaperRow(t *testing.T) {
 	t.Parallel()
 	s := open(t, t.TempDir())
@@ -56,6 +57,14 @@ func TestLoadQueriesReadNoPaperRow(t *testing.T) {
 		{"version", versionQuery, []string{"SEARCH papers USING COVERING INDEX papers_version (id=?)"}},
 		{"hash", hashQuery, []string{"SEARCH papers USING COVERING INDEX papers_version (id=?)"}},
 		{"links", linksQuery, []string{
+			"SEARCH l USING INDEX sqlite_autoindex_reference_links_1 (paper_id=?)",
+			"SEARCH w USING INDEX sqlite_autoindex_cited_works_1 (doi=?) LEFT-JOIN",
+		}},
+		{"version and links", versionLinksQuery, []string{
+			"COMPOUND QUERY",
+			"LEFT-MOST SUBQUERY",
+			"SEARCH papers USING COVERING INDEX papers_version (id=?)",
+			"UNION ALL",
 			"SEARCH l USING INDEX sqlite_autoindex_reference_links_1 (paper_id=?)",
 			"SEARCH w USING INDEX sqlite_autoindex_cited_works_1 (doi=?) LEFT-JOIN",
 		}},
@@ -263,24 +272,8 @@ func BenchmarkPaperVersion(b *testing.B) {
 func BenchmarkReferenceLinks(b *testing.B) {
 	s := open(b, b.TempDir())
 	defer s.Close()
-	ids := reviewCatalogue(b, s, 400)
 	ctx := b.Context()
-	linked := ids[len(ids)/2]
-	var links []paper.ReferenceLink
-	for n := 1; n <= 40; n++ {
-		l := paper.ReferenceLink{N: n, RefKey: fmt.Sprintf("key-%d", n), Match: paper.MatchNone}
-		if n%2 == 0 {
-			l.DOI, l.Match, l.Score = fmt.Sprintf("10.5555/cited.%d", n), paper.MatchQuery, 0.97
-			if err := s.PutCitedWork(ctx, &paper.CitedWork{DOI: l.DOI, Title: "A cited work", Abstract: "What the cited work found."}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		links = append(links, l)
-	}
-	if err := s.PutReferenceLinks(ctx, linked, links); err != nil {
-		b.Fatal(err)
-	}
-	unlinked := append(ids[:len(ids)/2:len(ids)/2], ids[len(ids)/2+1:]...)
+	linked, unlinked := linkedCatalogue(b, s)
 	for _, tc := range []struct {
 		name  string
 		ids   []string
@@ -300,5 +293,75 @@ func BenchmarkReferenceLinks(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// linkedCatalogue stores the catalogue of reviewCatalogue with 40 links
+// on one paper, 20 of them to cached works, and returns that paper's id
+// and the others' ids.
+func linkedCatalogue(b *testing.B, s *Store) (linked string, unlinked []string) {
+	b.Helper()
+	ctx := b.Context()
+	ids := reviewCatalogue(b, s, 400)
+	linked = ids[len(ids)/2]
+	var links []paper.ReferenceLink
+	for n := 1; n <= 40; n++ {
+		l := paper.ReferenceLink{N: n, RefKey: fmt.Sprintf("key-%d", n), Match: paper.MatchNone}
+		if n%2 == 0 {
+			l.DOI, l.Match, l.Score = fmt.Sprintf("10.5555/cited.%d", n), paper.MatchQuery, 0.97
+			if err := s.PutCitedWork(ctx, &paper.CitedWork{DOI: l.DOI, Title: "A cited work", Abstract: "What the cited work found."}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		links = append(links, l)
+	}
+	if err := s.PutReferenceLinks(ctx, linked, links); err != nil {
+		b.Fatal(err)
+	}
+	return linked, append(ids[:len(ids)/2:len(ids)/2], ids[len(ids)/2+1:]...)
+}
+
+// BenchmarkVersionAndLinks measures what a cold load reads before its
+// image, over the catalogue of BenchmarkReferenceLinks, for papers
+// without links ("none", the usual case) and for the paper with 40:
+// "apart" is PaperVersion then ReferenceLinks, two queries, as a load
+// made them; "one" is PaperVersionAndLinks, both from one query. Compare
+// them in one run.
+func BenchmarkVersionAndLinks(b *testing.B) {
+	s := open(b, b.TempDir())
+	defer s.Close()
+	ctx := b.Context()
+	linked, unlinked := linkedCatalogue(b, s)
+	reads := map[string]func(id string) (string, []paper.ReferenceLink, error){
+		"apart": func(id string) (string, []paper.ReferenceLink, error) {
+			v, err := s.PaperVersion(ctx, id)
+			if err != nil {
+				return "", nil, err
+			}
+			ls, err := s.ReferenceLinks(ctx, id)
+			return v, ls, err
+		},
+		"one": func(id string) (string, []paper.ReferenceLink, error) { return s.PaperVersionAndLinks(ctx, id) },
+	}
+	for _, tc := range []struct {
+		name  string
+		ids   []string
+		links int
+	}{{"none", unlinked, 0}, {"40", []string{linked}, 40}} {
+		for _, how := range []string{"apart", "one"} {
+			b.Run(tc.name+"/"+how, func(b *testing.B) {
+				read := reads[how]
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					id := tc.ids[i%len(tc.ids)]
+					v, ls, err := read(id)
+					if err != nil || v == "" || len(ls) != tc.links {
+						b.Fatalf("%s: version %q, %d links, %v; want a version and %d links", id, v, len(ls), err, tc.links)
+					}
+					i++
+				}
+			})
+		}
 	}
 }

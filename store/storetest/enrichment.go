@@ -168,3 +168,106 @@ func testPaperVersion(t *testing.T, s store.Store) {
 		t.Errorf("version %q unchanged by new content", v3)
 	}
 }
+
+// wantVersionAndLinks checks that PaperVersionAndLinks of id returns
+// what PaperVersion and ReferenceLinks do, and returns it.
+func wantVersionAndLinks(t *testing.T, s store.Store, id string) (string, []paper.ReferenceLink) {
+	t.Helper()
+	ctx := t.Context()
+	v, ls, err := s.PaperVersionAndLinks(ctx, id)
+	if err != nil {
+		t.Fatalf("PaperVersionAndLinks(%s): %v", id, err)
+	}
+	wantV, err := s.PaperVersion(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLs, err := s.ReferenceLinks(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != wantV {
+		t.Errorf("PaperVersionAndLinks(%s) version %q, PaperVersion %q", id, v, wantV)
+	}
+	if !reflect.DeepEqual(ls, wantLs) {
+		t.Errorf("PaperVersionAndLinks(%s) links\n%+v\nReferenceLinks\n%+v", id, ls, wantLs)
+	}
+	return v, ls
+}
+
+func testPaperVersionAndLinks(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, ls, err := s.PaperVersionAndLinks(ctx, "absent")
+	wantNotFound(t, "PaperVersionAndLinks of a missing paper", err)
+	if ls != nil {
+		t.Errorf("PaperVersionAndLinks of a missing paper returned links %+v", ls)
+	}
+
+	p := SamplePaper("pl")
+	put(t, s, p, "emb", SampleChunks("pl", 3, 4))
+	// Another paper's links, joined on the same works, must not show.
+	put(t, s, SamplePaper("other"), "emb", nil)
+	if v, ls := wantVersionAndLinks(t, s, "pl"); v == "" || ls != nil {
+		t.Errorf("paper without links: version %q, links %+v; want a version and nil links", v, ls)
+	}
+
+	fetched := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	works := []*paper.CitedWork{
+		{DOI: "10.1/a", Title: "Work A", Authors: []string{"A. Author"}, Year: 2001, Abstract: "A found.", Status: paper.StatusRetracted, NoticeDOI: "10.1/notice", StatusDate: "2020-01-02", Fetched: fetched},
+		{DOI: "10.1/b", Title: "Work B", Container: "J. B", Fetched: fetched},
+	}
+	for _, w := range works {
+		if err := s.PutCitedWork(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	links := []paper.ReferenceLink{ // out of order, as enrichment may write them
+		{N: 26, RefKey: "k26", DOI: works[1].DOI, Match: paper.MatchQuery, Score: 0.97},
+		{N: 1, RefKey: "k1", DOI: works[0].DOI, Match: paper.MatchDeposited},
+		{N: 3, RefKey: "k3", DOI: "10.1/not-fetched", Match: paper.MatchDeposited},
+		{N: 2, RefKey: "k2", Match: paper.MatchNone, Score: 0.625},
+	}
+	if err := s.PutReferenceLinks(ctx, "pl", links); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutReferenceLinks(ctx, "other", []paper.ReferenceLink{{N: 1, RefKey: "o1", DOI: works[0].DOI, Match: paper.MatchQuery}}); err != nil {
+		t.Fatal(err)
+	}
+	v1, ls := wantVersionAndLinks(t, s, "pl")
+	want := []paper.ReferenceLink{links[1], links[3], links[2], links[0]}
+	want[0].Work, want[3].Work = works[0], works[1]
+	if !reflect.DeepEqual(ls, want) {
+		t.Errorf("links\n%+v\nwant\n%+v", ls, want)
+	}
+	if _, ls := wantVersionAndLinks(t, s, "other"); len(ls) != 1 || ls[0].RefKey != "o1" {
+		t.Errorf("the other paper's links: %+v, want its one", ls)
+	}
+
+	// Replacing the paper changes the version and keeps the links;
+	// replacing its chunks changes the version again.
+	q := SamplePaper("pl")
+	q.Title = "changed"
+	put(t, s, q, "emb", SampleChunks("pl", 2, 4))
+	v2, ls := wantVersionAndLinks(t, s, "pl")
+	if v2 == v1 || !reflect.DeepEqual(ls, want) {
+		t.Errorf("after replacing the paper: version %q (was %q), links %+v; want a new version and the same links", v2, v1, ls)
+	}
+	if err := s.ReplaceChunks(ctx, "pl", store.ContentHash(q), "emb", SampleChunks("pl", 4, 4)); err != nil {
+		t.Fatal(err)
+	}
+	if v3, _ := wantVersionAndLinks(t, s, "pl"); v3 == v2 || v3 == v1 {
+		t.Errorf("version %q unchanged by ReplaceChunks", v3)
+	}
+
+	if err := s.DeletePaper(ctx, "pl"); err != nil {
+		t.Fatal(err)
+	}
+	_, ls, err = s.PaperVersionAndLinks(ctx, "pl")
+	wantNotFound(t, "PaperVersionAndLinks of a deleted paper", err)
+	if ls != nil {
+		t.Errorf("PaperVersionAndLinks of a deleted paper returned links %+v", ls)
+	}
+	if _, ls := wantVersionAndLinks(t, s, "other"); len(ls) != 1 {
+		t.Errorf("the other paper's links after the delete: %+v", ls)
+	}
+}

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Enrichments", testEnrichments},
 		{"ReplaceChunks", testReplaceChunks},
 		{"PaperVersion", testPaperVersion},
+		{"PaperVersionAndLinks", testPaperVersionAndLinks},
 		{"PaperHash", testPaperHash},
 		{"Abstracts", testAbstracts},
 		{"CatalogueTerms", testCatalogueTerms},
@@ -474,6 +475,8 @@ func testNotFound(t *testing.T, s store.Store) {
 		{"Paper", func(ctx context.Context) error { _, err := s.Paper(ctx, "missing"); return err }},
 		{"Chunks", func(ctx context.Context) error { _, _, err := s.Chunks(ctx, "missing"); return err }},
 		{"PaperHash", func(ctx context.Context) error { _, err := s.PaperHash(ctx, "missing"); return err }},
+		{"PaperVersion", func(ctx context.Context) error { _, err := s.PaperVersion(ctx, "missing"); return err }},
+		{"PaperVersionAndLinks", func(ctx context.Context) error { _, _, err := s.PaperVersionAndLinks(ctx, "missing"); return err }},
 		{"DeletePaper", func(ctx context.Context) error { return s.DeletePaper(ctx, "missing") }},
 		{"Summary of missing paper", func(ctx context.Context) error {
 			_, err := s.Summary(ctx, store.SummaryKey{PaperID: "missing", Lang: paper.LangEN})
@@ -658,6 +661,7 @@ func testCanceledContext(t *testing.T, s store.Store) {
 		{"Paper", func() error { _, err := s.Paper(ctx, "p"); return err }},
 		{"Papers", func() error { _, err := s.Papers(ctx); return err }},
 		{"Chunks", func() error { _, _, err := s.Chunks(ctx, "p"); return err }},
+		{"PaperVersionAndLinks", func() error { _, _, err := s.PaperVersionAndLinks(ctx, "p"); return err }},
 		{"DeletePaper", func() error { return s.DeletePaper(ctx, "p") }},
 		{"Summary", func() error { _, err := s.Summary(ctx, key); return err }},
 		{"PutSummary", func() error {
