@@ -565,9 +565,33 @@ func (r *imageReader) fail(what string) {
 	if r.err == nil {
 		r.err = fmt.Errorf("%w: bad %s", errImage, what)
 	}
+	r.b = nil // so that uint's fast path finds nothing to read
 }
 
+// uint reads a uvarint. An image holds thousands, nearly all of one or
+// two bytes (counts, lengths, offsets into the text block): those are
+// decoded inline, the rest by uvarint.
 func (r *imageReader) uint() uint64 {
+	if v, k := uvarint2(r.b); k > 0 {
+		r.b = r.b[k:]
+		return v
+	}
+	return r.uvarint()
+}
+
+// uvarint2 decodes a uvarint of one or two bytes at the start of b as
+// binary.Uvarint does; k is 0 when it is longer or b is too short.
+func uvarint2(b []byte) (v uint64, k int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	if len(b) > 1 && b[1] < 0x80 {
+		return uint64(b[0]&0x7f) | uint64(b[1])<<7, 2
+	}
+	return 0, 0
+}
+
+func (r *imageReader) uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
@@ -606,7 +630,18 @@ func (r *imageReader) count() int {
 }
 
 func (r *imageReader) str() string {
-	off, n := r.uint(), r.uint()
+	off, k := uvarint2(r.b) // uint's fast path, inlined here: strings are most of an image's fields
+	if k > 0 {
+		r.b = r.b[k:]
+	} else {
+		off = r.uvarint()
+	}
+	n, k := uvarint2(r.b)
+	if k > 0 {
+		r.b = r.b[k:]
+	} else {
+		n = r.uvarint()
+	}
 	if off > uint64(len(r.text)) || n > uint64(len(r.text))-off {
 		r.fail("string")
 		return ""
