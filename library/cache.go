@@ -107,12 +107,8 @@ func approxSize(p *paper.Paper, chunks []paper.Chunk, vecs [][]float32, lex *sea
 		n += 4 * int64(len(v))
 	}
 	n += PaperTextBytes(p)
-	refs := make(map[string]bool, len(p.References))
-	for _, r := range p.References {
-		refs[r.Text] = true
-	}
 	for _, c := range chunks {
-		if !refs[c.Text] {
+		if !sharesReference(p, c) {
 			n += int64(len(c.Text))
 		}
 		n += perChunkOverhead
@@ -121,6 +117,18 @@ func approxSize(p *paper.Paper, chunks []paper.Chunk, vecs [][]float32, lex *sea
 		n += lex.Bytes()
 	}
 	return n
+}
+
+// sharesReference reports whether chunk c is a reference's chunk whose
+// text is that reference's text, which every load path shares with the
+// paper rather than copying (and a string comparison of one shared copy
+// stops at its pointer).
+func sharesReference(p *paper.Paper, c paper.Chunk) bool {
+	if c.Kind != paper.KindReference {
+		return false
+	}
+	r, ok := p.Reference(c.N)
+	return ok && r.Text == c.Text
 }
 
 // PaperTextBytes is the number of bytes of text a paper holds.

@@ -117,7 +117,10 @@ func TestLoadedPaperHeap(t *testing.T) {
 
 // BenchmarkColdLoad loads review-sized papers from the store one after
 // another through a one-paper cache, so every Acquire is a cold load:
-// "image" from the papers' load images, "stored" from the store's rows
+// "image" from the papers' load images, "catalogue" from images too but
+// in random order over 300 papers through a 100-paper cache, as readers
+// spread over a catalogue load them (so a load's memory is not still in
+// the processor's caches from the load before), "stored" from the store's rows
 // with the chunks' stored terms, "tokenize" with chunks stored without
 // them (as before the stored form existed), and "vectors", the floor of
 // loading from the store: reading the same chunks and vectors from the
@@ -125,9 +128,12 @@ func TestLoadedPaperHeap(t *testing.T) {
 func BenchmarkColdLoad(b *testing.B) {
 	ctx := context.Background()
 	e := embed.NewLocal(0)
-	const n = 8
-	for _, mode := range []string{"vectors", "image", "stored", "tokenize"} {
+	for _, mode := range []string{"vectors", "image", "catalogue", "stored", "tokenize"} {
 		b.Run(mode, func(b *testing.B) {
+			n, cache := 8, 1
+			if mode == "catalogue" {
+				n, cache = 300, 100
+			}
 			st := openStore(b, b.TempDir())
 			for i := range n {
 				p := synthPaper(i)
@@ -144,8 +150,8 @@ func BenchmarkColdLoad(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			o := library.Options{CachePapers: 1, CacheBytes: 1 << 30}
-			if mode == "image" {
+			o := library.Options{CachePapers: cache, CacheBytes: 1 << 30}
+			if mode == "image" || mode == "catalogue" {
 				o.Images = b.TempDir()
 			}
 			lib, err := library.New(st, e, vector.NewChromem(), o)
@@ -160,9 +166,13 @@ func BenchmarkColdLoad(b *testing.B) {
 				lp.Release()
 			}
 			i := 0
+			r := rand.New(rand.NewPCG(1, 2))
 			for b.Loop() {
 				id := fmt.Sprintf("syn-%05d", i%n)
 				i++
+				if mode == "catalogue" {
+					id = fmt.Sprintf("syn-%05d", r.IntN(n))
+				}
 				if mode == "vectors" {
 					if _, _, err := st.Chunks(ctx, id); err != nil {
 						b.Fatal(err)

@@ -25,10 +25,14 @@ import (
 // as a load uses it: a fixed header, the chunk vectors in one block
 // (raw little-endian float32, or, when smaller, their non-zero elements:
 // see vectorsSparse), every distinct string once in one text block, then
-// the paper, the chunks and the lexicon (search.Lexicon.AppendBinary)
-// with their strings as offsets into the text block. A load reads it
-// with three reads, where loading from the store reads one database row
-// per chunk, decodes the paper's JSON and rebuilds the lexicon.
+// the meta block: the paper and the chunks with their strings as offsets
+// into the text block, and the lexicon (search.Lexicon.AppendBinary) at
+// the next multiple of lexiconAlign bytes from the text block's start. A
+// load reads the header, the vector block, then the text and meta blocks
+// into one allocation that the loaded paper keeps: its strings and its
+// lexicon's words are used where they were read, not copied. Loading
+// from the store instead reads one database row per chunk, decodes the
+// paper's JSON and rebuilds the lexicon.
 //
 // The store stays the record. An image names the paper id, the
 // Store.PaperVersion and the embedder it was made from; a load uses it
@@ -47,7 +51,7 @@ import (
 // vector block uint32 (bytes), vector encoding uint32, zero padding to
 // imageHeader bytes.
 const (
-	imageMagic  = "CPIMG\x00\x00\x03" // the last byte is the layout's version
+	imageMagic  = "CPIMG\x00\x00\x04" // the last byte is the layout's version
 	imageHeader = 64
 )
 
@@ -107,6 +111,7 @@ func encodeImage(im *image) ([]byte, error) {
 		w.str(c.Lang)
 		w.str(c.Text)
 	}
+	w.alignLexicon()
 	meta, err := im.lex.AppendBinary(w.meta)
 	if err != nil {
 		return nil, err
@@ -230,13 +235,15 @@ func decodeSparse(block []byte, vecs [][]float32, dim int) error {
 	k := 0
 	for i, v := range vecs {
 		v = v[:dim]
-		for range le.Uint32(block[4*i:]) {
-			at := int(le.Uint16(idx[2*k:]))
-			if at >= dim {
+		c := int(le.Uint32(block[4*i:]))
+		vv, ii := vals[4*k:4*(k+c)], idx[2*k:2*(k+c)]
+		k += c
+		for j := range c {
+			at := int(le.Uint16(ii[2*j:]))
+			if at >= len(v) {
 				return fmt.Errorf("%w: sparse vector %d: element %d of %d", errImage, i, at, dim)
 			}
-			v[at] = math.Float32frombits(le.Uint32(vals[4*k:]))
-			k++
+			v[at] = math.Float32frombits(le.Uint32(vv[4*j:]))
 		}
 	}
 	return nil
@@ -272,7 +279,7 @@ func writeImage(dir string, im *image) error {
 	return nil
 }
 
-// scratch holds the text and meta blocks while an image is decoded.
+// scratch holds a sparse vector block while it is decoded.
 var scratch = sync.Pool{New: func() any { return new([]byte) }}
 
 // readImage reads the image of paper id from dir, its vectors into pages
@@ -306,43 +313,44 @@ func readImage(dir, id string, vp *vectorPages) (*image, error) {
 	}
 	crc := crc32.Update(0, castagnoli, hdr[12:])
 	vecs, pages := vp.take(int(nvec), int(dim), enc == vectorsSparse)
+	fail := func(err error) (*image, error) {
+		vp.give(pages)
+		return nil, err
+	}
 	if enc == vectorsDense {
 		if err := readDense(f, pages, int(nvec)*int(dim)); err != nil {
-			vp.give(pages)
-			return nil, err
+			return fail(err)
 		}
-		vecLen = 0 // read: the rest holds the text and meta blocks only
-	}
-	bp := scratch.Get().(*[]byte)
-	defer scratch.Put(bp)
-	rest := *bp
-	if n := int(vecLen + textLen + metaLen); cap(rest) < n {
-		rest = make([]byte, n)
-		*bp = rest
 	} else {
-		rest = rest[:n]
-	}
-	if _, err := io.ReadFull(f, rest); err != nil {
-		return nil, fmt.Errorf("%w: text: %v", errImage, err)
-	}
-	if crc32.Update(crc, castagnoli, rest) != sum {
-		vp.give(pages)
-		return nil, fmt.Errorf("%w: checksum mismatch", errImage)
-	}
-	if enc == vectorsSparse {
-		if err := decodeSparse(rest[:vecLen], vecs, int(dim)); err != nil {
-			vp.give(pages)
-			return nil, err
+		bp := scratch.Get().(*[]byte)
+		defer scratch.Put(bp)
+		if cap(*bp) < int(vecLen) {
+			*bp = make([]byte, vecLen)
 		}
-		rest = rest[vecLen:]
+		block := (*bp)[:vecLen]
+		if _, err := io.ReadFull(f, block); err != nil {
+			return fail(fmt.Errorf("%w: vectors: %v", errImage, err))
+		}
+		crc = crc32.Update(crc, castagnoli, block)
+		if err := decodeSparse(block, vecs, int(dim)); err != nil {
+			return fail(err)
+		}
 	}
-	im, err := decodeImage(string(rest[:textLen]), rest[textLen:], vecs)
+	// The text and meta blocks are read into memory of the paper's own:
+	// its strings and its lexicon's words stay where they were read.
+	own := make([]byte, textLen+metaLen)
+	if _, err := io.ReadFull(f, own); err != nil {
+		return fail(fmt.Errorf("%w: text: %v", errImage, err))
+	}
+	if crc32.Update(crc, castagnoli, own) != sum {
+		return fail(fmt.Errorf("%w: checksum mismatch", errImage))
+	}
+	im, err := decodeImage(unsafe.String(unsafe.SliceData(own), textLen), own[textLen:], vecs)
 	if err == nil && im.paper.ID != id {
 		err = fmt.Errorf("%w: holds paper %q", errImage, im.paper.ID)
 	}
 	if err != nil {
-		vp.give(pages)
-		return nil, err
+		return fail(err)
 	}
 	im.pages = pages
 	return im, nil
@@ -396,6 +404,13 @@ func decodeImage(text string, meta []byte, vecs [][]float32) (*image, error) {
 		c.Lang = r.str()
 		c.Text = r.str()
 	}
+	// The lexicon starts at the next multiple of lexiconAlign bytes from
+	// the text block's start (imageWriter.alignLexicon).
+	if pad := -(len(text) + len(meta) - len(r.b)) & (lexiconAlign - 1); r.err == nil && pad <= len(r.b) {
+		r.b = r.b[pad:]
+	} else if r.err == nil {
+		r.fail("lexicon padding")
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -416,6 +431,20 @@ type imageWriter struct {
 	text []byte
 	at   map[string]uint32
 	meta []byte
+}
+
+// lexiconAlign is the alignment of the lexicon in an image, counted from
+// the start of the text block: a load reads the text and meta blocks into
+// one allocation, aligned at least as much, so the lexicon's words are
+// aligned for search.DecodeLexicon to use in place.
+const lexiconAlign = 8
+
+// alignLexicon pads the meta block with zeros up to where the lexicon
+// starts.
+func (w *imageWriter) alignLexicon() {
+	for (len(w.text)+len(w.meta))%lexiconAlign != 0 {
+		w.meta = append(w.meta, 0)
+	}
 }
 
 func (w *imageWriter) uint(v uint64) { w.meta = binary.AppendUvarint(w.meta, v) }
@@ -536,9 +565,33 @@ func (r *imageReader) fail(what string) {
 	if r.err == nil {
 		r.err = fmt.Errorf("%w: bad %s", errImage, what)
 	}
+	r.b = nil // so that uint's fast path finds nothing to read
 }
 
+// uint reads a uvarint. An image holds thousands, nearly all of one or
+// two bytes (counts, lengths, offsets into the text block): those are
+// decoded inline, the rest by uvarint.
 func (r *imageReader) uint() uint64 {
+	if v, k := uvarint2(r.b); k > 0 {
+		r.b = r.b[k:]
+		return v
+	}
+	return r.uvarint()
+}
+
+// uvarint2 decodes a uvarint of one or two bytes at the start of b as
+// binary.Uvarint does; k is 0 when it is longer or b is too short.
+func uvarint2(b []byte) (v uint64, k int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	if len(b) > 1 && b[1] < 0x80 {
+		return uint64(b[0]&0x7f) | uint64(b[1])<<7, 2
+	}
+	return 0, 0
+}
+
+func (r *imageReader) uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
@@ -577,7 +630,18 @@ func (r *imageReader) count() int {
 }
 
 func (r *imageReader) str() string {
-	off, n := r.uint(), r.uint()
+	off, k := uvarint2(r.b) // uint's fast path, inlined here: strings are most of an image's fields
+	if k > 0 {
+		r.b = r.b[k:]
+	} else {
+		off = r.uvarint()
+	}
+	n, k := uvarint2(r.b)
+	if k > 0 {
+		r.b = r.b[k:]
+	} else {
+		n = r.uvarint()
+	}
 	if off > uint64(len(r.text)) || n > uint64(len(r.text))-off {
 		r.fail("string")
 		return ""

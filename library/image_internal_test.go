@@ -2,6 +2,7 @@ package library
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"os"
 	"reflect"
@@ -223,4 +224,26 @@ func FuzzDecodeImage(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUvarint2 checks the image reader's inline uvarint decoding against
+// binary.Uvarint on every input of one and two bytes, and that it leaves
+// longer ones to binary.Uvarint.
+func TestUvarint2(t *testing.T) {
+	t.Parallel()
+	for x := range 1 << 16 {
+		for _, b := range [][]byte{{byte(x)}, {byte(x), byte(x >> 8)}, {byte(x), byte(x >> 8), 1}} {
+			v, k := uvarint2(b)
+			wv, wk := binary.Uvarint(b)
+			if k == 0 {
+				if wk > 0 && wk <= 2 {
+					t.Fatalf("% x: left to binary.Uvarint, which reads %d in %d bytes", b, wv, wk)
+				}
+				continue
+			}
+			if v != wv || k != wk {
+				t.Fatalf("% x: %d in %d bytes, binary.Uvarint %d in %d", b, v, k, wv, wk)
+			}
+		}
+	}
 }

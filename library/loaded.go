@@ -209,7 +209,8 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 	}
 	var lp *Loaded
 	if im := l.loadImage(id, hash); im != nil {
-		p := im.paper.Enriched(links)
+		p := im.paper // decoded for this load alone: enriched in place
+		p.Enrich(links)
 		if lp, err = l.indexLexicon(ctx, p, hash, im.chunks, im.vecs, im.lex); err != nil {
 			l.pages.give(im.pages)
 			return nil, fmt.Errorf("index %q: %w", id, err)

@@ -59,7 +59,7 @@ func (c *Chromem) Set(ctx context.Context, paperID string, vectors [][]float32) 
 	// One document at a time: Add would start a goroutine per document,
 	// which for a paper's few hundred vectors costs more than the adding.
 	for i, v := range vectors {
-		id := strconv.Itoa(i)
+		id := docID(i)
 		doc := chromem.Document{ID: id, Content: id} // content is the position, nothing else
 		if isZero(v) {
 			doc.Embedding = v
@@ -69,6 +69,25 @@ func (c *Chromem) Set(ctx context.Context, paperID string, vectors [][]float32) 
 		}
 	}
 	return nil
+}
+
+// docIDs are the document ids of the first positions, made once: every
+// load adds a paper's documents again, and formatting an id past 99
+// allocates.
+var docIDs = func() [1024]string {
+	var ids [1024]string
+	for i := range ids {
+		ids[i] = strconv.Itoa(i)
+	}
+	return ids
+}()
+
+// docID is the document id of position i: its decimal form.
+func docID(i int) string {
+	if i < len(docIDs) {
+		return docIDs[i]
+	}
+	return strconv.Itoa(i)
 }
 
 // isZero reports whether v has no non-zero element; it stops at the
