@@ -84,14 +84,15 @@ func TestStreamChatFaults(t *testing.T) {
 		{"in-stream error event before any token", []llmtest.Reply{{Tokens: tokens, StreamError: "generation failed"}, {Tokens: tokens}}, nil, "", rag.ErrUpstream, 1},
 		{"first-token timeout", []llmtest.Reply{{Tokens: tokens, FirstDelay: 3 * time.Second}},
 			func(o *llm.Options) { o.FirstTokenTimeout = 500 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
-		// Thinking for 21×100 ms, three times the first-token timeout, in
-		// pieces seven times closer than it (room for a loaded machine):
-		// each reasoning delta restarts it, in either field servers use.
+		// Thinking for 21×100 ms, half as long again as the first-token
+		// timeout, in pieces fourteen times closer than it (room for a
+		// machine loaded enough to stall a goroutine for a second): each
+		// reasoning delta restarts it, in either field servers use.
 		{"reasoning_content keeps a thinking model alive", []llmtest.Reply{{Reasoning: thinking, ReasoningDelay: 100 * time.Millisecond, Tokens: tokens}},
-			func(o *llm.Options) { o.FirstTokenTimeout = 700 * time.Millisecond }, "one two three four five six", nil, 1},
+			func(o *llm.Options) { o.FirstTokenTimeout = 1400 * time.Millisecond }, "one two three four five six", nil, 1},
 		{"Ollama's reasoning keeps a thinking model alive", []llmtest.Reply{{Reasoning: thinking, ReasoningField: "reasoning", ReasoningDelay: 100 * time.Millisecond,
 			Tokens: tokens, NoRoleChunk: true, RoleEveryDelta: true}},
-			func(o *llm.Options) { o.FirstTokenTimeout = 700 * time.Millisecond }, "one two three four five six", nil, 1},
+			func(o *llm.Options) { o.FirstTokenTimeout = 1400 * time.Millisecond }, "one two three four five six", nil, 1},
 		{"silence after thinking still times out", []llmtest.Reply{{Reasoning: "thinking hard", ReasoningField: "reasoning", Tokens: tokens, FirstDelay: 3 * time.Second}},
 			func(o *llm.Options) { o.FirstTokenTimeout = 500 * time.Millisecond }, "", rag.ErrFirstTokenTimeout, 1},
 		{"slow tokens after the first are fine", []llmtest.Reply{{Tokens: tokens, TokenDelay: 300 * time.Millisecond}},

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/chatpaper/chatpaper/paper"
 )
@@ -103,12 +104,24 @@ func FuzzFindMarks(f *testing.F) {
 				}
 			}
 		}
-		words := 0
-		for _, s := range paper.SplitCited(text, marks) {
-			words += len(strings.Fields(s.Text))
+		// The sentences hold the text's characters, each once, in order,
+		// and split no word, where a Chinese sentence's end (and the
+		// quotes or bracket closing it) also ends a word: "好！再见" is two
+		// sentences with no space between them.
+		words := func(s string) int {
+			return len(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("。！？；”\"）", r) }))
 		}
-		if words != len(strings.Fields(text)) {
-			t.Fatalf("sentences hold %d words, text %d: %q", words, len(strings.Fields(text)), text)
+		var held strings.Builder
+		n := 0
+		for _, s := range paper.SplitCited(text, marks) {
+			held.WriteString(strings.Join(strings.Fields(s.Text), ""))
+			n += words(s.Text)
+		}
+		if want := strings.Join(strings.Fields(text), ""); held.String() != want {
+			t.Fatalf("sentences hold %q, text %q", held.String(), want)
+		}
+		if n != words(text) {
+			t.Fatalf("sentences hold %d words, text %d: %q", n, words(text), text)
 		}
 	})
 }
