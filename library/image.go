@@ -76,6 +76,10 @@ type image struct {
 	pages    [][]float32 // the memory of vecs, when read from a file
 }
 
+// ImagesFolder is the folder of a data folder that holds the load images
+// (Options.Images), whatever the store.
+const ImagesFolder = "load-images"
+
 // imagePath is where the image of paper id lives in dir: named by a hash
 // of the id, since ids may hold any character.
 func imagePath(dir, id string) string {

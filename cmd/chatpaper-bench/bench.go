@@ -492,13 +492,18 @@ func (b *bench) catalogueRun(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		t0 := time.Now()
+		if err := writeImages(ctx, dir, b.o.catalogue, b.o.embedDim, runtime.GOMAXPROCS(0)); err != nil {
+			return fmt.Errorf("catalogue: load images: %w", err)
+		}
+		images := time.Since(t0)
 		rep["generate"] = map[string]any{
 			"papers": gen.Papers, "chunks": gen.Chunks, "elapsed_s": gen.Elapsed.Seconds(),
 			"papers_per_s": float64(gen.Papers) / gen.Elapsed.Seconds(), "chunks_per_s": float64(gen.Chunks) / gen.Elapsed.Seconds(),
-			"embed_cpu_s": gen.Embed.Seconds(),
+			"embed_cpu_s": gen.Embed.Seconds(), "images_s": images.Seconds(),
 		}
-		b.printf("catalogue %d: generated %d papers, %d chunks in %.1f s (%.0f chunks/s; embedding %.1f CPU-s)",
-			b.o.catalogue, gen.Papers, gen.Chunks, gen.Elapsed.Seconds(), float64(gen.Chunks)/gen.Elapsed.Seconds(), gen.Embed.Seconds())
+		b.printf("catalogue %d: generated %d papers, %d chunks in %.1f s (%.0f chunks/s; embedding %.1f CPU-s), their load images in %.1f s",
+			b.o.catalogue, gen.Papers, gen.Chunks, gen.Elapsed.Seconds(), float64(gen.Chunks)/gen.Elapsed.Seconds(), gen.Embed.Seconds(), images.Seconds())
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "chatpaper.db")); err == nil {
 		rep["db_mb"] = float64(fi.Size()) / (1 << 20)

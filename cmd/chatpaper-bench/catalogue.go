@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -14,6 +16,7 @@ import (
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/store/sqlite"
+	"github.com/chatpaper/chatpaper/vector"
 )
 
 // synthRefs is the reference count of a synthetic paper: with the title
@@ -193,4 +196,50 @@ func generateCatalogue(ctx context.Context, dir string, n, dim int, progress fun
 		firstErr = ctx.Err()
 	}
 	return res, firstErr
+}
+
+// writeImages writes the load image of each of the n synthetic papers in
+// the catalogue in dir, as ingesting them would have (the bulk writes of
+// generateCatalogue write none): each is loaded once from the store,
+// which writes its image, workers at a time. A catalogue so generated
+// loads like an ingested one from its first run on.
+func writeImages(ctx context.Context, dir string, n, dim, workers int) error {
+	st, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	lib, err := library.New(st, embed.NewLocal(dim), vector.NewChromem(), library.Options{
+		CachePapers: workers, CacheBytes: 1 << 30, Images: filepath.Join(dir, library.ImagesFolder),
+	})
+	if err != nil {
+		return err
+	}
+	ids := make(chan string)
+	errs := make(chan error, workers)
+	for range workers {
+		go func() {
+			var first error
+			for id := range ids {
+				lp, err := lib.Acquire(ctx, id)
+				if err != nil {
+					first = cmp.Or(first, err)
+					continue
+				}
+				lp.Release()
+			}
+			errs <- first
+		}()
+	}
+	for i := range n {
+		select {
+		case ids <- synthID(i):
+		case <-ctx.Done():
+		}
+	}
+	close(ids)
+	for range workers {
+		err = cmp.Or(err, <-errs)
+	}
+	return cmp.Or(err, ctx.Err())
 }

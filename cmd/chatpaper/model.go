@@ -28,10 +28,6 @@ var (
 	_ llm.TokenCounter = (*metrics.Metrics)(nil)
 )
 
-// ImagesFolder is the folder of the data folder holding the library's
-// load images (library.Options.Images), whatever the store.
-const ImagesFolder = "load-images"
-
 // wire builds the answering stack over st from cfg: the library, the
 // retriever (with the reranker when one is configured), and either the
 // extractive answerer and summarizer or model mode over them.
@@ -42,7 +38,7 @@ func wire(cfg config.Config, st store.Store, log *slog.Logger) (*app, error) {
 	}
 	lib, err := library.New(st, embedderFor(cfg, client), vector.NewChromem(), library.Options{
 		CachePapers: cfg.CachePapers, CacheBytes: int64(cfg.CacheMB) << 20, Revalidate: max(cfg.CacheRevalidate, 0), Log: log,
-		Images: filepath.Join(cfg.DataDir, ImagesFolder),
+		Images: filepath.Join(cfg.DataDir, library.ImagesFolder),
 		Limits: paper.Limits{References: cfg.MaxReferences, TextBytes: cfg.MaxPaperBytes, BodyPassages: cfg.MaxBodyPassages},
 	})
 	if err != nil {
