@@ -1,15 +1,15 @@
 package library_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/chatpaper/chatpaper/internal/testbuf"
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/internal/apptest"
@@ -49,24 +49,6 @@ func (r *loadReads) ReferenceLinks(ctx context.Context, id string) ([]paper.Refe
 		return nil, r.linksErr
 	}
 	return r.Store.ReferenceLinks(ctx, id)
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestColdLoadReadsVersionAndLinksOnce loads a paper with a linked
@@ -116,7 +98,7 @@ func TestColdLoadReadsVersionAndLinksOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			st := &loadReads{Store: base, bothErr: tt.bothErr, versionErr: tt.versionErr, linksErr: tt.linksErr}
-			var log lockedBuffer
+			var log testbuf.Buffer
 			o := apptest.LibraryOptions()
 			o.Log = slog.New(slog.NewTextHandler(&log, nil))
 			if tt.images {

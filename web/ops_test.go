@@ -1,16 +1,16 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/chatpaper/chatpaper/internal/testbuf"
 
 	"github.com/gorilla/websocket"
 
@@ -242,31 +242,13 @@ func TestShutdownEndsLongAnswerWithErrorFrame(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestClientGoneIsNotAnError has a REST reader hang up mid-ask: the
 // server logs it at info, records status 499 and counts it as a client
 // gone and an ask "disconnected", never as a server error.
 func TestClientGoneIsNotAnError(t *testing.T) {
 	t.Parallel()
 	m := metrics.New()
-	var logs syncBuffer
+	var logs testbuf.Buffer
 	entered := make(chan struct{})
 	finished := make(chan struct{})
 	srv, _ := newTestServer(t, Deps{Metrics: m, Log: slog.New(slog.NewJSONHandler(&logs, nil)),

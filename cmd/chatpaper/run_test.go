@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatpaper/chatpaper/internal/testbuf"
+
 	"github.com/gorilla/websocket"
 )
 
@@ -24,7 +25,7 @@ type server struct {
 	base   string
 	cancel context.CancelFunc
 	done   chan error
-	stderr *lockedBuffer
+	stderr *testbuf.Buffer
 	// adminKey is the key serve generated in the data folder, if any.
 	adminKey string
 }
@@ -33,30 +34,13 @@ type server struct {
 // which do sends on the server's admin routes, as an operator would.
 var adminKeys sync.Map
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startServer runs "chatpaper serve" on a free loopback port with the
 // given data folder and returns once it accepts requests.
 func startServer(t testing.TB, dataDir string, env map[string]string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &server{cancel: cancel, done: make(chan error, 1), stderr: &lockedBuffer{}}
+	s := &server{cancel: cancel, done: make(chan error, 1), stderr: &testbuf.Buffer{}}
 	getenv := func(k string) string { return env[k] }
 	go func() {
 		err := run(ctx, []string{"chatpaper", "serve", "--addr", "127.0.0.1:0", "--data", dataDir}, getenv, pw, s.stderr)
