@@ -31,6 +31,7 @@ type benchOptions struct {
 	reuse              bool
 	asks               int
 	cachePapers        int
+	rounds             int
 	concurrency        int
 	search             bool
 	model              int
@@ -62,6 +63,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&o.reuse, "reuse", false, "with -catalogue-dir, use the catalogue already there instead of generating")
 	fs.IntVar(&o.asks, "asks", 1000, "with -catalogue, questions asked, each on a random paper")
 	fs.IntVar(&o.cachePapers, "cache-papers", 0, "with -catalogue, also ask beyond a cache of this many papers (CHATPAPER_CACHE_PAPERS), uniform and Zipf readers against the hot-cache run (0: skip)")
+	fs.IntVar(&o.rounds, "rounds", 1, "with -cache-papers, run the hot, uniform and Zipf asks this many times, one after another, and report each round's ratios and their medians")
 	fs.IntVar(&o.concurrency, "concurrency", 8, "with -cache-papers, asks in flight at a time")
 	fs.BoolVar(&o.search, "search", false, "with -cache-papers, also time the first catalogue search during cold asks against the same asks without it")
 	fs.IntVar(&o.model, "model", 0, "concurrent model-mode answers relayed from a loopback upstream (0: skip)")

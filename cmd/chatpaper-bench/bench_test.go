@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"syscall"
 	"testing"
 )
@@ -159,5 +160,27 @@ func TestSynthPaperDeterministic(t *testing.T) {
 	}
 	if reflect.DeepEqual(synthPaper(8).Abstract, a.Abstract) {
 		t.Error("papers 7 and 8 share an abstract")
+	}
+}
+
+func TestMedian(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		xs   []float64
+		want float64
+	}{
+		{nil, 0},
+		{[]float64{0.7}, 0.7},
+		{[]float64{0.9, 0.5}, 0.7},
+		{[]float64{0.6, 0.8, 0.1}, 0.6},
+		{[]float64{4, 1, 3, 2}, 2.5},
+	} {
+		in := slices.Clone(tt.xs)
+		if got := median(tt.xs); got != tt.want {
+			t.Errorf("median(%v) = %v, want %v", tt.xs, got, tt.want)
+		}
+		if !slices.Equal(in, tt.xs) {
+			t.Errorf("median reordered its input to %v", tt.xs)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -164,49 +165,72 @@ func (b *bench) beyondCache(ctx context.Context, dir string) error {
 	}
 	b.logf("beyond: loading the %d hot papers", hot)
 	askCatalogue(ctx, srv.base, warm, conc)
-	runs := []struct {
-		name string
-		qs   []catalogueAsk
-	}{
-		{"hot", questionsOn(r, b.o.asks, func() int { return r.IntN(hot) })},
-		{"uniform", questionsOn(r, b.o.asks, func() int { return r.IntN(n) })},
-	}
+	hotQs := func() []catalogueAsk { return questionsOn(r, b.o.asks, func() int { return r.IntN(hot) }) }
+	uniformQs := func() []catalogueAsk { return questionsOn(r, b.o.asks, func() int { return r.IntN(n) }) }
+	first := [][]catalogueAsk{hotQs(), uniformQs()}
 	perm := r.Perm(n)
 	zipf := rand.NewZipf(r, 1.1, 1, uint64(n-1))
-	runs = append(runs, struct {
-		name string
-		qs   []catalogueAsk
-	}{"zipf", questionsOn(r, b.o.asks, func() int { return perm[zipf.Uint64()] })})
-
+	zipfQs := func() []catalogueAsk { return questionsOn(r, b.o.asks, func() int { return perm[zipf.Uint64()] }) }
+	first = append(first, zipfQs())
 	rep := map[string]any{"papers": n, "cache_papers": c, "concurrency": conc}
-	var hotRun askOutcome
-	var hotCPU time.Duration
 	var failed error
-	for _, run := range runs {
-		b.logf("beyond: %d %s asks", len(run.qs), run.name)
-		st0, _ := statsOf(srv.pid)
-		o := askCatalogue(ctx, srv.base, run.qs, conc)
-		st, _ := statsOf(srv.pid)
-		// The server's CPU per ask: unlike throughput, it does not move
-		// with what else the machine runs meanwhile.
-		cpu := (st.CPU - st0.CPU) / time.Duration(max(1, len(o.lat.d)))
-		row := o.row()
-		row["rss_mb"] = float64(st.RSS) / (1 << 20)
-		row["server_cpu_ms_per_ask"] = ms(cpu)
-		if run.name == "hot" {
-			hotRun, hotCPU = o, cpu
-		} else {
-			row["throughput_ratio_to_hot"] = o.throughput() / hotRun.throughput()
-			row["p50_ratio_to_hot"] = ratio(o.lat.pct(50), hotRun.lat.pct(50))
-			row["p99_ratio_to_hot"] = ratio(o.lat.pct(99), hotRun.lat.pct(99))
-			row["cpu_per_ask_ratio_to_hot"] = ratio(cpu, hotCPU)
+	var rounds []map[string]float64
+	for round := range max(1, b.o.rounds) {
+		qs := first
+		if round > 0 { // new questions: the same readers, later
+			qs = [][]catalogueAsk{hotQs(), uniformQs(), zipfQs()}
 		}
-		rep[run.name] = row
-		b.printf("beyond-cache %d papers, cache %d, %d at a time: %-7s %6.0f asks/s (%.2f× hot)  p50 %7.2f ms  p99 %7.2f ms  server CPU %.2f ms/ask (%.2f× hot)  RSS %4.0f MiB  %d errors, %d wrong top citations",
-			n, c, conc, run.name, o.throughput(), o.throughput()/hotRun.throughput(), ms(o.lat.pct(50)), ms(o.lat.pct(99)),
-			ms(cpu), ratio(cpu, hotCPU), float64(st.RSS)/(1<<20), o.errs, o.wrong)
-		if o.errs > 0 && failed == nil {
-			failed = fmt.Errorf("%s asks: %d errors, first: %s", run.name, o.errs, o.firstFailure)
+		runs := []struct {
+			name string
+			qs   []catalogueAsk
+		}{{"hot", qs[0]}, {"uniform", qs[1]}, {"zipf", qs[2]}}
+		var hotRun askOutcome
+		var hotCPU time.Duration
+		ratios := map[string]float64{}
+		for _, run := range runs {
+			b.logf("beyond: round %d: %d %s asks", round+1, len(run.qs), run.name)
+			st0, _ := statsOf(srv.pid)
+			o := askCatalogue(ctx, srv.base, run.qs, conc)
+			st, _ := statsOf(srv.pid)
+			// The server's CPU per ask: unlike throughput, it does not move
+			// with what else the machine runs meanwhile.
+			cpu := (st.CPU - st0.CPU) / time.Duration(max(1, len(o.lat.d)))
+			row := o.row()
+			row["rss_mb"] = float64(st.RSS) / (1 << 20)
+			row["server_cpu_ms_per_ask"] = ms(cpu)
+			if run.name == "hot" {
+				hotRun, hotCPU = o, cpu
+				ratios["hot_asks_per_s"] = o.throughput()
+			} else {
+				row["throughput_ratio_to_hot"] = o.throughput() / hotRun.throughput()
+				row["p50_ratio_to_hot"] = ratio(o.lat.pct(50), hotRun.lat.pct(50))
+				row["p99_ratio_to_hot"] = ratio(o.lat.pct(99), hotRun.lat.pct(99))
+				row["cpu_per_ask_ratio_to_hot"] = ratio(cpu, hotCPU)
+				ratios[run.name] = o.throughput() / hotRun.throughput()
+				ratios[run.name+"_extra_cpu_ms_per_ask"] = ms(cpu - hotCPU)
+			}
+			if round == 0 {
+				rep[run.name] = row
+			}
+			b.printf("beyond-cache %d papers, cache %d, %d at a time, round %d: %-7s %6.0f asks/s (%.2f× hot)  p50 %7.2f ms  p99 %7.2f ms  server CPU %.2f ms/ask (%.2f× hot)  RSS %4.0f MiB  %d errors, %d wrong top citations",
+				n, c, conc, round+1, run.name, o.throughput(), o.throughput()/hotRun.throughput(), ms(o.lat.pct(50)), ms(o.lat.pct(99)),
+				ms(cpu), ratio(cpu, hotCPU), float64(st.RSS)/(1<<20), o.errs, o.wrong)
+			if o.errs > 0 && failed == nil {
+				failed = fmt.Errorf("%s asks: %d errors, first: %s", run.name, o.errs, o.firstFailure)
+			}
+		}
+		rounds = append(rounds, ratios)
+	}
+	if len(rounds) > 1 {
+		rep["rounds"] = rounds
+		for _, name := range []string{"uniform", "zipf"} {
+			var xs []float64
+			for _, rd := range rounds {
+				xs = append(xs, rd[name])
+			}
+			m := median(xs)
+			rep[name+"_ratio_median"] = m
+			b.printf("beyond-cache %d papers, cache %d: %s ÷ hot over %d rounds: median %.2f× (%.2f–%.2f×)", n, c, name, len(xs), m, slices.Min(xs), slices.Max(xs))
 		}
 	}
 	if b.o.search {
@@ -300,4 +324,17 @@ func (b *bench) searchDuringAsks(ctx context.Context, dir string, env []string, 
 		b.printf("  note: the search ended within the first tenth of the asks; raise -asks for a longer overlap")
 	}
 	return nil
+}
+
+// median is the middle of xs (the mean of the two middle ones when their
+// number is even); xs is not modified.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
