@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -152,7 +154,10 @@ var childEnv = []string{"CHATPAPER_LOG_LEVEL=warn", "CHATPAPER_ASK_RATE=0", "CHA
 // dataDir, as a child process.
 func (b *bench) startServe(ctx context.Context, dataDir string, extraEnv ...string) (*target, error) {
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}
-	return startChild(ctx, b.o.chatpaper, args, append(childEnv, extraEnv...), b.stderr)
+	// The server must embed with the dimension the catalogue was
+	// generated with; otherwise it re-embeds every paper it loads.
+	env := append(append(slices.Clone(childEnv), "CHATPAPER_EMBED_DIM="+strconv.Itoa(b.o.embedDim)), extraEnv...)
+	return startChild(ctx, b.o.chatpaper, args, env, b.stderr)
 }
 
 // mainServer returns the ChatPaper server the readers, idle and ingest

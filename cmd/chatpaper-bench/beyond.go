@@ -157,14 +157,17 @@ func (b *bench) beyondCache(ctx context.Context, dir string) error {
 	defer func() { srv.stop() }()
 	r := rand.New(rand.NewPCG(7, uint64(n)))
 	hot := min(c, n)
-	// Load the hot set first, so the hot run asks cached papers only.
-	warm := make([]catalogueAsk, hot)
-	for i := range warm {
-		text, ref := synthQuestion(synthPaper(i), r)
-		warm[i] = catalogueAsk{synthID(i), text, ref}
+	// Before each hot run the hot set is asked, untimed, so the run asks
+	// cached papers only: the uniform and Zipf runs of a round before it
+	// evict most of them. Each is asked twice, so a paper that is fully
+	// indexed only on its second ask is too.
+	warm := make([]catalogueAsk, 0, 2*hot)
+	for range 2 {
+		for i := range hot {
+			text, ref := synthQuestion(synthPaper(i), r)
+			warm = append(warm, catalogueAsk{synthID(i), text, ref})
+		}
 	}
-	b.logf("beyond: loading the %d hot papers", hot)
-	askCatalogue(ctx, srv.base, warm, conc)
 	hotQs := func() []catalogueAsk { return questionsOn(r, b.o.asks, func() int { return r.IntN(hot) }) }
 	uniformQs := func() []catalogueAsk { return questionsOn(r, b.o.asks, func() int { return r.IntN(n) }) }
 	first := [][]catalogueAsk{hotQs(), uniformQs()}
@@ -188,6 +191,10 @@ func (b *bench) beyondCache(ctx context.Context, dir string) error {
 		var hotCPU time.Duration
 		ratios := map[string]float64{}
 		for _, run := range runs {
+			if run.name == "hot" {
+				b.logf("beyond: round %d: loading the %d hot papers", round+1, hot)
+				askCatalogue(ctx, srv.base, warm, conc)
+			}
 			b.logf("beyond: round %d: %d %s asks", round+1, len(run.qs), run.name)
 			st0, _ := statsOf(srv.pid)
 			o := askCatalogue(ctx, srv.base, run.qs, conc)
