@@ -67,6 +67,28 @@ func (c *paperCache) put(lp *Loaded) (evicted []*Loaded) {
 	return evicted
 }
 
+// resize sets the size of lp, if it is the paper's entry, and returns
+// the entries that no longer fit, never lp itself.
+func (c *paperCache) resize(lp *Loaded, size int64) (evicted []*Loaded) {
+	el, ok := c.items[lp.paper.ID]
+	if !ok || el.Value.(*Loaded) != lp {
+		lp.size = size
+		return nil
+	}
+	c.bytes += size - lp.size
+	lp.size = size
+	for c.ll.Len() > 1 && c.bytes > c.maxBytes {
+		victim := c.ll.Back().Value.(*Loaded)
+		if victim == lp {
+			break
+		}
+		c.remove(victim.paper.ID)
+		c.evictions.Add(1)
+		evicted = append(evicted, victim)
+	}
+	return evicted
+}
+
 // remove deletes the paper's entry and returns it, or nil.
 func (c *paperCache) remove(id string) *Loaded {
 	el, ok := c.items[id]
@@ -208,7 +230,18 @@ func (l *Library) dropLocked(lp *Loaded) {
 	if lp.pages != nil {
 		l.pages.give(lp.pages)
 		lp.pages, lp.vecs = nil, nil
+		lp.vectors.Store(nil)
+	} else if v := lp.vectors.Load(); v != nil && v.Sparse != nil {
+		lp.vectors.Store(nil)
+		v.Sparse.release()
 	}
+	lp.spare.release()
+	lp.spare = nil
+}
+
+// denseBytes is the memory n dense vectors of dim floats take in pages.
+func denseBytes(n, dim int) int64 {
+	return 4 * int64((n+pageVectors-1)/pageVectors*pageVectors*dim)
 }
 
 // cached returns the paper's cache entry pinned for use, or nil when it

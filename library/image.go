@@ -13,7 +13,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sync"
 	"unsafe"
 
 	"github.com/chatpaper/chatpaper/paper"
@@ -71,9 +70,12 @@ type image struct {
 	version  string       // Store.PaperVersion it was made from
 	embedder string       // name of the embedder of its vectors
 	chunks   []paper.Chunk
-	vecs     [][]float32
-	lex      *search.Lexicon
-	pages    [][]float32 // the memory of vecs, when read from a file
+	vecs     [][]float32 // dense vectors (written, or read from a dense block)
+	// sparse are the vectors of a sparse block as read: they are made
+	// dense only on the paper's second use (Vectors).
+	sparse *SparseVectors
+	lex    *search.Lexicon
+	pages  [][]float32 // the memory of vecs, when read from a file
 }
 
 // ImagesFolder is the folder of a data folder that holds the load images
@@ -215,44 +217,6 @@ func encodeVectors(vecs [][]float32, dim int) vectorBlock {
 	return vectorBlock{vectorsSparse, b}
 }
 
-// decodeSparse fills vecs, zeroed, dim floats each, with the vectors of
-// a vectorsSparse block.
-func decodeSparse(block []byte, vecs [][]float32, dim int) error {
-	nvec := len(vecs)
-	if len(block) < 4*nvec {
-		return fmt.Errorf("%w: sparse vectors", errImage)
-	}
-	le := binary.LittleEndian
-	nnz := 0
-	for i := range nvec {
-		c := int(le.Uint32(block[4*i:]))
-		if c > dim {
-			return fmt.Errorf("%w: sparse vector %d holds %d of %d", errImage, i, c, dim)
-		}
-		nnz += c
-	}
-	if (4*nvec+6*nnz+3)&^3 != len(block) {
-		return fmt.Errorf("%w: sparse vectors of %d bytes hold %d", errImage, len(block), nnz)
-	}
-	vals := block[4*nvec : 4*nvec+4*nnz]
-	idx := block[4*nvec+4*nnz : 4*nvec+6*nnz]
-	k := 0
-	for i, v := range vecs {
-		v = v[:dim]
-		c := int(le.Uint32(block[4*i:]))
-		vv, ii := vals[4*k:4*(k+c)], idx[2*k:2*(k+c)]
-		k += c
-		for j := range c {
-			at := int(le.Uint16(ii[2*j:]))
-			if at >= len(v) {
-				return fmt.Errorf("%w: sparse vector %d: element %d of %d", errImage, i, at, dim)
-			}
-			v[at] = math.Float32frombits(le.Uint32(vv[4*j:]))
-		}
-	}
-	return nil
-}
-
 // writeImage writes im as the image of its paper in dir, atomically.
 func writeImage(dir string, im *image) error {
 	b, err := encodeImage(im)
@@ -282,9 +246,6 @@ func writeImage(dir string, im *image) error {
 	}
 	return nil
 }
-
-// scratch holds a sparse vector block while it is decoded.
-var scratch = sync.Pool{New: func() any { return new([]byte) }}
 
 // readImage reads the image of paper id from dir, its vectors into pages
 // from vp. It fails with an
@@ -316,28 +277,32 @@ func readImage(dir, id string, vp *vectorPages) (*image, error) {
 		return nil, fmt.Errorf("%w: vector block", errImage)
 	}
 	crc := crc32.Update(0, castagnoli, hdr[12:])
-	vecs, pages := vp.take(int(nvec), int(dim), enc == vectorsSparse)
+	var vecs, pages [][]float32
+	var sparse *SparseVectors
 	fail := func(err error) (*image, error) {
 		vp.give(pages)
+		sparse.release()
 		return nil, err
 	}
 	if enc == vectorsDense {
+		vecs, pages = vp.take(int(nvec), int(dim), false)
 		if err := readDense(f, pages, int(nvec)*int(dim)); err != nil {
 			return fail(err)
 		}
 	} else {
-		bp := scratch.Get().(*[]byte)
-		defer scratch.Put(bp)
-		if cap(*bp) < int(vecLen) {
-			*bp = make([]byte, vecLen)
-		}
-		block := (*bp)[:vecLen]
-		if _, err := io.ReadFull(f, block); err != nil {
+		bp := getBlock(int(vecLen))
+		if _, err := io.ReadFull(f, *bp); err != nil {
+			sparseBlocks.Put(bp)
 			return fail(fmt.Errorf("%w: vectors: %v", errImage, err))
 		}
-		crc = crc32.Update(crc, castagnoli, block)
-		if err := decodeSparse(block, vecs, int(dim)); err != nil {
+		crc = crc32.Update(crc, castagnoli, *bp)
+		var err error
+		if sparse, err = parseSparse(bp, int(nvec), int(dim)); err != nil {
+			sparseBlocks.Put(bp)
 			return fail(err)
+		}
+		if sparse.block == nil { // copied out
+			sparseBlocks.Put(bp)
 		}
 	}
 	// The text and meta blocks are read into memory of the paper's own:
@@ -349,14 +314,16 @@ func readImage(dir, id string, vp *vectorPages) (*image, error) {
 	if crc32.Update(crc, castagnoli, own) != sum {
 		return fail(fmt.Errorf("%w: checksum mismatch", errImage))
 	}
-	im, err := decodeImage(unsafe.String(unsafe.SliceData(own), textLen), own[textLen:], vecs)
+	im, err := decodeImage(unsafe.String(unsafe.SliceData(own), textLen), own[textLen:], int(nvec))
 	if err == nil && im.paper.ID != id {
 		err = fmt.Errorf("%w: holds paper %q", errImage, im.paper.ID)
 	}
 	if err != nil {
 		return fail(err)
 	}
-	im.pages = pages
+	if nvec > 0 {
+		im.vecs, im.pages, im.sparse = vecs, pages, sparse
+	}
 	return im, nil
 }
 
@@ -384,8 +351,9 @@ func readDense(f *os.File, pages [][]float32, n int) error {
 }
 
 // decodeImage decodes the meta block of an image whose text block is
-// text, with its vectors already decoded into vecs.
-func decodeImage(text string, meta []byte, vecs [][]float32) (*image, error) {
+// text and whose vector block holds nvec vectors; it leaves the vectors
+// to the caller.
+func decodeImage(text string, meta []byte, nvec int) (*image, error) {
 	r := &imageReader{b: meta, text: text}
 	im := &image{}
 	id := r.str()
@@ -393,12 +361,11 @@ func decodeImage(text string, meta []byte, vecs [][]float32) (*image, error) {
 	im.paper = r.paper()
 	im.paper.ID = id
 	n := r.count()
-	if r.err == nil && n != len(vecs) {
-		return nil, fmt.Errorf("%w: %d chunks for %d vectors", errImage, n, len(vecs))
+	if r.err == nil && n != nvec {
+		return nil, fmt.Errorf("%w: %d chunks for %d vectors", errImage, n, nvec)
 	}
 	if n > 0 {
 		im.chunks = make([]paper.Chunk, n)
-		im.vecs = vecs
 	}
 	for i := range im.chunks {
 		c := &im.chunks[i]
@@ -787,6 +754,7 @@ func (l *Library) loadImage(id, version string) *image {
 		return nil
 	case im.version != version || im.embedder != l.embedder.Name():
 		l.pages.give(im.pages)
+		im.sparse.release()
 		return nil
 	}
 	return im

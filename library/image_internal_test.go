@@ -125,6 +125,10 @@ func TestImageRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got.paper, im.paper) {
 			t.Errorf("%s: paper\n got %+v\nwant %+v", p.ID, got.paper, im.paper)
 		}
+		if got.sparse != nil {
+			got.vecs, _ = new(vectorPages).take(got.sparse.Len(), got.sparse.Dim(), true)
+			got.sparse.fill(got.vecs)
+		}
 		if !reflect.DeepEqual(got.chunks, im.chunks) || !sameBits(got.vecs, im.vecs) {
 			t.Errorf("%s (sparse %v): chunks or vectors differ", p.ID, tt.sparse)
 		}
@@ -189,8 +193,9 @@ func TestImageDamageDetected(t *testing.T) {
 }
 
 // FuzzDecodeImage checks that no meta block or text block makes
-// decodeImage panic or hand out a string or vector outside its input, and
-// that no sparse vector block makes decodeSparse panic.
+// decodeImage panic or hand out a string outside its input, and that a
+// sparse vector block parseSparse accepts holds what SparseVectors
+// promises (checkSparse).
 func FuzzDecodeImage(f *testing.F) {
 	im := &image{paper: paper.Demo(), version: "v", embedder: "e"}
 	im.chunks = Chunks(im.paper)[:3]
@@ -208,20 +213,17 @@ func FuzzDecodeImage(f *testing.F) {
 		if dim < 0 || dim > 8 {
 			return
 		}
-		vecs, _ := new(vectorPages).take(3, dim, true)
-		_ = decodeSparse(meta, vecs, dim) // must not panic either
-		vecs, _ = new(vectorPages).take(3, dim, true)
-		im, err := decodeImage(string(text), meta, vecs)
+		bp := getBlock(len(meta)) // aligned, as a load reads it
+		copy(*bp, meta)
+		if sp, err := parseSparse(bp, 3, dim); err == nil {
+			checkSparse(t, sp, 3, dim)
+		}
+		im, err := decodeImage(string(text), meta, 3)
 		if err != nil {
 			return
 		}
-		if len(im.chunks) != len(im.vecs) || im.lex.Len() != len(im.chunks) {
-			t.Fatalf("%d chunks, %d vectors, %d lexicon documents", len(im.chunks), len(im.vecs), im.lex.Len())
-		}
-		for _, v := range im.vecs {
-			if len(v) != dim {
-				t.Fatalf("vector of %d, want %d", len(v), dim)
-			}
+		if len(im.chunks) != 3 || im.lex.Len() != len(im.chunks) {
+			t.Fatalf("%d chunks for 3 vectors, %d lexicon documents", len(im.chunks), im.lex.Len())
 		}
 	})
 }
@@ -243,6 +245,36 @@ func TestUvarint2(t *testing.T) {
 			}
 			if v != wv || k != wk {
 				t.Fatalf("% x: %d in %d bytes, binary.Uvarint %d in %d", b, v, k, wv, wk)
+			}
+		}
+	}
+}
+
+// checkSparse checks what SparseVectors promises of sp, parsed as n
+// vectors of dim: each vector's coordinates increase and stay below dim,
+// and writing them out densely sets exactly those elements.
+func checkSparse(t *testing.T, sp *SparseVectors, n, dim int) {
+	t.Helper()
+	if sp.Len() != n || sp.Dim() != dim {
+		t.Fatalf("%d vectors of %d, want %d of %d", sp.Len(), sp.Dim(), n, dim)
+	}
+	vecs, _ := new(vectorPages).take(n, dim, true)
+	sp.fill(vecs)
+	for i, v := range vecs {
+		idx, val := sp.Vector(i)
+		if len(idx) != len(val) {
+			t.Fatalf("vector %d: %d coordinates, %d values", i, len(idx), len(val))
+		}
+		set := map[int]float32{}
+		for j, at := range idx {
+			if j > 0 && at <= idx[j-1] || int(at) >= dim {
+				t.Fatalf("vector %d: coordinates %v not increasing below %d", i, idx, dim)
+			}
+			set[int(at)] = val[j]
+		}
+		for k, x := range v {
+			if want, ok := set[k]; math.Float32bits(x) != math.Float32bits(want) || !ok && x != 0 {
+				t.Fatalf("vector %d, element %d: %v written out, want %v", i, k, x, want)
 			}
 		}
 	}

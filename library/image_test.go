@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/internal/apptest"
@@ -77,7 +77,23 @@ func loadedForm(t *testing.T, lib *library.Library, id string) (p *paper.Paper, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return lp.Paper(), lp.Chunks(), lp.Vectors(), lex, lp.Hash()
+	return lp.Paper(), lp.Chunks(), denseOf(lp.Vectors()), lex, lp.Hash()
+}
+
+// denseOf is v written out densely, from whichever form it is in.
+func denseOf(v library.Vectors) [][]float32 {
+	if v.Sparse == nil {
+		return v.Dense
+	}
+	out := make([][]float32, v.Sparse.Len())
+	for i := range out {
+		out[i] = make([]float32, v.Sparse.Dim())
+		idx, val := v.Sparse.Vector(i)
+		for j, at := range idx {
+			out[i][at] = val[j]
+		}
+	}
+	return out
 }
 
 // TestLoadFromImage ingests papers (one with a body) through a library
@@ -179,22 +195,21 @@ func TestImageFollowsTheStore(t *testing.T) {
 	}
 }
 
-// firstSetHeld holds the first Set of vectors (which a load from an
-// image makes after reading the image) until gate closes.
-type firstSetHeld struct {
-	library.VectorIndex
-	once          sync.Once
+// heldClock is a library clock whose first reading once armed closes
+// entered and blocks until gate closes. A load reads the clock once it
+// has read and decoded its image, to date its entry: holding that
+// reading holds the load in flight with the image's version in hand.
+type heldClock struct {
+	armed         atomic.Bool
 	entered, gate chan struct{}
 }
 
-func (f *firstSetHeld) Set(ctx context.Context, key string, vecs [][]float32) error {
-	first := false
-	f.once.Do(func() { first = true })
-	if first {
-		close(f.entered)
-		<-f.gate
+func (c *heldClock) now() time.Time {
+	if c.armed.CompareAndSwap(true, false) {
+		close(c.entered)
+		<-c.gate
 	}
-	return f.VectorIndex.Set(ctx, key, vecs)
+	return time.Now()
 }
 
 // TestIngestDuringImageLoadWins replaces a paper while a load of its
@@ -209,13 +224,14 @@ func TestIngestDuringImageLoadWins(t *testing.T) {
 	if err := imageLibrary(t, base, dir, 256).Ingest(ctx, smallPaper("p", "alpha")); err != nil {
 		t.Fatal(err)
 	}
-	held := &firstSetHeld{VectorIndex: vector.NewChromem(), entered: make(chan struct{}), gate: make(chan struct{})}
+	held := &heldClock{entered: make(chan struct{}), gate: make(chan struct{})}
 	o := apptest.LibraryOptions()
-	o.Images = dir
-	lib, err := library.New(base, embed.NewLocal(256), held, o)
+	o.Images, o.Now = dir, held.now
+	lib, err := library.New(base, embed.NewLocal(256), vector.NewChromem(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	held.armed.Store(true)
 	loaded := make(chan *library.Loaded, 1)
 	go func() {
 		lp, err := lib.Acquire(ctx, "p")
@@ -268,16 +284,22 @@ func TestRecycledPages(t *testing.T) {
 	fromStore := newLibrary(t, st, vector.NewChromem(), 0, 0, 0)
 	var dropped *library.Loaded
 	for _, id := range []string{"a", "b", "c", "d", "a", "c", "b", "d", "c"} {
+		// The second use writes the vectors out into pages.
+		first, err := lib.Acquire(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
 		lp, err := lib.Acquire(t.Context(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
+		first.Release()
 		_, _, want, _, _ := loadedForm(t, fromStore, id)
-		if !reflect.DeepEqual(lp.Vectors(), want) {
+		if lp.Vectors().Dense == nil || !reflect.DeepEqual(lp.Vectors().Dense, want) {
 			t.Errorf("%s: vectors from recycled pages differ from the stored ones", id)
 		}
 		lp.Release()
-		if dropped != nil && dropped.Vectors() != nil {
+		if dropped != nil && dropped.Vectors().Len() != 0 {
 			t.Errorf("a dropped paper still hands out vectors")
 		}
 		dropped = lp

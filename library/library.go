@@ -317,12 +317,22 @@ func (l *Library) index(ctx context.Context, p *paper.Paper, hash string, chunks
 
 // indexLexicon is index with the lexicon already built.
 func (l *Library) indexLexicon(ctx context.Context, p *paper.Paper, hash string, chunks []paper.Chunk, vecs [][]float32, lex *search.Lexicon) (*Loaded, error) {
-	key := newVectorKey(p.ID)
-	if err := l.vectors.Set(ctx, key, vecs); err != nil {
+	lp := l.loaded(p, hash, chunks, lex)
+	if err := l.vectors.Set(ctx, lp.key, vecs); err != nil {
 		return nil, err
 	}
+	lp.vecs = vecs
+	lp.vectors.Store(&Vectors{Dense: vecs})
+	for _, v := range vecs {
+		lp.size += 4 * int64(len(v))
+	}
+	return lp, nil
+}
+
+// loaded returns the paper's Loaded without vectors, sized without them.
+func (l *Library) loaded(p *paper.Paper, hash string, chunks []paper.Chunk, lex *search.Lexicon) *Loaded {
 	return &Loaded{
-		lib: l, paper: p, chunks: chunks, passages: passagesOf(p, chunks), lex: lex, vecs: vecs,
-		key: key, hash: hash, size: approxSize(p, chunks, vecs, lex), checked: l.now(),
-	}, nil
+		lib: l, paper: p, chunks: chunks, passages: passagesOf(p, chunks), lex: lex,
+		key: newVectorKey(p.ID), hash: hash, size: approxSize(p, chunks, nil, lex), checked: l.now(),
+	}
 }

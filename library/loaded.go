@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chatpaper/chatpaper/paper"
@@ -22,13 +23,22 @@ type Loaded struct {
 	// passages are the body and caption chunks' passages, by position.
 	passages map[int]paper.Passage
 	lex      *search.Lexicon
-	vecs     [][]float32 // the vectors, shared with the vector index
-	// pages hold vecs when they were read from a load image: once the
-	// paper is dropped they go back to Library.pages.
+	// vectors is what Vectors returns: sparse until the paper's second
+	// use (densify), dense from then on, empty once dropped.
+	vectors atomic.Pointer[Vectors]
+	dense   sync.Once // densify's
+	// vecs are the dense vectors, shared with the vector index, and
+	// pages their memory when it came from Library.pages (which gets
+	// it back once the paper is dropped). Guarded by Library.mu once
+	// the paper is handed out.
+	vecs  [][]float32
 	pages [][]float32
+	// spare are the sparse vectors densify replaced while other readers
+	// could still use them: the drop gives their memory back.
+	spare *SparseVectors
 	key   string // its collection in the vector index
 	hash  string // Store.PaperVersion of the version loaded
-	size  int64  // approximate bytes held
+	size  int64  // approximate bytes held; guarded by Library.mu once cached
 
 	// labels memoises RefLabel: a label takes several regular
 	// expression matches, and answers cite the same references again.
@@ -117,15 +127,66 @@ func (lp *Loaded) Lexicon() *search.Lexicon { return lp.lex }
 func (lp *Loaded) Hash() string { return lp.hash }
 
 // Nearest returns up to k chunks nearest to the query vector, best
-// first, by their positions in Chunks.
+// first, by their positions in Chunks, from the vector index (which it
+// first gives the paper's vectors if they are still sparse).
 func (lp *Loaded) Nearest(ctx context.Context, query []float32, k int) ([]VectorHit, error) {
+	lp.densify(ctx)
 	return lp.lib.vectors.Query(ctx, lp.key, query, k)
 }
 
-// Vectors are the chunks' vectors, by position in Chunks, the same
-// slices the vector index holds (so they cost no second copy). Callers
+// Vectors are the chunks' vectors, by position in Chunks: on a paper's
+// first use after a load from its image, the image's sparse form, and
+// from its second use on, the dense slices the vector index holds (so
+// they cost no second copy). Both forms hold the same numbers. Callers
 // must not modify them.
-func (lp *Loaded) Vectors() [][]float32 { return lp.vecs }
+func (lp *Loaded) Vectors() Vectors {
+	if v := lp.vectors.Load(); v != nil {
+		return *v
+	}
+	return Vectors{}
+}
+
+// densify writes sparse vectors out densely and gives them to the vector
+// index, once: the paper has been asked again while cached, so it is
+// likely to be asked more, and every later use reads the dense form. A
+// failure leaves the vectors sparse (still answering) and is logged. The
+// caller holds a pin, so the paper is not dropped meanwhile.
+func (lp *Loaded) densify(ctx context.Context) {
+	v := lp.vectors.Load()
+	if v == nil || v.Sparse == nil {
+		return
+	}
+	lp.dense.Do(func() {
+		l, sp := lp.lib, v.Sparse
+		vecs, pages := l.pages.take(sp.Len(), sp.Dim(), true)
+		sp.fill(vecs)
+		// Other readers may be waiting on this: one giving up must not
+		// leave them all sparse.
+		if err := l.vectors.Set(context.WithoutCancel(ctx), lp.key, vecs); err != nil {
+			l.pages.give(pages)
+			l.log.Warn("vectors not indexed; answers score the load image's", "paper", lp.paper.ID, "err", err)
+			return
+		}
+		l.mu.Lock()
+		lp.vecs, lp.pages = vecs, pages
+		lp.vectors.Store(&Vectors{Dense: vecs})
+		// Readers from now on get the dense form. Only a reader pinned
+		// before could still hold the sparse one: with none but this
+		// one, its memory can go to the next load at once.
+		grown := denseBytes(sp.Len(), sp.Dim()) - sp.bytes()
+		if lp.pins == 1 {
+			sp.release()
+		} else {
+			lp.spare = sp
+		}
+		if !lp.retired {
+			l.retireLocked(l.cache.resize(lp, lp.size+grown))
+		} else {
+			lp.size += grown
+		}
+		l.mu.Unlock()
+	})
+}
 
 // Release ends a use begun by Acquire. It must be called exactly once
 // per successful Acquire.
@@ -141,13 +202,18 @@ func (lp *Loaded) Release() {
 
 // Acquire returns the paper pinned for use, loading it from the store
 // (from its stored vectors: no re-embedding) when it is not cached;
-// concurrent loads of one paper share one. A cached entry older than the
+// concurrent loads of one paper share one. A paper loaded from its image
+// hands out sparse Vectors to the uses that loaded it; the first use of
+// the cached paper after that makes them dense (see Vectors). A cached entry older than the
 // revalidation interval is checked against the store first. A missing
 // paper is an error wrapping store.ErrNotFound. The caller must Release
 // the result.
 func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
 	lp, err := l.cached(ctx, id)
 	if err != nil || lp != nil {
+		if lp != nil {
+			lp.densify(ctx)
+		}
 		return lp, err
 	}
 	l.mu.Lock()
@@ -155,6 +221,7 @@ func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
 		lp.pins++
 		l.mu.Unlock()
 		l.cache.hits.Add(1)
+		lp.densify(ctx)
 		return lp, nil
 	}
 	l.cache.misses.Add(1)
@@ -211,13 +278,19 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 	if im := l.loadImage(id, hash); im != nil {
 		p := im.paper // decoded for this load alone: enriched in place
 		p.Enrich(links)
-		if lp, err = l.indexLexicon(ctx, p, hash, im.chunks, im.vecs, im.lex); err != nil {
+		if im.sparse != nil {
+			// The vector index gets the vectors on the paper's second use.
+			lp = l.loaded(p, hash, im.chunks, im.lex)
+			lp.vectors.Store(&Vectors{Sparse: im.sparse})
+			lp.size += im.sparse.bytes()
+		} else if lp, err = l.indexLexicon(ctx, p, hash, im.chunks, im.vecs, im.lex); err != nil {
 			l.pages.give(im.pages)
 			return nil, fmt.Errorf("index %q: %w", id, err)
-		}
-		lp.pages = im.pages
-		if len(im.pages) > 0 { // the unused tail of the last page
-			lp.size += int64(4 * (len(im.pages)*len(im.pages[0]) - len(im.vecs)*len(im.vecs[0])))
+		} else {
+			lp.pages = im.pages
+			if len(im.vecs) > 0 { // the unused tail of the last page
+				lp.size += denseBytes(len(im.vecs), len(im.vecs[0])) - 4*int64(len(im.vecs)*len(im.vecs[0]))
+			}
 		}
 	} else if lp, err = l.loadStored(ctx, id, hash, links); err != nil {
 		return nil, err

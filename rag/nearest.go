@@ -22,7 +22,7 @@ const sparseShare = 4
 // only the k best while scanning, and skips the question's zero
 // coordinates when most are zero (as the local embedder's are): a skipped
 // term adds an exact zero, so the sum is unchanged.
-func nearest(qv []float32, vecs [][]float32, k int) ([]library.VectorHit, error) {
+func nearest(qv []float32, vecs library.Vectors, k int) ([]library.VectorHit, error) {
 	if !isNormalized(qv) {
 		qv = normalized(qv)
 	}
@@ -70,20 +70,52 @@ func (q queryVec) dot(c []float32) float32 {
 	return s
 }
 
+// dotSparse is dot(q.v, c) for a c given by its non-zero elements, idx
+// and val, in increasing coordinate order: the same non-zero products
+// summed in the same order as over c's dense form; the products it
+// leaves out, by a zero of c, are exact zeros there.
+func (q queryVec) dotSparse(idx []uint16, val []float32) float32 {
+	v := q.v
+	var s float32
+	for j, at := range idx {
+		s += v[at] * val[j]
+	}
+	return s
+}
+
+// dotAt is the score of chunk i of vecs, whichever their form.
+func (q queryVec) dotAt(vecs library.Vectors, i int) float32 {
+	if sp := vecs.Sparse; sp != nil {
+		return q.dotSparse(sp.Vector(i))
+	}
+	return q.dot(vecs.Dense[i])
+}
+
 // nearest is the scan of the package's nearest for a prepared (and
-// normalised) question. When all is not nil (len(vecs) long) it also
+// normalised) question. When all is not nil (vecs.Len() long) it also
 // receives every chunk's score.
-func (q queryVec) nearest(vecs [][]float32, k int, all []float32) ([]library.VectorHit, error) {
-	k = min(k, len(vecs))
+func (q queryVec) nearest(vecs library.Vectors, k int, all []float32) ([]library.VectorHit, error) {
+	n := vecs.Len()
+	k = min(k, n)
 	if k <= 0 || len(q.v) == 0 {
 		return nil, nil
 	}
+	sp := vecs.Sparse
+	if sp != nil && sp.Dim() != len(q.v) {
+		return nil, fmt.Errorf("chunks have dimension %d, the question %d", sp.Dim(), len(q.v))
+	}
 	h := make(hitHeap, 0, k)
-	for i, v := range vecs {
-		if len(v) != len(q.v) {
-			return nil, fmt.Errorf("chunk %d has dimension %d, the question %d", i, len(v), len(q.v))
+	for i := range n {
+		var s float32
+		if sp != nil {
+			s = q.dotSparse(sp.Vector(i))
+		} else {
+			v := vecs.Dense[i]
+			if len(v) != len(q.v) {
+				return nil, fmt.Errorf("chunk %d has dimension %d, the question %d", i, len(v), len(q.v))
+			}
+			s = q.dot(v)
 		}
-		s := q.dot(v)
 		if all != nil {
 			all[i] = s
 		}

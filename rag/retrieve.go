@@ -227,7 +227,7 @@ func rankVector(ctx context.Context, lp *library.Loaded, q *search.Query, qv []f
 		case cos != nil:
 			c = float64(cos[i])
 		case qv != nil:
-			c = float64(qs.dot(vecs[i]))
+			c = float64(qs.dotAt(vecs, i))
 		}
 		add(i, c)
 	}

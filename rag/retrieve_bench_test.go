@@ -87,7 +87,7 @@ func BenchmarkRetrieval(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		vecs := lp.Vectors()
+		vecs := lp.Vectors().Dense
 		b.Run(fmt.Sprintf("chunks=%d/floor", len(vecs)), func(b *testing.B) {
 			out := make([]float32, len(vecs))
 			for b.Loop() {

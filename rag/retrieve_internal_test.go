@@ -45,7 +45,7 @@ func TestRankVectorMatchesFullRanking(t *testing.T) {
 			words := strings.Fields(lp.Chunks()[r.IntN(n)].Text)
 			question := strings.Join(words[:min(len(words), 1+r.IntN(4))], " ")
 			q := search.ParseQuery(question, search.QueryOptions{Rarity: true, Vocabulary: lp.Lexicon().Has})
-			a, b := lp.Vectors()[r.IntN(n)], lp.Vectors()[r.IntN(n)]
+			a, b := lp.Vectors().Dense[r.IntN(n)], lp.Vectors().Dense[r.IntN(n)]
 			qv := make([]float32, len(a))
 			var norm float64
 			w := r.Float32()
@@ -79,7 +79,7 @@ func checkRanking(t *testing.T, lp *library.Loaded, q *search.Query, qv []float3
 	for i := range all {
 		cos := 0.0
 		if qv != nil {
-			cos = max(float64(dot(qv, lp.Vectors()[i])), 0)
+			cos = max(float64(dot(qv, lp.Vectors().Dense[i])), 0)
 		}
 		all[i] = search.Scored{Doc: i, Score: search.Fuse(bm[i], maxBM, cos, weightVector)}
 	}
@@ -87,7 +87,7 @@ func checkRanking(t *testing.T, lp *library.Loaded, q *search.Query, qv []float3
 	for i, a := range all {
 		fusedAll[i] = a.Score
 		if qv != nil {
-			cosAll[i] = float64(dot(qv, lp.Vectors()[i]))
+			cosAll[i] = float64(dot(qv, lp.Vectors().Dense[i]))
 		}
 	}
 	parts, nParts := Parts(lp.Chunks())
@@ -115,7 +115,7 @@ func TestNearestMatchesChromem(t *testing.T) {
 	ctx := context.Background()
 	for _, n := range []int{12, 110, 1000} {
 		lp, e := loadSizedT(t, n)
-		vecs := lp.Vectors()
+		vecs := lp.Vectors().Dense
 		r := rand.New(rand.NewPCG(uint64(n), 2))
 		var queries [][]float32
 		for _, question := range []string{"Which reference describes the Quillfeather lymphocyte atlas?", "irradiation", "bafoce kalemi"} {
@@ -146,7 +146,7 @@ func TestNearestMatchesChromem(t *testing.T) {
 		queries = append(queries, unnormalised)
 		for qi, qv := range queries {
 			for _, k := range []int{1, RerankDepth, n} {
-				got, err := nearest(qv, vecs, k)
+				got, err := nearest(qv, lp.Vectors(), k)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -185,7 +185,7 @@ func TestNearestMatchesChromem(t *testing.T) {
 				}
 			}
 		}
-		if _, err := nearest(make([]float32, 7), vecs, 3); err == nil {
+		if _, err := nearest(make([]float32, 7), lp.Vectors(), 3); err == nil {
 			t.Errorf("a question of another dimension: no error")
 		}
 	}

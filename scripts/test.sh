@@ -112,6 +112,7 @@ if [ "$FUZZTIME" != "0" ]; then
 		./web:FuzzRequestHeaders \
 		./search:FuzzDecodeLexicon \
 		./library:FuzzDecodeImage \
+		./rag:FuzzDotSparse \
 		./search:FuzzStoredDoc; do
 		fuzz_one "${target%%:*}" "${target##*:}"
 	done

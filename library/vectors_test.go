@@ -1,0 +1,169 @@
+package library_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/chatpaper/chatpaper/embed"
+	"github.com/chatpaper/chatpaper/internal/apptest"
+	"github.com/chatpaper/chatpaper/library"
+	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/vector"
+)
+
+// countingSets is a vector index that counts the collections it is given.
+type countingSets struct {
+	library.VectorIndex
+	mu   sync.Mutex
+	sets int
+}
+
+func (c *countingSets) Set(ctx context.Context, key string, vecs [][]float32) error {
+	c.mu.Lock()
+	c.sets++
+	c.mu.Unlock()
+	return c.VectorIndex.Set(ctx, key, vecs)
+}
+
+func (c *countingSets) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sets
+}
+
+// TestVectorsDenseFromSecondUse loads a paper from its image: its first
+// use (the loader and every reader waiting on the same load) gets the
+// sparse form and gives the vector index nothing; the second use, and
+// every use after it, gets the dense form, which the vector index was
+// given exactly once however many readers arrive together, and which
+// equals the vectors a load from the store gives.
+func TestVectorsDenseFromSecondUse(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := openStore(t, t.TempDir())
+	dir := t.TempDir()
+	if err := imageLibrary(t, st, dir, 256).Ingest(ctx, smallPaper("p", "alpha")); err != nil {
+		t.Fatal(err)
+	}
+	vi := &countingSets{VectorIndex: vector.NewChromem()}
+	o := apptest.LibraryOptions()
+	o.Images = dir
+	lib, err := library.New(st, embed.NewLocal(256), vi, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := lib.Acquire(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sparse := first.Vectors()
+	if sparse.Sparse == nil || sparse.Dense != nil || vi.count() != 0 {
+		t.Fatalf("first use: sparse %v, dense %v, %d collections given to the vector index, want sparse only and none",
+			sparse.Sparse != nil, sparse.Dense != nil, vi.count())
+	}
+	_, _, want, _, _ := loadedForm(t, newLibrary(t, st, vector.NewChromem(), 0, 0, 0), "p")
+	if !reflect.DeepEqual(denseOf(sparse), want) {
+		t.Fatal("the sparse form holds other numbers than the stored vectors")
+	}
+	var wg sync.WaitGroup
+	uses := make([]*library.Loaded, 16)
+	for i := range uses {
+		wg.Go(func() {
+			lp, err := lib.Acquire(ctx, "p")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			uses[i] = lp
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for i, lp := range uses {
+		if v := lp.Vectors(); v.Sparse != nil || !reflect.DeepEqual(v.Dense, want) {
+			t.Errorf("use %d after the first: sparse %v, dense equal to the stored vectors %v", i+2, v.Sparse != nil, reflect.DeepEqual(v.Dense, want))
+		}
+		lp.Release()
+	}
+	if n := vi.count(); n != 1 {
+		t.Errorf("the vector index was given %d collections, want 1", n)
+	}
+	// The first reader's sparse form stays whole until it lets go.
+	if !reflect.DeepEqual(denseOf(sparse), want) {
+		t.Error("the first reader's sparse form changed under it")
+	}
+	first.Release()
+
+	// The vector index's own query makes a first use's vectors dense.
+	lib2, err := library.New(st, embed.NewLocal(256), vector.NewChromem(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, err := lib2.Acquire(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lp.Release()
+	hits, err := lp.Nearest(ctx, want[3], 1)
+	if err != nil || len(hits) != 1 || hits[0].Index != 3 || lp.Vectors().Dense == nil {
+		t.Errorf("nearest on a first use: %v, %v, dense %v; want chunk 3 and dense vectors", hits, err, lp.Vectors().Dense != nil)
+	}
+}
+
+// TestSparseFormOutlivesOtherLoads holds a reader on a paper's sparse form
+// while a second use makes the paper dense and loads of other papers
+// evict it and reuse the memory of dropped papers: the held form keeps
+// its numbers until the reader lets go.
+func TestSparseFormOutlivesOtherLoads(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := openStore(t, t.TempDir())
+	dir := t.TempDir()
+	writer := imageLibrary(t, st, dir, 256)
+	ids := []string{"p"}
+	for i := range 12 {
+		ids = append(ids, fmt.Sprintf("other%d", i))
+	}
+	for _, id := range ids {
+		p := smallPaper(id, id+"marker")
+		p.References = append([]paper.Reference(nil), paper.Demo().References[:5+len(id)]...)
+		if err := writer.Ingest(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := apptest.LibraryOptions()
+	o.Images, o.CachePapers = dir, 2
+	lib, err := library.New(st, embed.NewLocal(256), vector.NewChromem(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, want, _, _ := loadedForm(t, newLibrary(t, st, vector.NewChromem(), 0, 0, 0), "p")
+	held, err := lib.Acquire(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sparse := held.Vectors()
+	second, err := lib.Acquire(ctx, "p") // dense from here on
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.Release()
+	for range 3 { // each other paper used once (sparse) and dropped, three times over
+		for _, id := range ids[1:] {
+			lp, err := lib.Acquire(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lp.Release()
+		}
+	}
+	if sparse.Sparse == nil || !reflect.DeepEqual(denseOf(sparse), want) {
+		t.Error("a held sparse form changed while other loads reused dropped papers' memory")
+	}
+	held.Release()
+}
