@@ -132,11 +132,13 @@ func TestLoadedPaperHeap(t *testing.T) {
 // with the chunks' stored terms, "tokenize" with chunks stored without
 // them (as before the stored form existed), and "vectors", the floor of
 // loading from the store: reading the same chunks and vectors from the
-// store alone.
+// store alone. A load from an image leaves the vectors sparse until the
+// paper's second use: "image-used-twice" loads from the image and uses
+// the paper again at once, which writes them out densely.
 func BenchmarkColdLoad(b *testing.B) {
 	ctx := context.Background()
 	e := embed.NewLocal(0)
-	for _, mode := range []string{"vectors", "image", "catalogue", "stored", "tokenize"} {
+	for _, mode := range []string{"vectors", "image", "image-used-twice", "catalogue", "stored", "tokenize"} {
 		b.Run(mode, func(b *testing.B) {
 			n, cache := 8, 1
 			if mode == "catalogue" {
@@ -159,7 +161,7 @@ func BenchmarkColdLoad(b *testing.B) {
 				}
 			}
 			o := library.Options{CachePapers: cache, CacheBytes: 1 << 30}
-			if mode == "image" || mode == "catalogue" {
+			if strings.HasPrefix(mode, "image") || mode == "catalogue" {
 				o.Images = b.TempDir()
 			}
 			lib, err := library.New(st, e, vector.NewChromem(), o)
@@ -190,6 +192,13 @@ func BenchmarkColdLoad(b *testing.B) {
 				lp, err := lib.Acquire(ctx, id)
 				if err != nil {
 					b.Fatal(err)
+				}
+				if mode == "image-used-twice" {
+					again, err := lib.Acquire(ctx, id)
+					if err != nil || again.Vectors().Dense == nil {
+						b.Fatalf("second use: %v, dense %v", err, err == nil && again.Vectors().Dense != nil)
+					}
+					again.Release()
 				}
 				lp.Release()
 			}

@@ -77,7 +77,8 @@ func loadSizedT(b testing.TB, n int) (*library.Loaded, embed.Embedder) {
 // fusion, top-k and the decision's features) against its floor in
 // the same run: a brute-force dot product of the question with every
 // chunk vector, which any exact vector ranking must at least compute.
-// Sub-benchmarks at about 110, 1,000 and 10,000 chunks.
+// Sub-benchmarks at about 110, 1,000 and 10,000 chunks, over the dense
+// vectors the vector index holds and over a first use's sparse ones.
 func BenchmarkRetrieval(b *testing.B) {
 	const question = "Which reference describes the Quillfeather lymphocyte atlas?"
 	for _, n := range []int{110, 1000, 10000} {
@@ -101,6 +102,18 @@ func BenchmarkRetrieval(b *testing.B) {
 			for b.Loop() {
 				r, _, err := rankVector(context.Background(), lp, q, qv[0])
 				if err != nil || len(r) == 0 || lp.Chunks()[r[0].idx].N != 1 {
+					b.Fatalf("ranking %v, %v: want reference 1 first", r, err)
+				}
+			}
+		})
+		// A paper's first use after a load from its image scores the
+		// image's sparse vectors (library.Vectors).
+		_, sparse, _, _ := loadBothForms(b, n)
+		b.Run(fmt.Sprintf("chunks=%d/retrieve-sparse-form", len(vecs)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r, _, err := rankVector(context.Background(), sparse, q, qv[0])
+				if err != nil || len(r) == 0 || sparse.Chunks()[r[0].idx].N != 1 {
 					b.Fatalf("ranking %v, %v: want reference 1 first", r, err)
 				}
 			}

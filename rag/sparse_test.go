@@ -20,7 +20,7 @@ import (
 // a second library, on its first use there (sparse vectors), and from
 // its image in a third, on its second use there (dense again, written out
 // from the sparse form).
-func loadBothForms(t *testing.T, n int) (dense, sparse, densified *library.Loaded, e embed.Embedder) {
+func loadBothForms(t testing.TB, n int) (dense, sparse, densified *library.Loaded, e embed.Embedder) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
