@@ -163,6 +163,9 @@ func (lp *Loaded) densify(ctx context.Context) {
 		// Other readers may be waiting on this: one giving up must not
 		// leave them all sparse.
 		if err := l.vectors.Set(context.WithoutCancel(ctx), lp.key, vecs); err != nil {
+			// The index may hold some of vecs: it must let go of them
+			// before their pages can go to another load.
+			l.vectors.Drop(lp.key)
 			l.pages.give(pages)
 			l.log.Warn("vectors not indexed; answers score the load image's", "paper", lp.paper.ID, "err", err)
 			return
