@@ -130,7 +130,7 @@ func (lp *Loaded) Hash() string { return lp.hash }
 // first, by their positions in Chunks, from the vector index (which it
 // first gives the paper's vectors if they are still sparse).
 func (lp *Loaded) Nearest(ctx context.Context, query []float32, k int) ([]VectorHit, error) {
-	lp.densify(ctx)
+	lp.densify(ctx, false) // the caller may still hold the sparse form
 	return lp.lib.vectors.Query(ctx, lp.key, query, k)
 }
 
@@ -150,8 +150,9 @@ func (lp *Loaded) Vectors() Vectors {
 // index, once: the paper has been asked again while cached, so it is
 // likely to be asked more, and every later use reads the dense form. A
 // failure leaves the vectors sparse (still answering) and is logged. The
-// caller holds a pin, so the paper is not dropped meanwhile.
-func (lp *Loaded) densify(ctx context.Context) {
+// caller holds a pin, so the paper is not dropped meanwhile; fresh says
+// that pin was just taken, so the caller holds no sparse form of its own.
+func (lp *Loaded) densify(ctx context.Context, fresh bool) {
 	v := lp.vectors.Load()
 	if v == nil || v.Sparse == nil {
 		return
@@ -175,9 +176,9 @@ func (lp *Loaded) densify(ctx context.Context) {
 		lp.vectors.Store(&Vectors{Dense: vecs})
 		// Readers from now on get the dense form. Only a reader pinned
 		// before could still hold the sparse one: with none but this
-		// one, its memory can go to the next load at once.
+		// one, freshly pinned, its memory can go to the next load at once.
 		grown := denseBytes(sp.Len(), sp.Dim()) - sp.bytes()
-		if lp.pins == 1 {
+		if fresh && lp.pins == 1 {
 			sp.release()
 		} else {
 			lp.spare = sp
@@ -215,7 +216,7 @@ func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
 	lp, err := l.cached(ctx, id)
 	if err != nil || lp != nil {
 		if lp != nil {
-			lp.densify(ctx)
+			lp.densify(ctx, true)
 		}
 		return lp, err
 	}
@@ -224,7 +225,7 @@ func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
 		lp.pins++
 		l.mu.Unlock()
 		l.cache.hits.Add(1)
-		lp.densify(ctx)
+		lp.densify(ctx, true)
 		return lp, nil
 	}
 	l.cache.misses.Add(1)

@@ -244,3 +244,50 @@ func TestFailedDensifyLeavesNoVectorsInIndex(t *testing.T) {
 		t.Errorf("nearest to p's chunk %d after a failed densify: %v, want chunk %d at 1 or an error: the vector index scores memory another paper reuses", at, hits, at)
 	}
 }
+
+// TestSparseFormOutlivesOwnNearest holds a first use's sparse form while
+// the same reader asks the vector index (Nearest, which makes the paper
+// dense) and other papers load from their images: the form it holds keeps
+// its numbers until it lets go.
+func TestSparseFormOutlivesOwnNearest(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := openStore(t, t.TempDir())
+	dir := t.TempDir()
+	writer := imageLibrary(t, st, dir, 256)
+	ids := []string{"p"}
+	for i := range 6 {
+		ids = append(ids, fmt.Sprintf("other%d", i))
+	}
+	for _, id := range ids {
+		if err := writer.Ingest(ctx, smallPaper(id, id+"marker")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, want, _, _ := loadedForm(t, newLibrary(t, st, vector.NewChromem(), 0, 0, 0), "p")
+	o := apptest.LibraryOptions()
+	o.Images = dir
+	lib, err := library.New(st, embed.NewLocal(256), vector.NewChromem(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, err := lib.Acquire(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lp.Release()
+	sparse := lp.Vectors()
+	if _, err := lp.Nearest(ctx, want[0], 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids[1:] {
+		other, err := lib.Acquire(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other.Release()
+	}
+	if sparse.Sparse == nil || !reflect.DeepEqual(denseOf(sparse), want) {
+		t.Error("a reader's sparse form changed after its own Nearest made the paper dense and other papers loaded")
+	}
+}
