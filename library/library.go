@@ -95,8 +95,10 @@ type loadCall struct {
 	// deleted while the load runs: the load may have read the older
 	// version, so it serves its waiters but is not cached.
 	stale bool
-	lp    *Loaded
-	err   error
+	// use is whether the loader's Acquire counts as a use (Acquire).
+	use bool
+	lp  *Loaded
+	err error
 }
 
 // writeLock returns the lock serialising writes of paper id.
@@ -219,9 +221,10 @@ func (l *Library) Delete(ctx context.Context, id string) error {
 
 // Paper returns a stored paper (an error wrapping store.ErrNotFound when
 // absent). Callers that go on to retrieve from it Acquire it instead, so
-// they read one version throughout.
+// they read one version throughout. It reads no vectors, so it does not
+// count as a use that makes a paper's vectors dense (Acquire).
 func (l *Library) Paper(ctx context.Context, id string) (*paper.Paper, error) {
-	lp, err := l.Acquire(ctx, id)
+	lp, err := l.acquire(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,8 @@ type Loaded struct {
 	// vectors is what Vectors returns: sparse until the paper's second
 	// use (densify), dense from then on, empty once dropped.
 	vectors atomic.Pointer[Vectors]
-	dense   sync.Once // densify's
+	dense   sync.Once    // densify's
+	uses    atomic.Int32 // Acquires of the paper since its load (see Acquire)
 	// vecs are the dense vectors, shared with the vector index, and
 	// pages their memory when it came from Library.pages (which gets
 	// it back once the paper is dropped). Guarded by Library.mu once
@@ -146,6 +147,14 @@ func (lp *Loaded) Vectors() Vectors {
 	return Vectors{}
 }
 
+// used counts a use of the cached paper and makes its vectors dense from
+// the second.
+func (lp *Loaded) used(ctx context.Context) {
+	if lp.uses.Add(1) >= 2 {
+		lp.densify(ctx, true) // the use's pin was just taken
+	}
+}
+
 // densify writes sparse vectors out densely and gives them to the vector
 // index, once: the paper has been asked again while cached, so it is
 // likely to be asked more, and every later use reads the dense form. A
@@ -206,17 +215,26 @@ func (lp *Loaded) Release() {
 
 // Acquire returns the paper pinned for use, loading it from the store
 // (from its stored vectors: no re-embedding) when it is not cached;
-// concurrent loads of one paper share one. A paper loaded from its image
-// hands out sparse Vectors to the uses that loaded it; the first use of
-// the cached paper after that makes them dense (see Vectors). A cached entry older than the
+// concurrent loads of one paper share one. A cached entry older than the
 // revalidation interval is checked against the store first. A missing
 // paper is an error wrapping store.ErrNotFound. The caller must Release
 // the result.
+//
+// A paper loaded from its image hands out sparse Vectors until its
+// second Acquire, which makes them dense (see Vectors). The Acquire that
+// loaded it counts; those that waited on that load do not, and neither
+// does Library.Paper, which reads no vectors.
 func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
+	return l.acquire(ctx, id, true)
+}
+
+// acquire is Acquire; a use that reads no vectors (use false) does not
+// count towards making them dense.
+func (l *Library) acquire(ctx context.Context, id string, use bool) (*Loaded, error) {
 	lp, err := l.cached(ctx, id)
 	if err != nil || lp != nil {
-		if lp != nil {
-			lp.densify(ctx, true)
+		if lp != nil && use {
+			lp.used(ctx)
 		}
 		return lp, err
 	}
@@ -225,7 +243,9 @@ func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
 		lp.pins++
 		l.mu.Unlock()
 		l.cache.hits.Add(1)
-		lp.densify(ctx, true)
+		if use {
+			lp.used(ctx)
+		}
 		return lp, nil
 	}
 	l.cache.misses.Add(1)
@@ -246,7 +266,7 @@ func (l *Library) Acquire(ctx context.Context, id string) (*Loaded, error) {
 			return nil, ctx.Err()
 		}
 	}
-	c := &loadCall{done: make(chan struct{})}
+	c := &loadCall{done: make(chan struct{}), use: use}
 	l.flight[id] = c
 	l.mu.Unlock()
 
@@ -303,6 +323,9 @@ func (l *Library) loadFromStore(ctx context.Context, id string, c *loadCall) (*L
 	delete(l.flight, id)
 	c.lp = lp
 	lp.pins = 1 + c.waiters
+	if c.use {
+		lp.uses.Store(1)
+	}
 	if c.stale {
 		lp.retired = true
 	} else {

@@ -39,7 +39,8 @@ func (c *countingSets) count() int {
 
 // TestVectorsDenseFromSecondUse loads a paper from its image: its first
 // use (the loader and every reader waiting on the same load) gets the
-// sparse form and gives the vector index nothing; the second use, and
+// sparse form and gives the vector index nothing, and so does reading the
+// paper alone (Library.Paper); the second use, and
 // every use after it, gets the dense form, which the vector index was
 // given exactly once however many readers arrive together, and which
 // equals the vectors a load from the store gives.
@@ -70,6 +71,14 @@ func TestVectorsDenseFromSecondUse(t *testing.T) {
 	_, _, want, _, _ := loadedForm(t, newLibrary(t, st, vector.NewChromem(), 0, 0, 0), "p")
 	if !reflect.DeepEqual(denseOf(sparse), want) {
 		t.Fatal("the sparse form holds other numbers than the stored vectors")
+	}
+	for range 3 { // reading the paper alone is no use of its vectors
+		if _, err := lib.Paper(ctx, "p"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if vi.count() != 0 {
+		t.Fatalf("Library.Paper made the vectors dense")
 	}
 	var wg sync.WaitGroup
 	uses := make([]*library.Loaded, 16)

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
 	"github.com/chatpaper/chatpaper/prompts"
 	"github.com/chatpaper/chatpaper/rag"
@@ -18,15 +19,26 @@ type Suggester interface {
 	Suggestions(ctx context.Context, paperID, lang string) (*paper.Suggestions, error)
 }
 
-// Asker answers a question about a paper; suggestions keep only the
-// questions it answers (rag.Extractive, retrieval only, no model).
+// Asker answers a normalised question (rag.NormalizeQuestion) over a
+// paper the caller holds; suggestions keep only the questions it answers
+// (rag.Extractive, retrieval only, no model).
 type Asker interface {
-	Ask(ctx context.Context, q rag.Question, emit rag.Emit) (*rag.Answer, error)
+	AskLoaded(ctx context.Context, lp *library.Loaded, q rag.Question, emit rag.Emit) (*rag.Answer, error)
 }
+
+// Acquirer hands out a paper pinned for use (library.Library).
+type Acquirer interface {
+	Acquire(ctx context.Context, id string) (*library.Loaded, error)
+}
+
+var (
+	_ Asker    = (*rag.Extractive)(nil)
+	_ Acquirer = (*library.Library)(nil)
+)
 
 // ExtractiveSuggester suggests questions without a model.
 type ExtractiveSuggester struct {
-	papers Papers
+	papers Acquirer
 	asker  Asker
 }
 
@@ -34,7 +46,7 @@ var _ Suggester = ExtractiveSuggester{}
 
 // NewExtractiveSuggester returns the offline suggester over papers,
 // checking candidates with asker.
-func NewExtractiveSuggester(papers Papers, asker Asker) ExtractiveSuggester {
+func NewExtractiveSuggester(papers Acquirer, asker Asker) ExtractiveSuggester {
 	return ExtractiveSuggester{papers: papers, asker: asker}
 }
 
@@ -45,31 +57,48 @@ const MaxSuggestions = 4
 // terms, what it cites, its main finding and methods) that the paper
 // answers: each candidate is asked, and only those judged answerable are
 // suggested, so a reader who clicks one gets an answer rather than a
-// refusal. Asking is retrieval only, well under a millisecond each.
+// refusal. Asking is retrieval only, well under a millisecond each. The
+// candidates are all asked of one acquired version of the paper: one use
+// of it, as a reader's question is.
 func (x ExtractiveSuggester) Suggestions(ctx context.Context, paperID, lang string) (*paper.Suggestions, error) {
 	if !paper.ValidLang(lang) {
 		return nil, fmt.Errorf("%w: lang %q must be en_US or zh_CN", paper.ErrInvalidLang, lang)
 	}
-	p, err := x.papers.Paper(ctx, paperID)
+	lp, err := x.papers.Acquire(ctx, paperID)
 	if err != nil {
 		return nil, err
 	}
-	s := ExtractiveSuggestions(p, lang)
-	if s.Questions, err = x.answerable(ctx, paperID, lang, s.Questions); err != nil {
+	defer lp.Release()
+	s := ExtractiveSuggestions(lp.Paper(), lang)
+	if s.Questions, err = x.answerableLoaded(ctx, lp, lang, s.Questions); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // answerable keeps, in order, up to MaxSuggestions of qs that the paper
-// answers.
+// answers, asking them all of one acquired version of it.
 func (x ExtractiveSuggester) answerable(ctx context.Context, paperID, lang string, qs []string) ([]string, error) {
+	lp, err := x.papers.Acquire(ctx, paperID)
+	if err != nil {
+		return nil, err
+	}
+	defer lp.Release()
+	return x.answerableLoaded(ctx, lp, lang, qs)
+}
+
+// answerableLoaded is answerable over a paper the caller holds.
+func (x ExtractiveSuggester) answerableLoaded(ctx context.Context, lp *library.Loaded, lang string, qs []string) ([]string, error) {
 	out := []string{}
-	for _, q := range qs {
+	for _, text := range qs {
 		if len(out) == MaxSuggestions {
 			break
 		}
-		ans, err := x.asker.Ask(ctx, rag.Question{PaperID: paperID, Text: q, Lang: lang}, nil)
+		q, err := rag.NormalizeQuestion(rag.Question{PaperID: lp.Paper().ID, Text: text, Lang: lang})
+		if err != nil {
+			continue
+		}
+		ans, err := x.asker.AskLoaded(ctx, lp, q, nil)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -77,7 +106,7 @@ func (x ExtractiveSuggester) answerable(ctx context.Context, paperID, lang strin
 			continue
 		}
 		if ans.Answerable {
-			out = append(out, q)
+			out = append(out, text)
 		}
 	}
 	return out, nil

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chatpaper/chatpaper/embed"
 	"github.com/chatpaper/chatpaper/internal/apptest"
+	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/llm"
 	"github.com/chatpaper/chatpaper/llm/llmtest"
 	"github.com/chatpaper/chatpaper/paper"
@@ -15,6 +18,7 @@ import (
 	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/store/sqlite"
 	"github.com/chatpaper/chatpaper/summary"
+	"github.com/chatpaper/chatpaper/vector"
 )
 
 // suggesters returns the offline suggester over the demo paper and, with
@@ -222,5 +226,73 @@ func TestChineseSummaryWithoutChineseAbstractSaysSo(t *testing.T) {
 	}
 	if en := summary.ExtractiveSummary(p, paper.LangEN); en.Notice != "" || en.TextLang != "" {
 		t.Errorf("English summary has a notice: %+v", en)
+	}
+}
+
+// countingSets counts the collections a vector index is given.
+type countingSets struct {
+	library.VectorIndex
+	mu   sync.Mutex
+	sets int
+}
+
+func (c *countingSets) Set(ctx context.Context, key string, vecs [][]float32) error {
+	c.mu.Lock()
+	c.sets++
+	c.mu.Unlock()
+	return c.VectorIndex.Set(ctx, key, vecs)
+}
+
+func (c *countingSets) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sets
+}
+
+// TestPageViewIsOneUse opens a paper as the widget does (the paper, its
+// summary and its suggested questions) in a library that loads it from
+// its image: the suggested questions are all checked on one acquired
+// version, and the paper and summary reads count as no use, so its
+// vectors stay in the image's sparse form and the vector index is given
+// none. The reader's first question is the second use, which gives them.
+func TestPageViewIsOneUse(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	o := apptest.LibraryOptions()
+	o.Images = t.TempDir()
+	if err := apptest.Library(t, st, nil, &o).Ingest(ctx, paper.Demo()); err != nil {
+		t.Fatal(err)
+	}
+	vi := &countingSets{VectorIndex: vector.NewChromem()}
+	lib, err := library.New(st, embed.NewLocal(0), vi, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := apptest.Extractive(lib, nil)
+	id := paper.Demo().ID
+	if _, err := lib.Paper(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := summary.NewExtractive(lib).Summary(ctx, id, paper.LangEN); err != nil {
+		t.Fatal(err)
+	}
+	s, err := summary.NewExtractiveSuggester(lib, x).Suggestions(ctx, id, paper.LangEN)
+	if err != nil || len(s.Questions) == 0 {
+		t.Fatalf("suggestions %v, %v", s, err)
+	}
+	if n := vi.count(); n != 0 {
+		t.Fatalf("after the page opened the vector index holds %d collections, want none", n)
+	}
+	ans, err := x.Ask(ctx, rag.Question{PaperID: id, Text: s.Questions[0], Lang: paper.LangEN}, nil)
+	if err != nil || !ans.Answerable {
+		t.Fatalf("the first suggested question: %v, %v", ans, err)
+	}
+	if n := vi.count(); n != 1 {
+		t.Errorf("after the first question the vector index holds %d collections, want 1", n)
 	}
 }
