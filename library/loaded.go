@@ -131,7 +131,7 @@ func (lp *Loaded) Hash() string { return lp.hash }
 // first, by their positions in Chunks, from the vector index (which it
 // first gives the paper's vectors if they are still sparse).
 func (lp *Loaded) Nearest(ctx context.Context, query []float32, k int) ([]VectorHit, error) {
-	lp.densify(ctx)
+	lp.densify(ctx, false) // the caller may still hold the sparse form
 	return lp.lib.vectors.Query(ctx, lp.key, query, k)
 }
 
@@ -151,7 +151,7 @@ func (lp *Loaded) Vectors() Vectors {
 // the second.
 func (lp *Loaded) used(ctx context.Context) {
 	if lp.uses.Add(1) >= 2 {
-		lp.densify(ctx)
+		lp.densify(ctx, true) // the use's pin was just taken
 	}
 }
 
@@ -159,8 +159,9 @@ func (lp *Loaded) used(ctx context.Context) {
 // index, once: the paper has been asked again while cached, so it is
 // likely to be asked more, and every later use reads the dense form. A
 // failure leaves the vectors sparse (still answering) and is logged. The
-// caller holds a pin, so the paper is not dropped meanwhile.
-func (lp *Loaded) densify(ctx context.Context) {
+// caller holds a pin, so the paper is not dropped meanwhile; fresh says
+// that pin was just taken, so the caller holds no sparse form of its own.
+func (lp *Loaded) densify(ctx context.Context, fresh bool) {
 	v := lp.vectors.Load()
 	if v == nil || v.Sparse == nil {
 		return
@@ -172,6 +173,9 @@ func (lp *Loaded) densify(ctx context.Context) {
 		// Other readers may be waiting on this: one giving up must not
 		// leave them all sparse.
 		if err := l.vectors.Set(context.WithoutCancel(ctx), lp.key, vecs); err != nil {
+			// The index may hold some of vecs: it must let go of them
+			// before their pages can go to another load.
+			l.vectors.Drop(lp.key)
 			l.pages.give(pages)
 			l.log.Warn("vectors not indexed; answers score the load image's", "paper", lp.paper.ID, "err", err)
 			return
@@ -181,9 +185,9 @@ func (lp *Loaded) densify(ctx context.Context) {
 		lp.vectors.Store(&Vectors{Dense: vecs})
 		// Readers from now on get the dense form. Only a reader pinned
 		// before could still hold the sparse one: with none but this
-		// one, its memory can go to the next load at once.
+		// one, freshly pinned, its memory can go to the next load at once.
 		grown := denseBytes(sp.Len(), sp.Dim()) - sp.bytes()
-		if lp.pins == 1 {
+		if fresh && lp.pins == 1 {
 			sp.release()
 		} else {
 			lp.spare = sp

@@ -2,8 +2,11 @@ package library_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -175,4 +178,125 @@ func TestSparseFormOutlivesOtherLoads(t *testing.T) {
 		t.Error("a held sparse form changed while other loads reused dropped papers' memory")
 	}
 	held.Release()
+}
+
+// partialSets is a vector index whose Set of a collection of keys with
+// the prefix fail adds the first half of the vectors and then fails, as
+// chromem-go's adapter does when a document is refused midway: the
+// vectors added stay in the index until the key is dropped.
+type partialSets struct {
+	library.VectorIndex
+	fail string
+}
+
+func (p *partialSets) Set(ctx context.Context, key string, vecs [][]float32) error {
+	if !strings.HasPrefix(key, p.fail) {
+		return p.VectorIndex.Set(ctx, key, vecs)
+	}
+	if err := p.VectorIndex.Set(ctx, key, vecs[:len(vecs)/2]); err != nil {
+		return err
+	}
+	return errors.New("vector index refused a vector")
+}
+
+// TestFailedDensifyLeavesNoVectorsInIndex makes a paper's second use fail
+// to give its dense vectors to the vector index after the index took some
+// of them, then lets another paper's second use take the pages the failed
+// one gave back: the first paper's Nearest must never score the other
+// paper's vectors (an error is fine; hits from memory reused by another
+// load are not).
+func TestFailedDensifyLeavesNoVectorsInIndex(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := openStore(t, t.TempDir())
+	dir := t.TempDir()
+	writer := imageLibrary(t, st, dir, 256)
+	for _, id := range []string{"p", "q"} {
+		if err := writer.Ingest(ctx, smallPaper(id, id+"marker")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, chunks, want, _, _ := loadedForm(t, newLibrary(t, st, vector.NewChromem(), 0, 0, 0), "p")
+	at := -1 // the chunk p and q differ in, among the first half
+	for i, c := range chunks[:len(chunks)/2] {
+		if strings.Contains(c.Text, "pmarker") {
+			at = i
+		}
+	}
+	if at < 0 {
+		t.Fatal("no chunk of p's marker among the first half")
+	}
+	o := apptest.LibraryOptions()
+	o.Images = dir
+	lib, err := library.New(st, embed.NewLocal(256), &partialSets{VectorIndex: vector.NewChromem(), fail: "p#"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	use := func(id string) *library.Loaded {
+		t.Helper()
+		lp, err := lib.Acquire(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lp
+	}
+	use("p").Release()
+	p := use("p") // its densify fails: the vectors stay sparse
+	defer p.Release()
+	if p.Vectors().Sparse == nil {
+		t.Fatal("a failed densify left the vectors dense")
+	}
+	use("q").Release()
+	use("q").Release() // dense, in the pages p gave back
+	hits, err := p.Nearest(ctx, want[at], 1)
+	if err == nil && (len(hits) != 1 || hits[0].Index != at || math.Abs(float64(hits[0].Score)-1) > 1e-5) {
+		t.Errorf("nearest to p's chunk %d after a failed densify: %v, want chunk %d at 1 or an error: the vector index scores memory another paper reuses", at, hits, at)
+	}
+}
+
+// TestSparseFormOutlivesOwnNearest holds a first use's sparse form while
+// the same reader asks the vector index (Nearest, which makes the paper
+// dense) and other papers load from their images: the form it holds keeps
+// its numbers until it lets go.
+func TestSparseFormOutlivesOwnNearest(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := openStore(t, t.TempDir())
+	dir := t.TempDir()
+	writer := imageLibrary(t, st, dir, 256)
+	ids := []string{"p"}
+	for i := range 6 {
+		ids = append(ids, fmt.Sprintf("other%d", i))
+	}
+	for _, id := range ids {
+		if err := writer.Ingest(ctx, smallPaper(id, id+"marker")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, want, _, _ := loadedForm(t, newLibrary(t, st, vector.NewChromem(), 0, 0, 0), "p")
+	o := apptest.LibraryOptions()
+	o.Images = dir
+	lib, err := library.New(st, embed.NewLocal(256), vector.NewChromem(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, err := lib.Acquire(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lp.Release()
+	sparse := lp.Vectors()
+	if _, err := lp.Nearest(ctx, want[0], 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids[1:] {
+		other, err := lib.Acquire(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other.Release()
+	}
+	if sparse.Sparse == nil || !reflect.DeepEqual(denseOf(sparse), want) {
+		t.Error("a reader's sparse form changed after its own Nearest made the paper dense and other papers loaded")
+	}
 }
