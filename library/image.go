@@ -273,7 +273,10 @@ func readImage(dir, id string, vp *vectorPages) (*image, error) {
 	switch {
 	case imageHeader+vecLen+textLen+metaLen != uint64(st.Size()) || dim == 0 && nvec > 0:
 		return nil, fmt.Errorf("%w: sizes do not add up to the file's", errImage)
-	case enc == vectorsDense && vecLen != 4*dim*nvec, enc == vectorsSparse && vecLen > 4*nvec+6*dim*nvec+3, enc > vectorsSparse:
+	case enc == vectorsDense && vecLen != 4*dim*nvec, enc > vectorsSparse,
+		// The encoder writes sparse coordinates as uint16: a larger
+		// dimension is damage, and would size the dense form's pages.
+		enc == vectorsSparse && (dim > math.MaxUint16+1 || vecLen > 4*nvec+6*dim*nvec+3):
 		return nil, fmt.Errorf("%w: vector block", errImage)
 	}
 	crc := crc32.Update(0, castagnoli, hdr[12:])

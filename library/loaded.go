@@ -35,7 +35,8 @@ type Loaded struct {
 	vecs  [][]float32
 	pages [][]float32
 	// spare are the sparse vectors densify replaced while other readers
-	// could still use them: the drop gives their memory back.
+	// could still use them: the Release that leaves no pin (or the drop)
+	// gives their memory back.
 	spare *SparseVectors
 	key   string // its collection in the vector index
 	hash  string // Store.PaperVersion of the version loaded
@@ -207,8 +208,14 @@ func (lp *Loaded) Release() {
 	l := lp.lib
 	l.mu.Lock()
 	lp.pins--
-	if lp.pins == 0 && lp.retired {
+	switch {
+	case lp.pins == 0 && lp.retired:
 		l.dropLocked(lp)
+	case lp.pins == 0 && lp.spare != nil:
+		// The readers that could hold the sparse form densify replaced
+		// are gone: its memory can serve the next load.
+		lp.spare.release()
+		lp.spare = nil
 	}
 	l.mu.Unlock()
 }
