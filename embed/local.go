@@ -85,7 +85,15 @@ func (l *Local) vector(text string) []float32 {
 			addGrams(counts, t.Word)
 		}
 	}
-	v := make([]float32, l.dim)
+	// Features sharing a bucket are summed in float64, where sums of a
+	// few float32 weights this close in size are exact: the result does
+	// not depend on the map's iteration order, so a text embeds to the
+	// same bits every time.
+	acc := accPool.Get().(*bucketSums)
+	if len(acc.sum) < l.dim {
+		acc.sum = make([]float64, l.dim)
+	}
+	sum, touched := acc.sum[:l.dim], acc.touched[:0]
 	for h, c := range counts {
 		idx := int(h % uint64(l.dim))
 		w := float32(1 + math.Log(c)) // sublinear: repeated terms saturate
@@ -95,11 +103,31 @@ func (l *Local) vector(text string) []float32 {
 		if h>>63 == 1 {
 			w = -w // signed hashing keeps collisions unbiased
 		}
-		v[idx] += w
+		if sum[idx] == 0 {
+			touched = append(touched, int32(idx))
+		}
+		sum[idx] += float64(w)
 	}
+	v := make([]float32, l.dim)
+	for _, i := range touched { // twice if its sum was 0 on the way
+		if x := sum[i]; x != 0 {
+			v[i], sum[i] = float32(x), 0
+		}
+	}
+	acc.touched = touched
+	accPool.Put(acc)
 	normalize(v)
 	return v
 }
+
+// bucketSums is one vector's per-bucket sums, all zero between uses, and
+// the buckets a use touched.
+type bucketSums struct {
+	sum     []float64
+	touched []int32
+}
+
+var accPool = sync.Pool{New: func() any { return new(bucketSums) }}
 
 // countsPool holds emptied feature-count maps: a map sized for a
 // question is most of what embedding one allocates.
