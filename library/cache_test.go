@@ -1,7 +1,6 @@
 package library_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,41 +16,6 @@ import (
 	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/vector"
 )
-
-// countingIndex wraps the chromem index and tracks live collections.
-type countingIndex struct {
-	inner *vector.Chromem
-	mu    sync.Mutex
-	live  map[string]bool
-}
-
-func newCountingIndex() *countingIndex {
-	return &countingIndex{inner: vector.NewChromem(), live: make(map[string]bool)}
-}
-
-func (c *countingIndex) Set(ctx context.Context, key string, vecs [][]float32) error {
-	c.mu.Lock()
-	c.live[key] = true
-	c.mu.Unlock()
-	return c.inner.Set(ctx, key, vecs)
-}
-
-func (c *countingIndex) Query(ctx context.Context, key string, q []float32, k int) ([]library.VectorHit, error) {
-	return c.inner.Query(ctx, key, q, k)
-}
-
-func (c *countingIndex) Drop(key string) {
-	c.mu.Lock()
-	delete(c.live, key)
-	c.mu.Unlock()
-	c.inner.Drop(key)
-}
-
-func (c *countingIndex) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.live)
-}
 
 // smallPaper is the demo paper under another id with its first 12
 // references, the one at position 0 renamed so questions can target it.
@@ -95,7 +59,7 @@ func askMarker(t *testing.T, lib *library.Library, id string) *rag.Answer {
 func TestCacheBoundedByCount(t *testing.T) {
 	t.Parallel()
 	st := openStore(t, t.TempDir())
-	vi := newCountingIndex()
+	vi := apptest.NewCountingIndex()
 	eng := newLibrary(t, st, vi, 3, 0, 0)
 	for i := range 6 {
 		if err := eng.Ingest(t.Context(), smallPaper(fmt.Sprintf("p%d", i), "alpha")); err != nil {
@@ -111,7 +75,7 @@ func TestCacheBoundedByCount(t *testing.T) {
 	if got, want := st1.Papers, 3; got != want {
 		t.Errorf("cached papers = %d, want %d", got, want)
 	}
-	if got, want := vi.count(), 3; got != want {
+	if got, want := vi.Live(), 3; got != want {
 		t.Errorf("live vector collections = %d, want %d (evicted papers must be dropped from the index)", got, want)
 	}
 	// p0..p2 were evicted by the ingests of p3..p5 and loaded again
@@ -124,8 +88,8 @@ func TestCacheBoundedByCount(t *testing.T) {
 func TestCacheBoundedByBytes(t *testing.T) {
 	t.Parallel()
 	st := openStore(t, t.TempDir())
-	vi := newCountingIndex()
-	probe := newLibrary(t, openStore(t, t.TempDir()), newCountingIndex(), 0, 0, 0)
+	vi := apptest.NewCountingIndex()
+	probe := newLibrary(t, openStore(t, t.TempDir()), apptest.NewCountingIndex(), 0, 0, 0)
 	if err := probe.Ingest(t.Context(), smallPaper("probe", "alpha")); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +109,7 @@ func TestCacheBoundedByBytes(t *testing.T) {
 	if s.Papers != 2 || s.Bytes > 2*one+one/2 {
 		t.Errorf("stats = %+v, want 2 papers within %d bytes", s, 2*one+one/2)
 	}
-	if got, want := vi.count(), 2; got != want {
+	if got, want := vi.Live(), 2; got != want {
 		t.Errorf("live vector collections = %d, want %d", got, want)
 	}
 }
@@ -157,7 +121,7 @@ func TestCacheBoundedByBytes(t *testing.T) {
 func TestCacheConcurrentEviction(t *testing.T) {
 	t.Parallel()
 	st := openStore(t, t.TempDir())
-	vi := newCountingIndex()
+	vi := apptest.NewCountingIndex()
 	eng := newLibrary(t, st, vi, 2, 0, time.Nanosecond)
 	ask := apptest.Extractive(eng, nil)
 	const papers = 8
@@ -187,7 +151,7 @@ func TestCacheConcurrentEviction(t *testing.T) {
 	if s.Papers > 2 {
 		t.Errorf("cached papers = %d, want at most 2", s.Papers)
 	}
-	if got, want := vi.count(), s.Papers; got != want {
+	if got, want := vi.Live(), s.Papers; got != want {
 		t.Errorf("live vector collections = %d, cached papers %d: collections leaked", got, want)
 	}
 }

@@ -109,7 +109,7 @@ func TestLoadsDoNotWaitOnEachOther(t *testing.T) {
 		}
 	}
 	gs := newGatedStore(base)
-	vi := newCountingIndex()
+	vi := apptest.NewCountingIndex()
 	lib := newLibrary(t, gs, vi, 0, 0, 0)
 	release := gs.hold("Chunks", "held")
 	defer release()
@@ -160,7 +160,7 @@ func TestIngestDuringLoadWins(t *testing.T) {
 		t.Fatal(err)
 	}
 	gs := newGatedStore(base)
-	lib := newLibrary(t, gs, newCountingIndex(), 0, 0, 0)
+	lib := newLibrary(t, gs, apptest.NewCountingIndex(), 0, 0, 0)
 	release := gs.hold("Chunks", "p")
 	loaded := make(chan *library.Loaded, 1)
 	go func() {

@@ -17,26 +17,6 @@ import (
 	"github.com/chatpaper/chatpaper/vector"
 )
 
-// countingSets is a vector index that counts the collections it is given.
-type countingSets struct {
-	library.VectorIndex
-	mu   sync.Mutex
-	sets int
-}
-
-func (c *countingSets) Set(ctx context.Context, key string, vecs [][]float32) error {
-	c.mu.Lock()
-	c.sets++
-	c.mu.Unlock()
-	return c.VectorIndex.Set(ctx, key, vecs)
-}
-
-func (c *countingSets) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sets
-}
-
 // TestVectorsDenseFromSecondUse loads a paper from its image: its first
 // use (the loader and every reader waiting on the same load) gets the
 // sparse form and gives the vector index nothing, and so does reading the
@@ -52,7 +32,7 @@ func TestVectorsDenseFromSecondUse(t *testing.T) {
 	if err := imageLibrary(t, st, dir, 256).Ingest(ctx, smallPaper("p", "alpha")); err != nil {
 		t.Fatal(err)
 	}
-	vi := &countingSets{VectorIndex: vector.NewChromem()}
+	vi := apptest.NewCountingIndex()
 	o := apptest.LibraryOptions()
 	o.Images = dir
 	lib, err := library.New(st, embed.NewLocal(256), vi, o)
@@ -64,9 +44,9 @@ func TestVectorsDenseFromSecondUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	sparse := first.Vectors()
-	if sparse.Sparse == nil || sparse.Dense != nil || vi.count() != 0 {
-		t.Fatalf("first use: sparse %v, dense %v, %d collections given to the vector index, want sparse only and none",
-			sparse.Sparse != nil, sparse.Dense != nil, vi.count())
+	if sparse.Sparse == nil || sparse.Dense != nil || vi.Sets() != 0 {
+		t.Fatalf("first use: sparse %v, dense %v, the vector index given %d collections; want sparse only and none",
+			sparse.Sparse != nil, sparse.Dense != nil, vi.Sets())
 	}
 	_, _, want, _, _ := loadedForm(t, newLibrary(t, st, vector.NewChromem(), 0, 0, 0), "p")
 	if !reflect.DeepEqual(denseOf(sparse), want) {
@@ -77,7 +57,7 @@ func TestVectorsDenseFromSecondUse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if vi.count() != 0 {
+	if vi.Sets() != 0 {
 		t.Fatalf("Library.Paper made the vectors dense")
 	}
 	var wg sync.WaitGroup
@@ -102,7 +82,7 @@ func TestVectorsDenseFromSecondUse(t *testing.T) {
 		}
 		lp.Release()
 	}
-	if n := vi.count(); n != 1 {
+	if n := vi.Sets(); n != 1 {
 		t.Errorf("the vector index was given %d collections, want 1", n)
 	}
 	// The first reader's sparse form stays whole until it lets go.

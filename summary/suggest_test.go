@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/store/sqlite"
 	"github.com/chatpaper/chatpaper/summary"
-	"github.com/chatpaper/chatpaper/vector"
 )
 
 // suggesters returns the offline suggester over the demo paper and, with
@@ -229,26 +227,6 @@ func TestChineseSummaryWithoutChineseAbstractSaysSo(t *testing.T) {
 	}
 }
 
-// countingSets counts the collections a vector index is given.
-type countingSets struct {
-	library.VectorIndex
-	mu   sync.Mutex
-	sets int
-}
-
-func (c *countingSets) Set(ctx context.Context, key string, vecs [][]float32) error {
-	c.mu.Lock()
-	c.sets++
-	c.mu.Unlock()
-	return c.VectorIndex.Set(ctx, key, vecs)
-}
-
-func (c *countingSets) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sets
-}
-
 // TestPageViewIsOneUse opens a paper as the widget does (the paper, its
 // summary and its suggested questions) in a library that loads it from
 // its image: the suggested questions are all checked on one acquired
@@ -268,7 +246,7 @@ func TestPageViewIsOneUse(t *testing.T) {
 	if err := apptest.Library(t, st, nil, &o).Ingest(ctx, paper.Demo()); err != nil {
 		t.Fatal(err)
 	}
-	vi := &countingSets{VectorIndex: vector.NewChromem()}
+	vi := apptest.NewCountingIndex()
 	lib, err := library.New(st, embed.NewLocal(0), vi, o)
 	if err != nil {
 		t.Fatal(err)
@@ -285,14 +263,14 @@ func TestPageViewIsOneUse(t *testing.T) {
 	if err != nil || len(s.Questions) == 0 {
 		t.Fatalf("suggestions %v, %v", s, err)
 	}
-	if n := vi.count(); n != 0 {
-		t.Fatalf("after the page opened the vector index holds %d collections, want none", n)
+	if n := vi.Sets(); n != 0 {
+		t.Fatalf("after the page opened the vector index was given %d collections, want none", n)
 	}
 	ans, err := x.Ask(ctx, rag.Question{PaperID: id, Text: s.Questions[0], Lang: paper.LangEN}, nil)
 	if err != nil || !ans.Answerable {
 		t.Fatalf("the first suggested question: %v, %v", ans, err)
 	}
-	if n := vi.count(); n != 1 {
-		t.Errorf("after the first question the vector index holds %d collections, want 1", n)
+	if n := vi.Sets(); n != 1 {
+		t.Errorf("after the first question the vector index was given %d collections, want 1", n)
 	}
 }

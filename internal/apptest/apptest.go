@@ -4,6 +4,8 @@
 package apptest
 
 import (
+	"context"
+	"sync"
 	"testing"
 
 	"github.com/chatpaper/chatpaper/chat"
@@ -126,4 +128,54 @@ func LLM(t testing.TB, baseURL string, mod func(*llm.Options)) *llm.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// CountingIndex is the chromem vector index counting the collections it
+// holds (given and not dropped since) and the times it was given one.
+// It is safe for concurrent use.
+type CountingIndex struct {
+	inner *vector.Chromem
+	mu    sync.Mutex
+	live  map[string]bool
+	sets  int
+}
+
+var _ library.VectorIndex = (*CountingIndex)(nil)
+
+// NewCountingIndex returns an empty CountingIndex.
+func NewCountingIndex() *CountingIndex {
+	return &CountingIndex{inner: vector.NewChromem(), live: make(map[string]bool)}
+}
+
+func (c *CountingIndex) Set(ctx context.Context, key string, vecs [][]float32) error {
+	c.mu.Lock()
+	c.live[key] = true
+	c.sets++
+	c.mu.Unlock()
+	return c.inner.Set(ctx, key, vecs)
+}
+
+func (c *CountingIndex) Query(ctx context.Context, key string, q []float32, k int) ([]library.VectorHit, error) {
+	return c.inner.Query(ctx, key, q, k)
+}
+
+func (c *CountingIndex) Drop(key string) {
+	c.mu.Lock()
+	delete(c.live, key)
+	c.mu.Unlock()
+	c.inner.Drop(key)
+}
+
+// Live is the number of collections held.
+func (c *CountingIndex) Live() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.live)
+}
+
+// Sets is the number of times the index was given a collection.
+func (c *CountingIndex) Sets() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sets
 }
