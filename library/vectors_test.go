@@ -14,6 +14,7 @@ import (
 	"github.com/chatpaper/chatpaper/internal/apptest"
 	"github.com/chatpaper/chatpaper/library"
 	"github.com/chatpaper/chatpaper/paper"
+	"github.com/chatpaper/chatpaper/store"
 	"github.com/chatpaper/chatpaper/vector"
 )
 
@@ -114,20 +115,7 @@ func TestVectorsDenseFromSecondUse(t *testing.T) {
 func TestSparseFormOutlivesOtherLoads(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st := openStore(t, t.TempDir())
-	dir := t.TempDir()
-	writer := imageLibrary(t, st, dir, 256)
-	ids := []string{"p"}
-	for i := range 12 {
-		ids = append(ids, fmt.Sprintf("other%d", i))
-	}
-	for _, id := range ids {
-		p := smallPaper(id, id+"marker")
-		p.References = append([]paper.Reference(nil), paper.Demo().References[:5+len(id)]...)
-		if err := writer.Ingest(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, dir, ids := paperAndOthers(t, 12, true)
 	o := apptest.LibraryOptions()
 	o.Images, o.CachePapers = dir, 2
 	lib, err := library.New(st, embed.NewLocal(256), vector.NewChromem(), o)
@@ -241,18 +229,7 @@ func TestFailedDensifyLeavesNoVectorsInIndex(t *testing.T) {
 func TestSparseFormOutlivesOwnNearest(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st := openStore(t, t.TempDir())
-	dir := t.TempDir()
-	writer := imageLibrary(t, st, dir, 256)
-	ids := []string{"p"}
-	for i := range 6 {
-		ids = append(ids, fmt.Sprintf("other%d", i))
-	}
-	for _, id := range ids {
-		if err := writer.Ingest(ctx, smallPaper(id, id+"marker")); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, dir, ids := paperAndOthers(t, 6, false)
 	_, _, want, _, _ := loadedForm(t, newLibrary(t, st, vector.NewChromem(), 0, 0, 0), "p")
 	o := apptest.LibraryOptions()
 	o.Images = dir
@@ -279,4 +256,28 @@ func TestSparseFormOutlivesOwnNearest(t *testing.T) {
 	if sparse.Sparse == nil || !reflect.DeepEqual(denseOf(sparse), want) {
 		t.Error("a reader's sparse form changed after its own Nearest made the paper dense and other papers loaded")
 	}
+}
+
+// paperAndOthers ingests, through a library writing load images, paper
+// "p" and n others ("other0" …), of sizes that differ when sized; it
+// returns the store, the image folder and the ids, "p" first.
+func paperAndOthers(t *testing.T, n int, sized bool) (store.Store, string, []string) {
+	t.Helper()
+	st := openStore(t, t.TempDir())
+	dir := t.TempDir()
+	writer := imageLibrary(t, st, dir, 256)
+	ids := []string{"p"}
+	for i := range n {
+		ids = append(ids, fmt.Sprintf("other%d", i))
+	}
+	for _, id := range ids {
+		p := smallPaper(id, id+"marker")
+		if sized {
+			p.References = append([]paper.Reference(nil), paper.Demo().References[:5+len(id)]...)
+		}
+		if err := writer.Ingest(t.Context(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st, dir, ids
 }
